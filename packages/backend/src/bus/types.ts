@@ -1,0 +1,39 @@
+/**
+ * The message bus contract. Two adapters implement it: in-process (default, embedded mode) and RabbitMQ (`AMQP_URL`).
+ * Messages are the original's JSON bodies: `{"event_type": "gridsquare.created", ...payload}` (snake_case).
+ */
+export interface BusMessage {
+  event_type: string;
+  [field: string]: unknown;
+}
+
+export interface DeliveryInfo {
+  /** 1 on first delivery, incremented on each redelivery after a handler failure. */
+  attempt: number;
+  redelivered: boolean;
+}
+
+/** Resolve to ack; throw to nack (the message is retried, and dead-lettered after the bus's max attempts). */
+export type MessageHandler = (message: BusMessage, info: DeliveryInfo) => Promise<void>;
+
+export interface Consumer {
+  /** Stop taking new messages, wait for in-flight handlers, then resolve. */
+  stop(): Promise<void>;
+}
+
+export interface DeadLetter {
+  message: BusMessage;
+  error: string;
+  attempts: number;
+  failed_at: string;
+}
+
+export interface Bus {
+  /** Resolves once every message is durably accepted (publisher confirms on RabbitMQ); rejects otherwise. */
+  publish(messages: readonly BusMessage[]): Promise<void>;
+  /** Competing consumer on the main queue (`smartem_backend`, as the original). */
+  consume(handler: MessageHandler, options?: { prefetch?: number }): Promise<Consumer>;
+  /** Messages that failed `maxAttempts` times, oldest first. */
+  deadLetters(limit?: number): Promise<DeadLetter[]>;
+  close(): Promise<void>;
+}

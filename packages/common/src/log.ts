@@ -1,0 +1,36 @@
+import { pino, type Logger, type LevelWithSilent } from 'pino';
+
+export type { Logger } from 'pino';
+
+/** `-v` → info, `-vv` → debug, default error (the original's convention); SMARTEM_LOG_LEVEL wins when set. */
+export function levelFromVerbosity(verbose: number, env: NodeJS.ProcessEnv = process.env): LevelWithSilent {
+  const fromEnv = env.SMARTEM_LOG_LEVEL?.trim().toLowerCase();
+  if (verbose <= 0 && fromEnv && ['silent', 'fatal', 'error', 'warn', 'info', 'debug', 'trace'].includes(fromEnv)) {
+    return fromEnv as LevelWithSilent;
+  }
+  if (verbose >= 2) return 'debug';
+  if (verbose === 1) return 'info';
+  return 'error';
+}
+
+let root: Logger | undefined;
+
+/**
+ * The process-wide logger. Logs go to stderr so that `--json` output on stdout stays machine-readable.
+ * JSON when stderr is not a TTY, pretty otherwise.
+ */
+export function createLogger(options: { level?: LevelWithSilent; name?: string; pretty?: boolean } = {}): Logger {
+  const level = options.level ?? levelFromVerbosity(0);
+  const pretty = options.pretty ?? Boolean(process.stderr.isTTY);
+  const logger = pretty
+    ? pino({ level, name: options.name }, pino.transport({ target: 'pino-pretty', options: { destination: 2, translateTime: 'SYS:HH:MM:ss.l' } }))
+    : pino({ level, name: options.name }, pino.destination({ dest: 2, sync: true }));
+  root = logger;
+  return logger;
+}
+
+/** A child of the process logger (created on first use at the default level). */
+export function getLogger(component: string): Logger {
+  root ??= createLogger();
+  return root.child({ component });
+}

@@ -1,0 +1,19 @@
+import type { Command } from 'commander';
+import { registerEpuSimCommands } from './epu-sim/cli.ts';
+import { registerFsrecorderCommands } from './fsrecorder/cli.ts';
+import { registerXmlToolsCommands } from './xml-tools/cli.ts';
+import { registerSimulateMsgCommands } from './simulate-msg/cli.ts';
+import { registerDbTableTotalsCommands } from './db-table-totals/cli.ts';
+import { registerBenchDecisionsCommand } from './bench-decisions/cli.ts';
+import { registerDemoCommand } from './demo/cli.ts';
+
+/** `smartem tools …`, `smartem bench …` and `smartem demo`. Each tool registers itself from its own folder. */
+export function registerToolsCommands(program: Command, tools: Command, bench: Command): void {
+  registerEpuSimCommands(tools);
+  registerFsrecorderCommands(tools);
+  registerXmlToolsCommands(tools);
+  registerSimulateMsgCommands(tools);
+  registerDbTableTotalsCommands(tools);
+  registerBenchDecisionsCommand(bench);
+  registerDemoCommand(program);
+}

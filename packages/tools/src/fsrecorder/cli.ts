@@ -1,0 +1,6 @@
+import type { Command } from 'commander';
+
+/** Registers this tool's commands under `smartem tools`. */
+export function registerFsrecorderCommands(tools: Command): void {
+  void tools;
+}
