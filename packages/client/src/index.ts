@@ -1,1 +1,5 @@
-export {};
+export * from './types.ts';
+export * from './errors.ts';
+export * from './backoff.ts';
+export * from './http.ts';
+export * from './client.ts';

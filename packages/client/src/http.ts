@@ -1,0 +1,78 @@
+import { backoffDelay, sleep, type BackoffOptions } from './backoff.ts';
+import { ApiError, ApiUnreachableError, isRetryable } from './errors.ts';
+
+export interface HttpOptions {
+  /** Base URL of the backend, e.g. `http://127.0.0.1:8000`. */
+  baseUrl: string;
+  /** Sent as `Authorization: Bearer <token>` when set. */
+  token?: string;
+  /** Per-attempt timeout (ms). The original client had none (seed-spec §4.4); we default to 10 s. */
+  timeoutMs?: number;
+  /** Attempts after the first one for retryable failures (network, timeout, 408, 429, 5xx). */
+  retries?: number;
+  backoff?: BackoffOptions;
+  /** Called before each retry, e.g. to log it. */
+  onRetry?: (info: { method: string; url: string; attempt: number; delayMs: number; error: unknown }) => void;
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  /** Overrides the client's retry count for this call (0 for non-idempotent requests). */
+  retries?: number;
+  signal?: AbortSignal;
+}
+
+/** JSON over fetch with per-attempt timeouts and retries with backoff + jitter. */
+export class HttpTransport {
+  readonly baseUrl: string;
+  private readonly opts: HttpOptions;
+
+  constructor(opts: HttpOptions) {
+    this.opts = opts;
+    this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+  }
+
+  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const url = `${this.baseUrl}/${path.replace(/^\/+/, '')}`;
+    const retries = options.retries ?? this.opts.retries ?? 3;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.once<T>(method, url, options);
+      } catch (error) {
+        if (options.signal?.aborted) throw error;
+        if (attempt >= retries || !isRetryable(error)) {
+          if (error instanceof ApiError) throw error;
+          throw new ApiUnreachableError(method, url, error);
+        }
+        const delayMs = backoffDelay(attempt, this.opts.backoff);
+        this.opts.onRetry?.({ method, url, attempt: attempt + 1, delayMs, error });
+        await sleep(delayMs, options.signal);
+      }
+    }
+  }
+
+  private async once<T>(method: string, url: string, options: RequestOptions): Promise<T> {
+    const timeout = AbortSignal.timeout(this.opts.timeoutMs ?? 10_000);
+    const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    if (this.opts.token) headers.authorization = `Bearer ${this.opts.token}`;
+    const response = await fetch(url, {
+      method,
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      signal,
+    });
+    const text = await response.text();
+    let parsed: unknown = undefined;
+    if (text) {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = text;
+      }
+    }
+    if (!response.ok) throw new ApiError(method, url, response.status, parsed);
+    return parsed as T;
+  }
+}
