@@ -13,7 +13,10 @@ export interface DeliveryInfo {
   redelivered: boolean;
 }
 
-/** Resolve to ack; throw to nack (the message is retried, and dead-lettered after the bus's max attempts). */
+/**
+ * Resolve to ack; throw to nack (the message is retried, and dead-lettered after the bus's max attempts).
+ * Throw a `PermanentMessageError` (`bus/errors.ts`) to dead-letter at once (nothing a retry could fix).
+ */
 export type MessageHandler = (message: BusMessage, info: DeliveryInfo) => Promise<void>;
 
 export interface Consumer {
@@ -22,18 +25,23 @@ export interface Consumer {
 }
 
 export interface DeadLetter {
-  message: BusMessage;
+  /** The message as parsed; the raw body text when it was not a JSON object with an `event_type`. */
+  message: BusMessage | string;
   error: string;
   attempts: number;
   failed_at: string;
 }
 
 export interface Bus {
+  readonly kind: 'in-process' | 'rabbitmq';
+  /** The main queue's name (`smartem_backend` unless overridden). */
+  readonly queue: string;
   /** Resolves once every message is durably accepted (publisher confirms on RabbitMQ); rejects otherwise. */
   publish(messages: readonly BusMessage[]): Promise<void>;
   /** Competing consumer on the main queue (`smartem_backend`, as the original). */
   consume(handler: MessageHandler, options?: { prefetch?: number }): Promise<Consumer>;
-  /** Messages that failed `maxAttempts` times, oldest first. */
+  /** Messages that failed `maxAttempts` times (or were malformed), oldest first, without removing them. */
   deadLetters(limit?: number): Promise<DeadLetter[]>;
+  /** Stop every consumer of this bus (waiting for in-flight handlers) and disconnect. */
   close(): Promise<void>;
 }

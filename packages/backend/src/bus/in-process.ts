@@ -1,0 +1,115 @@
+import type { Logger } from '@smartem/common';
+import { runDelivery } from './delivery.ts';
+import type { Bus, BusMessage, Consumer, DeadLetter, MessageHandler } from './types.ts';
+
+interface QueuedMessage {
+  /** The JSON text, as on the wire: consumers get a fresh copy and non-serialisable payloads fail at publish. */
+  body: string;
+  attempt: number;
+}
+
+interface ConsumerSlot {
+  handler: MessageHandler;
+  prefetch: number;
+  inFlight: Set<Promise<void>>;
+  stopped: boolean;
+}
+
+/**
+ * The embedded bus: one in-memory queue in this process with the RabbitMQ adapter's semantics — at-least-once to the
+ * handler, competing consumers with prefetch, retry at the tail of the queue, dead-letter after `maxAttempts`.
+ * Messages live only in memory: the outbox (not this queue) is what survives a restart.
+ */
+export class InProcessBus implements Bus {
+  readonly kind = 'in-process' as const;
+  readonly queue: string;
+  private readonly pending: QueuedMessage[] = [];
+  private readonly consumers: ConsumerSlot[] = [];
+  private readonly dead: DeadLetter[] = [];
+  private readonly maxAttempts: number;
+  private readonly log: Logger;
+  private nextConsumer = 0;
+  private closed = false;
+
+  constructor(opts: { queue?: string; maxAttempts?: number; log: Logger }) {
+    this.queue = opts.queue ?? 'smartem_backend';
+    this.maxAttempts = opts.maxAttempts ?? 5;
+    this.log = opts.log;
+  }
+
+  async publish(messages: readonly BusMessage[]): Promise<void> {
+    if (this.closed) throw new Error(`bus ${this.queue} is closed`);
+    const bodies = messages.map((message) => JSON.stringify(message));
+    for (const body of bodies) this.pending.push({ body, attempt: 1 });
+    this.dispatch();
+  }
+
+  async consume(handler: MessageHandler, options: { prefetch?: number } = {}): Promise<Consumer> {
+    if (this.closed) throw new Error(`bus ${this.queue} is closed`);
+    const slot: ConsumerSlot = { handler, prefetch: Math.max(1, options.prefetch ?? 10), inFlight: new Set(), stopped: false };
+    this.consumers.push(slot);
+    queueMicrotask(() => this.dispatch());
+    return {
+      stop: async () => {
+        slot.stopped = true;
+        const index = this.consumers.indexOf(slot);
+        if (index >= 0) this.consumers.splice(index, 1);
+        await Promise.allSettled([...slot.inFlight]);
+      },
+    };
+  }
+
+  async deadLetters(limit = 100): Promise<DeadLetter[]> {
+    return this.dead.slice(0, limit).map((letter) => ({ ...letter }));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const slots = this.consumers.splice(0);
+    for (const slot of slots) slot.stopped = true;
+    await Promise.allSettled(slots.flatMap((slot) => [...slot.inFlight]));
+    if (this.pending.length > 0) this.log.warn({ undelivered: this.pending.length }, 'in-process bus closed with undelivered messages');
+  }
+
+  /** Hand queued messages to consumers with free prefetch capacity, round-robin. */
+  private dispatch(): void {
+    while (this.pending.length > 0) {
+      const slot = this.freeConsumer();
+      if (!slot) return;
+      const queued = this.pending.shift() as QueuedMessage;
+      const run = this.deliver(slot, queued).finally(() => {
+        slot.inFlight.delete(run);
+        this.dispatch();
+      });
+      slot.inFlight.add(run);
+    }
+  }
+
+  private freeConsumer(): ConsumerSlot | undefined {
+    for (let i = 0; i < this.consumers.length; i++) {
+      const slot = this.consumers[(this.nextConsumer + i) % this.consumers.length] as ConsumerSlot;
+      if (!slot.stopped && slot.inFlight.size < slot.prefetch) {
+        this.nextConsumer = (this.nextConsumer + i + 1) % this.consumers.length;
+        return slot;
+      }
+    }
+    return undefined;
+  }
+
+  private async deliver(slot: ConsumerSlot, queued: QueuedMessage): Promise<void> {
+    // Let the publisher's call stack finish first, as a network hop would.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const outcome = await runDelivery({
+      body: queued.body,
+      attempt: queued.attempt,
+      maxAttempts: this.maxAttempts,
+      handler: slot.handler,
+      log: this.log,
+    });
+    if (outcome.action === 'retry') {
+      this.pending.push({ body: queued.body, attempt: queued.attempt + 1 });
+    } else if (outcome.action === 'dead') {
+      this.dead.push({ message: outcome.message, error: outcome.error, attempts: queued.attempt, failed_at: new Date().toISOString() });
+    }
+  }
+}

@@ -1,0 +1,165 @@
+import { Connection, ConsumerStatus, type Publisher } from 'rabbitmq-client';
+import type { Logger } from '@smartem/common';
+import { decodeMessage, runDelivery } from './delivery.ts';
+import type { Bus, BusMessage, Consumer, DeadLetter, MessageHandler } from './types.ts';
+
+/** The original's header: how many times this message has already failed (absent on first delivery). */
+export const RETRY_COUNT_HEADER = 'x-retry-count';
+const ERROR_HEADER = 'x-smartem-error';
+const FAILED_AT_HEADER = 'x-smartem-failed-at';
+
+export interface RabbitBusOptions {
+  url: string;
+  /** Main queue; the dead-letter queue is `<queue>.dlq`. */
+  queue?: string;
+  maxAttempts?: number;
+  log: Logger;
+  /** Shown in the broker's connection list (`rabbitmqctl list_connections user_provided_name`). */
+  connectionName?: string;
+  /** How long `createRabbitBus` waits for the first connection before going on (it keeps retrying after). */
+  connectTimeoutMs?: number;
+}
+
+/**
+ * RabbitMQ as the original used it: the default exchange, a durable queue `smartem_backend`, persistent JSON with
+ * `content_type: application/json`, manual acks and prefetch. rabbitmq-client reconnects, re-declares and re-subscribes
+ * by itself. A failed message is republished with `x-retry-count` + 1 (classic queues do not count redeliveries) and
+ * acked; after `maxAttempts` failures — or at once when malformed — it goes to `<queue>.dlq` with the reason.
+ */
+export class RabbitBus implements Bus {
+  readonly kind = 'rabbitmq' as const;
+  readonly queue: string;
+  readonly deadLetterQueue: string;
+  private readonly connection: Connection;
+  private readonly publisher: Publisher;
+  private readonly maxAttempts: number;
+  private readonly log: Logger;
+  private readonly consumers = new Set<Consumer>();
+
+  constructor(opts: RabbitBusOptions) {
+    this.queue = opts.queue ?? 'smartem_backend';
+    this.deadLetterQueue = `${this.queue}.dlq`;
+    this.maxAttempts = opts.maxAttempts ?? 5;
+    this.log = opts.log;
+    this.connection = new Connection({
+      url: opts.url,
+      connectionName: opts.connectionName ?? `smartem-${process.pid}`,
+      retryLow: 200,
+      retryHigh: 5_000,
+      acquireTimeout: 10_000,
+    });
+    this.connection.on('error', (err: unknown) => this.log.warn({ err }, 'RabbitMQ connection error; reconnecting'));
+    this.connection.on('connection', () => this.log.info({ queue: this.queue }, 'RabbitMQ connected'));
+    this.publisher = this.connection.createPublisher({
+      confirm: true,
+      maxAttempts: 3,
+      queues: [
+        { queue: this.queue, durable: true },
+        { queue: this.deadLetterQueue, durable: true },
+      ],
+    });
+  }
+
+  /** Wait for the first connection; log and go on if the broker is not there yet (publishes fail until it is). */
+  async connect(timeoutMs: number): Promise<void> {
+    try {
+      await this.connection.onConnect(timeoutMs, true);
+    } catch (err) {
+      this.log.warn({ err }, `RabbitMQ not reachable after ${timeoutMs} ms; retrying in the background`);
+    }
+  }
+
+  async publish(messages: readonly BusMessage[]): Promise<void> {
+    // Send concurrently, then wait for every confirm: ~10x faster than awaiting each (ts-stack §5).
+    await Promise.all(messages.map((message) => this.send(this.queue, JSON.stringify(message))));
+  }
+
+  async consume(handler: MessageHandler, options: { prefetch?: number } = {}): Promise<Consumer> {
+    const prefetch = Math.max(1, options.prefetch ?? 10);
+    const sub = this.connection.createConsumer(
+      {
+        queue: this.queue,
+        queueOptions: { durable: true },
+        qos: { prefetchCount: prefetch },
+        concurrency: prefetch,
+        requeue: true,
+      },
+      async (msg) => {
+        const headers = (msg.headers ?? {}) as Record<string, unknown>;
+        const previousFailures = Number(headers[RETRY_COUNT_HEADER] ?? 0);
+        const attempt = (Number.isFinite(previousFailures) ? previousFailures : 0) + 1;
+        const outcome = await runDelivery({ body: msg.body, attempt, maxAttempts: this.maxAttempts, handler, log: this.log });
+        // Republish before acking: if this process dies in between, the message is delivered twice, never lost.
+        if (outcome.action === 'retry') {
+          await this.send(this.queue, bodyText(msg.body), { [RETRY_COUNT_HEADER]: attempt });
+        } else if (outcome.action === 'dead') {
+          await this.send(this.deadLetterQueue, bodyText(msg.body), {
+            [RETRY_COUNT_HEADER]: attempt,
+            [ERROR_HEADER]: outcome.error.slice(0, 1000),
+            [FAILED_AT_HEADER]: new Date().toISOString(),
+          });
+        }
+        return ConsumerStatus.ACK;
+      },
+    );
+    sub.on('error', (err: unknown) => this.log.warn({ err }, 'RabbitMQ consumer error'));
+    const consumer: Consumer = {
+      stop: async () => {
+        this.consumers.delete(consumer);
+        await sub.close();
+      },
+    };
+    this.consumers.add(consumer);
+    return consumer;
+  }
+
+  async deadLetters(limit = 100): Promise<DeadLetter[]> {
+    // Peek: get without acking, then close the channel so the broker puts every message back in its place.
+    const channel = await this.connection.acquire();
+    const letters: DeadLetter[] = [];
+    try {
+      await channel.queueDeclare({ queue: this.deadLetterQueue, durable: true });
+      while (letters.length < limit) {
+        const msg = await channel.basicGet({ queue: this.deadLetterQueue, noAck: false });
+        if (!msg) break;
+        const headers = (msg.headers ?? {}) as Record<string, unknown>;
+        const decoded = decodeMessage(msg.body);
+        letters.push({
+          message: 'message' in decoded ? decoded.message : decoded.raw,
+          error: String(headers[ERROR_HEADER] ?? ''),
+          attempts: Number(headers[RETRY_COUNT_HEADER] ?? 0),
+          failed_at: String(headers[FAILED_AT_HEADER] ?? ''),
+        });
+      }
+    } finally {
+      await channel.close();
+    }
+    return letters;
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.consumers].map((consumer) => consumer.stop()));
+    await this.publisher.close();
+    await this.connection.close();
+  }
+
+  private send(queue: string, body: string, headers?: Record<string, unknown>): Promise<void> {
+    return this.publisher.send(
+      { routingKey: queue, durable: true, contentType: 'application/json', ...(headers ? { headers } : {}) },
+      Buffer.from(body, 'utf8'),
+    );
+  }
+}
+
+/** The body to republish: the original bytes when they did not parse, else the JSON text. */
+function bodyText(body: unknown): string {
+  if (Buffer.isBuffer(body)) return body.toString('utf8');
+  if (typeof body === 'string') return body;
+  return JSON.stringify(body);
+}
+
+export async function createRabbitBus(opts: RabbitBusOptions): Promise<RabbitBus> {
+  const bus = new RabbitBus(opts);
+  await bus.connect(opts.connectTimeoutMs ?? 10_000);
+  return bus;
+}
