@@ -1,1 +1,10 @@
-export {};
+/** @smartem/epu — reading what EPU writes. See docs/epu.md. */
+export { EpuParseError } from './errors.ts';
+export { classifyEpuPath, toPosixPath, gridsquareIdFromDir, type EpuFileClass, type EpuFileKind } from './classify.ts';
+export { parseEpuSession } from './parsers/session.ts';
+export { parseAtlas } from './parsers/atlas.ts';
+export { parseGridSquareMetadata } from './parsers/gridsquare-metadata.ts';
+export { parseGridSquareManifest, parseFoilHoleManifest, parseMicrographManifest } from './parsers/image-manifests.ts';
+export { parseEpuFile, parseEpuXml, readEpuFile, type ParsedEpuFile, type EpuRecordByKind } from './parse-file.ts';
+export { toCygwinPath, atlasPathRelativeToStorage } from './windows-paths.ts';
+export type * from './types.ts';
