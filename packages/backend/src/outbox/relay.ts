@@ -114,7 +114,7 @@ export function startOutboxRelay(opts: { db: Db; bus: Bus; log: Logger; pollMs?:
       })
       .finally(() => {
         current = undefined;
-        if (failures > 0) schedule(Math.min(pollMs * 2 ** failures, MAX_BACKOFF_MS));
+        if (failures > 0) schedule(Math.min(pollMs * 2 ** Math.min(failures, 6), MAX_BACKOFF_MS));
         else if (again) schedule(0);
         else schedule(pollMs);
       });

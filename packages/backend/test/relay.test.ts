@@ -1,0 +1,123 @@
+/** The outbox relay on PGlite (always) and PostgreSQL (DATABASE_URL), publishing to the in-process bus. */
+import { describe, test, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { isNotNull, isNull, sql } from 'drizzle-orm';
+import { outbox, acquisition } from '../src/db/schema.ts';
+import { insertOutbox } from '../src/outbox/outbox.ts';
+import { startOutboxRelay } from '../src/outbox/relay.ts';
+import { InProcessBus } from '../src/bus/in-process.ts';
+import type { BusMessage } from '../src/bus/types.ts';
+import type { Db } from '../src/db/index.ts';
+import { openTestDatabase, testDatabaseKinds, type TestDatabase } from './support/databases.ts';
+import { silentLog, waitFor } from './support/bus/index.ts';
+
+/** The in-process bus behind a switch that makes every publish fail, as a broker that is down does. */
+class SwitchableBus extends InProcessBus {
+  down = false;
+  published: BusMessage[] = [];
+  override async publish(messages: readonly BusMessage[]): Promise<void> {
+    if (this.down) throw new Error('broker unreachable');
+    await super.publish(messages);
+    this.published.push(...messages);
+  }
+}
+
+function events(n: number, prefix: string): BusMessage[] {
+  return Array.from({ length: n }, (_, i) => ({ event_type: 'acquisition.created', uuid: `${prefix}-${i}`, id: null }));
+}
+
+async function pendingCount(db: Db): Promise<number> {
+  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(outbox).where(isNull(outbox.published_at));
+  return row?.n ?? -1;
+}
+
+for (const kind of testDatabaseKinds()) {
+  describe(`outbox relay on ${kind}`, () => {
+    let t: TestDatabase;
+    let db: Db;
+    before(async () => {
+      t = await openTestDatabase(kind);
+      db = t.handle.db;
+    });
+    after(async () => {
+      await t?.drop();
+    });
+    beforeEach(async () => {
+      await db.delete(outbox);
+    });
+
+    test('publishes committed events in id order and marks them published', async () => {
+      const bus = new SwitchableBus({ log: silentLog });
+      const relay = startOutboxRelay({ db, bus, log: silentLog, pollMs: 50, batchSize: 40 });
+      const sent = events(250, 'ordered');
+      await db.transaction(async (tx) => insertOutbox(tx as unknown as Db, sent));
+      relay.wake();
+      await relay.flush();
+      await relay.stop();
+      assert.deepEqual(bus.published.map((m) => m.uuid), sent.map((m) => m.uuid));
+      assert.equal(await pendingCount(db), 0);
+      const rows = await db.select({ attempts: outbox.attempts, error: outbox.last_error }).from(outbox).where(isNotNull(outbox.published_at));
+      assert.equal(rows.length, 250);
+      assert.ok(rows.every((r) => r.attempts === 1 && r.error === null));
+      await bus.close();
+    });
+
+    test('nothing is published for a rolled-back write', async () => {
+      const bus = new SwitchableBus({ log: silentLog });
+      const relay = startOutboxRelay({ db, bus, log: silentLog, pollMs: 50 });
+      await assert.rejects(
+        db.transaction(async (tx) => {
+          await insertOutbox(tx as unknown as Db, events(3, 'rolled-back'));
+          await tx.insert(acquisition).values({ uuid: 'dup' });
+          await tx.insert(acquisition).values({ uuid: 'dup' }); // primary key violation: the whole write rolls back
+        }),
+      );
+      await db.transaction(async (tx) => insertOutbox(tx as unknown as Db, events(1, 'committed')));
+      await relay.flush();
+      await relay.stop();
+      assert.deepEqual(bus.published.map((m) => m.uuid), ['committed-0']);
+      await bus.close();
+    });
+
+    test('while the broker is down rows stay with attempts and the error; all are published once it returns', async () => {
+      const bus = new SwitchableBus({ log: silentLog });
+      bus.down = true;
+      const relay = startOutboxRelay({ db, bus, log: silentLog, pollMs: 20 });
+      await insertOutbox(db, events(30, 'outage'));
+      relay.wake();
+      await waitFor('a failed attempt recorded', async () => {
+        const [row] = await db.select({ attempts: outbox.attempts, error: outbox.last_error }).from(outbox).limit(1);
+        return (row?.attempts ?? 0) >= 1 && row?.error !== null;
+      });
+      await assert.rejects(relay.flush(), /broker unreachable/);
+      assert.equal(await pendingCount(db), 30);
+      const [failed] = await db.select({ error: outbox.last_error }).from(outbox).limit(1);
+      assert.match(failed?.error ?? '', /broker unreachable/);
+      // More writes during the outage, then the broker returns: the poll (not a wake-up) publishes everything.
+      await insertOutbox(db, events(10, 'during-outage'));
+      bus.down = false;
+      await waitFor('the outbox to drain after the broker returned', async () => (await pendingCount(db)) === 0);
+      await relay.stop();
+      const uuids = bus.published.map((m) => m.uuid);
+      assert.equal(new Set(uuids).size, 40);
+      assert.deepEqual(uuids, [...events(30, 'outage'), ...events(10, 'during-outage')].map((m) => m.uuid));
+      await bus.close();
+    });
+
+    if (kind === 'postgres') {
+      test('two relays on one database publish every row exactly once (FOR UPDATE SKIP LOCKED)', async () => {
+        const bus = new SwitchableBus({ log: silentLog });
+        await insertOutbox(db, events(2000, 'shared'));
+        const relays = [
+          startOutboxRelay({ db, bus, log: silentLog, pollMs: 10, batchSize: 50 }),
+          startOutboxRelay({ db, bus, log: silentLog, pollMs: 10, batchSize: 50 }),
+        ];
+        await waitFor('the outbox to drain', async () => (await pendingCount(db)) === 0);
+        await Promise.all(relays.map((r) => r.stop()));
+        assert.equal(bus.published.length, 2000);
+        assert.equal(new Set(bus.published.map((m) => m.uuid)).size, 2000);
+        await bus.close();
+      });
+    }
+  });
+}
