@@ -1,0 +1,191 @@
+/**
+ * The decision engine's in-memory view of one grid: atlas tiles → grid squares → foil-hole groups → foil holes, with
+ * what the session has revealed so far. Pure data, no I/O: the backend builds it from the database (and updates it
+ * on each result), the benchmark builds it from CryoRL files; both then drive the same authorities and planner.
+ */
+
+export interface SquareInput {
+  id: string;
+  /** Atlas tile holding the square; squares without one share a single implicit tile. */
+  tile?: string;
+  /** EPU's own hint as a log-odds-like score (positive = EPU thinks the square is good), e.g. from its selection. */
+  hint?: number;
+}
+
+export interface HoleInput {
+  id: string;
+  square: string;
+  /** Foil-hole group (beam-shift cluster / medium-mag patch); holes without one are grouped by position. */
+  group?: string;
+  x?: number;
+  y?: number;
+  /**
+   * Per registered quality-prediction model, a log-odds-like score: positive means "predicted good", 0 is the
+   * model's own threshold. (A probability p from a model maps to logit(p); a predicted CTF resolution r maps to
+   * threshold − r in Å.) Calibration against this grid's revealed quality is learned online.
+   */
+  predictions?: Readonly<Record<string, number>>;
+  /** EPU's foil-hole selection hint (false when EPU's own filters deselected the hole). */
+  epuSelected?: boolean;
+}
+
+export interface GridInput {
+  squares: readonly SquareInput[];
+  holes: readonly HoleInput[];
+  /** Holes per automatic group when holes carry no group; default 20 (a typical beam-shift cluster). */
+  autoGroupSize?: number;
+}
+
+export class DecisionGrid {
+  readonly holeIds: string[] = [];
+  readonly holeIndex = new Map<string, number>();
+  readonly squareIds: string[] = [];
+  readonly squareIndex = new Map<string, number>();
+  readonly tileIds: string[] = [];
+  readonly groupIds: string[] = [];
+  readonly holeGroup: Int32Array;
+  readonly holeSquare: Int32Array;
+  readonly holeTile: Int32Array;
+  readonly groupSquare: number[] = [];
+  readonly squareTile: number[] = [];
+  readonly squareHint: Float64Array;
+  readonly groupHoles: number[][] = [];
+  readonly squareGroups: number[][] = [];
+  readonly squareHoles: number[][] = [];
+  readonly x: Float64Array;
+  readonly y: Float64Array;
+  readonly epuSelected: Int8Array;
+  readonly modelNames: string[];
+  /** scores[m][h]: model m's score for hole h, NaN when the model has none. */
+  readonly scores: Float64Array[];
+  /** Revealed quality in [0, 1] per hole (1 good, 0 bad, fractions allowed), NaN while unknown. */
+  readonly observed: Float64Array;
+  /** Holes already acquired (or being acquired): never suggested again. */
+  readonly acquired: Uint8Array;
+  /** Incremented on every change, so caches can tell whether they are stale. */
+  version = 0;
+
+  constructor(input: GridInput) {
+    const tileIndex = new Map<string, number>();
+    for (const sq of input.squares) {
+      if (this.squareIndex.has(sq.id)) throw new Error(`duplicate grid square id ${sq.id}`);
+      const tileKey = sq.tile ?? '';
+      let t = tileIndex.get(tileKey);
+      if (t === undefined) {
+        t = this.tileIds.length;
+        tileIndex.set(tileKey, t);
+        this.tileIds.push(tileKey);
+      }
+      this.squareIndex.set(sq.id, this.squareIds.length);
+      this.squareIds.push(sq.id);
+      this.squareTile.push(t);
+      this.squareGroups.push([]);
+      this.squareHoles.push([]);
+    }
+    this.squareHint = Float64Array.from(input.squares, (s) => s.hint ?? 0);
+    const n = input.holes.length;
+    this.holeGroup = new Int32Array(n);
+    this.holeSquare = new Int32Array(n);
+    this.holeTile = new Int32Array(n);
+    this.x = new Float64Array(n);
+    this.y = new Float64Array(n);
+    this.epuSelected = new Int8Array(n);
+    this.observed = new Float64Array(n).fill(NaN);
+    this.acquired = new Uint8Array(n);
+    const models = new Set<string>();
+    for (const h of input.holes) for (const m of Object.keys(h.predictions ?? {})) models.add(m);
+    this.modelNames = [...models].sort();
+    this.scores = this.modelNames.map(() => new Float64Array(n).fill(NaN));
+
+    const groupIndex = new Map<string, number>();
+    const ungrouped: number[] = [];
+    input.holes.forEach((h, i) => {
+      if (this.holeIndex.has(h.id)) throw new Error(`duplicate foil hole id ${h.id}`);
+      const s = this.squareIndex.get(h.square);
+      if (s === undefined) throw new Error(`foil hole ${h.id}: unknown grid square ${h.square}`);
+      this.holeIndex.set(h.id, i);
+      this.holeIds.push(h.id);
+      this.holeSquare[i] = s;
+      this.holeTile[i] = this.squareTile[s];
+      this.x[i] = h.x ?? 0;
+      this.y[i] = h.y ?? 0;
+      this.epuSelected[i] = h.epuSelected === false ? 0 : 1;
+      this.modelNames.forEach((m, k) => {
+        const v = h.predictions?.[m];
+        if (v !== undefined && Number.isFinite(v)) this.scores[k][i] = v;
+      });
+      this.squareHoles[s].push(i);
+      if (h.group === undefined) {
+        ungrouped.push(i);
+        return;
+      }
+      const key = `${h.square}\u0000${h.group}`;
+      let g = groupIndex.get(key);
+      if (g === undefined) g = this.addGroup(key, s);
+      groupIndex.set(key, g);
+      this.assign(i, g);
+    });
+    this.groupUngrouped(ungrouped, input.autoGroupSize ?? 20);
+  }
+
+  private addGroup(id: string, square: number): number {
+    const g = this.groupIds.length;
+    this.groupIds.push(id);
+    this.groupSquare.push(square);
+    this.groupHoles.push([]);
+    this.squareGroups[square].push(g);
+    return g;
+  }
+
+  private assign(hole: number, group: number): void {
+    this.holeGroup[hole] = group;
+    this.groupHoles[group].push(hole);
+  }
+
+  /** Holes without a group: split each square into position cells of about `size` holes (x-major strips). */
+  private groupUngrouped(holes: number[], size: number): void {
+    const bySquare = new Map<number, number[]>();
+    for (const h of holes) {
+      const list = bySquare.get(this.holeSquare[h]) ?? [];
+      list.push(h);
+      bySquare.set(this.holeSquare[h], list);
+    }
+    for (const [s, list] of bySquare) {
+      const cells = Math.max(1, Math.round(list.length / size));
+      const side = Math.max(1, Math.round(Math.sqrt(cells)));
+      const byX = [...list].sort((a, b) => this.x[a] - this.x[b]);
+      const perStrip = Math.ceil(byX.length / side);
+      for (let strip = 0; strip * perStrip < byX.length; strip++) {
+        const stripHoles = byX.slice(strip * perStrip, (strip + 1) * perStrip).sort((a, b) => this.y[a] - this.y[b]);
+        const perCell = Math.max(1, Math.ceil(stripHoles.length / Math.max(1, Math.round(stripHoles.length / size))));
+        for (let c = 0; c * perCell < stripHoles.length; c++) {
+          const g = this.addGroup(`${this.squareIds[s]}\u0000auto-${strip}-${c}`, s);
+          for (const h of stripHoles.slice(c * perCell, (c + 1) * perCell)) this.assign(h, g);
+        }
+      }
+    }
+  }
+
+  /** Record a hole's quality (1 good … 0 bad). Recording the same value again changes nothing and returns false. */
+  observe(hole: number, quality: number): boolean {
+    if (!(quality >= 0 && quality <= 1)) throw new Error(`quality of ${this.holeIds[hole]} must be in [0, 1], got ${quality}`);
+    const changedAcq = this.acquired[hole] === 0;
+    if (this.observed[hole] === quality && !changedAcq) return false;
+    this.observed[hole] = quality;
+    this.acquired[hole] = 1;
+    this.version++;
+    return true;
+  }
+
+  /** Mark a hole as acquired before its quality is known (it leaves the suggestions). */
+  markAcquired(hole: number): boolean {
+    if (this.acquired[hole] === 1) return false;
+    this.acquired[hole] = 1;
+    this.version++;
+    return true;
+  }
+
+  get holeCount(): number {
+    return this.holeIds.length;
+  }
+}

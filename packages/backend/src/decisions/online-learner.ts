@@ -1,0 +1,193 @@
+import type { DecisionAuthority } from './authority.ts';
+import type { DecisionGrid } from './grid-model.ts';
+import { sigmoid, solve } from './math.ts';
+import { normal, type Rng } from './rng.ts';
+
+/**
+ * The online learner: a hierarchical logistic model of P(good) fitted only to what this session has revealed,
+ *
+ *   logit P(good | hole h) = α + Σ_m β_m·score_m(h) + γ·hint(square) + δ·[EPU deselected h]
+ *                            + u_tile(h) + u_square(h) + u_group(h),
+ *
+ * with Gaussian random effects per level (u ~ N(0, τ_level²)) so an unseen group starts at its square's estimate,
+ * an unseen square at its tile's, and each level moves away from its parent as its own holes are revealed
+ * (partial pooling, like hierarchical empirical Bayes). The β's learn each prediction model's calibration on this
+ * grid; the random effects learn where the models are wrong. τ² per level is re-estimated from the data (EM step),
+ * so how strongly neighbours inform each other is learned rather than tuned. Fitted by MAP with warm-started
+ * Newton passes (milliseconds per result); the Laplace posterior variances give the Thompson draws for exploration.
+ */
+
+/** Prior of each fixed effect: mean and standard deviation. Scores are log-odds-like, so a calibrated model has β = 1. */
+const INTERCEPT_PRIOR = { mean: 0, sd: 2 };
+const MODEL_SLOPE_PRIOR = { mean: 1, sd: 1 };
+const HINT_SLOPE_PRIOR = { mean: 1, sd: 1 };
+const DESELECTED_PRIOR = { mean: -1, sd: 1 };
+/** Inverse-gamma-like prior on each level's τ²: worth TAU_PRIOR_NODES nodes of variance TAU_PRIOR_VAR. */
+const TAU_PRIOR_VAR = 1;
+const TAU_PRIOR_NODES = 2;
+const LEVELS = 3; // tile, square, group
+/** Largest change of one coefficient per Newton pass (log-odds). */
+const MAX_STEP = 2;
+
+function clamp(step: number, limit: number): number {
+  return Number.isFinite(step) ? Math.max(-limit, Math.min(limit, step)) : 0;
+}
+
+export interface OnlineLearnerOptions {
+  /** Newton passes per refresh after a change (warm start). */
+  passes?: number;
+}
+
+export class OnlineLearnerAuthority implements DecisionAuthority {
+  readonly name = 'online-learner';
+  private readonly grid: DecisionGrid;
+  private readonly passes: number;
+  /** Fixed-effect feature columns: 'intercept', one per model, optional 'hint' and 'deselected'. */
+  private readonly features: Array<(h: number) => number> = [];
+  private readonly prior: Array<{ mean: number; sd: number }> = [];
+  private beta: number[];
+  private betaVar: number[];
+  private readonly u: Float64Array[];
+  private readonly uVar: Float64Array[];
+  private readonly nodeOf: Int32Array[];
+  readonly tau2 = [TAU_PRIOR_VAR, TAU_PRIOR_VAR, TAU_PRIOR_VAR];
+  private fittedVersion = -1;
+
+  constructor(grid: DecisionGrid, options: OnlineLearnerOptions = {}) {
+    this.grid = grid;
+    this.passes = options.passes ?? 2;
+    this.addFeature(() => 1, INTERCEPT_PRIOR);
+    grid.scores.forEach((scores) => {
+      this.addFeature((h) => (Number.isNaN(scores[h]) ? 0 : scores[h]), MODEL_SLOPE_PRIOR);
+    });
+    if (grid.squareHint.some((v) => v !== 0)) this.addFeature((h) => grid.squareHint[grid.holeSquare[h]], HINT_SLOPE_PRIOR);
+    if (grid.epuSelected.some((v) => v === 0)) this.addFeature((h) => (grid.epuSelected[h] === 0 ? 1 : 0), DESELECTED_PRIOR);
+    this.beta = this.prior.map((p) => p.mean);
+    this.betaVar = this.prior.map((p) => p.sd * p.sd);
+    this.nodeOf = [grid.holeTile, grid.holeSquare, grid.holeGroup];
+    const sizes = [grid.tileIds.length, grid.squareIds.length, grid.groupIds.length];
+    this.u = sizes.map((n) => new Float64Array(n));
+    this.uVar = sizes.map((n, l) => new Float64Array(n).fill(this.tau2[l]));
+  }
+
+  private addFeature(f: (h: number) => number, prior: { mean: number; sd: number }): void {
+    this.features.push(f);
+    this.prior.push(prior);
+  }
+
+  /** The fitted calibration: slope per model (1 = the model's scores are calibrated log-odds on this grid). */
+  calibration(): Record<string, number> {
+    return Object.fromEntries(this.grid.modelNames.map((m, i) => [m, this.beta[i + 1]]));
+  }
+
+  estimate(options: { explore?: Rng } = {}): Float64Array {
+    if (this.fittedVersion !== this.grid.version) this.fit();
+    const { grid } = this;
+    const rng = options.explore;
+    const beta = rng ? this.beta.map((b, j) => b + Math.sqrt(this.betaVar[j]) * normal(rng)) : this.beta;
+    const u = rng ? this.u.map((level, l) => level.map((v, i) => v + Math.sqrt(this.uVar[l][i]) * normal(rng))) : this.u;
+    const out = new Float64Array(grid.holeCount);
+    for (let h = 0; h < grid.holeCount; h++) {
+      let eta = 0;
+      for (let j = 0; j < beta.length; j++) eta += beta[j] * this.features[j](h);
+      for (let l = 0; l < LEVELS; l++) eta += u[l][this.nodeOf[l][h]];
+      out[h] = sigmoid(eta);
+    }
+    return out;
+  }
+
+  groupUncertainty(): Float64Array {
+    if (this.fittedVersion !== this.grid.version) this.fit();
+    return Float64Array.from(this.grid.holeGroup, (_, h) => {
+      let v = 0;
+      for (let l = 0; l < LEVELS; l++) v += this.uVar[l][this.nodeOf[l][h]];
+      return v;
+    });
+  }
+
+  private fit(): void {
+    const { grid } = this;
+    const obs: number[] = [];
+    for (let h = 0; h < grid.holeCount; h++) if (!Number.isNaN(grid.observed[h])) obs.push(h);
+    const passes = this.fittedVersion < 0 ? this.passes + 3 : this.passes;
+    this.fittedVersion = grid.version;
+    if (obs.length === 0) return;
+    const y = obs.map((h) => grid.observed[h]);
+    const x = obs.map((h) => this.features.map((f) => f(h)));
+    const eta = new Float64Array(obs.length);
+    const refresh = (): void => {
+      obs.forEach((h, i) => {
+        let e = 0;
+        for (let j = 0; j < this.beta.length; j++) e += this.beta[j] * x[i][j];
+        for (let l = 0; l < LEVELS; l++) e += this.u[l][this.nodeOf[l][h]];
+        eta[i] = e;
+      });
+    };
+    for (let pass = 0; pass < passes; pass++) {
+      refresh();
+      this.fixedEffectsStep(x, y, eta);
+      refresh();
+      for (let l = 0; l < LEVELS; l++) {
+        this.randomEffectsStep(l, obs, y, eta);
+        refresh();
+      }
+    }
+    this.updateTau(obs);
+  }
+
+  /** One Newton step on the fixed effects with their Gaussian priors. */
+  private fixedEffectsStep(x: number[][], y: number[], eta: Float64Array): void {
+    const d = this.beta.length;
+    const grad = this.beta.map((b, j) => -(b - this.prior[j].mean) / this.prior[j].sd ** 2);
+    const hess = this.beta.map((_, j) => this.beta.map((__, k) => (j === k ? 1 / this.prior[j].sd ** 2 : 0)));
+    for (let i = 0; i < y.length; i++) {
+      const p = sigmoid(eta[i]);
+      const w = p * (1 - p);
+      for (let j = 0; j < d; j++) {
+        grad[j] += (y[i] - p) * x[i][j];
+        for (let k = 0; k < d; k++) hess[j][k] += w * x[i][j] * x[i][k];
+      }
+    }
+    const step = solve(hess, grad);
+    // Newton on a logistic likelihood can overshoot from a cold start; a bounded step keeps the passes stable.
+    this.beta = this.beta.map((b, j) => b + clamp(step[j], MAX_STEP));
+    this.betaVar = hess.map((row, j) => 1 / row[j]);
+  }
+
+  /** One Newton step per node of level l (nodes are independent given the rest). */
+  private randomEffectsStep(l: number, obs: number[], y: number[], eta: Float64Array): void {
+    const u = this.u[l];
+    const grad = new Float64Array(u.length);
+    const hess = new Float64Array(u.length);
+    const seen = new Uint8Array(u.length);
+    obs.forEach((h, i) => {
+      const node = this.nodeOf[l][h];
+      const p = sigmoid(eta[i]);
+      grad[node] += y[i] - p;
+      hess[node] += p * (1 - p);
+      seen[node] = 1;
+    });
+    const precision = 1 / this.tau2[l];
+    for (let n = 0; n < u.length; n++) {
+      if (!seen[n]) {
+        u[n] = 0;
+        this.uVar[l][n] = this.tau2[l];
+        continue;
+      }
+      const h = hess[n] + precision;
+      u[n] += clamp((grad[n] - u[n] * precision) / h, MAX_STEP);
+      this.uVar[l][n] = 1 / h;
+    }
+  }
+
+  /** EM update of each level's variance from the nodes that have data, with a weak prior. */
+  private updateTau(obs: number[]): void {
+    for (let l = 0; l < LEVELS; l++) {
+      const seen = new Set<number>();
+      for (const h of obs) seen.add(this.nodeOf[l][h]);
+      let ss = TAU_PRIOR_NODES * TAU_PRIOR_VAR;
+      for (const n of seen) ss += this.u[l][n] ** 2 + this.uVar[l][n];
+      this.tau2[l] = ss / (seen.size + TAU_PRIOR_NODES);
+    }
+  }
+}

@@ -1,0 +1,56 @@
+import { createAuthority } from '@smartem/backend/decisions/index.ts';
+import type { AuthorityName } from '@smartem/backend/decisions/authority.ts';
+import { DecisionGrid, type GridInput } from '@smartem/backend/decisions/grid-model.ts';
+import { nextHole } from '@smartem/backend/decisions/planner.ts';
+import type { Rng } from '@smartem/backend/decisions/rng.ts';
+import type { BenchGrid, EpisodePolicy, PolicySpec } from './episode.ts';
+
+export const PREDICTION_MODEL = 'cryorl-resnet50';
+
+/** The live engine's input built from a benchmark grid: the same shape the backend builds from its database. */
+export function gridInput(g: BenchGrid, withPredictions: boolean): GridInput {
+  const { holes } = g.dataset;
+  const squares = new Map<string, string>();
+  for (const h of holes) squares.set(h.square, h.tile);
+  return {
+    squares: [...squares].map(([id, tile]) => ({ id, tile })),
+    holes: holes.map((h) => ({
+      id: h.id,
+      square: h.square,
+      group: h.group,
+      x: h.x,
+      y: h.y,
+      // A predicted resolution r becomes the log-odds-like score threshold − r (Å): positive = predicted good.
+      predictions: withPredictions && h.predicted !== undefined ? { [PREDICTION_MODEL]: g.threshold - h.predicted } : undefined,
+    })),
+  };
+}
+
+/**
+ * Drives the backend's decision code: a fresh DecisionGrid per episode, the named authority, the shared planner.
+ * Holes keep their dataset order, so hole index = benchmark index.
+ */
+export function enginePolicy(authority: AuthorityName, withPredictions: boolean, explore: boolean): PolicySpec {
+  const suffix = withPredictions ? '+predictions' : '';
+  return {
+    name: `${authority}${suffix}${explore ? '' : ' (greedy)'}`,
+    needsPredictions: withPredictions,
+    create(g: BenchGrid): EpisodePolicy {
+      const grid = new DecisionGrid(gridInput(g, withPredictions));
+      const engine = createAuthority(authority, grid);
+      let rng: Rng = Math.random;
+      return {
+        start: (_hole, r) => {
+          rng = r;
+        },
+        next: (current, _visited, budgetLeft) => {
+          const p = engine.estimate(explore ? { explore: rng } : {});
+          return nextHole(grid, p, current, { budgetLeft, uncertainty: engine.groupUncertainty?.() });
+        },
+        reveal: (hole, good) => {
+          grid.observe(hole, good ? 1 : 0);
+        },
+      };
+    },
+  };
+}
