@@ -1,0 +1,79 @@
+/**
+ * The HTTP API: fastify with the shared TypeBox wire schemas registered as named components, which both validate
+ * requests and generate the OpenAPI document (`/docs/json`, `/openapi.json`, Swagger UI at `/docs`).
+ */
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { ENTITY_WIRES, POSITION_WIRE, BatchResponseSchema, ProblemDetailsSchema, type Logger } from '@smartem/common';
+import type { TSchema } from 'typebox';
+import type { Db } from '../db/index.ts';
+import type { Bus } from '../bus/types.ts';
+import { errorHandler, problem } from './errors.ts';
+import { ROUTES } from './routes/index.ts';
+import type { Store } from './store/crud.ts';
+
+export interface AppOptions {
+  db: Db;
+  log: Logger;
+  /** Called after every committed write (wakes the outbox relay). */
+  onCommit?: () => void;
+  bus?: Bus;
+  /** Maximum request body (batches of 5,000 micrographs are a few MB). */
+  bodyLimit?: number;
+}
+
+export type App = FastifyInstance;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    store: Store;
+    startedAt: number;
+  }
+}
+
+function sharedSchemas(): TSchema[] {
+  const out: TSchema[] = [];
+  for (const wire of Object.values(ENTITY_WIRES)) out.push(wire.create, wire.update, wire.response);
+  out.push(POSITION_WIRE.request, POSITION_WIRE.response, BatchResponseSchema, ProblemDetailsSchema);
+  return out;
+}
+
+export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: opts.log as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: opts.bodyLimit ?? 64 * 1024 * 1024,
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: true, useDefaults: true, allErrors: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorate('store', { db: opts.db, onCommit: opts.onCommit });
+  app.decorate('startedAt', Date.now());
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) => {
+    void reply.status(404).type('application/problem+json').send(problem(404, 'Not Found', request.url));
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
+  });
+
+  for (const schema of sharedSchemas()) app.addSchema(schema);
+
+  const { default: swagger } = await import('@fastify/swagger');
+  const { default: swaggerUi } = await import('@fastify/swagger-ui');
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'SmartEM Decisions Backend API',
+        description: 'API for accessing and managing electron microscopy data',
+        version: '0.1.0',
+      },
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  for (const register of ROUTES) await app.register(register);
+  await app.ready();
+  return app as unknown as FastifyInstance;
+}

@@ -1,0 +1,48 @@
+/** Wire JSON ↔ database rows. Field names are the same; datetimes are ISO strings on the wire and Dates in rows. */
+import type { Fields } from '@smartem/common';
+
+export type Row = Record<string, unknown>;
+
+const HAS_OFFSET = /(Z|z|[+-]\d{2}(:?\d{2})?)$/;
+
+/** An ISO date-time as a Date; a value without an offset is taken as UTC (EPU writes local times without one). */
+export function parseDateTime(value: string): Date {
+  const normalised = value.replace(' ', 'T');
+  const date = new Date(HAS_OFFSET.test(normalised) ? normalised : `${normalised}Z`);
+  if (Number.isNaN(date.getTime())) throw new RangeError(`invalid date-time: ${value}`);
+  return date;
+}
+
+/** The columns of a (validated) body: only the entity's fields that the body has, datetimes as Dates. */
+export function bodyToRow(fields: Fields, body: Row, options: { omit?: readonly string[] } = {}): Row {
+  const row: Row = {};
+  for (const [key, value] of Object.entries(body)) {
+    const field = fields[key];
+    if (!field || value === undefined || options.omit?.includes(key)) continue;
+    row[key] = field.kind === 'datetime' && typeof value === 'string' ? parseDateTime(value) : value;
+  }
+  return row;
+}
+
+/** A stored row as the wire record: every field present, null when empty, datetimes as ISO strings. */
+export function rowToWire(fields: Fields, row: Row): Row {
+  const out: Row = {};
+  for (const key of Object.keys(fields)) {
+    const value = row[key];
+    out[key] = value instanceof Date ? value.toISOString() : (value ?? null);
+  }
+  return out;
+}
+
+/** Same stored value? (Dates by instant; everything else strictly.) */
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (a instanceof Date || b instanceof Date) {
+    return a instanceof Date && b instanceof Date && a.getTime() === b.getTime();
+  }
+  return (a ?? null) === (b ?? null);
+}
+
+/** The keys of `changes` whose value differs from `stored`. */
+export function changedKeys(stored: Row, changes: Row): string[] {
+  return Object.keys(changes).filter((k) => !sameValue(stored[k], changes[k]));
+}

@@ -1,0 +1,10 @@
+import type { FastifyInstance } from 'fastify';
+import { ENTITIES } from '../entities.ts';
+import { registerEntityRoutes } from './common.ts';
+import { registerChildRoutes } from './children.ts';
+
+/** `/gridsquares…` and `/gridsquares/{gridsquare_uuid}/foilholes` (filtered by the parent's uuid, unlike the original). */
+export async function gridSquareRoutes(app: FastifyInstance): Promise<void> {
+  registerEntityRoutes(app, ENTITIES.gridsquare, 'gridsquares', 'gridsquare_uuid');
+  registerChildRoutes(app, { def: ENTITIES.gridsquare, plural: 'gridsquares', param: 'gridsquare_uuid' }, { def: ENTITIES.foilhole, segment: 'foilholes' });
+}

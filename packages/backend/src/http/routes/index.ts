@@ -1,0 +1,24 @@
+/**
+ * Every route group of the API, registered in this order. To add a group, write `routes/<name>.ts` exporting an
+ * `async (app: FastifyInstance) => void` and add one line here.
+ */
+import type { FastifyInstance } from 'fastify';
+import { serviceRoutes } from './service.ts';
+import { acquisitionRoutes } from './acquisitions.ts';
+import { gridRoutes } from './grids.ts';
+import { atlasRoutes } from './atlases.ts';
+import { gridSquareRoutes } from './gridsquares.ts';
+import { foilHoleRoutes } from './foilholes.ts';
+import { micrographRoutes } from './micrographs.ts';
+import { batchRoutes } from './batch.ts';
+
+export const ROUTES: Array<(app: FastifyInstance) => Promise<void>> = [
+  serviceRoutes,
+  acquisitionRoutes,
+  gridRoutes,
+  atlasRoutes,
+  gridSquareRoutes,
+  foilHoleRoutes,
+  micrographRoutes,
+  batchRoutes,
+];

@@ -1,0 +1,161 @@
+/**
+ * Batch upserts (docs/architecture.md "HTTP API: batch upserts"): idempotent by uuid and by natural id within the
+ * parent, in one transaction with the outbox events of the rows that changed. Items whose parent is missing are
+ * rejected (404) while the rest of the batch is applied.
+ */
+import { eq, inArray } from 'drizzle-orm';
+import type { PgColumn } from 'drizzle-orm/pg-core';
+import { entityEvent, type BatchResult, type EntityEvent } from '@smartem/common';
+import type { Db } from '../../db/index.ts';
+import { insertOutbox } from '../../outbox/outbox.ts';
+import { ENTITIES, type EntityDef } from '../entities.ts';
+import { bodyToRow, changedKeys, type Row } from '../convert.ts';
+import { sqlState } from '../errors.ts';
+import type { Store } from './crud.ts';
+
+/** Stay well below PostgreSQL's 65,535 bind parameters per statement. */
+const MAX_PARAMS = 30_000;
+const LOOKUP_CHUNK = 5_000;
+const RETRYABLE = new Set(['23505', '40P01', '40001']);
+
+/** Retries the whole batch when a concurrent writer won a race (unique violation, deadlock, serialization). */
+export async function withRetry<T>(work: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      const state = sqlState(error);
+      if (attempt >= attempts || !state || !RETRYABLE.has(state)) throw error;
+    }
+  }
+}
+
+async function selectIn(db: Db, def: EntityDef, column: string, values: string[]): Promise<Row[]> {
+  const out: Row[] = [];
+  for (let i = 0; i < values.length; i += LOOKUP_CHUNK) {
+    const chunk = values.slice(i, i + LOOKUP_CHUNK);
+    out.push(...((await db.select().from(def.table).where(inArray(def.columns[column] as PgColumn, chunk))) as Row[]));
+  }
+  return out;
+}
+
+async function existingUuids(db: Db, def: EntityDef, uuids: string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  const column = def.columns.uuid as PgColumn;
+  for (let i = 0; i < uuids.length; i += LOOKUP_CHUNK) {
+    const rows = await db.select({ uuid: column }).from(def.table).where(inArray(column, uuids.slice(i, i + LOOKUP_CHUNK)));
+    for (const r of rows) found.add(r.uuid as string);
+  }
+  return found;
+}
+
+export async function insertChunked(db: Db, def: EntityDef, rows: Row[]): Promise<void> {
+  if (rows.length === 0) return;
+  const perRow = Math.max(1, Object.keys(def.columns).length);
+  const chunk = Math.max(1, Math.floor(MAX_PARAMS / perRow));
+  for (let i = 0; i < rows.length; i += chunk) await db.insert(def.table).values(rows.slice(i, i + chunk));
+}
+
+const naturalKey = (parent: unknown, natural: unknown) => `${String(parent)}\u0000${String(natural)}`;
+
+interface Plan {
+  results: BatchResult[];
+  inserts: Map<string, Row>;
+  updates: Map<string, Row>; // stored uuid → changed columns
+  finalRows: Map<string, Row>;
+}
+
+/** Decides, item by item in request order, what to write; later items see the effect of earlier ones. */
+function plan(def: EntityDef, rows: Row[], parents: Set<string> | null, byUuid: Map<string, Row>, byNatural: Map<string, Row>): Plan {
+  const p: Plan = { results: [], inserts: new Map(), updates: new Map(), finalRows: new Map() };
+  const parentColumn = def.parent?.column;
+  const parentName = def.parent ? ENTITIES[def.parent.key].wire.name : '';
+  const natural = def.natural;
+  for (const row of rows) {
+    const requested = String(row.uuid);
+    const parent = parentColumn ? row[parentColumn] : undefined;
+    if (parents && parentColumn && !parents.has(String(parent))) {
+      p.results.push({ requested_uuid: requested, uuid: requested, outcome: 'rejected', status: 404, detail: `${parentName} ${String(parent)} not found (${parentColumn})` });
+      continue;
+    }
+    const hasNatural = natural && typeof row[natural] === 'string' && row[natural] !== '';
+    const byId = byUuid.get(requested);
+    const byNat = hasNatural ? byNatural.get(naturalKey(parent, row[natural!])) : undefined;
+    if (byId && byNat && byId.uuid !== byNat.uuid) {
+      p.results.push({
+        requested_uuid: requested, uuid: requested, outcome: 'rejected', status: 409,
+        detail: `${natural} ${String(row[natural!])} already belongs to ${String(byNat.uuid)} in ${parentColumn} ${String(parent)}`,
+      });
+      continue;
+    }
+    const existing = byId ?? byNat;
+    if (!existing) {
+      const fresh = def.defaultStatus && row.status == null ? { ...row, status: def.defaultStatus } : { ...row };
+      p.inserts.set(requested, fresh);
+      p.finalRows.set(requested, fresh);
+      byUuid.set(requested, fresh);
+      if (hasNatural) byNatural.set(naturalKey(parent, row[natural!]), fresh);
+      p.results.push({ requested_uuid: requested, uuid: requested, outcome: 'created' });
+      continue;
+    }
+    const storedUuid = String(existing.uuid);
+    const { uuid: _ignored, ...sent } = row;
+    const changed = changedKeys(existing, sent);
+    if (changed.length === 0) {
+      p.results.push({ requested_uuid: requested, uuid: storedUuid, outcome: 'unchanged' });
+      continue;
+    }
+    if (natural && existing[natural]) byNatural.delete(naturalKey(parentColumn ? existing[parentColumn] : undefined, existing[natural]));
+    for (const key of changed) existing[key] = sent[key];
+    if (hasNatural) byNatural.set(naturalKey(parent, row[natural!]), existing);
+    p.finalRows.set(storedUuid, existing);
+    if (!p.inserts.has(storedUuid)) {
+      const pending = p.updates.get(storedUuid) ?? {};
+      for (const key of changed) pending[key] = sent[key];
+      p.updates.set(storedUuid, pending);
+    }
+    p.results.push({ requested_uuid: requested, uuid: storedUuid, outcome: 'updated' });
+  }
+  return p;
+}
+
+async function applyOnce(db: Db, def: EntityDef, rows: Row[]): Promise<BatchResult[]> {
+  return db.transaction(async (tx) => {
+    let parents: Set<string> | null = null;
+    if (def.parent) {
+      const wanted = [...new Set(rows.map((r) => String(r[def.parent!.column])))];
+      parents = await existingUuids(tx, ENTITIES[def.parent.key], wanted);
+    }
+    const byUuid = new Map<string, Row>();
+    for (const r of await selectIn(tx, def, 'uuid', [...new Set(rows.map((r) => String(r.uuid)))])) byUuid.set(String(r.uuid), r);
+    const byNatural = new Map<string, Row>();
+    if (def.natural && def.parent) {
+      const naturals = [...new Set(rows.map((r) => r[def.natural!]).filter((v): v is string => typeof v === 'string' && v !== ''))];
+      for (const r of await selectIn(tx, def, def.natural, naturals)) {
+        byNatural.set(naturalKey(r[def.parent.column], r[def.natural]), r);
+      }
+      for (const r of byUuid.values()) {
+        if (r[def.natural]) byNatural.set(naturalKey(r[def.parent.column], r[def.natural]), r);
+      }
+    }
+    const p = plan(def, rows, parents, byUuid, byNatural);
+    await insertChunked(tx, def, [...p.inserts.values()]);
+    const uuidColumn = def.columns.uuid as PgColumn;
+    for (const [uuid, changes] of p.updates) await tx.update(def.table).set(changes).where(eq(uuidColumn, uuid));
+    const events: EntityEvent[] = [];
+    for (const [uuid, row] of p.finalRows) {
+      events.push(entityEvent(def.event, p.inserts.has(uuid) ? 'created' : 'updated', row as Row & { uuid: string }));
+    }
+    await insertOutbox(tx, events);
+    return p.results;
+  });
+}
+
+/** Upserts validated wire items of one entity; one result per item, in request order. */
+export async function batchUpsert(store: Store, def: EntityDef, items: readonly Row[]): Promise<BatchResult[]> {
+  const rows = items.map((item) => bodyToRow(def.wire.fields, item));
+  // Lookups mutate rows they return; every attempt starts from fresh reads.
+  const results = await withRetry(() => applyOnce(store.db, def, rows));
+  if (results.some((r) => r.outcome === 'created' || r.outcome === 'updated')) store.onCommit?.();
+  return results;
+}

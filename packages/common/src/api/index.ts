@@ -1,0 +1,6 @@
+export * from './statuses.ts';
+export * from './fields.ts';
+export * from './entities.ts';
+export * from './batch.ts';
+export * from './problem.ts';
+export * from './events.ts';
