@@ -8,3 +8,16 @@ export { parseGridSquareManifest, parseFoilHoleManifest, parseMicrographManifest
 export { parseEpuFile, parseEpuXml, readEpuFile, type ParsedEpuFile, type EpuRecordByKind } from './parse-file.ts';
 export { toCygwinPath, atlasPathRelativeToStorage } from './windows-paths.ts';
 export type * from './types.ts';
+export {
+  parseEpuDirectory,
+  relativeGridDir,
+  type EpuDirectoryParse,
+  type ParseDirectoryOptions,
+  type GridEntry,
+  type GridSquareEntry,
+  type FoilHoleEntry,
+  type MicrographEntry,
+  type Orphan,
+} from './directory/parse-directory.ts';
+export { parseMany, type ParseJob, type ParseOutcome } from './directory/parse-pool.ts';
+export { validateEpuDirectory, validateGridDirectory, type ValidationResult } from './validate.ts';

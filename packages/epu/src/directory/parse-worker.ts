@@ -1,0 +1,18 @@
+/** Worker thread: reads and parses batches of EPU files, replies with records or error reasons in batch order. */
+import { parentPort } from 'node:worker_threads';
+import { readFileSync } from 'node:fs';
+import { parseOne, type ParseJob, type ParseOutcome } from './parse-pool.ts';
+
+export interface BatchRequest {
+  id: number;
+  jobs: ParseJob[];
+}
+export interface BatchResponse {
+  id: number;
+  outcomes: ParseOutcome[];
+}
+
+parentPort?.on('message', (request: BatchRequest) => {
+  const outcomes = request.jobs.map((job) => parseOne(job, readFileSync));
+  parentPort!.postMessage({ id: request.id, outcomes } satisfies BatchResponse);
+});
