@@ -1,6 +1,105 @@
 import type { Command } from 'commander';
 
+function increase(_: string, previous: number): number {
+  return previous + 1;
+}
+
+interface WatchCliOptions {
+  api?: string;
+  token?: string;
+  dryRun?: boolean;
+  state?: string;
+  poll?: string | boolean;
+  status?: boolean;
+  json?: boolean;
+  verbose: number;
+  statusInterval: string;
+}
+
 /** `smartem agent watch DIR --api URL`. */
 export function registerWatchCommand(agent: Command): void {
-  void agent;
+  agent
+    .command('watch')
+    .description(
+      'watch an EPU output directory (before, while or after EPU writes it) and sync everything to the backend; ' +
+        'a durable journal under --state keeps what the backend has not acknowledged',
+    )
+    .argument('<dir>', 'EPU output directory (a visit with one or more grid directories, or one grid directory)')
+    .option('--api <url>', 'backend base URL (env SMARTEM_API_URL)', process.env.SMARTEM_API_URL)
+    .option('--token <token>', 'bearer token for the backend (env SMARTEM_API_TOKEN)', process.env.SMARTEM_API_TOKEN)
+    .option('--dry-run', 'parse and map everything, send nothing, write no journal')
+    .option('--state <dir>', 'state directory holding the journal (default: per-directory folder under the user data dir)')
+    .option('--poll [ms]', 'poll the file system instead of native events (network shares), every ms (default 1000)')
+    .option('--status', 'print the journal state of DIR (entities, unacknowledged, orphans) and exit')
+    .option('--json', 'with --status: print JSON')
+    .option('--status-interval <s>', 'seconds between status log lines in live mode (with -v)', '60')
+    .option('-v, --verbose', '-v info, -vv debug (default: errors only; SMARTEM_LOG_LEVEL when no -v)', increase, 0)
+    .action(async (dir: string, options: WatchCliOptions) => {
+      const code = await runWatch(dir, options);
+      process.exitCode = code;
+    });
+}
+
+async function runWatch(dir: string, options: WatchCliOptions): Promise<number> {
+  const { createLogger, levelFromVerbosity } = await import('@smartem/common');
+  const log = createLogger({ level: levelFromVerbosity(options.verbose), name: 'agent' });
+  if (options.status) {
+    const { printJournalStatus } = await import('./status.ts');
+    return printJournalStatus(dir, options.state, Boolean(options.json));
+  }
+  const { startWatch, WatchSetupError } = await import('./watch.ts');
+  const { CatchUpProgress, statusLine } = await import('./progress.ts');
+  const pollMs = typeof options.poll === 'string' ? Number(options.poll) : undefined;
+  if (pollMs !== undefined && !(pollMs > 0)) {
+    process.stderr.write(`error: --poll expects milliseconds, got ${String(options.poll)}\n`);
+    return 2;
+  }
+  let handle;
+  try {
+    handle = await startWatch({
+      dir,
+      api: options.api,
+      token: options.token,
+      dryRun: options.dryRun,
+      stateDir: options.state,
+      poll: Boolean(options.poll),
+      pollIntervalMs: pollMs,
+      log,
+    });
+  } catch (error) {
+    if (error instanceof WatchSetupError) {
+      process.stderr.write(`error: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+  const watch = handle;
+  const progress = new CatchUpProgress(() => watch.status());
+  progress.start();
+  let interval: NodeJS.Timeout | undefined;
+  void watch.whenSettled().then(() => {
+    progress.finish();
+    interval = setInterval(() => {
+      const s = watch.status();
+      const line = statusLine(s);
+      if (s.entities.orphanTotal > 0) log.warn({ orphans: watch.store.listOrphans(5) }, line);
+      else log.info(line);
+    }, Number(options.statusInterval) * 1000);
+  });
+
+  const stopSignal = new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    if (process.platform === 'win32') process.once('SIGBREAK', () => resolve('SIGBREAK'));
+  });
+  const outcome = await Promise.race([stopSignal, watch.fatal]);
+  clearInterval(interval);
+  await watch.stop();
+  const final = watch.status();
+  if (outcome instanceof Error) {
+    process.stderr.write(`error: ${outcome.message}\n`);
+    return 1;
+  }
+  process.stderr.write(`stopped (${outcome}): ${statusLine(final)}\n`);
+  return 0;
 }

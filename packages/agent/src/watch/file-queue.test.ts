@@ -1,0 +1,81 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile, appendFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { epuParsers, type ParsedFile } from './epu.ts';
+import { FileQueue } from './file-queue.ts';
+
+const sample = join(
+  fileURLToPath(new URL('../../../../../shared/epu-samples/EMharvest/_repo_data', import.meta.url)),
+  'Supervisor_20230919_140141_84_bi23047-106_grid1/Images-Disc1/GridSquare_19493759/Data/FoilHole_19513699_Data_19508496_19508498_20230919_154056.xml',
+);
+const skip = existsSync(sample) ? false : `real EPU samples not found at ${sample}`;
+
+async function setup() {
+  const root = await mkdtemp(join(tmpdir(), 'smartem-fq-'));
+  const path = join(root, 'grid1/Images-Disc1/GridSquare_5/Data/FoilHole_6_Data_7_8_20230919_154056.xml');
+  await mkdir(dirname(path), { recursive: true });
+  const parsed: ParsedFile[] = [];
+  const broken: string[] = [];
+  const queue = new FileQueue({
+    root,
+    parsers: epuParsers,
+    onParsed: (file) => parsed.push(file),
+    onBroken: (p) => broken.push(p),
+    retryBaseMs: 5,
+    brokenAfterAttempts: 3,
+    brokenAfterMs: 0,
+  });
+  return { root, path, parsed, broken, queue };
+}
+
+test('a half-written manifest is retried, then parsed once complete; repeated events are coalesced', { skip }, async () => {
+  const xml = await readFile(sample);
+  const { root, path, parsed, broken, queue } = await setup();
+  try {
+    await writeFile(path, xml.subarray(0, Math.floor(xml.length / 2)));
+    queue.offer(path);
+    while (queue.stats.retries === 0) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(parsed.length, 0, 'half a file never yields a record');
+    await appendFile(path, xml.subarray(Math.floor(xml.length / 2)));
+    for (let i = 0; i < 5; i++) queue.offer(path);
+    await queue.whenIdle();
+    assert.equal(parsed.length, 1);
+    assert.equal(broken.length, 0);
+    const file = parsed[0]!;
+    assert.equal(file.cls.kind, 'micrograph-manifest');
+    assert.equal(file.cls.foilhole_id, '6');
+    assert.equal(file.cls.grid_dir, 'grid1');
+    assert.equal((file.record as { unique_id: string }).unique_id, '3f181e15-e938-4296-a7ec-a87b983e8570');
+    queue.offer(path); // same size and mtime: not parsed again
+    await queue.whenIdle();
+    assert.equal(parsed.length, 1);
+  } finally {
+    queue.stop();
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test('a file that stays malformed is reported with its path and does not block the others', { skip }, async () => {
+  const { root, path, parsed, broken, queue } = await setup();
+  try {
+    const bad = join(root, 'grid1/Images-Disc1/GridSquare_5/Data/FoilHole_9_Data_7_8_20230919_154057.xml');
+    await writeFile(bad, '<MicroscopeImage><oops');
+    await writeFile(path, await readFile(sample));
+    await writeFile(join(root, 'grid1/notes.txt'), 'not EPU');
+    queue.offer(bad);
+    queue.offer(path);
+    queue.offer(join(root, 'grid1/notes.txt'));
+    await queue.whenIdle();
+    assert.deepEqual(broken, [bad]);
+    assert.equal(parsed.length, 1);
+    assert.equal(queue.stats.seen, 2);
+    assert.equal(queue.stats.broken, 1);
+  } finally {
+    queue.stop();
+    await rm(root, { recursive: true, force: true });
+  }
+});

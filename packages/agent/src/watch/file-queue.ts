@@ -1,0 +1,247 @@
+import { readFile, stat } from 'node:fs/promises';
+import { relative } from 'node:path';
+import { classifyEpuPath, EpuParseError, type EpuFileClass, type EpuFileKind, type EpuParsers, type ParsedFile } from './epu.ts';
+
+/** Parents before children: fewer orphans when a burst of files is queued at once. */
+const PRIORITY: Record<EpuFileKind, number> = {
+  session: 0,
+  atlas: 1,
+  'gridsquare-metadata': 2,
+  'gridsquare-manifest': 3,
+  'foilhole-manifest': 4,
+  'micrograph-manifest': 5,
+};
+
+interface FileState {
+  cls: EpuFileClass;
+  status: 'queued' | 'reading' | 'done' | 'waiting' | 'broken';
+  /** Another event arrived while it was being read: read it again afterwards. */
+  again: boolean;
+  size: number;
+  mtimeMs: number;
+  attempts: number;
+  firstFailureAt: number;
+  timer?: NodeJS.Timeout;
+}
+
+export interface FileQueueStats {
+  seen: number;
+  parsed: number;
+  retries: number;
+  broken: number;
+  queued: number;
+}
+
+export interface FileQueueOptions {
+  root: string;
+  parsers: EpuParsers;
+  /** Called with each successfully parsed file. */
+  onParsed: (file: ParsedFile, absPath: string) => void;
+  /** Called once when a file stays unparseable past the limit (and again if it later parses: `fixed`). */
+  onBroken: (absPath: string, error: Error) => void;
+  concurrency?: number;
+  /** Retry schedule for files that do not parse yet: `retryBaseMs·2^n`, capped at `retryMaxMs`. */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  /** A file that still fails after this many attempts and this long since its first failure is reported broken. */
+  brokenAfterAttempts?: number;
+  brokenAfterMs?: number;
+}
+
+/**
+ * Every EPU file the watcher or the scan reports goes through here, once per content: events for one path are
+ * coalesced (a path already queued is not queued twice; one that changes while being read is read again; one whose size
+ * and mtime did not change since it parsed is skipped). A file that does not parse yet — half written — is retried with
+ * backoff until it parses, and reported with its path if it stays broken.
+ */
+export class FileQueue {
+  private readonly files = new Map<string, FileState>();
+  private readonly queues: string[][] = [[], [], [], [], [], []];
+  private active = 0;
+  private waiting = 0;
+  private stopped = false;
+  private idleWaiters: (() => void)[] = [];
+  readonly stats: FileQueueStats = { seen: 0, parsed: 0, retries: 0, broken: 0, queued: 0 };
+
+  constructor(private readonly opts: FileQueueOptions) {}
+
+  /** Reports a file (absolute path) that may be new or changed. Non-EPU files are ignored. */
+  offer(absPath: string): void {
+    if (this.stopped) return;
+    let state = this.files.get(absPath);
+    if (!state) {
+      const rel = relative(this.opts.root, absPath);
+      if (!rel || rel.startsWith('..')) return;
+      const cls = classifyEpuPath(rel);
+      if (!cls) return;
+      state = { cls, status: 'queued', again: false, size: -1, mtimeMs: -1, attempts: 0, firstFailureAt: 0 };
+      this.files.set(absPath, state);
+      this.stats.seen++;
+      this.enqueue(absPath, state);
+      return;
+    }
+    switch (state.status) {
+      case 'queued':
+        return;
+      case 'reading':
+        state.again = true;
+        return;
+      case 'waiting':
+        clearTimeout(state.timer);
+        this.waiting--;
+        this.enqueue(absPath, state);
+        return;
+      case 'done':
+      case 'broken':
+        // Re-read; `process` skips it when size and mtime are unchanged.
+        this.enqueue(absPath, state);
+    }
+  }
+
+  /** Resolves when nothing is queued, being read or waiting for a retry. */
+  whenIdle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  isIdle(): boolean {
+    return this.active === 0 && this.stats.queued === 0 && this.waiting === 0;
+  }
+
+  /** Paths waiting for a retry (still half-written, or broken so far). */
+  waitingPaths(): string[] {
+    return [...this.files].filter(([, f]) => f.status === 'waiting').map(([p]) => p);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const f of this.files.values()) clearTimeout(f.timer);
+    this.waiting = 0;
+    this.checkIdle();
+  }
+
+  private enqueue(absPath: string, state: FileState): void {
+    state.status = 'queued';
+    this.queues[PRIORITY[state.cls.kind]]!.push(absPath);
+    this.stats.queued++;
+    this.pump();
+  }
+
+  private pump(): void {
+    const limit = this.opts.concurrency ?? 8;
+    while (!this.stopped && this.active < limit) {
+      const path = this.next();
+      if (path === undefined) break;
+      this.active++;
+      void this.process(path).finally(() => {
+        this.active--;
+        this.pump();
+        this.checkIdle();
+      });
+    }
+    this.checkIdle();
+  }
+
+  private next(): string | undefined {
+    for (const q of this.queues) {
+      if (q.length) {
+        this.stats.queued--;
+        return q.shift();
+      }
+    }
+    return undefined;
+  }
+
+  private async process(absPath: string): Promise<void> {
+    const state = this.files.get(absPath)!;
+    const wasBroken = state.status === 'broken';
+    state.status = 'reading';
+    state.again = false;
+    let size: number;
+    let mtimeMs: number;
+    let xml: Buffer;
+    try {
+      const before = await stat(absPath);
+      if (before.size === state.size && before.mtimeMs === state.mtimeMs && state.attempts === 0) {
+        state.status = 'done';
+        return this.afterRead(absPath, state);
+      }
+      xml = await readFile(absPath);
+      // Size and mtime of what was read; if the file grew meanwhile the next event finds them different.
+      const after = await stat(absPath);
+      size = after.size === xml.length ? after.size : -1;
+      mtimeMs = after.mtimeMs;
+    } catch (error) {
+      // Gone (a temporary file renamed away) or unreadable right now: forget it; a new event brings it back.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        this.files.delete(absPath);
+        this.stats.seen--;
+        return;
+      }
+      return this.failed(absPath, state, error as Error);
+    }
+    let parsed: ParsedFile;
+    try {
+      const parser = this.opts.parsers[state.cls.kind] as (xml: Buffer, path: string) => ParsedFile['record'];
+      parsed = { cls: state.cls, record: parser(xml, absPath) } as ParsedFile;
+    } catch (error) {
+      if (error instanceof EpuParseError) return this.failed(absPath, state, error);
+      throw error;
+    }
+    state.size = size;
+    state.mtimeMs = mtimeMs;
+    state.attempts = 0;
+    state.status = 'done';
+    if (wasBroken) this.stats.broken = this.countBroken();
+    this.stats.parsed++;
+    this.opts.onParsed(parsed, absPath);
+    return this.afterRead(absPath, state);
+  }
+
+  private afterRead(absPath: string, state: FileState): void {
+    if (state.again && state.status !== 'queued') this.enqueue(absPath, state);
+  }
+
+  private failed(absPath: string, state: FileState, error: Error): void {
+    const now = Date.now();
+    if (state.attempts === 0) state.firstFailureAt = now;
+    state.attempts++;
+    if (state.again) {
+      // It changed while we read it: the next chunk is there, read again now.
+      this.stats.retries++;
+      this.enqueue(absPath, state);
+      return;
+    }
+    const limitAttempts = this.opts.brokenAfterAttempts ?? 8;
+    const limitMs = this.opts.brokenAfterMs ?? 30_000;
+    if (state.attempts >= limitAttempts && now - state.firstFailureAt >= limitMs) {
+      state.status = 'broken';
+      this.stats.broken = this.countBroken();
+      this.opts.onBroken(absPath, error);
+      return;
+    }
+    state.status = 'waiting';
+    this.waiting++;
+    this.stats.retries++;
+    const delay = Math.min(this.opts.retryMaxMs ?? 5000, (this.opts.retryBaseMs ?? 50) * 2 ** (state.attempts - 1));
+    state.timer = setTimeout(() => {
+      if (state.status !== 'waiting') return;
+      this.waiting--;
+      this.enqueue(absPath, state);
+    }, delay);
+  }
+
+  private countBroken(): number {
+    let n = 0;
+    for (const f of this.files.values()) if (f.status === 'broken') n++;
+    return n;
+  }
+
+  private checkIdle(): void {
+    if (this.idleWaiters.length && this.isIdle()) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+}

@@ -1,0 +1,220 @@
+import { randomUUID } from 'node:crypto';
+import { ENTITY_KINDS, type Contribution, type EntityKind, type Fields } from './entities.ts';
+
+/** One entity of the visit as the agent knows it, with its sync state. */
+export interface Entity {
+  key: string;
+  kind: EntityKind;
+  uuid: string;
+  parents: string[];
+  fields: Fields;
+  /** Bumped on every change of what would be sent. */
+  version: number;
+  /** Highest version the backend acknowledged (0: never stored there). */
+  acked: number;
+  /** `Contribution.order` last applied. */
+  order?: string;
+  /** Set when the backend rejected this version for a reason other than a missing parent. */
+  failed?: string;
+  /** When it became an orphan (ms since epoch), while one of its parents is unknown. */
+  orphanSince?: number;
+}
+
+/** Where the store reports every change, so that it can be journaled before it is sent. */
+export interface StoreListener {
+  put(entity: Entity, delta: Fields, created: boolean): void;
+  ack(entity: Entity): void;
+  fail(entity: Entity): void;
+}
+
+export interface StoreCounts {
+  entities: Record<EntityKind, number>;
+  synced: number;
+  pending: number;
+  failed: number;
+  orphans: Record<EntityKind, number>;
+  orphanTotal: number;
+  oldestOrphanMs: number | null;
+}
+
+/**
+ * The agent's in-memory store: natural keys → uuids, merged fields, sync state; orphans (entities whose parent has not
+ * been seen yet) wait here and resolve as soon as the parent appears, however late.
+ */
+export class EntityStore {
+  readonly entities = new Map<string, Entity>();
+  private readonly children = new Map<string, Set<string>>();
+  private readonly orphans = new Set<string>();
+  private readonly dirty = new Map<EntityKind, Set<string>>(ENTITY_KINDS.map((k) => [k, new Set<string>()]));
+  listener: StoreListener | undefined;
+
+  get(key: string): Entity | undefined {
+    return this.entities.get(key);
+  }
+
+  /** Merges a contribution; returns true when something that is sent changed. */
+  apply(c: Contribution, now = Date.now()): boolean {
+    let entity = this.entities.get(c.key);
+    const created = !entity;
+    if (!entity) {
+      entity = { key: c.key, kind: c.kind, uuid: randomUUID(), parents: c.parents, fields: {}, version: 0, acked: 0 };
+      this.insert(entity, now);
+    } else if (c.order !== undefined && entity.order !== undefined && c.order < entity.order) {
+      return false;
+    }
+    if (c.order !== undefined) entity.order = c.order;
+    const delta: Fields = {};
+    let changed = created;
+    for (const [name, value] of Object.entries(c.fields)) {
+      if (entity.fields[name] !== value) {
+        entity.fields[name] = value;
+        delta[name] = value;
+        changed = true;
+      }
+    }
+    if (!changed) return false;
+    entity.version++;
+    entity.failed = undefined;
+    this.markDirty(entity);
+    this.listener?.put(entity, delta, created);
+    return true;
+  }
+
+  /** Rebuilds an entity from a journal record (no listener call). `parents` are known from its first record. */
+  restore(record: { key: string; kind: EntityKind; uuid: string; parents?: string[]; fields: Fields; version: number; order?: string }): void {
+    const existing = this.entities.get(record.key);
+    if (existing) {
+      Object.assign(existing.fields, record.fields);
+      existing.version = Math.max(existing.version, record.version);
+      existing.uuid = record.uuid;
+      existing.order = record.order ?? existing.order;
+      existing.failed = undefined;
+      this.markDirty(existing);
+      return;
+    }
+    const entity: Entity = {
+      key: record.key,
+      kind: record.kind,
+      uuid: record.uuid,
+      parents: record.parents ?? [],
+      fields: { ...record.fields },
+      version: record.version,
+      acked: 0,
+      order: record.order,
+    };
+    this.insert(entity, Date.now());
+    this.markDirty(entity);
+  }
+
+  /** The backend stored `version` (and may have answered with the uuid it already had for this natural id). */
+  ack(key: string, version: number, uuid?: string, journal = true): void {
+    const entity = this.entities.get(key);
+    if (!entity) return;
+    entity.acked = Math.max(entity.acked, version);
+    if (uuid && uuid !== entity.uuid) {
+      entity.uuid = uuid;
+      for (const child of this.children.get(key) ?? []) this.touch(child);
+    }
+    this.markDirty(entity);
+    if (journal) this.listener?.ack(entity);
+  }
+
+  /** The backend rejected `version` for good (bad field): reported, not resent until the entity changes again. */
+  fail(key: string, version: number, detail: string, journal = true): void {
+    const entity = this.entities.get(key);
+    if (!entity || entity.version !== version) return;
+    entity.failed = detail;
+    this.markDirty(entity);
+    if (journal) this.listener?.fail(entity);
+  }
+
+  /** Forces a resend (e.g. of a parent the backend says it does not have). */
+  touch(key: string): void {
+    const entity = this.entities.get(key);
+    if (!entity) return;
+    entity.version++;
+    entity.failed = undefined;
+    this.markDirty(entity);
+    this.listener?.put(entity, {}, false);
+  }
+
+  /**
+   * Up to `limit` entities of `kind` that need sending and whose parents the backend already has.
+   * Orphans and children of unsynced parents wait.
+   */
+  sendable(kind: EntityKind, limit: number): Entity[] {
+    const out: Entity[] = [];
+    for (const key of this.dirty.get(kind)!) {
+      const entity = this.entities.get(key)!;
+      if (entity.parents.every((p) => (this.entities.get(p)?.acked ?? 0) > 0)) {
+        out.push(entity);
+        if (out.length >= limit) break;
+      }
+    }
+    return out;
+  }
+
+  pendingCount(): number {
+    let n = 0;
+    for (const set of this.dirty.values()) n += set.size;
+    return n;
+  }
+
+  counts(now = Date.now()): StoreCounts {
+    const entities = Object.fromEntries(ENTITY_KINDS.map((k) => [k, 0])) as Record<EntityKind, number>;
+    const orphans = Object.fromEntries(ENTITY_KINDS.map((k) => [k, 0])) as Record<EntityKind, number>;
+    let synced = 0;
+    let failed = 0;
+    let oldest: number | null = null;
+    for (const e of this.entities.values()) {
+      entities[e.kind]++;
+      if (e.failed) failed++;
+      else if (e.acked === e.version) synced++;
+    }
+    for (const key of this.orphans) {
+      const e = this.entities.get(key)!;
+      orphans[e.kind]++;
+      if (e.orphanSince !== undefined) oldest = Math.max(oldest ?? 0, now - e.orphanSince);
+    }
+    return { entities, synced, pending: this.pendingCount(), failed, orphans, orphanTotal: this.orphans.size, oldestOrphanMs: oldest };
+  }
+
+  /** Orphans with the parent each one waits for (for `--status` and the periodic log line). */
+  listOrphans(limit = 20): { key: string; waitingFor: string[] }[] {
+    const out: { key: string; waitingFor: string[] }[] = [];
+    for (const key of this.orphans) {
+      if (out.length >= limit) break;
+      const e = this.entities.get(key)!;
+      out.push({ key, waitingFor: e.parents.filter((p) => !this.entities.has(p)) });
+    }
+    return out;
+  }
+
+  private insert(entity: Entity, now: number): void {
+    this.entities.set(entity.key, entity);
+    for (const parent of entity.parents) {
+      let set = this.children.get(parent);
+      if (!set) this.children.set(parent, (set = new Set()));
+      set.add(entity.key);
+    }
+    if (entity.parents.some((p) => !this.entities.has(p))) {
+      entity.orphanSince = now;
+      this.orphans.add(entity.key);
+    }
+    // The children that were waiting for this entity are orphans no longer (unless another parent is still missing).
+    for (const child of this.children.get(entity.key) ?? []) {
+      if (!this.orphans.has(child)) continue;
+      const c = this.entities.get(child)!;
+      if (c.parents.every((p) => this.entities.has(p))) {
+        this.orphans.delete(child);
+        c.orphanSince = undefined;
+      }
+    }
+  }
+
+  private markDirty(entity: Entity): void {
+    const set = this.dirty.get(entity.kind)!;
+    if (entity.acked < entity.version && !entity.failed) set.add(entity.key);
+    else set.delete(entity.key);
+  }
+}

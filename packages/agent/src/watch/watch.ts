@@ -1,0 +1,168 @@
+import { mkdir, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { ApiError, ApiUnreachableError, SmartEmClient } from '@smartem/client';
+import type { Logger } from '@smartem/common';
+import { epuParsers } from './epu.ts';
+import { FileQueue, type FileQueueStats } from './file-queue.ts';
+import { Ingest } from './ingest.ts';
+import { startIntake, type Intake } from './intake.ts';
+import { Journal, type ReplaySummary } from './journal.ts';
+import { defaultStateDir, lockStateDir } from './state-dir.ts';
+import { EntityStore, type Entity, type StoreCounts } from './store.ts';
+import { Syncer, type SyncStats } from './sync.ts';
+
+export interface WatchOptions {
+  /** The EPU output directory (a visit, or one grid directory). */
+  dir: string;
+  /** Backend base URL; required unless `dryRun`. */
+  api?: string;
+  token?: string;
+  dryRun?: boolean;
+  /** Journal location; default a per-directory folder under the user's data dir. */
+  stateDir?: string;
+  poll?: boolean;
+  pollIntervalMs?: number;
+  batchSize?: number;
+  lingerMs?: number;
+  requestTimeoutMs?: number;
+  log: Logger;
+  onAcked?: (entity: Entity) => void;
+}
+
+export interface WatchStatus {
+  dir: string;
+  stateDir: string | null;
+  files: FileQueueStats;
+  entities: StoreCounts;
+  sync: SyncStats;
+  journalBytes: number;
+}
+
+export interface WatchHandle {
+  readonly store: EntityStore;
+  readonly replay: ReplaySummary | null;
+  readonly scanned: number;
+  status(): WatchStatus;
+  /** Resolves when every file seen so far is parsed (or reported broken) and everything sendable is acknowledged. */
+  whenSettled(): Promise<void>;
+  /** Resolves with an error when the agent cannot go on (credentials rejected). */
+  readonly fatal: Promise<Error>;
+  stop(): Promise<void>;
+}
+
+/** Raised for problems the user must fix before the agent can run (exit code 1 with this message). */
+export class WatchSetupError extends Error {
+  override name = 'WatchSetupError';
+}
+
+export async function startWatch(opts: WatchOptions): Promise<WatchHandle> {
+  const { log } = opts;
+  const dir = resolve(opts.dir);
+  const info = await stat(dir).catch(() => null);
+  if (!info) throw new WatchSetupError(`directory ${dir} does not exist`);
+  if (!info.isDirectory()) throw new WatchSetupError(`${dir} is not a directory`);
+
+  let client: SmartEmClient | undefined;
+  if (!opts.dryRun) {
+    if (!opts.api) throw new WatchSetupError('--api URL is required (or --dry-run)');
+    client = new SmartEmClient({ baseUrl: opts.api, token: opts.token, timeoutMs: opts.requestTimeoutMs ?? 10_000, retries: 0 });
+    try {
+      const status = await client.getStatus();
+      log.info({ api: client.baseUrl, status: status.status }, 'API is reachable');
+    } catch (error) {
+      if (error instanceof ApiError && error.isAuthError) {
+        throw new WatchSetupError(`the backend at ${client.baseUrl} rejected our credentials (HTTP ${error.status})`);
+      }
+      if (!(error instanceof ApiUnreachableError) && !(error instanceof ApiError)) throw error;
+      log.warn({ api: client.baseUrl, err: error.message }, 'API not reachable yet; journaling everything until it is');
+    }
+  }
+
+  const store = new EntityStore();
+  let journal: Journal | undefined;
+  let unlock: (() => Promise<void>) | undefined;
+  let replay: ReplaySummary | null = null;
+  const stateDir = opts.dryRun ? null : (opts.stateDir ?? defaultStateDir(dir));
+  if (stateDir) {
+    journal = new Journal(stateDir);
+    await mkdir(stateDir, { recursive: true });
+    unlock = await lockStateDir(stateDir);
+    replay = await journal.open(store);
+    if (replay.records) log.info({ stateDir, ...replay }, 'journal replayed');
+  }
+
+  let rejectFatal: (error: Error) => void = () => {};
+  const fatal = new Promise<Error>((resolveFatal) => (rejectFatal = resolveFatal));
+  const syncer = new Syncer({
+    store,
+    journal,
+    client,
+    log,
+    batchSize: opts.batchSize,
+    lingerMs: opts.lingerMs,
+    onAcked: opts.onAcked,
+    onAuthError: (error) => rejectFatal(new WatchSetupError(`the backend rejected our credentials (HTTP ${error.status})`)),
+  });
+  // Whatever the journal held unacknowledged goes out first.
+  if (store.pendingCount()) syncer.wake();
+
+  const ingest = new Ingest(dir);
+  const queue = new FileQueue({
+    root: dir,
+    parsers: epuParsers,
+    onParsed: (file) => {
+      let changed = false;
+      for (const c of ingest.contributions(file)) changed = store.apply(c) || changed;
+      if (changed) syncer.wake();
+    },
+    onBroken: (path, error) => log.error({ path, err: error.message }, 'file stays unparseable; reported and skipped'),
+  });
+  let intake: Intake;
+  try {
+    intake = await startIntake({
+      root: dir,
+      poll: opts.poll,
+      pollIntervalMs: opts.pollIntervalMs,
+      onFile: (path) => queue.offer(path),
+      onError: (error) => log.warn({ err: error.message }, 'watcher error'),
+    });
+  } catch (error) {
+    await journal?.close();
+    await unlock?.();
+    throw error;
+  }
+
+  const status = (): WatchStatus => ({
+    dir,
+    stateDir,
+    files: { ...queue.stats },
+    entities: store.counts(),
+    sync: { ...syncer.stats },
+    journalBytes: journal?.sizeBytes ?? 0,
+  });
+
+  let stopped = false;
+  return {
+    store,
+    replay,
+    scanned: intake.scanned,
+    status,
+    fatal,
+    async whenSettled() {
+      for (;;) {
+        await queue.whenIdle();
+        await syncer.whenIdle();
+        if (queue.isIdle()) return;
+      }
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await intake.close();
+      queue.stop();
+      await syncer.stop();
+      await journal?.close();
+      await unlock?.();
+    },
+  };
+}
