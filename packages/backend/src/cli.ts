@@ -1,8 +1,102 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { registerWorkerCommand } from './worker/cli.ts';
+
+function portNumber(raw: string): number {
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new InvalidArgumentError(`must be a port number, got '${raw}'`);
+  return value;
+}
+
+const verbosity = (_: string, n: number) => n + 1;
+
+/** Explicit `--port`, else `HTTP_API_PORT` (the original's variable), else 8000. */
+function resolvePort(flag: number | undefined): number {
+  if (flag !== undefined) return flag;
+  const env = process.env.HTTP_API_PORT;
+  return env ? portNumber(env) : 8000;
+}
+
+async function distributedUrls(command: string, needAmqp: boolean): Promise<{ databaseUrl: string; amqpUrl?: string } | undefined> {
+  const { amqpUrlFromEnv, databaseUrlFromEnv } = await import('@smartem/common/config.ts');
+  try {
+    const databaseUrl = databaseUrlFromEnv();
+    const amqpUrl = amqpUrlFromEnv();
+    const missing = [!databaseUrl && 'DATABASE_URL (or POSTGRES_*)', needAmqp && !amqpUrl && 'AMQP_URL (or RABBITMQ_*)'].filter(Boolean);
+    if (missing.length > 0 || !databaseUrl) {
+      process.stderr.write(`smartem ${command}: set ${missing.join(' and ')}. For one process with an embedded database and bus, run \`smartem up\`.\n`);
+      return undefined;
+    }
+    return { databaseUrl, amqpUrl };
+  } catch (err) {
+    process.stderr.write(`smartem ${command}: ${(err as Error).message}\n`);
+    return undefined;
+  }
+}
+
+interface ServeOptions { port?: number; host: string; verbose: number; migrate: boolean }
 
 /** `smartem up` and `smartem backend api|worker|migrate`. */
 export function registerBackendCommands(program: Command, backend: Command): void {
-  void program;
+  program
+    .command('up')
+    .description('run the whole backend in one process: embedded PostgreSQL (PGlite), HTTP API, event worker, in-process bus')
+    .option('--port <n>', 'HTTP port (default: $HTTP_API_PORT or 8000; 0 picks a free one)', portNumber)
+    .option('--host <host>', 'interface to listen on', '0.0.0.0')
+    .option('--data <dir>', 'PGlite data directory (default: the user data directory, e.g. ~/.local/share/smartem)')
+    .option('-v, --verbose', '-v info, -vv debug (default: errors only, or SMARTEM_LOG_LEVEL)', verbosity, 0)
+    .action(async (opts: ServeOptions & { data?: string }) => {
+      const { runBackendProcess } = await import('./runtime/process.ts');
+      const { defaultDataDir } = await import('./runtime/data-dir.ts');
+      process.exitCode = await runBackendProcess('smartem up', opts.verbose, {
+        dataDir: opts.data ?? defaultDataDir(), host: opts.host, port: resolvePort(opts.port), worker: true, migrate: true,
+      });
+    });
+
+  backend
+    .command('api')
+    .description('run the HTTP API and outbox relay against PostgreSQL and RabbitMQ (distributed mode; run workers with `smartem backend worker`). ' +
+      'Needs DATABASE_URL (or POSTGRES_*) and AMQP_URL (or RABBITMQ_*)')
+    .option('--port <n>', 'HTTP port (default: $HTTP_API_PORT or 8000)', portNumber)
+    .option('--host <host>', 'interface to listen on', '0.0.0.0')
+    .option('--no-migrate', 'do not apply database migrations at start-up')
+    .option('-v, --verbose', '-v info, -vv debug (default: errors only, or SMARTEM_LOG_LEVEL)', verbosity, 0)
+    .action(async (opts: ServeOptions) => {
+      const urls = await distributedUrls('backend api', true);
+      if (!urls) {
+        process.exitCode = 2;
+        return;
+      }
+      const { runBackendProcess } = await import('./runtime/process.ts');
+      process.exitCode = await runBackendProcess('smartem backend api', opts.verbose, {
+        ...urls, host: opts.host, port: resolvePort(opts.port), worker: false, migrate: opts.migrate,
+      });
+    });
+
+  backend
+    .command('migrate')
+    .description('apply the database migrations (PostgreSQL from DATABASE_URL or POSTGRES_*, or a PGlite directory with --data)')
+    .option('--data <dir>', 'migrate this PGlite data directory instead')
+    .option('-v, --verbose', '-v info, -vv debug', verbosity, 0)
+    .action(async (opts: { data?: string; verbose: number }) => {
+      const urls = opts.data ? undefined : await distributedUrls('backend migrate', false);
+      if (!opts.data && !urls) {
+        process.exitCode = 2;
+        return;
+      }
+      const { openDatabase, migrateDatabase } = await import('./db/index.ts');
+      try {
+        const handle = await openDatabase({ url: urls?.databaseUrl, dataDir: opts.data });
+        try {
+          await migrateDatabase(handle);
+        } finally {
+          await handle.close();
+        }
+        process.stdout.write(`smartem backend migrate: database is up to date (${opts.data ? `PGlite in ${opts.data}` : 'PostgreSQL'})\n`);
+      } catch (err) {
+        process.stderr.write(`smartem backend migrate: ${(err as Error).message}\n`);
+        process.exitCode = 1;
+      }
+    });
+
   registerWorkerCommand(backend);
 }

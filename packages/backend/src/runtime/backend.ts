@@ -1,0 +1,83 @@
+/**
+ * A running backend, composed from its parts: database (+ migrations), bus, outbox relay, optional in-process worker,
+ * and the HTTP API. `smartem up` = PGlite + in-process bus + worker + API; `smartem backend api` = PostgreSQL +
+ * RabbitMQ + API + relay (workers run separately).
+ */
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from '@smartem/common';
+import { openDatabase, migrateDatabase, type DatabaseHandle } from '../db/index.ts';
+import type { Bus } from '../bus/types.ts';
+
+export interface BackendOptions {
+  log: Logger;
+  /** PostgreSQL URL; without it PGlite in `dataDir` (or in memory when that is unset too). */
+  databaseUrl?: string;
+  dataDir?: string;
+  /** RabbitMQ URL; without it the in-process bus. */
+  amqpUrl?: string;
+  host?: string;
+  port?: number;
+  /** Run the event worker in this process (embedded mode). */
+  worker?: boolean;
+  migrate?: boolean;
+  poolSize?: number;
+}
+
+export interface RunningBackend {
+  app: FastifyInstance;
+  handle: DatabaseHandle;
+  bus: Bus;
+  /** A URL clients on this machine can use, e.g. http://127.0.0.1:8000. */
+  url: string;
+  /** Graceful: stop accepting requests and finish those in flight, stop the worker, flush the outbox, close. */
+  stop(): Promise<void>;
+}
+
+export async function startBackend(opts: BackendOptions): Promise<RunningBackend> {
+  const { log } = opts;
+  const stops: Array<[string, () => Promise<void>]> = [];
+  const stopAll = async () => {
+    for (const [what, fn] of stops.reverse()) {
+      try {
+        await fn();
+      } catch (err) {
+        log.error({ err }, `shutdown: ${what} failed`);
+      }
+    }
+    stops.length = 0;
+  };
+  try {
+    const handle = await openDatabase({ url: opts.databaseUrl, dataDir: opts.dataDir, poolSize: opts.poolSize });
+    stops.push(['closing the database', () => handle.close()]);
+    if (opts.migrate ?? true) await migrateDatabase(handle);
+
+    const { createBus } = await import('../bus/index.ts');
+    const bus = await createBus({ amqpUrl: opts.amqpUrl, log: log.child({ component: 'bus' }), connectionName: `smartem-api-${process.pid}` });
+    stops.push(['closing the bus', () => bus.close()]);
+
+    const { startOutboxRelay } = await import('../outbox/relay.ts');
+    const relay = startOutboxRelay({ db: handle.db, bus, log: log.child({ component: 'outbox-relay' }) });
+    stops.push(['stopping the outbox relay', () => relay.stop()]);
+
+    if (opts.worker) {
+      const { startWorker } = await import('../worker/worker.ts');
+      const worker = await startWorker({ db: handle.db, bus, log: log.child({ component: 'worker' }) });
+      stops.push(['stopping the worker', () => worker.stop()]);
+    }
+    // Shutdown runs these in reverse: HTTP server, outbox flush, worker, relay, bus, database.
+    stops.push(['flushing the outbox', () => relay.flush()]);
+
+    const { buildApp } = await import('../http/app.ts');
+    const app = await buildApp({ db: handle.db, log: log.child({ component: 'http' }), onCommit: () => relay.wake(), bus });
+    stops.push(['closing the HTTP server', () => app.close()]);
+    const host = opts.host ?? '0.0.0.0';
+    await app.listen({ host, port: opts.port ?? 8000 });
+    const { port } = app.server.address() as AddressInfo;
+    const clientHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+    return { app, handle, bus, url: `http://${clientHost}:${port}`, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
