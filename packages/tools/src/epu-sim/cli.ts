@@ -1,6 +1,127 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import type { VisitOptions } from './model.ts';
+import type { GeneratedVisit } from './summary.ts';
+
+function integer(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a whole number, got "${value}"`);
+    return n;
+  };
+}
+
+function positive(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!(n > 0)) throw new Error(`--${name} must be a positive number, got "${value}"`);
+    return n;
+  };
+}
+
+interface VisitFlags {
+  squares: number;
+  holesPerSquare: number;
+  shotsPerHole: number;
+  seed: number;
+  atlas: boolean;
+  qualityMap?: string;
+  grids: number;
+  json?: boolean;
+}
+
+function withVisitOptions(cmd: Command): Command {
+  return cmd
+    .option('--squares <n>', 'grid squares collected per grid (the atlas shows ~2.5× more)', integer('squares'), 4)
+    .option('--holes-per-square <n>', 'foil holes collected per square', integer('holes-per-square'), 10)
+    .option('--shots-per-hole <n>', 'micrographs per foil hole (4–10 in real visits)', integer('shots-per-hole'), 4)
+    .option('--seed <n>', 'random seed: the same seed writes the same bytes', integer('seed'), 1)
+    .option('--grids <n>', 'grids (EPU sessions) sharing one atlas session', integer('grids'), 1)
+    .option('--quality-map <file>', 'CSV grid of true qualities 0..1 laid over the atlas (default: built-in field)')
+    .option('--atlas', 'write the atlas tile images beside Atlas.dm (default)')
+    .option('--no-atlas', 'write only Atlas.dm, no tile images')
+    .option('--json', 'print the summary as JSON on stdout');
+}
+
+function visitOptions(flags: VisitFlags): VisitOptions {
+  return {
+    squares: flags.squares,
+    holesPerSquare: flags.holesPerSquare,
+    shotsPerHole: flags.shotsPerHole,
+    seed: flags.seed,
+    atlas: flags.atlas,
+    grids: flags.grids,
+    ...(flags.qualityMap === undefined ? {} : { qualityMap: flags.qualityMap }),
+  };
+}
+
+function printSummary(result: GeneratedVisit, verb: string, json: boolean | undefined): void {
+  if (json) {
+    const { grids, ...rest } = result;
+    const slimGrids = grids.map(({ gridSquareIds, collectedGridSquareIds, foilHoleIds, micrographIds, ...g }) => ({
+      ...g,
+      gridSquareIds,
+      collectedGridSquareIds,
+      foilHoleIds: foilHoleIds.length,
+      micrographIds: micrographIds.length,
+    }));
+    process.stdout.write(`${JSON.stringify({ ...rest, grids: slimGrids }, null, 2)}\n`);
+    return;
+  }
+  const c = result.counts;
+  const seconds = result.elapsedMs / 1000;
+  process.stdout.write(
+    `${verb} visit ${result.visitName} in ${result.root} (seed ${result.seed}) in ${seconds.toFixed(1)} s — ` +
+      `${result.files} files, ${(result.bytes / 1e6).toFixed(1)} MB, ${Math.round(result.files / Math.max(seconds, 0.001))} files/s\n` +
+      `  grids ${result.grids.length}, atlas tiles ${c.atlasTiles}, grid squares ${c.gridSquares} (collected ${c.gridSquaresCollected}), ` +
+      `foil holes ${c.foilHoles} (collected ${c.foilHolesCollected}, ${c.foilHoleManifests} FoilHole manifests), micrographs ${c.micrographs}\n` +
+      result.grids.map((g) => `  ${g.dir}\n`).join('') +
+      `  ground truth: ${result.groundTruthCsv}\n`,
+  );
+}
+
+function progressLine(enabled: boolean) {
+  return (done: number, total: number): void => {
+    if (enabled) process.stderr.write(`\r  ${done}/${total} files (${Math.round((100 * done) / Math.max(total, 1))} %)   `);
+  };
+}
 
 /** Registers this tool's commands under `smartem tools`. */
 export function registerEpuSimCommands(tools: Command): void {
-  void tools;
+  const sim = tools.command('epu-sim').description('EPU session simulator: realistic EPU output at any scale');
+  withVisitOptions(sim.command('generate').argument('<out>', 'output directory (the visit root)'))
+    .description('write a complete visit at once')
+    .action(async (out: string, flags: VisitFlags) => {
+      const { generateVisit } = await import('./generate.ts');
+      const tty = process.stderr.isTTY === true;
+      const result = await generateVisit({ out, ...visitOptions(flags), onProgress: progressLine(tty) });
+      if (tty) process.stderr.write('\n');
+      printSummary(result, 'generated', flags.json);
+    });
+  withVisitOptions(sim.command('play').argument('<out>', 'output directory (the visit root)'))
+    .description('write the visit over time, the way EPU writes it')
+    .addOption(new Option('--speed <x>', 'simulated seconds per real second').argParser(positive('speed')).default(1).conflicts('fast'))
+    .addOption(new Option('--fast', 'no waiting: keep the order, bursts and chunked writes only'))
+    .option('--max-delay <seconds>', 'longest single wait', positive('max-delay'))
+    .action(async (out: string, flags: VisitFlags & { speed: number; fast?: boolean; maxDelay?: number }) => {
+      const { playVisit } = await import('./play.ts');
+      const controller = new AbortController();
+      const stop = (): void => controller.abort();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      const tty = process.stderr.isTTY === true;
+      const line = progressLine(tty);
+      const result = await playVisit({
+        out,
+        ...visitOptions(flags),
+        speed: flags.speed,
+        fast: flags.fast ?? false,
+        ...(flags.maxDelay === undefined ? {} : { maxDelayMs: flags.maxDelay * 1000 }),
+        signal: controller.signal,
+        onProgress: (p) => line(p.files, p.total),
+      });
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      if (tty) process.stderr.write('\n');
+      printSummary(result, result.aborted ? 'stopped playing' : 'played', flags.json);
+    });
 }

@@ -1,0 +1,6 @@
+// The EPU session simulator: complete visits in EPU's own file formats, at any scale, at once or over time.
+export { generateVisit, type GenerateOptions } from './generate.ts';
+export { playVisit, type PlayOptions, type PlaySummary, type PlayEvent } from './play.ts';
+export type { GeneratedVisit, GeneratedGrid, VisitCounts } from './summary.ts';
+export type { VisitOptions } from './model.ts';
+export { GROUND_TRUTH_FILE, GROUND_TRUTH_HEADER } from './ground-truth.ts';

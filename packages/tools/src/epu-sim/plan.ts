@@ -1,0 +1,154 @@
+// The file plan: every directory and file EPU writes during the visit, with the (simulated) time it is written.
+// `generate` writes the final version of every path at once; `play` writes the plan in time order.
+import { fileStamp } from './xml/dotnet.ts';
+import { epuSessionXml, storageFolder } from './xml/session.ts';
+import { atlasXml, tileBaseName } from './xml/atlas.ts';
+import { gridSquareStubXml, gridSquareTargetsXml } from './xml/gridsquare-metadata.ts';
+import { microscopeImageXml, type MicroscopeImageFields } from './xml/microscope-image.ts';
+import { previewJpeg } from './jpeg.ts';
+import type { Grid, Hole, Square, Visit } from './model.ts';
+
+export type PlanKind = 'session' | 'atlas' | 'tile' | 'gridsquare-metadata' | 'gridsquare-manifest' | 'foilhole-manifest' | 'micrograph-manifest' | 'preview';
+
+export interface PlanDir {
+  type: 'dir';
+  timeMs: number;
+  /** Relative to the output root, `/`-separated. */
+  path: string;
+}
+
+export interface PlanFile {
+  type: 'file';
+  timeMs: number;
+  path: string;
+  kind: PlanKind;
+  /** Built on demand so a 50,000-micrograph plan does not hold every document in memory. */
+  content: () => string | Buffer;
+  /** True for the first version of a file EPU rewrites later (session without squares, square stubs). */
+  superseded?: boolean;
+}
+
+export type PlanEntry = PlanDir | PlanFile;
+
+export interface GridPaths {
+  dir: string;
+  atlasDm: string;
+}
+
+export function gridPaths(visit: Visit, grid: Grid): GridPaths {
+  return { dir: grid.dirName, atlasDm: `${atlasSampleDir(visit, grid)}/Atlas/Atlas.dm` };
+}
+
+function atlasSampleDir(visit: Visit, grid: Grid): string {
+  return `atlas/${visit.atlasDirName}/Sample${grid.slot}`;
+}
+
+/** Sub-millisecond digits for a timestamp, derived from an id so they are stable. */
+const ticks = (n: number): number => (n * 7919) % 10_000;
+
+function image(kind: MicroscopeImageFields['kind'], f: Omit<MicroscopeImageFields, 'kind' | 'ticks' | 'jitter'>, salt: number): string {
+  return microscopeImageXml({ kind, ticks: ticks(salt), jitter: ((salt * 2654435761) >>> 0) / 4294967296, ...f });
+}
+
+/** The whole plan, sorted by time (stable: entries at the same time keep their EPU order). */
+export function buildPlan(visit: Visit): PlanEntry[] {
+  const entries: PlanEntry[] = [];
+  const storage = storageFolder(visit);
+  for (const grid of visit.grids) {
+    atlasEntries(visit, grid, entries);
+    sessionEntries(visit, grid, storage, entries);
+  }
+  return entries
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => a.e.timeMs - b.e.timeMs || a.i - b.i)
+    .map(({ e }) => e);
+}
+
+function atlasEntries(visit: Visit, grid: Grid, out: PlanEntry[]): void {
+  const sample = atlasSampleDir(visit, grid);
+  const t0 = grid.atlasTimeMs;
+  out.push({ type: 'dir', timeMs: t0, path: sample }, { type: 'dir', timeMs: t0, path: `${sample}/Atlas` });
+  if (visit.options.atlas) {
+    grid.tiles.forEach((tile, i) => {
+      const t = t0 + 30_000 + i * 25_000;
+      const base = `${sample}/Atlas/${tileBaseName(tile, grid)}`;
+      const fields = { uniqueId: guidFrom(tile.id, 1), coreGuid: guidFrom(tile.id, 2), timeMs: t, stage: { x: tile.stageX, y: tile.stageY, z: 7e-5 }, defocus: -0.001, appliedDefocus: -0.001 };
+      out.push({ type: 'file', timeMs: t, path: `${base}.xml`, kind: 'tile', content: () => image('Tile', fields, tile.id) });
+      out.push({ type: 'file', timeMs: t, path: `${base}.jpg`, kind: 'preview', content: () => previewJpeg(0.5, tile.index) });
+    });
+  }
+  out.push({ type: 'file', timeMs: t0 + 40 * 60_000, path: `${sample}/Atlas/Atlas.dm`, kind: 'atlas', content: () => atlasXml(visit, grid) });
+}
+
+function sessionEntries(visit: Visit, grid: Grid, storage: string, out: PlanEntry[]): void {
+  const dir = grid.dirName;
+  const t0 = grid.startMs;
+  out.push({ type: 'dir', timeMs: t0, path: dir });
+  out.push({ type: 'file', timeMs: t0, path: `${dir}/EpuSession.dm`, kind: 'session', superseded: true, content: () => epuSessionXml(visit, grid, false) });
+  out.push({ type: 'dir', timeMs: t0 + 1000, path: `${dir}/Metadata` }, { type: 'dir', timeMs: t0 + 1000, path: `${dir}/Images-Disc1` });
+  // Square selection on the atlas: the session file is rewritten and every square gets its stub, in one burst.
+  const tSelect = t0 + 5 * 60_000;
+  out.push({ type: 'file', timeMs: tSelect, path: `${dir}/EpuSession.dm`, kind: 'session', content: () => epuSessionXml(visit, grid, true) });
+  for (const sq of grid.squares) {
+    out.push({
+      type: 'file',
+      timeMs: tSelect,
+      path: `${dir}/Metadata/GridSquare_${sq.id}.dm`,
+      kind: 'gridsquare-metadata',
+      superseded: sq.collected,
+      content: () => gridSquareStubXml(sq, storage, grid),
+    });
+  }
+  for (const sq of grid.squares) if (sq.collected) squareEntries(grid, sq, storage, out);
+}
+
+function squareEntries(grid: Grid, sq: Square, storage: string, out: PlanEntry[]): void {
+  const dir = `${grid.dirName}/Images-Disc1/GridSquare_${sq.id}`;
+  const t = sq.imageTimeMs;
+  out.push({ type: 'dir', timeMs: t, path: dir });
+  const base = `${dir}/GridSquare_${fileStamp(t)}`;
+  const fields = { uniqueId: sq.imageGuid, coreGuid: guidFrom(sq.id, 3), timeMs: t, stage: { x: sq.stageX, y: sq.stageY, z: sq.stageZ }, defocus: -5e-5, appliedDefocus: -5e-5 };
+  out.push({ type: 'file', timeMs: t, path: `${base}.xml`, kind: 'gridsquare-manifest', content: () => image('GridSquare', fields, sq.id) });
+  out.push({ type: 'file', timeMs: t, path: `${base}.jpg`, kind: 'preview', content: () => previewJpeg(sq.quality, sq.id) });
+  out.push({ type: 'dir', timeMs: sq.targetsTimeMs, path: `${dir}/FoilHoles` }, { type: 'dir', timeMs: sq.targetsTimeMs, path: `${dir}/Data` });
+  // On some squares EPU's metadata rewrite lands after the first foil hole images: children before their parent.
+  const firstHole = sq.holes.find((h) => h.collected);
+  const late = sq.id % 3 === 0 && firstHole !== undefined;
+  const metadataTime = late ? firstHole.manifestTimes[0] + 1500 : sq.targetsTimeMs;
+  out.push({ type: 'file', timeMs: metadataTime, path: `${grid.dirName}/Metadata/GridSquare_${sq.id}.dm`, kind: 'gridsquare-metadata', content: () => gridSquareTargetsXml(sq, storage, grid) });
+  for (const hole of sq.holes) if (hole.collected) holeEntries(sq, hole, dir, out);
+}
+
+function holeEntries(sq: Square, hole: Hole, dir: string, out: PlanEntry[]): void {
+  hole.manifestTimes.forEach((t, k) => {
+    const base = `${dir}/FoilHoles/FoilHole_${hole.id}_${fileStamp(t)}`;
+    const fields: Omit<MicroscopeImageFields, 'kind' | 'ticks' | 'jitter'> = {
+      uniqueId: hole.manifestGuids[k],
+      coreGuid: guidFrom(hole.id, 4 + k),
+      timeMs: t,
+      stage: { x: hole.stageX, y: hole.stageY, z: sq.stageZ },
+      defocus: -2e-5,
+      appliedDefocus: -2e-5,
+      holeFinding: { x: 1440 + ((hole.id * 37) % 140) - 70, y: 1023 + ((hole.id * 53) % 140) - 70, quality: hole.findQuality, rotation: -3.086187417975387, size: 770 + ((hole.id * 11) % 6) },
+    };
+    out.push({ type: 'file', timeMs: t, path: `${base}.xml`, kind: 'foilhole-manifest', content: () => image('FoilHole', fields, hole.id + k) });
+    out.push({ type: 'file', timeMs: t, path: `${base}.jpg`, kind: 'preview', content: () => previewJpeg(hole.quality, hole.id + k) });
+  });
+  for (const shot of hole.shots) {
+    const base = `${dir}/Data/FoilHole_${hole.id}_Data_${shot.areaId}_${shot.n}_${fileStamp(shot.timeMs)}`;
+    const fields = { uniqueId: shot.uniqueId, coreGuid: shot.guid, timeMs: shot.timeMs, stage: { x: hole.stageX, y: hole.stageY, z: sq.stageZ }, defocus: shot.defocus, appliedDefocus: shot.appliedDefocus };
+    out.push({ type: 'file', timeMs: shot.timeMs, path: `${base}.xml`, kind: 'micrograph-manifest', content: () => image('Data', fields, hole.id ^ shot.areaId) });
+    out.push({ type: 'file', timeMs: shot.timeMs, path: `${base}.jpg`, kind: 'preview', content: () => previewJpeg(hole.quality, shot.areaId) });
+  }
+}
+
+/** A stable GUID-shaped id from a number (for ids that need no randomness of their own). */
+function guidFrom(n: number, salt: number): string {
+  let h = (n * 2654435761 + salt * 40503) >>> 0;
+  let s = '';
+  for (let i = 0; i < 32; i++) {
+    h = (Math.imul(h ^ (h >>> 15), 2246822507) + i) >>> 0;
+    s += (h & 15).toString(16);
+  }
+  return `${s.slice(0, 8)}-${s.slice(8, 12)}-4${s.slice(13, 16)}-a${s.slice(17, 20)}-${s.slice(20, 32)}`;
+}

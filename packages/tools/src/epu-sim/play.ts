@@ -1,0 +1,164 @@
+// `playVisit`: the visit written over time the way EPU writes it — directories before their files, the session
+// file first and rewritten later, bursts of hundreds of files, every file in several chunks (a reader can catch a
+// half-written XML), square metadata sometimes after its foil holes' images, duplicate FoilHole manifests later.
+import { mkdir, open, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
+import { buildVisit, type VisitOptions } from './model.ts';
+import { buildPlan, type PlanFile, type PlanKind } from './plan.ts';
+import { GROUND_TRUTH_FILE, groundTruthCsv } from './ground-truth.ts';
+import { summarise, type GeneratedVisit } from './summary.ts';
+
+export interface PlayOptions extends VisitOptions {
+  out: string;
+  /** Simulated seconds per real second (default 1: real pace; a real visit lasts a day or two). */
+  speed?: number;
+  /** No waiting between writes; the order, bursts, chunked writes and rewrites are kept. */
+  fast?: boolean;
+  /** Longest single wait between two writes, in ms (default: none). */
+  maxDelayMs?: number;
+  /** Stops the play: no new file is started, files in flight are finished, the summary says `aborted`. */
+  signal?: AbortSignal;
+  /** Every directory, every chunk of a file still being written, every completed file (synchronous). */
+  onEvent?: (event: PlayEvent) => void;
+  /** Every 500 files and at the end. */
+  onProgress?: (progress: { files: number; total: number; simulatedMs: number }) => void;
+}
+
+export type PlayEvent =
+  | { type: 'dir'; path: string }
+  /** A file is open with `written` of its `size` bytes on disk; more chunks follow. */
+  | { type: 'chunk'; path: string; kind: PlanKind; written: number; size: number }
+  /** `rewrite`: the path existed before (EPU rewrote it). */
+  | { type: 'file'; path: string; kind: PlanKind; size: number; rewrite: boolean };
+
+export interface PlaySummary extends GeneratedVisit {
+  aborted: boolean;
+  dirsCreated: number;
+  /** Files written, rewrites included. */
+  writes: number;
+  rewrites: number;
+  /** Simulated time covered, first to last write. */
+  simulatedMs: number;
+}
+
+/** Files being written at once (EPU's bursts; also what makes play --fast quick). */
+const IN_FLIGHT = 32;
+/** Simulated pause between two chunks of one file (EPU writes over SMB in pieces). */
+const CHUNK_GAP_MS = 150;
+
+function chunkSizes(size: number, salt: number): number[] {
+  if (size < 512) return [size];
+  const parts = 2 + (salt % 3);
+  const sizes: number[] = [];
+  let left = size;
+  for (let i = parts; i > 1; i--) {
+    const n = Math.max(1, Math.floor((left / i) * (0.6 + ((salt >> i) % 5) * 0.2)));
+    sizes.push(n);
+    left -= n;
+  }
+  sizes.push(left);
+  return sizes;
+}
+
+export async function playVisit(opts: PlayOptions): Promise<PlaySummary> {
+  const started = performance.now();
+  const root = resolve(opts.out);
+  const speed = opts.speed ?? 1;
+  if (!(speed > 0)) throw new Error(`epu-sim play: --speed must be a positive number, got ${opts.speed}`);
+  const fast = opts.fast ?? false;
+  const visit = buildVisit(opts);
+  const plan = buildPlan(visit);
+  await mkdir(root, { recursive: true });
+  const truthPath = join(root, GROUND_TRUTH_FILE);
+  const truth = groundTruthCsv(visit);
+  await writeFile(truthPath, truth);
+
+  const total = plan.filter((e) => e.type === 'file').length;
+  const written = new Set<string>();
+  const inFlight = new Map<string, Promise<void>>();
+  const slots = new Set<Promise<void>>();
+  let bytes = Buffer.byteLength(truth);
+  let files = 0;
+  let rewrites = 0;
+  let dirs = 0;
+  let aborted = false;
+  const t0 = plan.length > 0 ? plan[0].timeMs : 0;
+  let lastTime = t0;
+  const chunkGap = fast ? 0 : CHUNK_GAP_MS / speed;
+
+  const writeChunked = async (file: PlanFile, index: number): Promise<void> => {
+    const content = file.content();
+    const data = typeof content === 'string' ? Buffer.from(content) : content;
+    const rewrite = written.has(file.path);
+    written.add(file.path);
+    const handle = await open(join(root, file.path), 'w');
+    try {
+      const sizes = chunkSizes(data.length, index);
+      let offset = 0;
+      for (let i = 0; i < sizes.length; i++) {
+        await handle.write(data, offset, sizes[i]);
+        offset += sizes[i];
+        if (i < sizes.length - 1) {
+          opts.onEvent?.({ type: 'chunk', path: file.path, kind: file.kind, written: offset, size: data.length });
+          if (chunkGap >= 1 && !opts.signal?.aborted) await sleep(chunkGap);
+          else await yieldToLoop();
+        }
+      }
+    } finally {
+      await handle.close();
+    }
+    bytes += data.length;
+    files++;
+    if (rewrite) rewrites++;
+    opts.onEvent?.({ type: 'file', path: file.path, kind: file.kind, size: data.length, rewrite });
+    if (files % 500 === 0) opts.onProgress?.({ files, total, simulatedMs: lastTime - t0 });
+  };
+
+  let index = 0;
+  for (const entry of plan) {
+    if (opts.signal?.aborted) {
+      aborted = true;
+      break;
+    }
+    if (!fast && entry.timeMs > lastTime) {
+      const wait = Math.min((entry.timeMs - lastTime) / speed, opts.maxDelayMs ?? Infinity);
+      if (wait >= 1) await sleep(wait, undefined, { signal: opts.signal }).catch(() => undefined);
+      if (opts.signal?.aborted) {
+        aborted = true;
+        break;
+      }
+    }
+    lastTime = Math.max(lastTime, entry.timeMs);
+    if (entry.type === 'dir') {
+      await mkdir(join(root, entry.path), { recursive: true });
+      dirs++;
+      opts.onEvent?.({ type: 'dir', path: entry.path });
+      continue;
+    }
+    while (slots.size >= IN_FLIGHT) await Promise.race(slots);
+    const previous = inFlight.get(entry.path);
+    const i = index++;
+    const task: Promise<void> = (previous ?? Promise.resolve()).then(() => writeChunked(entry, i));
+    inFlight.set(entry.path, task);
+    const slot = task.finally(() => {
+      slots.delete(slot);
+      if (inFlight.get(entry.path) === task) inFlight.delete(entry.path);
+    });
+    slots.add(slot);
+  }
+  await Promise.all(slots);
+  opts.onProgress?.({ files, total, simulatedMs: lastTime - t0 });
+  return {
+    ...summarise(visit, root),
+    groundTruthCsv: truthPath,
+    files: written.size + 1,
+    bytes,
+    elapsedMs: performance.now() - started,
+    aborted,
+    dirsCreated: dirs,
+    writes: files,
+    rewrites,
+    simulatedMs: lastTime - t0,
+  };
+}
