@@ -11,6 +11,7 @@ import { gridSquareRoutes } from './gridsquares.ts';
 import { foilHoleRoutes } from './foilholes.ts';
 import { micrographRoutes } from './micrographs.ts';
 import { batchRoutes } from './batch.ts';
+import { deadLetterRoutes } from './dead-letters.ts';
 
 export const ROUTES: Array<(app: FastifyInstance) => Promise<void>> = [
   serviceRoutes,
@@ -21,4 +22,5 @@ export const ROUTES: Array<(app: FastifyInstance) => Promise<void>> = [
   foilHoleRoutes,
   micrographRoutes,
   batchRoutes,
+  deadLetterRoutes,
 ];

@@ -1,0 +1,39 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import type { Bus } from '../../bus/types.ts';
+import { HttpError } from '../errors.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The message bus, when the process has one (`buildApp({ bus })`). */
+    bus?: Bus;
+  }
+}
+
+const DeadLetterQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'at most this many, oldest first' })),
+});
+
+const DeadLetterList = Type.Object({
+  queue: Type.String({ description: 'the dead-letter queue' }),
+  count: Type.Integer(),
+  dead_letters: Type.Array(
+    Type.Object({
+      message: Type.Unknown({ description: 'the message as published; the raw body text when it was not valid' }),
+      error: Type.String({ description: 'why it was dead-lettered: the last handler error, or the reason it is malformed' }),
+      attempts: Type.Integer({ description: 'deliveries to a handler before it was given up' }),
+      failed_at: Type.String({ format: 'date-time' }),
+    }),
+  ),
+});
+
+/** `GET /dead-letters`: messages the worker gave up on (failed `maxAttempts` times, or malformed), without removing them. */
+export async function deadLetterRoutes(app: FastifyInstance): Promise<void> {
+  app.get('/dead-letters', { schema: { tags: ['bus'], querystring: DeadLetterQuery, response: { 200: DeadLetterList } } }, async (req) => {
+    const bus = app.bus;
+    if (!bus) throw new HttpError(503, 'no message bus is configured in this process');
+    const { limit = 100 } = req.query as { limit?: number };
+    const letters = await bus.deadLetters(limit);
+    return { queue: `${bus.queue}.dlq`, count: letters.length, dead_letters: letters };
+  });
+}
