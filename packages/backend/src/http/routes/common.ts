@@ -15,8 +15,8 @@ export const uuidParam = (name: string) => Type.Object({ [name]: Type.String({ m
 /** Additive paging and filtering of list routes: `?limit=&offset=&status=` and the entity's parent/natural id. */
 export function listQuery(def: EntityDef) {
   const props: Record<string, TSchema> = {
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000, description: 'page size (default: all rows)' })),
-    offset: Type.Optional(Type.Integer({ minimum: 0, description: 'rows to skip (rows are ordered by uuid)' })),
+    limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,5}$', description: 'page size, 1–999999 (default: all rows)' })),
+    offset: Type.Optional(Type.String({ pattern: '^[0-9]{1,9}$', description: 'rows to skip (rows are ordered by uuid)' })),
   };
   if ('status' in def.wire.fields) props.status = Type.Optional(Type.String({ description: 'only rows with this status' }));
   if (def.parent) props[def.parent.column] = Type.Optional(Type.String({ description: 'only children of this parent' }));
@@ -25,8 +25,8 @@ export function listQuery(def: EntityDef) {
 }
 
 export function splitListQuery(query: Record<string, unknown>) {
-  const { limit, offset, ...where } = query as { limit?: number; offset?: number } & Record<string, unknown>;
-  return { limit, offset, where };
+  const { limit, offset, ...where } = query as { limit?: string; offset?: string } & Record<string, unknown>;
+  return { limit: limit === undefined ? undefined : Number(limit), offset: offset === undefined ? undefined : Number(offset), where };
 }
 
 export const wire = (def: EntityDef, row: Row) => rowToWire(def.wire.fields, row);
