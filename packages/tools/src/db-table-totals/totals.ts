@@ -1,0 +1,29 @@
+import { sql } from 'drizzle-orm';
+import type { Db } from '@smartem/backend/db/index.ts';
+
+/** The original's twelve tables (seed-spec §6.1) and our outbox, in parent-before-child order. */
+export const TABLES = [
+  'acquisition', 'grid', 'atlas', 'atlastile', 'atlastilegridsquareposition', 'gridsquare', 'foilhole', 'micrograph',
+  'qualitypredictionmodel', 'qualitypredictionmodelparameter', 'qualitypredictionmodelweight', 'qualityprediction', 'outbox',
+] as const;
+
+export interface TableTotal {
+  table: string;
+  count: number;
+}
+
+export async function tableTotals(db: Db): Promise<TableTotal[]> {
+  const out: TableTotal[] = [];
+  for (const table of TABLES) {
+    const result = (await db.execute(sql`SELECT count(*)::int AS n FROM ${sql.identifier(table)}`)) as unknown as { rows: Array<{ n: number }> };
+    out.push({ table, count: Number(result.rows[0].n) });
+  }
+  return out;
+}
+
+/** `table  count` lines and TOTAL, aligned, as the original tool printed them. */
+export function formatTotals(totals: readonly TableTotal[]): string {
+  const width = Math.max(...totals.map((t) => t.table.length), 'TOTAL'.length);
+  const total = totals.reduce((sum, t) => sum + t.count, 0);
+  return [...totals.map((t) => `${t.table.padEnd(width)}  ${t.count}`), `${'TOTAL'.padEnd(width)}  ${total}`].join('\n');
+}
