@@ -59,8 +59,9 @@ export function registerBackendCommands(program: Command, backend: Command): voi
     .option('--port <n>', 'HTTP port (default: $HTTP_API_PORT or 8000)', portNumber)
     .option('--host <host>', 'interface to listen on', '0.0.0.0')
     .option('--no-migrate', 'do not apply database migrations at start-up')
+    .option('--queue <name>', 'RabbitMQ queue the outbox relay publishes to', 'smartem_backend')
     .option('-v, --verbose', '-v info, -vv debug (default: errors only, or SMARTEM_LOG_LEVEL)', verbosity, 0)
-    .action(async (opts: ServeOptions) => {
+    .action(async (opts: ServeOptions & { queue: string }) => {
       const urls = await distributedUrls('backend api', true);
       if (!urls) {
         process.exitCode = 2;
@@ -68,7 +69,7 @@ export function registerBackendCommands(program: Command, backend: Command): voi
       }
       const { runBackendProcess } = await import('./runtime/process.ts');
       process.exitCode = await runBackendProcess('smartem backend api', opts.verbose, {
-        ...urls, host: opts.host, port: resolvePort(opts.port), worker: false, migrate: opts.migrate,
+        ...urls, host: opts.host, port: resolvePort(opts.port), worker: false, migrate: opts.migrate, queue: opts.queue,
       });
     });
 

@@ -21,6 +21,8 @@ export interface BackendOptions {
   /** Run the event worker in this process (embedded mode). */
   worker?: boolean;
   migrate?: boolean;
+  /** Bus queue (default `smartem_backend`, the original's). */
+  queue?: string;
   poolSize?: number;
 }
 
@@ -53,7 +55,7 @@ export async function startBackend(opts: BackendOptions): Promise<RunningBackend
     if (opts.migrate ?? true) await migrateDatabase(handle);
 
     const { createBus } = await import('../bus/index.ts');
-    const bus = await createBus({ amqpUrl: opts.amqpUrl, log: log.child({ component: 'bus' }), connectionName: `smartem-api-${process.pid}` });
+    const bus = await createBus({ amqpUrl: opts.amqpUrl, queue: opts.queue, log: log.child({ component: 'bus' }), connectionName: `smartem-api-${process.pid}` });
     stops.push(['closing the bus', () => bus.close()]);
 
     const { startOutboxRelay } = await import('../outbox/relay.ts');

@@ -1,0 +1,268 @@
+/**
+ * Ingest benchmark: a simulated visit (default 50,000 micrographs, `generateVisit`), parsed by `@smartem/epu`, loaded
+ * through the batch API of a `smartem backend api` child process into PostgreSQL with its events published to
+ * RabbitMQ through the outbox — measured until the outbox is drained — next to a plain server-side `COPY` of the same
+ * rows into the same tables in the same run.
+ *
+ *   npm run bench -- ingest [--micrographs N] [--batch 5000] [--concurrency 2] [--keep]
+ *
+ * Needs DATABASE_URL (a PostgreSQL superuser on this machine: COPY reads files the bench writes) and AMQP_URL.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { Connection } from 'rabbitmq-client';
+import { generateVisit } from '@smartem/tools/epu-sim/index.ts';
+import { parseEpuDirectory, type EpuDirectoryParse } from '@smartem/epu';
+import { createScratchPostgres } from '../packages/backend/test/support/databases.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    micrographs: { type: 'string', default: '50000' },
+    batch: { type: 'string', default: '5000' },
+    concurrency: { type: 'string', default: '2' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const DATABASE_URL = process.env.DATABASE_URL;
+const AMQP_URL = process.env.AMQP_URL;
+if (!DATABASE_URL || !AMQP_URL) {
+  console.error('bench ingest: set DATABASE_URL and AMQP_URL (as .ci/run does)');
+  process.exit(2);
+}
+const root = new URL('..', import.meta.url).pathname;
+
+type Item = Record<string, unknown>;
+/** Route → items, parent-before-child (the order the agent syncs in). */
+type Load = Array<[route: string, table: string, items: Item[]]>;
+
+/** Parsed visit → batch items, the way the agent maps them (each entity gets a fresh uuid). */
+function toBatchItems(parse: EpuDirectoryParse): Load {
+  const acquisitions: Item[] = [], grids: Item[] = [], atlases: Item[] = [], tiles: Item[] = [], positions: Item[] = [];
+  const squares: Item[] = [], holes: Item[] = [], micrographs: Item[] = [];
+  for (const grid of parse.grids) {
+    const s = grid.session;
+    const acquisition_uuid = randomUUID();
+    const grid_uuid = randomUUID();
+    acquisitions.push({
+      uuid: acquisition_uuid, id: s?.id ?? null, name: s?.name ?? 'Unknown', status: 'started', start_time: s?.start_time ?? null,
+      storage_path: s?.storage_path ?? null, atlas_path: s?.atlas_path ?? null, clustering_mode: s?.clustering_mode ?? null,
+      clustering_radius: s?.clustering_radius ?? null, instrument_model: s?.instrument?.instrument_model ?? null,
+      instrument_id: s?.instrument?.instrument_id ?? null, computer_name: s?.instrument?.computer_name ?? null,
+    });
+    grids.push({ uuid: grid_uuid, acquisition_uuid, name: s?.name ?? grid.grid_dir, data_dir: grid.grid_dir, status: 'none' });
+    const squareUuid = new Map<string, string>();
+    for (const [id, sq] of grid.gridsquares) {
+      const uuid = randomUUID();
+      squareUuid.set(id, uuid);
+      const m = sq.metadata, f = sq.manifest, p = sq.atlas_position;
+      squares.push({
+        uuid, gridsquare_id: id, grid_uuid, status: 'none', atlas_node_id: m?.atlas_node_id ?? null, state: m?.state ?? null,
+        rotation: m?.rotation ?? null, image_path: m?.image_path ?? null, selected: m?.selected ?? null, unusable: m?.unusable ?? null,
+        stage_position_x: m?.stage_position?.x ?? null, stage_position_y: m?.stage_position?.y ?? null, stage_position_z: m?.stage_position?.z ?? null,
+        center_x: p?.center?.[0] ?? null, center_y: p?.center?.[1] ?? null, physical_x: p?.physical?.[0] ?? null, physical_y: p?.physical?.[1] ?? null,
+        size_width: p?.size?.[0] ?? null, size_height: p?.size?.[1] ?? null, acquisition_datetime: f?.acquisition_datetime ?? null,
+        defocus: f?.defocus ?? null, magnification: f?.magnification ?? null, pixel_size: f?.pixel_size ?? null,
+        detector_name: f?.detector_name ?? null, applied_defocus: f?.applied_defocus ?? null, data_dir: f?.data_dir ?? null,
+      });
+    }
+    if (grid.atlas) {
+      const atlas_uuid = randomUUID();
+      const a = grid.atlas;
+      atlases.push({ uuid: atlas_uuid, grid_uuid, atlas_id: a.id, name: a.name, acquisition_date: a.acquisition_date, storage_folder: a.storage_folder, description: a.description });
+      for (const t of a.tiles) {
+        const tile_uuid = randomUUID();
+        tiles.push({
+          uuid: tile_uuid, atlas_uuid, tile_id: t.id, position_x: t.tile_position.position?.[0] ?? null, position_y: t.tile_position.position?.[1] ?? null,
+          size_x: t.tile_position.size?.[0] ?? null, size_y: t.tile_position.size?.[1] ?? null, file_format: t.file_format, base_filename: t.base_filename,
+        });
+        for (const [gsId, list] of Object.entries(t.gridsquare_positions)) {
+          const gridsquare_uuid = squareUuid.get(gsId);
+          if (!gridsquare_uuid || list.length === 0) continue;
+          const { position, size } = list[0];
+          positions.push({ atlastile_uuid: tile_uuid, gridsquare_uuid, center_x: position[0], center_y: position[1], size_width: size[0], size_height: size[1] });
+        }
+      }
+    }
+    const holeUuid = new Map<string, string>();
+    for (const [key, fh] of grid.foilholes) {
+      const gridsquare_uuid = squareUuid.get(fh.gridsquare_id);
+      if (!gridsquare_uuid) continue;
+      const uuid = randomUUID();
+      holeUuid.set(key, uuid);
+      const p = fh.position, m = fh.manifest;
+      holes.push({
+        uuid, foilhole_id: fh.id, gridsquare_id: fh.gridsquare_id, gridsquare_uuid, x_location: p?.x_location ?? null, y_location: p?.y_location ?? null,
+        x_stage_position: p?.x_stage_position ?? null, y_stage_position: p?.y_stage_position ?? null, diameter: p?.diameter ?? null,
+        is_near_grid_bar: p?.is_near_grid_bar ?? false, center_x: m?.center_x ?? null, center_y: m?.center_y ?? null, quality: m?.quality ?? null,
+        rotation: m?.rotation ?? null, size_width: m?.size_width ?? null, size_height: m?.size_height ?? null,
+      });
+    }
+    for (const mic of grid.micrographs) {
+      const m = mic.manifest;
+      const foilhole_uuid = holeUuid.get(`${m.gridsquare_id}/${m.foilhole_id}`);
+      if (!foilhole_uuid) continue;
+      micrographs.push({
+        uuid: randomUUID(), micrograph_id: m.unique_id, foilhole_uuid, foilhole_id: m.foilhole_id, location_id: m.location_id, status: 'none',
+        manifest_file: mic.path, acquisition_datetime: m.acquisition_datetime, defocus: m.defocus, detector_name: m.detector_name,
+        energy_filter: m.energy_filter, phase_plate: m.phase_plate, image_size_x: m.image_size_x, image_size_y: m.image_size_y,
+        binning_x: m.binning_x, binning_y: m.binning_y,
+      });
+    }
+  }
+  return [
+    ['acquisitions', 'acquisition', acquisitions], ['grids', 'grid', grids], ['atlases', 'atlas', atlases], ['atlas-tiles', 'atlastile', tiles],
+    ['gridsquares', 'gridsquare', squares], ['atlas-tile-gridsquare-positions', 'atlastilegridsquareposition', positions],
+    ['foilholes', 'foilhole', holes], ['micrographs', 'micrograph', micrographs],
+  ];
+}
+
+function startApi(databaseUrl: string, queue: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [join(root, 'packages/cli/bin/smartem.js'), 'backend', 'api', '--port', '0', '--host', '127.0.0.1', '--queue', queue], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, AMQP_URL, SMARTEM_LOG_LEVEL: 'error' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const url = /listening on (http:\/\/\S+)/.exec(out)?.[1];
+      if (url) resolve({ child, url });
+    });
+    child.once('exit', (code) => reject(new Error(`smartem backend api exited with ${code} before listening`)));
+  });
+}
+
+/** Peak resident set of a process, sampled from /proc. */
+function rssMonitor(pid: number) {
+  let peak = 0;
+  const read = () => {
+    try {
+      const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+      peak = Math.max(peak, kb * 1024);
+    } catch { /* exited */ }
+  };
+  const timer = setInterval(read, 50);
+  return { stop: () => (clearInterval(timer), read(), peak) };
+}
+
+async function postAll(url: string, load: Load, batchSize: number, concurrency: number): Promise<number> {
+  let rejected = 0;
+  for (const [route, , items] of load) {
+    const chunks: Item[][] = [];
+    for (let i = 0; i < items.length; i += batchSize) chunks.push(items.slice(i, i + batchSize));
+    let next = 0;
+    const lane = async () => {
+      while (next < chunks.length) {
+        const body = JSON.stringify({ items: chunks[next++] });
+        const res = await fetch(`${url}/batch/${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        if (res.status !== 200) throw new Error(`POST /batch/${route}: ${res.status} ${(await res.text()).slice(0, 500)}`);
+        const { results } = (await res.json()) as { results: Array<{ outcome: string }> };
+        rejected += results.filter((r) => r.outcome === 'rejected').length;
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, lane));
+  }
+  return rejected;
+}
+
+async function waitForOutboxDrained(client: pg.Client): Promise<void> {
+  for (;;) {
+    const { rows } = await client.query('SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL');
+    if (rows[0].n === 0) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const csvValue = (v: unknown) => (v === null || v === undefined ? '' : `"${String(v).replace(/"/g, '""')}"`);
+
+/** Baseline: the same rows, written as CSV, then timed server-side `COPY … FROM` into the same (emptied) tables. */
+async function copyBaseline(client: pg.Client, load: Load, dir: string): Promise<number> {
+  await client.query('TRUNCATE acquisition, outbox CASCADE');
+  const files: Array<[string, string[], string]> = [];
+  for (const [, table, items] of load) {
+    if (items.length === 0) continue;
+    const columns = Object.keys(items[0]);
+    const path = join(dir, `${table}.csv`);
+    writeFileSync(path, items.map((it) => columns.map((c) => csvValue(it[c])).join(',')).join('\n'));
+    chmodSync(path, 0o644);
+    files.push([table, columns, path]);
+  }
+  const started = performance.now();
+  await client.query('BEGIN');
+  for (const [table, columns, path] of files) {
+    await client.query(`COPY ${table} (${columns.join(', ')}) FROM '${path}' WITH (FORMAT csv)`);
+  }
+  await client.query('COMMIT');
+  return performance.now() - started;
+}
+
+async function main(): Promise<void> {
+  const micrographs = Number(args.micrographs);
+  const shotsPerHole = 4, holesPerSquare = 50;
+  const squares = Math.max(1, Math.ceil(micrographs / (shotsPerHole * holesPerSquare)));
+  const work = mkdtempSync(join(tmpdir(), 'smartem-bench-ingest-'));
+  chmodSync(work, 0o755);
+  const scratch = await createScratchPostgres(DATABASE_URL);
+  const queue = `smartem_bench_${randomUUID().slice(0, 8)}`;
+  let api: { child: ChildProcess; url: string } | undefined;
+  const client = new pg.Client({ connectionString: scratch.url });
+  try {
+    const t0 = performance.now();
+    await generateVisit({ out: join(work, 'visit'), squares, holesPerSquare, shotsPerHole, seed: 7 });
+    const t1 = performance.now();
+    const parse = await parseEpuDirectory(join(work, 'visit'));
+    const t2 = performance.now();
+    const load = toBatchItems(parse);
+    const entities = load.reduce((n, [, , items]) => n + items.length, 0);
+    const eventCount = load.filter(([route]) => route !== 'atlas-tile-gridsquare-positions').reduce((n, [, , items]) => n + items.length, 0);
+
+    api = await startApi(scratch.url, queue);
+    await client.connect();
+    const rss = rssMonitor(api.child.pid!);
+    const startedApi = performance.now();
+    const rejected = await postAll(api.url, load, Number(args.batch), Number(args.concurrency));
+    const acknowledged = performance.now();
+    await waitForOutboxDrained(client);
+    const drained = performance.now();
+    const peakRss = rss.stop();
+
+    const amqp = new Connection(AMQP_URL!);
+    const declared = await amqp.queueDeclare({ queue, passive: true });
+    await amqp.queueDelete({ queue });
+    await amqp.close();
+
+    api.child.kill('SIGTERM');
+    await new Promise((r) => api!.child.once('exit', r));
+    api = undefined;
+    const copyMs = await copyBaseline(client, load, work);
+
+    const apiSeconds = (drained - startedApi) / 1000;
+    const apiRate = entities / apiSeconds;
+    const copyRate = entities / (copyMs / 1000);
+    const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
+    const row = (label: string, value: string) => console.log(`${label.padEnd(52)} ${value}`);
+    console.log(`\ningest benchmark: ${parse.counts.micrographs} micrographs (${squares} squares × ${holesPerSquare} holes × ${shotsPerHole} shots)`);
+    row('generate visit (epu-sim)', `${((t1 - t0) / 1000).toFixed(1)} s`);
+    row('parse visit (@smartem/epu)', `${((t2 - t1) / 1000).toFixed(1)} s, ${parse.files_parsed} files`);
+    row('entities sent (8 batch routes)', `${entities} (${load.map(([r, , i]) => `${r} ${i.length}`).join(', ')})`);
+    row('rejected items', String(rejected));
+    row('batch API: all requests acknowledged', `${((acknowledged - startedApi) / 1000).toFixed(1)} s`);
+    row('batch API + outbox drained to RabbitMQ (end to end)', `${apiSeconds.toFixed(1)} s = ${apiRate.toFixed(0)} entities/s`);
+    row('events in the RabbitMQ queue', `${declared.messageCount} (expected ${eventCount})`);
+    row('API process peak RSS', mb(peakRss));
+    row('baseline: plain COPY of the same rows (same tables)', `${(copyMs / 1000).toFixed(2)} s = ${copyRate.toFixed(0)} entities/s`);
+    console.log(`end-to-end rate / COPY rate: ${(apiRate / copyRate * 100).toFixed(1)} % (${apiRate.toFixed(0)} vs ${copyRate.toFixed(0)} entities/s; targets ≥ 5,000/s and ≥ 25 %, RSS < 300 MB)`);
+  } finally {
+    if (api) api.child.kill('SIGKILL');
+    await client.end().catch(() => {});
+    await scratch.drop();
+    if (!args.keep) rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();
