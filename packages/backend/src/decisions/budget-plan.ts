@@ -18,6 +18,9 @@ export interface GroupPlan {
   prefix: Float64Array;
   /** Cost of the first hole of this group given the square is already reached (1 current group, else sameSquare). */
   entry: number;
+  /** P(good) of the other remaining holes after the first turns out good (afterGood) or bad (afterBad). */
+  afterGood?: Float64Array;
+  afterBad?: Float64Array;
 }
 
 export interface BudgetPlan {
@@ -32,34 +35,69 @@ export interface BudgetPlan {
   squareValue: Float64Array;
 }
 
-export function groupPlans(grid: DecisionGrid, p: Float64Array, from: number, costs: MoveCosts): GroupPlan[] {
+/**
+ * The group's remaining holes by P(good), and, when the authority gives the group's uncertainty `variance`, their
+ * P(good) after its first hole's result: one Laplace step on the group's shared log-odds. The more uncertain the
+ * group, the more one result moves the rest, which is what makes an unexplored group worth a probe even when its
+ * mean is below the price (the option to leave after a bad first hole).
+ */
+export function groupPlans(grid: DecisionGrid, p: Float64Array, from: number, costs: MoveCosts, variance?: Float64Array): GroupPlan[] {
   return grid.groupIds.map((_, g) => {
     const order = grid.groupHoles[g].filter((h) => grid.acquired[h] === 0).sort((a, b) => p[b] - p[a] || a - b);
     const prefix = new Float64Array(order.length + 1);
     order.forEach((h, k) => (prefix[k + 1] = prefix[k] + p[h]));
     const entry = from >= 0 && grid.holeGroup[from] === g ? costs.sameGroup : costs.sameSquare;
-    return { group: g, order, prefix, entry };
+    const plan: GroupPlan = { group: g, order, prefix, entry };
+    if (variance && order.length > 1) {
+      const p1 = p[order[0]];
+      const v = variance[order[0]];
+      const updated = (y: number): Float64Array => {
+        const factor = Math.exp(-(v * (y - p1)) / (1 + v * p1 * (1 - p1)));
+        return Float64Array.from(order.slice(1), (h) => 1 / (1 + ((1 - p[h]) / p[h]) * factor));
+      };
+      plan.afterGood = updated(1);
+      plan.afterBad = updated(0);
+    }
+    return plan;
   });
 }
 
 /** Value and time of group plan `gp` at price λ (k = holes taken, 0 if not worth it). */
-function evaluate(gp: GroupPlan, lambda: number, sameGroup: number): { value: number; time: number; k: number } {
+function evaluate(gp: GroupPlan, lambda: number, sameGroup: number, probe: boolean): { value: number; time: number; k: number } {
   let best = { value: 0, time: 0, k: 0 };
   for (let k = 1; k < gp.prefix.length; k++) {
     const time = gp.entry + (k - 1) * sameGroup;
     const value = gp.prefix[k] - lambda * time;
     if (value > best.value) best = { value, time, k };
   }
+  if (probe && gp.afterGood && gp.afterBad) {
+    // Probe: take the first hole, then each other hole whose updated P(good) still pays its price.
+    const p1 = gp.prefix[1];
+    const price = lambda * sameGroup;
+    let value = p1 - lambda * gp.entry;
+    let time = gp.entry;
+    for (let i = 0; i < gp.afterGood.length; i++) {
+      if (gp.afterGood[i] > price) {
+        value += p1 * (gp.afterGood[i] - price);
+        time += p1 * sameGroup;
+      }
+      if (gp.afterBad[i] > price) {
+        value += (1 - p1) * (gp.afterBad[i] - price);
+        time += (1 - p1) * sameGroup;
+      }
+    }
+    if (value > best.value) best = { value, time, k: 1 };
+  }
   return best;
 }
 
-function planAt(grid: DecisionGrid, groups: GroupPlan[], squareExtra: Float64Array, lambda: number, costs: MoveCosts) {
+function planAt(grid: DecisionGrid, groups: GroupPlan[], squareExtra: Float64Array, lambda: number, costs: MoveCosts, probe = false) {
   const value = new Float64Array(groups.length);
   const take = new Int32Array(groups.length);
   const squareValue = new Float64Array(grid.squareIds.length);
   const squareTime = new Float64Array(grid.squareIds.length);
   for (const gp of groups) {
-    const r = evaluate(gp, lambda, costs.sameGroup);
+    const r = evaluate(gp, lambda, costs.sameGroup, probe);
     value[gp.group] = r.value;
     take[gp.group] = r.k;
     const s = grid.groupSquare[gp.group];
@@ -74,8 +112,15 @@ function planAt(grid: DecisionGrid, groups: GroupPlan[], squareExtra: Float64Arr
   return { value, take, squareValue, time };
 }
 
-export function planBudget(grid: DecisionGrid, p: Float64Array, from: number, budgetLeft: number, costs: MoveCosts): BudgetPlan {
-  const groups = groupPlans(grid, p, from, costs);
+export function planBudget(
+  grid: DecisionGrid,
+  p: Float64Array,
+  from: number,
+  budgetLeft: number,
+  costs: MoveCosts,
+  variance?: Float64Array,
+): BudgetPlan {
+  const groups = groupPlans(grid, p, from, costs, variance);
   const squareExtra = Float64Array.from(grid.squareIds, (_, s) => {
     if (from >= 0 && grid.holeSquare[from] === s) return 0;
     const anyGroup = grid.squareGroups[s][0];
@@ -92,30 +137,8 @@ export function planBudget(grid: DecisionGrid, p: Float64Array, from: number, bu
   } else hi = 0;
   // The smallest λ whose plan fits: the price at which the budget is just used.
   const lambda = hi;
-  const at = planAt(grid, groups, squareExtra, lambda, costs);
+  // λ prices time by what the mean estimates can fill; the decision then also credits each group's probe value.
+  const at = planAt(grid, groups, squareExtra, lambda, costs, true);
   return { lambda, groups, value: at.value, take: at.take, squareExtra, squareValue: at.squareValue };
 }
 
-/**
- * Value at price λ of probing group `gp`: collect its most promising hole, then keep each remaining hole whose
- * P(good), updated by that one result, is still ≥ λ. The update is one Laplace step on the group's shared log-odds
- * (variance `variance[h]` from the authority): the more uncertain the group, the more one result moves the rest,
- * which is what makes an unexplored group worth a look even when its mean is below λ (the option to leave).
- */
-export function probeValue(gp: GroupPlan, p: Float64Array, variance: Float64Array, lambda: number, sameGroup: number): number {
-  if (gp.order.length === 0) return 0;
-  const first = gp.order[0];
-  const p1 = p[first];
-  const v = variance[first];
-  const continuation = (y: number): number => {
-    const shift = (v * (y - p1)) / (1 + v * p1 * (1 - p1));
-    let total = 0;
-    for (let k = 1; k < gp.order.length; k++) {
-      const q = p[gp.order[k]];
-      const updated = 1 / (1 + ((1 - q) / q) * Math.exp(-shift));
-      if (updated > lambda * sameGroup) total += updated - lambda * sameGroup;
-    }
-    return total;
-  };
-  return p1 - lambda * gp.entry + p1 * continuation(1) + (1 - p1) * continuation(0);
-}

@@ -46,6 +46,9 @@ export class DecisionGrid {
   readonly holeGroup: Int32Array;
   readonly holeSquare: Int32Array;
   readonly holeTile: Int32Array;
+  /** Neighbourhood cell within the group (its position quadrant), so nearby holes can inform each other. */
+  readonly holeCell: Int32Array;
+  cellCount = 0;
   readonly groupSquare: number[] = [];
   readonly squareTile: number[] = [];
   readonly squareHint: Float64Array;
@@ -126,6 +129,30 @@ export class DecisionGrid {
       this.assign(i, g);
     });
     this.groupUngrouped(ungrouped, input.autoGroupSize ?? 20);
+    this.holeCell = new Int32Array(n);
+    this.assignCells();
+  }
+
+  /** Split every group into up to four cells by the median x and median y of its holes. */
+  private assignCells(): void {
+    const median = (values: number[]): number => {
+      const sorted = [...values].sort((a, b) => a - b);
+      return sorted[Math.floor(sorted.length / 2)] ?? 0;
+    };
+    for (const holes of this.groupHoles) {
+      const mx = median(holes.map((h) => this.x[h]));
+      const my = median(holes.map((h) => this.y[h]));
+      const cells = new Map<number, number>();
+      for (const h of holes) {
+        const quadrant = (this.x[h] < mx ? 0 : 1) + (this.y[h] < my ? 0 : 2);
+        let cell = cells.get(quadrant);
+        if (cell === undefined) {
+          cell = this.cellCount++;
+          cells.set(quadrant, cell);
+        }
+        this.holeCell[h] = cell;
+      }
+    }
   }
 
   private addGroup(id: string, square: number): number {

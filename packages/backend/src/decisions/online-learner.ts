@@ -7,11 +7,12 @@ import { normal, type Rng } from './rng.ts';
  * The online learner: a hierarchical logistic model of P(good) fitted only to what this session has revealed,
  *
  *   logit P(good | hole h) = α + Σ_m β_m·score_m(h) + γ·hint(square) + δ·[EPU deselected h]
- *                            + u_tile(h) + u_square(h) + u_group(h),
+ *                            + u_tile(h) + u_square(h) + u_group(h) + u_cell(h),
  *
  * with Gaussian random effects per level (u ~ N(0, τ_level²)) so an unseen group starts at its square's estimate,
  * an unseen square at its tile's, and each level moves away from its parent as its own holes are revealed
- * (partial pooling, like hierarchical empirical Bayes). The β's learn each prediction model's calibration on this
+ * (partial pooling, like hierarchical empirical Bayes); the cell (the hole's position quadrant in its group) lets
+ * neighbouring holes inform each other beyond the group. The β's learn each prediction model's calibration on this
  * grid; the random effects learn where the models are wrong. τ² per level is re-estimated from the data (EM step),
  * so how strongly neighbours inform each other is learned rather than tuned. Fitted by MAP with warm-started
  * Newton passes (milliseconds per result); the Laplace posterior variances give the Thompson draws for exploration.
@@ -25,7 +26,9 @@ const DESELECTED_PRIOR = { mean: -1, sd: 1 };
 /** Inverse-gamma-like prior on each level's τ²: worth TAU_PRIOR_NODES nodes of variance TAU_PRIOR_VAR. */
 const TAU_PRIOR_VAR = 1;
 const TAU_PRIOR_NODES = 2;
-const LEVELS = 3; // tile, square, group
+const LEVELS = 4; // tile, square, group, cell (position quadrant within the group)
+/** Levels shared by every hole of a group (tile, square, group). */
+const SHARED_LEVELS = 3;
 /** Largest change of one coefficient per Newton pass (log-odds). */
 const MAX_STEP = 2;
 
@@ -50,7 +53,9 @@ export class OnlineLearnerAuthority implements DecisionAuthority {
   private readonly u: Float64Array[];
   private readonly uVar: Float64Array[];
   private readonly nodeOf: Int32Array[];
-  readonly tau2 = [TAU_PRIOR_VAR, TAU_PRIOR_VAR, TAU_PRIOR_VAR];
+  /** Σ p(1 − p) over each node's revealed holes at the last fit: the information its own data carry. */
+  private readonly dataPrecision: Float64Array[];
+  readonly tau2 = [TAU_PRIOR_VAR, TAU_PRIOR_VAR, TAU_PRIOR_VAR, TAU_PRIOR_VAR];
   private fittedVersion = -1;
 
   constructor(grid: DecisionGrid, options: OnlineLearnerOptions = {}) {
@@ -64,10 +69,11 @@ export class OnlineLearnerAuthority implements DecisionAuthority {
     if (grid.epuSelected.some((v) => v === 0)) this.addFeature((h) => (grid.epuSelected[h] === 0 ? 1 : 0), DESELECTED_PRIOR);
     this.beta = this.prior.map((p) => p.mean);
     this.betaVar = this.prior.map((p) => p.sd * p.sd);
-    this.nodeOf = [grid.holeTile, grid.holeSquare, grid.holeGroup];
-    const sizes = [grid.tileIds.length, grid.squareIds.length, grid.groupIds.length];
+    this.nodeOf = [grid.holeTile, grid.holeSquare, grid.holeGroup, grid.holeCell];
+    const sizes = [grid.tileIds.length, grid.squareIds.length, grid.groupIds.length, grid.cellCount];
     this.u = sizes.map((n) => new Float64Array(n));
     this.uVar = sizes.map((n, l) => new Float64Array(n).fill(this.tau2[l]));
+    this.dataPrecision = sizes.map((n) => new Float64Array(n));
   }
 
   private addFeature(f: (h: number) => number, prior: { mean: number; sd: number }): void {
@@ -96,11 +102,16 @@ export class OnlineLearnerAuthority implements DecisionAuthority {
     return out;
   }
 
+  /**
+   * Posterior variance of each hole's shared group log-odds, propagated down the hierarchy (each level's data
+   * precision added to the prior it inherits from its parent), so nested levels explaining the same holes are not
+   * counted twice.
+   */
   groupUncertainty(): Float64Array {
     if (this.fittedVersion !== this.grid.version) this.fit();
     return Float64Array.from(this.grid.holeGroup, (_, h) => {
-      let v = 0;
-      for (let l = 0; l < LEVELS; l++) v += this.uVar[l][this.nodeOf[l][h]];
+      let v = this.betaVar[0];
+      for (let l = 0; l < SHARED_LEVELS; l++) v = 1 / (this.dataPrecision[l][this.nodeOf[l][h]] + 1 / (this.tau2[l] + v));
       return v;
     });
   }
@@ -167,6 +178,7 @@ export class OnlineLearnerAuthority implements DecisionAuthority {
       hess[node] += p * (1 - p);
       seen[node] = 1;
     });
+    this.dataPrecision[l].set(hess);
     const precision = 1 / this.tau2[l];
     for (let n = 0; n < u.length; n++) {
       if (!seen[n]) {

@@ -1,5 +1,5 @@
 import { costToGroup, DEFAULT_COSTS, type MoveCosts } from './costs.ts';
-import { planBudget, probeValue } from './budget-plan.ts';
+import { planBudget } from './budget-plan.ts';
 import type { DecisionGrid } from './grid-model.ts';
 
 /**
@@ -62,11 +62,8 @@ export function defaultHorizon(grid: DecisionGrid, costs: MoveCosts = DEFAULT_CO
  */
 export function nextHole(grid: DecisionGrid, p: Float64Array, from: number, options: PlanOptions = {}): number {
   const costs = options.costs ?? DEFAULT_COSTS;
-  const plan = planBudget(grid, p, from, options.budgetLeft ?? defaultHorizon(grid, costs), costs);
-  const value = Float64Array.from(plan.value);
-  if (options.uncertainty) {
-    for (const gp of plan.groups) value[gp.group] = Math.max(value[gp.group], probeValue(gp, p, options.uncertainty, plan.lambda, costs.sameGroup));
-  }
+  const plan = planBudget(grid, p, from, options.budgetLeft ?? defaultHorizon(grid, costs), costs, options.uncertainty);
+  const { value } = plan;
   const bestGroupOf = (groups: readonly number[]): number => {
     let best = -1;
     for (const g of groups) if (value[g] > 0 && (best < 0 || value[g] > value[best])) best = g;

@@ -1,6 +1,59 @@
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+const CRYORL = resolve(REPO_ROOT, '../shared/decision-data/cryorl');
+
+function positiveNumber(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got "${v}"`);
+    return n;
+  };
+}
 
 /** `smartem bench decisions …`. */
 export function registerBenchDecisionsCommand(bench: Command): void {
-  void bench;
+  bench
+    .command('decisions')
+    .description('decision benchmark on CryoRL-format data: baselines beside each decision authority (same starts)')
+    .option('--truth <csv>', 'CryoRL truth CSV (name,x,y,ctf,confidence)', `${CRYORL}/target_CTF_Y1_train.csv`)
+    .option('--predictions <txt>', 'CryoRL predictions TXT (name predicted_ctf); "none" to run without')
+    .option('--budget <n>', 'time budget per episode', positiveNumber('budget'), 480)
+    .option('--starts <n>', 'episodes (seeds 0 … n−1)', positiveNumber('starts'), 50)
+    .option('--threshold <angstrom>', 'good hole: CTF max resolution ≤ this', positiveNumber('threshold'), 6)
+    .option('--generalisation', 'also run degraded predictions and synthetic grids with other structure')
+    .option('--json', 'print one JSON object keyed by policy name (mean, sd, fraction_of_oracle)')
+    .action(async (opts: { truth: string; predictions?: string; budget: number; starts: number; threshold: number; json?: boolean; generalisation?: boolean }) => {
+      const { runBench } = await import('./run.ts');
+      const defaultPredictions = `${CRYORL}/Y1_2_regress_8bit_res50_train_by_hl.txt`;
+      let predictions = opts.predictions;
+      if (predictions === undefined && opts.truth === `${CRYORL}/target_CTF_Y1_train.csv` && existsSync(defaultPredictions)) predictions = defaultPredictions;
+      if (predictions === 'none') predictions = undefined;
+      for (const [flag, path] of [['--truth', opts.truth], ['--predictions', predictions]] as const) {
+        if (path !== undefined && !existsSync(path)) {
+          console.error(`smartem bench decisions: ${flag} file not found: ${path}`);
+          process.exitCode = 2;
+          return;
+        }
+      }
+      try {
+        const out = await runBench({
+          truth: opts.truth,
+          predictions,
+          budget: opts.budget,
+          starts: Math.floor(opts.starts),
+          threshold: opts.threshold,
+          json: Boolean(opts.json),
+          generalisation: Boolean(opts.generalisation),
+          print: opts.json ? (l) => console.error(l) : (l) => console.log(l),
+        });
+        if (opts.json) console.log(JSON.stringify(out));
+      } catch (err) {
+        console.error(`smartem bench decisions: ${(err as Error).message}`);
+        process.exitCode = 1;
+      }
+    });
 }

@@ -2,7 +2,6 @@ import { createAuthority } from '@smartem/backend/decisions/index.ts';
 import type { AuthorityName } from '@smartem/backend/decisions/authority.ts';
 import { DecisionGrid, type GridInput } from '@smartem/backend/decisions/grid-model.ts';
 import { nextHole } from '@smartem/backend/decisions/planner.ts';
-import type { Rng } from '@smartem/backend/decisions/rng.ts';
 import type { BenchGrid, EpisodePolicy, PolicySpec } from './episode.ts';
 
 export const PREDICTION_MODEL = 'cryorl-resnet50';
@@ -28,23 +27,20 @@ export function gridInput(g: BenchGrid, withPredictions: boolean): GridInput {
 
 /**
  * Drives the backend's decision code: a fresh DecisionGrid per episode, the named authority, the shared planner.
- * Holes keep their dataset order, so hole index = benchmark index.
+ * Holes keep their dataset order, so hole index = benchmark index. The benchmark knows the time left, so it passes
+ * it as the planner's budget (live, the session's remaining time or the default horizon is used).
  */
-export function enginePolicy(authority: AuthorityName, withPredictions: boolean, explore: boolean): PolicySpec {
-  const suffix = withPredictions ? '+predictions' : '';
+export function enginePolicy(authority: AuthorityName, withPredictions: boolean): PolicySpec {
   return {
-    name: `${authority}${suffix}${explore ? '' : ' (greedy)'}`,
+    name: `${authority}${withPredictions ? '+predictions' : ''}`,
     needsPredictions: withPredictions,
     create(g: BenchGrid): EpisodePolicy {
       const grid = new DecisionGrid(gridInput(g, withPredictions));
       const engine = createAuthority(authority, grid);
-      let rng: Rng = Math.random;
       return {
-        start: (_hole, r) => {
-          rng = r;
-        },
+        start: () => {},
         next: (current, _visited, budgetLeft) => {
-          const p = engine.estimate(explore ? { explore: rng } : {});
+          const p = engine.estimate();
           return nextHole(grid, p, current, { budgetLeft, uncertainty: engine.groupUncertainty?.() });
         },
         reveal: (hole, good) => {

@@ -1,0 +1,35 @@
+import { greedyPredictionsPolicy, oraclePolicy, randomPolicy, systematicPolicy } from './baselines.ts';
+import { enginePolicy } from './engine-policy.ts';
+import { runEpisode, type BenchGrid, type PolicySpec } from './episode.ts';
+
+export interface PolicyResult {
+  mean: number;
+  sd: number;
+  fraction_of_oracle: number;
+  runs: number[];
+}
+
+/** Baselines first, then our authorities (without predictions, then with them when the grid has predictions). */
+export function benchPolicies(hasPredictions: boolean): PolicySpec[] {
+  const specs: PolicySpec[] = [randomPolicy, systematicPolicy];
+  if (hasPredictions) specs.push(greedyPredictionsPolicy);
+  specs.push(oraclePolicy, enginePolicy('random-mock', false), enginePolicy('online-learner', false));
+  if (hasPredictions) specs.push(enginePolicy('model-weighting', true), enginePolicy('online-learner', true));
+  return specs;
+}
+
+/** Every policy from the same starts (seeds 0 … starts − 1). */
+export function runPolicies(g: BenchGrid, specs: PolicySpec[], budget: number, starts: number): Record<string, PolicyResult> {
+  const out: Record<string, PolicyResult> = {};
+  for (const spec of specs) {
+    const runs = Array.from({ length: starts }, (_, seed) => runEpisode(g, spec, seed, budget));
+    const mean = runs.reduce((a, b) => a + b, 0) / runs.length;
+    const sd = runs.length > 1 ? Math.sqrt(runs.reduce((a, b) => a + (b - mean) ** 2, 0) / (runs.length - 1)) : 0;
+    out[spec.name] = { mean, sd, fraction_of_oracle: NaN, runs };
+  }
+  const oracle = out[oraclePolicy.name]?.mean ?? NaN;
+  for (const r of Object.values(out)) r.fraction_of_oracle = r.mean / oracle;
+  return out;
+}
+
+export const OUR_POLICIES = ['online-learner', 'online-learner+predictions', 'model-weighting+predictions', 'random-mock'];
