@@ -6,6 +6,8 @@ interface QueuedMessage {
   /** The JSON text, as on the wire: consumers get a fresh copy and non-serialisable payloads fail at publish. */
   body: string;
   attempt: number;
+  /** Settles the publisher's promise: resolved once handled (acked or dead-lettered), rejected if no consumer is left. */
+  settle?: { resolve(): void; reject(error: Error): void };
 }
 
 interface ConsumerSlot {
@@ -18,7 +20,10 @@ interface ConsumerSlot {
 /**
  * The embedded bus: one in-memory queue in this process with the RabbitMQ adapter's semantics — at-least-once to the
  * handler, competing consumers with prefetch, retry at the tail of the queue, dead-letter after `maxAttempts`.
- * Messages live only in memory: the outbox (not this queue) is what survives a restart.
+ * Messages live only in memory, so "durably accepted" means handled: while a consumer is attached, `publish` resolves
+ * once every message has been acked or dead-lettered. The outbox relay then marks rows published only after their
+ * handlers ran, and a crash leaves unhandled events in the outbox for the next start. With no consumer attached,
+ * `publish` resolves at once (there is nobody to wait for).
  */
 export class InProcessBus implements Bus {
   readonly kind = 'in-process' as const;
@@ -40,8 +45,15 @@ export class InProcessBus implements Bus {
   async publish(messages: readonly BusMessage[]): Promise<void> {
     if (this.closed) throw new Error(`bus ${this.queue} is closed`);
     const bodies = messages.map((message) => JSON.stringify(message));
-    for (const body of bodies) this.pending.push({ body, attempt: 1 });
+    if (this.consumers.length === 0) {
+      for (const body of bodies) this.pending.push({ body, attempt: 1 });
+      return;
+    }
+    const handled = bodies.map(
+      (body) => new Promise<void>((resolve, reject) => this.pending.push({ body, attempt: 1, settle: { resolve, reject } })),
+    );
     this.dispatch();
+    await Promise.all(handled);
   }
 
   async consume(handler: MessageHandler, options: { prefetch?: number } = {}): Promise<Consumer> {
@@ -55,6 +67,7 @@ export class InProcessBus implements Bus {
         const index = this.consumers.indexOf(slot);
         if (index >= 0) this.consumers.splice(index, 1);
         await Promise.allSettled([...slot.inFlight]);
+        if (this.consumers.length === 0) this.abandonWaitingPublishers();
       },
     };
   }
@@ -68,7 +81,16 @@ export class InProcessBus implements Bus {
     const slots = this.consumers.splice(0);
     for (const slot of slots) slot.stopped = true;
     await Promise.allSettled(slots.flatMap((slot) => [...slot.inFlight]));
+    this.abandonWaitingPublishers();
     if (this.pending.length > 0) this.log.warn({ undelivered: this.pending.length }, 'in-process bus closed with undelivered messages');
+  }
+
+  /** No consumer is left to handle what is queued: fail the publishers still waiting (the outbox keeps those rows). */
+  private abandonWaitingPublishers(): void {
+    for (const queued of this.pending) {
+      queued.settle?.reject(new Error(`no consumer left on the in-process bus ${this.queue}`));
+      delete queued.settle;
+    }
   }
 
   /** Hand queued messages to consumers with free prefetch capacity, round-robin. */
@@ -107,9 +129,12 @@ export class InProcessBus implements Bus {
       log: this.log,
     });
     if (outcome.action === 'retry') {
-      this.pending.push({ body: queued.body, attempt: queued.attempt + 1 });
-    } else if (outcome.action === 'dead') {
+      this.pending.push({ ...queued, attempt: queued.attempt + 1 });
+      return;
+    }
+    if (outcome.action === 'dead') {
       this.dead.push({ message: outcome.message, error: outcome.error, attempts: queued.attempt, failed_at: new Date().toISOString() });
     }
+    queued.settle?.resolve();
   }
 }

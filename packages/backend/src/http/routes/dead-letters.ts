@@ -11,8 +11,9 @@ declare module 'fastify' {
 }
 
 const DeadLetterQuery = Type.Object({
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'at most this many, oldest first' })),
-});
+  // A string pattern: the API does not coerce query types (see routes/common.ts listQuery).
+  limit: Type.Optional(Type.String({ pattern: '^([1-9][0-9]{0,2}|1000)$', description: 'at most this many (1–1000, default 100), oldest first' })),
+}, { additionalProperties: false });
 
 const DeadLetterList = Type.Object({
   queue: Type.String({ description: 'the dead-letter queue' }),
@@ -32,8 +33,8 @@ export async function deadLetterRoutes(app: FastifyInstance): Promise<void> {
   app.get('/dead-letters', { schema: { tags: ['bus'], querystring: DeadLetterQuery, response: { 200: DeadLetterList } } }, async (req) => {
     const bus = app.bus;
     if (!bus) throw new HttpError(503, 'no message bus is configured in this process');
-    const { limit = 100 } = req.query as { limit?: number };
-    const letters = await bus.deadLetters(limit);
+    const { limit } = req.query as { limit?: string };
+    const letters = await bus.deadLetters(limit === undefined ? 100 : Number(limit));
     return { queue: `${bus.queue}.dlq`, count: letters.length, dead_letters: letters };
   });
 }
