@@ -34,7 +34,12 @@ export async function deadLetterRoutes(app: FastifyInstance): Promise<void> {
     const bus = app.bus;
     if (!bus) throw new HttpError(503, 'no message bus is configured in this process');
     const { limit } = req.query as { limit?: string };
-    const letters = await bus.deadLetters(limit === undefined ? 100 : Number(limit));
+    let letters;
+    try {
+      letters = await bus.deadLetters(limit === undefined ? 100 : Number(limit));
+    } catch (err) {
+      throw new HttpError(503, `the dead-letter queue cannot be read now: ${(err as Error).message}`);
+    }
     return { queue: `${bus.queue}.dlq`, count: letters.length, dead_letters: letters };
   });
 }
