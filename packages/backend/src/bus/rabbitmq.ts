@@ -46,13 +46,15 @@ export class RabbitBus implements Bus {
       connectionName: opts.connectionName ?? `smartem-${process.pid}`,
       retryLow: 200,
       retryHigh: 5_000,
-      acquireTimeout: 10_000,
+      // Bounds how long a publish waits for a lost connection (x maxAttempts below): a SIGTERM flush with the broker
+      // gone gives up after ~10 s, leaving the rows in the outbox for the next relay.
+      acquireTimeout: 5_000,
     });
     this.connection.on('error', (err: unknown) => this.log.warn({ err }, 'RabbitMQ connection error; reconnecting'));
     this.connection.on('connection', () => this.log.info({ queue: this.queue }, 'RabbitMQ connected'));
     this.publisher = this.connection.createPublisher({
       confirm: true,
-      maxAttempts: 3,
+      maxAttempts: 2,
       queues: [
         { queue: this.queue, durable: true },
         { queue: this.deadLetterQueue, durable: true },

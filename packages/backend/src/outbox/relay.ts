@@ -13,7 +13,7 @@ export interface OutboxRelay {
   stop(): Promise<void>;
 }
 
-const MAX_BACKOFF_MS = 30_000;
+const MAX_BACKOFF_MS = 10_000;
 
 /**
  * Publishes outbox rows in id order, in batches: takes unpublished rows (`FOR UPDATE SKIP LOCKED`, so several API
