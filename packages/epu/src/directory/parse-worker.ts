@@ -1,6 +1,5 @@
 /** Worker thread: reads and parses batches of EPU files, replies with records or error reasons in batch order. */
 import { parentPort } from 'node:worker_threads';
-import { readFileSync } from 'node:fs';
 import { parseOne, type ParseJob, type ParseOutcome } from './parse-pool.ts';
 
 export interface BatchRequest {
@@ -13,6 +12,6 @@ export interface BatchResponse {
 }
 
 parentPort?.on('message', (request: BatchRequest) => {
-  const outcomes = request.jobs.map((job) => parseOne(job, readFileSync));
+  const outcomes = request.jobs.map((job) => parseOne(job));
   parentPort!.postMessage({ id: request.id, outcomes } satisfies BatchResponse);
 });

@@ -4,7 +4,7 @@
  * them needs; each public parser then checks its required fields and adds the ids from the path.
  */
 import { compileSchema, extract } from '../xml/extract.ts';
-import { bool, float, int, isoDateTime, required, str } from '../xml/values.ts';
+import { bool, detach, float, int, isoDateTime, required, str } from '../xml/values.ts';
 import { gridsquareIdFromDir, toPosixPath } from '../classify.ts';
 import type { FoilHoleManifestRecord, GridSquareManifestRecord, MicrographManifestRecord, MicroscopeData } from '../types.ts';
 
@@ -101,7 +101,7 @@ export function parseGridSquareManifest(xml: string | Buffer, path: string): Gri
     defocus: s.defocus,
     magnification: s.magnification,
     pixel_size: s.pixelSize,
-    detector_name: required(path, 'CustomData DetectorCommercialName', s.custom.get('DetectorCommercialName')),
+    detector_name: detach(required(path, 'CustomData DetectorCommercialName', s.custom.get('DetectorCommercialName'))),
     applied_defocus: float(path, 'CustomData AppliedDefocus', s.custom.get('AppliedDefocus') ?? ''),
     data_dir: parentDir(path),
     instrument: instrument(s),
@@ -133,7 +133,7 @@ export function parseMicrographManifest(xml: string | Buffer, path: string): Mic
     unique_id: required(path, 'uniqueID', s.uniqueId),
     acquisition_datetime: required(path, 'acquisitionDateTime', s.acquisitionDateTime),
     defocus: s.defocus,
-    detector_name: s.custom.get('DetectorCommercialName') ?? 'Unknown',
+    detector_name: detach(s.custom.get('DetectorCommercialName') ?? 'Unknown'),
     energy_filter: bool(s.energyFilter ?? ''),
     phase_plate: bool(s.custom.get('PhasePlateUsed') ?? ''),
     image_size_x: s.readoutWidth,

@@ -7,9 +7,9 @@
  * Path steps: `ALIAS:Name` exact; `ALIAS:Prefix*` any local name starting with Prefix (the .NET
  * `KeyValuePairOf…<hash>` dictionaries); `*` any element. Alias `NONE` is the empty namespace.
  */
-import { SaxesParser, type SaxesTagNS } from 'saxes';
 import { EpuParseError } from '../errors.ts';
 import { NS, type NsAlias } from './namespaces.ts';
+import { scanXml, type XmlEvents } from './scanner.ts';
 
 export interface Rule<S> {
   /** On the start tag; `nil` is true for `i:nil="true"` (unused `_items` slots, absent values). */
@@ -85,72 +85,65 @@ function matchChild<S>(parent: TrieNode<S>, uri: string, local: string): TrieNod
   return parent.any;
 }
 
-function isNil(tag: SaxesTagNS): boolean {
-  const attributes = tag.attributes;
-  for (const key in attributes) {
-    const a = attributes[key]!;
-    if (a.local === 'nil' && a.uri === NS.XSI) return a.value.trim() === 'true';
-  }
-  return false;
-}
-
 /** Decodes a file's bytes as UTF-8 without a BOM. */
 export function decodeXml(xml: string | Buffer | Uint8Array): string {
   const text = typeof xml === 'string' ? xml : Buffer.from(xml.buffer, xml.byteOffset, xml.byteLength).toString('utf8');
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
+export type XmlScanner = (xml: string, events: XmlEvents) => void;
+
 /**
  * Parses `xml` completely (a truncated or malformed document is an error, never a partial result) and feeds
  * the schema's rules. Throws EpuParseError naming `path`.
  */
-export function extract<S>(xml: string | Buffer | Uint8Array, path: string, schema: Schema<S>, state: S): S {
+export function extract<S>(
+  xml: string | Buffer | Uint8Array,
+  path: string,
+  schema: Schema<S>,
+  state: S,
+  scanner: XmlScanner = scanXml,
+): S {
   const text = decodeXml(xml);
   if (text.trim() === '') throw new EpuParseError(path, 'empty file');
-  const parser = new SaxesParser({ xmlns: true, position: false });
   // One entry per open element: the trie node it matched, or undefined when nothing below it is wanted.
   const stack: (TrieNode<S> | undefined)[] = [];
   let buffer = '';
-  let collecting = false;
-  let rootSeen = false;
-
-  parser.on('opentag', (tag) => {
-    let node: TrieNode<S> | undefined;
-    if (!rootSeen) {
-      rootSeen = true;
-      node = matchChild(schema.root, tag.uri, tag.local);
-      if (!node) {
-        throw new EpuParseError(path, `wrong root element <${tag.local}> in namespace ${tag.uri || '(none)'}, expected ${schema.expectedRoot}`);
+  const events: XmlEvents = {
+    collecting: false,
+    open(source, localStart, localEnd, uri, nil) {
+      let node: TrieNode<S> | undefined;
+      if (stack.length === 0) {
+        const local = source.slice(localStart, localEnd);
+        node = matchChild(schema.root, uri, local);
+        if (!node) {
+          throw new EpuParseError(path, `wrong root element <${local}> in namespace ${uri || '(none)'}, expected ${schema.expectedRoot}`);
+        }
+      } else {
+        const parent = stack[stack.length - 1];
+        node = parent ? matchChild(parent, uri, source.slice(localStart, localEnd)) : undefined;
       }
-    } else {
-      const parent = stack[stack.length - 1];
-      node = parent ? matchChild(parent, tag.uri, tag.local) : undefined;
-    }
-    stack.push(node);
-    const rule = node?.rule;
-    if (rule?.open) rule.open(state, isNil(tag));
-    collecting = rule?.text !== undefined;
-    buffer = '';
-  });
-  parser.on('text', (t) => {
-    if (collecting) buffer += t;
-  });
-  parser.on('cdata', (t) => {
-    if (collecting) buffer += t;
-  });
-  parser.on('closetag', () => {
-    const node = stack.pop();
-    const rule = node?.rule;
-    if (rule) {
-      if (rule.text) rule.text(state, collecting ? buffer.trim() : '');
-      if (rule.close) rule.close(state);
-    }
-    collecting = false;
-    buffer = '';
-  });
-
+      stack.push(node);
+      const rule = node?.rule;
+      if (rule?.open) rule.open(state, nil);
+      this.collecting = rule?.text !== undefined;
+      buffer = '';
+    },
+    text(t) {
+      buffer += t;
+    },
+    close() {
+      const rule = stack.pop()?.rule;
+      if (rule) {
+        if (rule.text) rule.text(state, this.collecting ? buffer.trim() : '');
+        if (rule.close) rule.close(state);
+      }
+      this.collecting = false;
+      buffer = '';
+    },
+  };
   try {
-    parser.write(text).close();
+    scanner(text, events);
   } catch (error) {
     if (error instanceof EpuParseError) throw error;
     const message = error instanceof Error ? error.message : String(error);

@@ -18,8 +18,16 @@ export function bool(text: string): boolean {
   return text.toLowerCase() === 'true';
 }
 
+/**
+ * A copy of `text` that does not share memory with the document it was cut from. V8 substrings keep their whole
+ * parent string alive, so a record holding a 36-character id would otherwise pin the file's entire text.
+ */
+export function detach(text: string): string {
+  return text.length < 13 ? text : (JSON.parse(JSON.stringify(text)) as string);
+}
+
 export function str(text: string): string | null {
-  return text === '' ? null : text;
+  return text === '' ? null : detach(text);
 }
 
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/;
@@ -28,7 +36,7 @@ const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}
 export function isoDateTime(path: string, field: string, text: string): string | null {
   if (text === '') return null;
   if (!ISO_8601.test(text)) throw new EpuParseError(path, `field ${field}: not an ISO 8601 date-time: ${JSON.stringify(text)}`);
-  return text;
+  return detach(text);
 }
 
 export function required<T>(path: string, field: string, value: T): NonNullable<T> {
