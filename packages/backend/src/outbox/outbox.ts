@@ -1,16 +1,16 @@
+import { sql } from 'drizzle-orm';
 import type { Db } from '../db/index.ts';
-import { outbox } from '../db/schema.ts';
 import type { BusMessage } from '../bus/types.ts';
-
-const CHUNK = 2000; // 2 parameters a row; well under PostgreSQL's 65,535 bind parameters
 
 /**
  * Queues events for the relay. Call it with the transaction that writes the rows the events describe, so rows and
- * events commit (or roll back) together. `payload` is the whole bus message, `event_type` included.
+ * events commit (or roll back) together. `payload` is the whole bus message, `event_type` included. One statement
+ * for any number of events (`unnest` of two arrays).
  */
 export async function insertOutbox(tx: Db, messages: readonly BusMessage[]): Promise<void> {
-  for (let start = 0; start < messages.length; start += CHUNK) {
-    const rows = messages.slice(start, start + CHUNK).map((m) => ({ event_type: m.event_type, payload: m }));
-    await tx.insert(outbox).values(rows);
-  }
+  if (messages.length === 0) return;
+  const types = messages.map((m) => m.event_type);
+  const payloads = messages.map((m) => JSON.stringify(m));
+  await tx.execute(sql`INSERT INTO outbox (event_type, payload)
+    SELECT e, p::jsonb FROM unnest(${sql.param(types)}::text[], ${sql.param(payloads)}::text[]) AS t(e, p)`);
 }

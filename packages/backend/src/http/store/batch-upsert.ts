@@ -3,19 +3,18 @@
  * parent, in one transaction with the outbox events of the rows that changed. Items whose parent is missing are
  * rejected (404) while the rest of the batch is applied.
  */
-import { eq, inArray } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import { entityEvent, type BatchResult, type EntityEvent } from '@smartem/common';
 import type { Db } from '../../db/index.ts';
+import { anyOf, bulkInsert } from '../../db/bulk.ts';
 import { insertOutbox } from '../../outbox/outbox.ts';
 import { ENTITIES, type EntityDef } from '../entities.ts';
 import { bodyToRow, changedKeys, type Row } from '../convert.ts';
 import { sqlState } from '../errors.ts';
 import type { Store } from './crud.ts';
 
-/** Stay well below PostgreSQL's 65,535 bind parameters per statement. */
-const MAX_PARAMS = 30_000;
-const LOOKUP_CHUNK = 5_000;
+const LOOKUP_CHUNK = 10_000;
 const RETRYABLE = new Set(['23505', '40P01', '40001']);
 
 /** Retries the whole batch when a concurrent writer won a race (unique violation, deadlock, serialization). */
@@ -34,7 +33,7 @@ async function selectIn(db: Db, def: EntityDef, column: string, values: string[]
   const out: Row[] = [];
   for (let i = 0; i < values.length; i += LOOKUP_CHUNK) {
     const chunk = values.slice(i, i + LOOKUP_CHUNK);
-    out.push(...((await db.select().from(def.table).where(inArray(def.columns[column] as PgColumn, chunk))) as Row[]));
+    out.push(...((await db.select().from(def.table).where(anyOf(def.columns[column] as PgColumn, chunk))) as Row[]));
   }
   return out;
 }
@@ -43,17 +42,10 @@ async function existingUuids(db: Db, def: EntityDef, uuids: string[]): Promise<S
   const found = new Set<string>();
   const column = def.columns.uuid as PgColumn;
   for (let i = 0; i < uuids.length; i += LOOKUP_CHUNK) {
-    const rows = await db.select({ uuid: column }).from(def.table).where(inArray(column, uuids.slice(i, i + LOOKUP_CHUNK)));
+    const rows = await db.select({ uuid: column }).from(def.table).where(anyOf(column, uuids.slice(i, i + LOOKUP_CHUNK)));
     for (const r of rows) found.add(r.uuid as string);
   }
   return found;
-}
-
-export async function insertChunked(db: Db, def: EntityDef, rows: Row[]): Promise<void> {
-  if (rows.length === 0) return;
-  const perRow = Math.max(1, Object.keys(def.columns).length);
-  const chunk = Math.max(1, Math.floor(MAX_PARAMS / perRow));
-  for (let i = 0; i < rows.length; i += chunk) await db.insert(def.table).values(rows.slice(i, i + chunk));
 }
 
 const naturalKey = (parent: unknown, natural: unknown) => `${String(parent)}\u0000${String(natural)}`;
@@ -139,7 +131,7 @@ async function applyOnce(db: Db, def: EntityDef, rows: Row[]): Promise<BatchResu
       }
     }
     const p = plan(def, rows, parents, byUuid, byNatural);
-    await insertChunked(tx, def, [...p.inserts.values()]);
+    await bulkInsert(tx, def.table, [...p.inserts.values()]);
     const uuidColumn = def.columns.uuid as PgColumn;
     for (const [uuid, changes] of p.updates) await tx.update(def.table).set(changes).where(eq(uuidColumn, uuid));
     const events: EntityEvent[] = [];

@@ -1,5 +1,6 @@
 /** Atlas-tile ↔ grid-square positions: the original's link route and its batch upsert. They publish no events. */
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
+import { anyOf, bulkInsert } from '../../db/bulk.ts';
 import type { BatchResult } from '@smartem/common';
 import { atlastilegridsquareposition as positions } from '../../db/schema.ts';
 import { ENTITIES } from '../entities.ts';
@@ -28,13 +29,13 @@ export async function batchUpsertPositions(store: Store, items: readonly Row[]):
   const results = await withRetry(() =>
     store.db.transaction(async (tx) => {
       const tiles = new Set((await tx.select({ uuid: ENTITIES.atlastile.columns.uuid }).from(ENTITIES.atlastile.table)
-        .where(inArray(ENTITIES.atlastile.columns.uuid, [...new Set(items.map((i) => String(i.atlastile_uuid)))]))).map((r) => String(r.uuid)));
+        .where(anyOf(ENTITIES.atlastile.columns.uuid, [...new Set(items.map((i) => String(i.atlastile_uuid)))]))).map((r) => String(r.uuid)));
       const squares = new Set((await tx.select({ uuid: ENTITIES.gridsquare.columns.uuid }).from(ENTITIES.gridsquare.table)
-        .where(inArray(ENTITIES.gridsquare.columns.uuid, [...new Set(items.map((i) => String(i.gridsquare_uuid)))]))).map((r) => String(r.uuid)));
+        .where(anyOf(ENTITIES.gridsquare.columns.uuid, [...new Set(items.map((i) => String(i.gridsquare_uuid)))]))).map((r) => String(r.uuid)));
       const stored = new Map<string, Row>();
       const tileList = [...tiles];
       if (tileList.length > 0) {
-        for (const r of await tx.select().from(positions).where(inArray(positions.atlastile_uuid, tileList))) {
+        for (const r of await tx.select().from(positions).where(anyOf(positions.atlastile_uuid, tileList))) {
           stored.set(pairKey(r.atlastile_uuid, r.gridsquare_uuid), r as Row);
         }
       }
@@ -67,8 +68,7 @@ export async function batchUpsertPositions(store: Store, items: readonly Row[]):
         }
         out.push({ requested_uuid: key, uuid: key, outcome: 'updated' });
       }
-      const rows = [...inserts.values()] as Array<typeof positions.$inferInsert>;
-      for (let i = 0; i < rows.length; i += 4000) await tx.insert(positions).values(rows.slice(i, i + 4000));
+      await bulkInsert(tx, positions, [...inserts.values()]);
       return out;
     }),
   );
