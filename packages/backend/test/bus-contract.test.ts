@@ -3,7 +3,7 @@ import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { PermanentMessageError } from '../src/bus/errors.ts';
 import type { BusMessage, DeliveryInfo } from '../src/bus/types.ts';
-import { busKinds, openTestBus, waitFor, type TestBus } from './support/bus/index.ts';
+import { busKinds, openTestBus, waitFor, withRabbit, type TestBus } from './support/bus/index.ts';
 
 const opened: TestBus[] = [];
 after(async () => {
@@ -142,6 +142,47 @@ for (const kind of busKinds()) {
       await waitFor('the remaining two', () => rest.length === 2);
       await next.stop();
       await publishing;
+    });
+  });
+}
+
+if (busKinds().includes('rabbitmq')) {
+  describe('RabbitMQ wire format (the original producer and consumer)', () => {
+    test('messages are persistent JSON on the durable queue; the original x-retry-count header is honoured; bad JSON is dead-lettered', async () => {
+      const url = process.env.AMQP_URL as string;
+      const { bus, queue } = await open('rabbitmq', 3);
+      await bus.publish([{ event_type: 'acquisition.created', uuid: 'u', id: null }]);
+      const raw = await withRabbit(url, async (connection) => {
+        const declared = await connection.queueDeclare({ queue, durable: true, passive: true });
+        assert.equal(declared.messageCount, 1);
+        const message = await connection.basicGet({ queue, noAck: true });
+        // What the original's pika consumer receives: a persistent JSON body with content_type application/json.
+        assert.equal(message?.contentType, 'application/json');
+        assert.equal(message?.durable, true);
+        assert.deepEqual(message?.body, { event_type: 'acquisition.created', uuid: 'u', id: null });
+        // As the original publishes: one already retried twice (its header), and one whose body is not JSON.
+        const publisher = connection.createPublisher({ confirm: true });
+        await publisher.send({ routingKey: queue, durable: true, contentType: 'application/json', headers: { 'x-retry-count': 2 } }, Buffer.from('{"event_type":"grid.updated","uuid":"g"}'));
+        await publisher.send({ routingKey: queue, durable: true, contentType: 'application/json' }, Buffer.from('{"event_type": "grid.upd'));
+        await publisher.close();
+        return message;
+      });
+      assert.ok(raw);
+      const attempts: number[] = [];
+      const consumer = await bus.consume(async (_m, info) => {
+        attempts.push(info.attempt);
+        throw new Error('still failing');
+      });
+      await waitFor('two dead letters', async () => (await bus.deadLetters()).length === 2);
+      await consumer.stop();
+      assert.deepEqual(attempts, [3], 'third attempt of three: dead-lettered after this one failure');
+      const letters = await bus.deadLetters();
+      const malformed = letters.find((l) => typeof l.message === 'string');
+      assert.equal(malformed?.message, '{"event_type": "grid.upd');
+      assert.match(malformed?.error ?? '', /^malformed JSON/);
+      assert.equal(malformed?.attempts, 1);
+      const exhausted = letters.find((l) => typeof l.message !== 'string');
+      assert.deepEqual([exhausted?.error, exhausted?.attempts], ['still failing', 3]);
     });
   });
 }
