@@ -56,6 +56,27 @@ for (const kind of testDatabaseKinds()) {
       await bus.close();
     });
 
+    test('ten copies of grid.created handled at the same time still give one weight per model', async () => {
+      const bus = new InProcessBus({ log: silentLog, maxAttempts: 3 });
+      await db.insert(grid).values({ uuid: 'grid-2', name: 'Grid 2', acquisition_uuid: 'acq-1' });
+      // A barrier before the real handlers, so all ten start their transactions together.
+      let arrived = 0;
+      let openBarrier: () => void = () => {};
+      const barrier = new Promise<void>((resolve) => (openBarrier = resolve));
+      const barrierFamily = {
+        'grid.created': async () => {
+          if (++arrived === 10) openBarrier();
+          await barrier;
+        },
+      };
+      const worker = await startWorker({ db, bus, log: silentLog, prefetch: 10, families: [barrierFamily, ...handlerFamilies] });
+      await bus.publish(Array.from({ length: 10 }, () => ({ event_type: 'grid.created', uuid: 'grid-2', acquisition_uuid: 'acq-1' })));
+      await worker.stop();
+      await bus.close();
+      assert.deepEqual(await bus.deadLetters(), []);
+      assert.deepEqual((await weights('grid-2')).map((r) => r.model).sort(), ['Bender', 'Claptrap', 'R2-D2', 'WALL-E']);
+    });
+
     test('unknown event types and payloads missing their uuid are dead-lettered with a reason naming them', async () => {
       const bus = new InProcessBus({ log: silentLog, maxAttempts: 3 });
       const worker = await startWorker({ db, bus, log: silentLog });
