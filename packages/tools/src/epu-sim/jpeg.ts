@@ -71,8 +71,20 @@ export function flatBlockJpeg(blocksX: number, blocksY: number, shade: (bx: numb
   return Buffer.from([...header, ...bits.finish(), 0xff, 0xd9]);
 }
 
+const previews = new Map<number, Buffer>();
+
 /** A preview whose shading follows `level` (0..1) with a soft radial falloff, like a hole or square image. */
 export function previewJpeg(level: number, variant: number): Buffer {
+  const key = Math.round(level * 100) * 16 + (variant % 9);
+  let jpeg = previews.get(key);
+  if (!jpeg) {
+    jpeg = renderPreview(Math.round(level * 100) / 100, variant % 9);
+    previews.set(key, jpeg);
+  }
+  return jpeg;
+}
+
+function renderPreview(level: number, variant: number): Buffer {
   const base = 60 + level * 150;
   return flatBlockJpeg(8, 6, (bx, by) => {
     const d = Math.hypot(bx - 3.5, by - 2.5) / 4.3;

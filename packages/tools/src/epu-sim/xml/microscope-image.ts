@@ -64,12 +64,56 @@ function holeFindingXml(h: NonNullable<MicroscopeImageFields['holeFinding']>): s
   );
 }
 
+/** Formatted per-image values; everything else in a manifest of one kind is the same text. */
+type Slots = Record<'uniqueId' | 'doseOnCamera' | 'doseRate' | 'dose' | 'holeFinding' | 'appliedDefocus' | 'time' | 'coreGuid' | 'beamShiftX' | 'defocus' | 'x' | 'y' | 'z', string>;
+const SLOT_NAMES: (keyof Slots)[] = ['uniqueId', 'doseOnCamera', 'doseRate', 'dose', 'holeFinding', 'appliedDefocus', 'time', 'coreGuid', 'beamShiftX', 'defocus', 'x', 'y', 'z'];
+
 /** The whole manifest, as EPU writes it. */
 export function microscopeImageXml(f: MicroscopeImageFields): string {
   const o = OPTICS[f.kind];
   const doseRate = o.doseRate * (0.9 + 0.2 * f.jitter);
-  const doseOnCamera = doseRate * o.exposureTime * 14.4;
-  const dose = (doseRate * o.exposureTime) / (o.pixelSize * o.pixelSize) / 1e3;
+  const slots: Slots = {
+    uniqueId: f.uniqueId,
+    doseOnCamera: dnDouble(doseRate * o.exposureTime * 14.4),
+    doseRate: dnDouble(doseRate),
+    dose: dnDouble((doseRate * o.exposureTime) / (o.pixelSize * o.pixelSize) / 1e3),
+    holeFinding: f.holeFinding ? holeFindingXml(f.holeFinding) : '',
+    appliedDefocus: dnDouble(f.appliedDefocus),
+    time: dnDateTime(f.timeMs, 0, f.ticks),
+    coreGuid: f.coreGuid,
+    beamShiftX: dnDouble(f.kind === 'Data' ? -0.0945 + f.jitter * 0.01 : 0),
+    defocus: dnDouble(f.defocus),
+    x: dnDouble(f.stage.x),
+    y: dnDouble(f.stage.y),
+    z: dnDouble(f.stage.z),
+  };
+  const parts = (compiled[f.kind] ??= compile(f.kind));
+  let out = parts[0];
+  for (let i = 0; i < SLOT_NAMES.length; i++) out += slots[SLOT_NAMES[i]] + parts[i + 1];
+  return out;
+}
+
+const compiled: Partial<Record<ImageKind, string[]>> = {};
+
+/** The kind's document cut at its per-image values (built once per kind, with markers in the slots). */
+function compile(kind: ImageKind): string[] {
+  const marker = (name: string): string => `\u0001${name}\u0001`;
+  const slots = Object.fromEntries(SLOT_NAMES.map((n) => [n, marker(n)])) as Slots;
+  const xml = documentXml(kind, slots);
+  const parts: string[] = [];
+  let rest = xml;
+  for (const name of SLOT_NAMES) {
+    const at = rest.indexOf(marker(name));
+    if (at === -1) throw new Error(`microscope image template: slot ${name} missing`);
+    parts.push(rest.slice(0, at));
+    rest = rest.slice(at + marker(name).length);
+  }
+  parts.push(rest);
+  return parts;
+}
+
+function documentXml(kind: ImageKind, v: Slots): string {
+  const o = OPTICS[kind];
   const m = o.pixelSize * 0.9985;
   const shear = o.pixelSize * 0.0573;
   const fractionation =
@@ -78,9 +122,9 @@ export function microscopeImageXml(f: MicroscopeImageFields): string {
       : `<a:KeyValueOfstringanyType><a:Key>FractionationSettings</a:Key><a:Value i:type="b:EquidistantFractionation" xmlns:b="http://schemas.datacontract.org/2004/07/Fei.Applications.Common.Omp.Interface"><b:NumberOffractions>${o.fractions}</b:NumberOffractions></a:Value></a:KeyValueOfstringanyType>`;
   const scale = (v: number): string => `<numericValue>${dnDouble(v)}</numericValue>${UNIT}`;
   return (
-    `<MicroscopeImage xmlns="${NS.shared}" xmlns:i="${NS.xsi}"><name>Empty</name><uniqueID>${f.uniqueId}</uniqueID>` +
+    `<MicroscopeImage xmlns="${NS.shared}" xmlns:i="${NS.xsi}"><name>Empty</name><uniqueID>${v.uniqueId}</uniqueID>` +
     `<CustomData xmlns:a="${NS.arrays}">` +
-    kv('DoseOnCamera', 'double', dnDouble(doseOnCamera)) +
+    kv('DoseOnCamera', 'double', v.doseOnCamera) +
     kv('Aperture[C1].Name', 'string', '2000') +
     kv('Aperture[C2].Name', 'string', '50') +
     kv('Aperture[C3].Name', 'string', 'None') +
@@ -89,20 +133,20 @@ export function microscopeImageXml(f: MicroscopeImageFields): string {
     kv('StemMagnification', 'boolean', 'false') +
     kv('Detectors[EF-CCD].CommercialName', 'string', 'BioQuantum K3') +
     kv('Detectors[EF-CCD].ElectronCounted', 'boolean', 'true') +
-    kv('DoseRate', 'double', dnDouble(doseRate)) +
+    kv('DoseRate', 'double', v.doseRate) +
     kv('IlluminationIntensity', 'double', '0') +
-    kv('Dose', 'double', dnDouble(dose)) +
+    kv('Dose', 'double', v.dose) +
     kv('PhasePlateUsed', 'boolean', 'false') +
     kv('BinaryResult.Detector', 'string', 'EF-CCD') +
     kv('DetectorCommercialName', 'string', 'BioQuantum K3') +
-    (f.holeFinding ? holeFindingXml(f.holeFinding) : '') +
-    kv('AppliedDefocus', 'double', dnDouble(f.appliedDefocus)) +
+    v.holeFinding +
+    kv('AppliedDefocus', 'double', v.appliedDefocus) +
     `</CustomData><IntensityScale i:nil="true"/>` +
     `<ReferenceTransformation><matrix xmlns:a="http://schemas.datacontract.org/2004/07/System.Windows.Media">` +
     `<a:_m11>${dnDouble(-m)}</a:_m11><a:_m12>${dnDouble(-shear)}</a:_m12><a:_m21>${dnDouble(-shear)}</a:_m21><a:_m22>${dnDouble(m)}</a:_m22>` +
     `<a:_offsetX>0</a:_offsetX><a:_offsetY>0</a:_offsetY><a:_padding>0</a:_padding><a:_type>TRANSFORM_IS_UNKNOWN</a:_type></matrix>${UNIT}</ReferenceTransformation>` +
     `<SpatialScale><offset><x>${scale(0)}</x><y>${scale(0)}</y></offset><pixelSize><x>${scale(o.pixelSize)}</x><y>${scale(o.pixelSize)}</y></pixelSize></SpatialScale>` +
-    `<microscopeData><acquisition><acquisitionDateTime>${dnDateTime(f.timeMs, 0, f.ticks)}</acquisitionDateTime><analyticalDetectors/>` +
+    `<microscopeData><acquisition><acquisitionDateTime>${v.time}</acquisitionDateTime><analyticalDetectors/>` +
     `<camera><Binning xmlns:a="${NS.drawing}"><a:x>2</a:x><a:y>2</a:y></Binning><CameraLocation>EnergyFilter</CameraLocation>` +
     `<CameraSpecificInput xmlns:a="${NS.arrays}">` +
     kv('AlignIntegratedImageEnabled', 'boolean', 'false') +
@@ -121,21 +165,21 @@ export function microscopeImageXml(f: MicroscopeImageFields): string {
     `<scanSettings><DwellTime>0</DwellTime><ReducedArea xmlns:a="${NS.drawing}" i:nil="true"/><Resolution xmlns:a="${NS.drawing}"><a:height>0</a:height><a:width>0</a:width></Resolution>` +
     `<ScanArea xmlns:a="${NS.drawing}"><a:height>0</a:height><a:width>0</a:width><a:x>0</a:x><a:y>0</a:y></ScanArea><ScanRotation>0</ScanRotation></scanSettings>` +
     `<scanningDetector><DetectorType>SecondaryElectrons</DetectorType><Gain i:nil="true"/><Inserted>false</Inserted><Name i:nil="true"/><Offset i:nil="true"/></scanningDetector></acquisition>` +
-    `<core><ApplicationSoftware>EPU</ApplicationSoftware><ApplicationSoftwareVersion>3.9.1.8206</ApplicationSoftwareVersion><Guid>${f.coreGuid}</Guid></core>` +
+    `<core><ApplicationSoftware>EPU</ApplicationSoftware><ApplicationSoftwareVersion>3.9.1.8206</ApplicationSoftwareVersion><Guid>${v.coreGuid}</Guid></core>` +
     `<gun><AccelerationVoltage>300000</AccelerationVoltage><ExtractorVoltage>4250</ExtractorVoltage><Filament i:nil="true"/><GunLens>4</GunLens><Sourcetype>FieldEmission</Sourcetype><WehneltBias i:nil="true"/></gun>` +
     `<instrument><AcquisitionSoftware i:nil="true"/><AcquisitionSoftwareVersion i:nil="true"/><ComputerName>TITAN52336320</ComputerName><InstrumentID>3632</InstrumentID><InstrumentModel>TITAN52336320</InstrumentModel></instrument>` +
     `<optics><Apertures i:nil="true"/><BeamConvergence i:nil="true"/><BeamDiameter>${dnDouble(o.beamDiameter)}</BeamDiameter>` +
-    xy('BeamShift', f.kind === 'Data' ? -0.0945 + f.jitter * 0.01 : 0, f.kind === 'Data' ? -0.0117 : 0) +
+    `<BeamShift xmlns:a="${NS.types}"><a:_x>${v.beamShiftX}</a:_x><a:_y>${kind === 'Data' ? '-0.0117' : '0'}</a:_y></BeamShift>` +
     xy('BeamTilt', 0.011545443907380104, -0.012739625759422779) +
     `<Cameralength>0</Cameralength><ColumnOperatingMode>TEM</ColumnOperatingMode><ColumnOperatingTemSubMode>BrightField</ColumnOperatingTemSubMode>` +
     xy('CondenserStigmator', 0, 0) +
-    `<Defocus>${dnDouble(f.defocus)}</Defocus><DiffractionFocus>0</DiffractionFocus>` +
+    `<Defocus>${v.defocus}</Defocus><DiffractionFocus>0</DiffractionFocus>` +
     xy('DiffractionShift', 0, 0) +
     xy('DiffractionStigmator', 0, 0) +
     `<EFTEMOn>true</EFTEMOn><EnergyFilter><AccelerationVoltageOffset>0</AccelerationVoltageOffset><DriftTubeVoltage>0</DriftTubeVoltage>` +
     `<EnergySelectionSlitInserted>${o.slitInserted}</EnergySelectionSlitInserted><EnergySelectionSlitWidth>${o.slitWidth}</EnergySelectionSlitWidth><EnergyShift>0</EnergyShift>` +
     `<EntranceApertureDiameter i:nil="true"/><EntranceApertureType i:nil="true"/></EnergyFilter>` +
-    `<Focus>${dnDouble(f.kind === 'Data' ? 0.00035992320466400124 : -0.0001726)}</Focus><GunStigmator xmlns:a="${NS.types}" i:nil="true"/>` +
+    `<Focus>${dnDouble(kind === 'Data' ? 0.00035992320466400124 : -0.0001726)}</Focus><GunStigmator xmlns:a="${NS.types}" i:nil="true"/>` +
     `<IlluminationMode>Parallel</IlluminationMode><IlluminationProbeSubMode i:nil="true"/>` +
     xy('ImageShift', 0, 0) +
     `<Intensity>0</Intensity><ObjectiveLensMode>${o.lensMode}</ObjectiveLensMode>` +
@@ -144,7 +188,7 @@ export function microscopeImageXml(f: MicroscopeImageFields): string {
     `<StemFieldOfView i:nil="true"/><StemMagnification i:nil="true"/><TemMagnification><NominalMagnification>${o.magnification}</NominalMagnification></TemMagnification><XLModeOn>false</XLModeOn></optics>` +
     `<sample><Description i:nil="true"/><ID i:nil="true"/></sample>` +
     `<stage><Holder>Unspecified</Holder><Position><A>${dnDouble(-0.00051001212656003416)}</A><B>${dnDouble(0.0176318525)}</B>` +
-    `<X>${dnDouble(f.stage.x)}</X><Y>${dnDouble(f.stage.y)}</Y><Z>${dnDouble(f.stage.z)}</Z></Position><SampleLoader>None</SampleLoader></stage>` +
+    `<X>${v.x}</X><Y>${v.y}</Y><Z>${v.z}</Z></Position><SampleLoader>None</SampleLoader></stage>` +
     `<vacuum><ProjectionChamberPressure>0</ProjectionChamberPressure><SamplePressure>0</SamplePressure><VacuumMode>Ready</VacuumMode></vacuum>` +
     `</microscopeData></MicroscopeImage>`
   );
