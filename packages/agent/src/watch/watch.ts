@@ -65,7 +65,7 @@ export async function startWatch(opts: WatchOptions): Promise<WatchHandle> {
   let client: SmartEmClient | undefined;
   if (!opts.dryRun) {
     if (!opts.api) throw new WatchSetupError('--api URL is required (or --dry-run)');
-    client = new SmartEmClient({ baseUrl: opts.api, token: opts.token, timeoutMs: opts.requestTimeoutMs ?? 10_000, retries: 0 });
+    client = new SmartEmClient({ baseUrl: opts.api, token: opts.token, timeoutMs: opts.requestTimeoutMs ?? 30_000, retries: 0 });
     try {
       const status = await client.getStatus();
       log.info({ api: client.baseUrl, status: status.status }, 'API is reachable');
