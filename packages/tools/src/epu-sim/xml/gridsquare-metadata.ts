@@ -50,12 +50,17 @@ function header(sq: Square, refs: RefIds, imageBase: string | null, storage: str
   );
 }
 
-/** The stub EPU writes for every grid square when squares are selected on the atlas. */
+/** The ~2.8 KB stub EPU writes for every grid square when squares are selected on the atlas (no target locations yet). */
 export function gridSquareStubXml(sq: Square, storage: string, grid: Grid): string {
   const refs = new RefIds();
   return (
     header(sq, refs, null, storage, grid) +
-    `<State>${sq.collected ? 'Queued' : 'Defined'}</State><TargetLocations i:nil="true"/><Unusable>false</Unusable></GridSquareXml>`
+    `<State>${sq.collected ? 'Queued' : 'Defined'}</State>` +
+    `<TargetLocations z:Id="${refs.next()}" z:Type="Applications.Epu.Persistence.FoilHoleCollectionXml" z:Assembly="${EPU_ASSEMBLY}">${commonId(sq.id + 1)}` +
+    `<GridSquareId>${sq.id}</GridSquareId><TargetLocations i:nil="true" xmlns:a="${NS.arrays}"/><TargetLocationsEfficient z:Id="${refs.next()}" xmlns:a="${NS.arrays}">` +
+    `<a:m_comparer z:Id="${refs.next()}" z:Type="${INT32_COMPARER}" z:Assembly="0"/><a:m_keyRehashCount>0</a:m_keyRehashCount>` +
+    `<a:m_serializationArray z:Id="${refs.next()}" z:Size="0" xmlns:b="${NS.generic}"/><a:m_serializationCapacity>31</a:m_serializationCapacity>` +
+    `<a:m_serializationConcurrencyLevel>12</a:m_serializationConcurrencyLevel></TargetLocationsEfficient></TargetLocations><Unusable>false</Unusable></GridSquareXml>`
   );
 }
 
