@@ -45,3 +45,10 @@ export async function bulkInsert(db: Db, table: PgTable, rows: readonly Row[]): 
 export function anyOf(column: PgColumn, values: readonly string[]): SQL {
   return sql`${column} = ANY(${sql.param([...values])}::text[])`;
 }
+
+/** `(a, b) IN (pairs)` through `unnest`, so a composite index on (a, b) serves it. */
+export function pairIn(a: PgColumn, b: PgColumn, pairs: ReadonlyArray<readonly [string, string]>): SQL {
+  const firsts = pairs.map((p) => p[0]);
+  const seconds = pairs.map((p) => p[1]);
+  return sql`(${a}, ${b}) IN (SELECT * FROM unnest(${sql.param(firsts)}::text[], ${sql.param(seconds)}::text[]))`;
+}

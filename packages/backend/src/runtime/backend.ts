@@ -59,7 +59,8 @@ export async function startBackend(opts: BackendOptions): Promise<RunningBackend
     stops.push(['closing the bus', () => bus.close()]);
 
     const { startOutboxRelay } = await import('../outbox/relay.ts');
-    const relay = startOutboxRelay({ db: handle.db, bus, log: log.child({ component: 'outbox-relay' }) });
+    // Large relay batches: the API writes thousands of events per request.
+    const relay = startOutboxRelay({ db: handle.db, bus, log: log.child({ component: 'outbox-relay' }), batchSize: 2000 });
     stops.push(['stopping the outbox relay', () => relay.stop()]);
 
     if (opts.worker) {

@@ -3,11 +3,11 @@
  * parent, in one transaction with the outbox events of the rows that changed. Items whose parent is missing are
  * rejected (404) while the rest of the batch is applied.
  */
-import { eq } from 'drizzle-orm';
+import { and, eq, ne } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import { entityEvent, type BatchResult, type EntityEvent } from '@smartem/common';
 import type { Db } from '../../db/index.ts';
-import { anyOf, bulkInsert } from '../../db/bulk.ts';
+import { anyOf, bulkInsert, pairIn } from '../../db/bulk.ts';
 import { insertOutbox } from '../../outbox/outbox.ts';
 import { ENTITIES, type EntityDef } from '../entities.ts';
 import { bodyToRow, changedKeys, type Row } from '../convert.ts';
@@ -122,9 +122,19 @@ async function applyOnce(db: Db, def: EntityDef, rows: Row[]): Promise<BatchResu
     for (const r of await selectIn(tx, def, 'uuid', [...new Set(rows.map((r) => String(r.uuid)))])) byUuid.set(String(r.uuid), r);
     const byNatural = new Map<string, Row>();
     if (def.natural && def.parent) {
-      const naturals = [...new Set(rows.map((r) => r[def.natural!]).filter((v): v is string => typeof v === 'string' && v !== ''))];
-      for (const r of await selectIn(tx, def, def.natural, naturals)) {
-        byNatural.set(naturalKey(r[def.parent.column], r[def.natural]), r);
+      const parentColumn = def.parent.column, natural = def.natural;
+      const pairs = new Map<string, [string, string]>();
+      for (const r of rows) {
+        const value = r[natural];
+        if (typeof value === 'string' && value !== '') pairs.set(naturalKey(r[parentColumn], value), [String(r[parentColumn]), value]);
+      }
+      const parentCol = def.columns[parentColumn] as PgColumn, naturalCol = def.columns[natural] as PgColumn;
+      const list = [...pairs.values()];
+      for (let i = 0; i < list.length; i += LOOKUP_CHUNK) {
+        // `<> ''` is the unique index's predicate: with it the (parent, natural id) index serves the lookup.
+        const found = (await tx.select().from(def.table)
+          .where(and(pairIn(parentCol, naturalCol, list.slice(i, i + LOOKUP_CHUNK)), ne(naturalCol, '')))) as Row[];
+        for (const r of found) byNatural.set(naturalKey(r[parentColumn], r[natural]), r);
       }
       for (const r of byUuid.values()) {
         if (r[def.natural]) byNatural.set(naturalKey(r[def.parent.column], r[def.natural]), r);
