@@ -2,6 +2,18 @@ import { Option, type Command } from 'commander';
 import type { VisitOptions } from './model.ts';
 import type { GeneratedVisit } from './summary.ts';
 
+/** Runs a command's action; a failure is one line on stderr (no stack) and exit code 2. */
+function guarded<A extends unknown[]>(command: string, action: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      await action(...args);
+    } catch (e) {
+      process.stderr.write(`smartem tools ${command}: ${(e as Error).message}\n`);
+      process.exitCode = 2;
+    }
+  };
+}
+
 function integer(name: string) {
   return (value: string): number => {
     const n = Number(value);
@@ -90,19 +102,19 @@ export function registerEpuSimCommands(tools: Command): void {
   const sim = tools.command('epu-sim').description('EPU session simulator: realistic EPU output at any scale');
   withVisitOptions(sim.command('generate').argument('<out>', 'output directory (the visit root)'))
     .description('write a complete visit at once')
-    .action(async (out: string, flags: VisitFlags) => {
+    .action(guarded('epu-sim generate', async (out: string, flags: VisitFlags) => {
       const { generateVisit } = await import('./generate.ts');
       const tty = process.stderr.isTTY === true;
       const result = await generateVisit({ out, ...visitOptions(flags), onProgress: progressLine(tty) });
       if (tty) process.stderr.write('\n');
       printSummary(result, 'generated', flags.json);
-    });
+    }));
   withVisitOptions(sim.command('play').argument('<out>', 'output directory (the visit root)'))
     .description('write the visit over time, the way EPU writes it')
     .addOption(new Option('--speed <x>', 'simulated seconds per real second').argParser(positive('speed')).default(1).conflicts('fast'))
     .addOption(new Option('--fast', 'no waiting: keep the order, bursts and chunked writes only'))
     .option('--max-delay <seconds>', 'longest single wait', positive('max-delay'))
-    .action(async (out: string, flags: VisitFlags & { speed: number; fast?: boolean; maxDelay?: number }) => {
+    .action(guarded('epu-sim play', async (out: string, flags: VisitFlags & { speed: number; fast?: boolean; maxDelay?: number }) => {
       const { playVisit } = await import('./play.ts');
       const controller = new AbortController();
       const stop = (): void => controller.abort();
@@ -123,5 +135,5 @@ export function registerEpuSimCommands(tools: Command): void {
       process.off('SIGTERM', stop);
       if (tty) process.stderr.write('\n');
       printSummary(result, result.aborted ? 'stopped playing' : 'played', flags.json);
-    });
+    }));
 }

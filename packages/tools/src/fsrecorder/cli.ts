@@ -1,5 +1,17 @@
 import { Option, type Command } from 'commander';
 
+/** Runs a command's action; a failure is one line on stderr (no stack) and exit code 2. */
+function guarded<A extends unknown[]>(command: string, action: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      await action(...args);
+    } catch (e) {
+      process.stderr.write(`smartem tools ${command}: ${(e as Error).message}\n`);
+      process.exitCode = 2;
+    }
+  };
+}
+
 function seconds(name: string) {
   return (value: string): number => {
     const n = Number(value);
@@ -45,7 +57,7 @@ export function registerFsrecorderCommands(tools: Command): void {
     .option('--force-text-extensions <ext...>', 'treat these extensions as text', extList)
     .option('--force-binary-extensions <ext...>', 'treat these extensions as binary', extList)
     .option('--duration <seconds>', 'stop after this long', seconds('duration'))
-    .action(async (dir: string, positional: string | undefined, flags: RecordFlags) => {
+    .action(guarded('fsrecorder record', async (dir: string, positional: string | undefined, flags: RecordFlags) => {
       const output = flags.output ?? positional;
       if (!output) throw new Error('fsrecorder record: give the recording file (record DIR OUT.tar.gz, or -o OUT.tar.gz)');
       const { recordDirectory } = await import('./index.ts');
@@ -68,7 +80,7 @@ export function registerFsrecorderCommands(tools: Command): void {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
       process.stdout.write(`recorded ${result.events} events (${result.chunks} binary chunks) into ${result.output}\n`);
-    });
+    }));
 
   fsr
     .command('replay')
@@ -84,7 +96,7 @@ export function registerFsrecorderCommands(tools: Command): void {
     .option('--no-verify', 'skip sha256 verification')
     .option('--skip-unreadable', 'skip events of files that were unreadable when recorded')
     .option('--json', 'print the summary as JSON')
-    .action(async (recordingPath: string, target: string, flags: ReplayFlags) => {
+    .action(guarded('fsrecorder replay', async (recordingPath: string, target: string, flags: ReplayFlags) => {
       const { readRecording, replayRecording, replayTiming } = await import('./index.ts');
       const recording = await readRecording(recordingPath);
       const timing = replayTiming(flags);
@@ -109,13 +121,13 @@ export function registerFsrecorderCommands(tools: Command): void {
         );
       }
       if (summary.errors.length > 0 || summary.mismatches.length > 0) process.exitCode = 1;
-    });
+    }));
 
   fsr
     .command('info')
     .description('describe a recording')
     .argument('<recording>', 'recording (.tar.gz or legacy .json)')
-    .action(async (recordingPath: string) => {
+    .action(guarded('fsrecorder info', async (recordingPath: string) => {
       const { readRecording } = await import('./index.ts');
       const r = await readRecording(recordingPath);
       const counts = new Map<string, number>();
@@ -126,5 +138,5 @@ export function registerFsrecorderCommands(tools: Command): void {
           (r.chunks.size > 0 ? `Binary chunks: ${r.chunks.size}\n` : '') +
           `Event breakdown:\n${[...counts.entries()].sort().map(([k, v]) => `  ${k}: ${v}\n`).join('')}`,
       );
-    });
+    }));
 }
