@@ -1,0 +1,116 @@
+/**
+ * `smartem up` as a real child process: listens, writes through the API, owns its data directory (a second process
+ * is refused), shuts down on SIGTERM with exit 0, and keeps the data for the next start.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Connection } from 'rabbitmq-client';
+import { createScratchPostgres } from './support/databases.ts';
+
+const root = new URL('../../..', import.meta.url).pathname;
+const bin = join(root, 'packages/cli/bin/smartem.js');
+
+interface Started { child: ChildProcess; url: string; exit: Promise<number | null>; stderr: () => string }
+
+function startUp(dataDir: string): Promise<Started> {
+  return start(['up', '--port', '0', '--host', '127.0.0.1', '--data', dataDir], {});
+}
+
+function start(args: string[], env: NodeJS.ProcessEnv): Promise<Started> {
+  const child = spawn(process.execPath, [bin, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, SMARTEM_LOG_LEVEL: 'error', HTTP_API_PORT: '', ...env },
+  });
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const url = /listening on (http:\/\/\S+)/.exec(out)?.[1];
+      if (url) resolve({ child, url, exit, stderr: () => err });
+    });
+    void exit.then((code) => reject(new Error(`smartem up exited with ${code}: ${err}`)));
+  });
+}
+
+async function post(url: string, body: unknown): Promise<Response> {
+  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+}
+
+test('smartem up: serve, refuse a second owner, stop on SIGTERM, keep the data', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'smartem-up-'));
+  try {
+    const first = await startUp(dataDir);
+    assert.equal((await post(`${first.url}/acquisitions`, { uuid: 'acq-up', name: 'Up test' })).status, 201);
+    const batch = await post(`${first.url}/batch/grids`, { items: [{ uuid: 'grid-up', name: 'G', acquisition_uuid: 'acq-up' }] });
+    assert.equal(((await batch.json()) as { results: Array<{ outcome: string }> }).results[0].outcome, 'created');
+    const health = (await (await fetch(`${first.url}/health`)).json()) as { status: string };
+    assert.equal(health.status, 'ok');
+
+    await assert.rejects(startUp(dataDir), /in use by process/);
+
+    first.child.kill('SIGTERM');
+    assert.equal(await first.exit, 0);
+    assert.equal(existsSync(join(dataDir, 'smartem.lock')), false);
+
+    const second = await startUp(dataDir);
+    const grid = (await (await fetch(`${second.url}/grids/grid-up`)).json()) as { acquisition_uuid: string };
+    assert.equal(grid.acquisition_uuid, 'acq-up');
+    second.child.kill('SIGTERM');
+    assert.equal(await second.exit, 0);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+const distributed = Boolean(process.env.DATABASE_URL && process.env.AMQP_URL);
+
+test('smartem backend api: rows in PostgreSQL, events through RabbitMQ, SIGTERM exits 0', { skip: !distributed && 'DATABASE_URL and AMQP_URL not set' }, async () => {
+  const scratch = await createScratchPostgres();
+  const queue = `smartem_test_api_${randomBytes(4).toString('hex')}`;
+  const amqp = new Connection(process.env.AMQP_URL!);
+  try {
+    const api = await start(['backend', 'api', '--port', '0', '--host', '127.0.0.1', '--queue', queue], { DATABASE_URL: scratch.url });
+    assert.equal((await post(`${api.url}/acquisitions`, { uuid: 'acq-dist', status: 'started' })).status, 201);
+    assert.equal((await post(`${api.url}/acquisitions/acq-dist/grids`, { uuid: 'grid-dist', name: 'G', acquisition_uuid: 'acq-dist' })).status, 201);
+    api.child.kill('SIGTERM');
+    assert.equal(await api.exit, 0, api.stderr());
+
+    // SIGTERM flushed the outbox: both events are in the queue, in order, with the original's payloads.
+    const received: unknown[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const consumer = amqp.createConsumer({ queue, queueOptions: { durable: true } }, async (msg) => {
+        received.push(typeof msg.body === 'string' || Buffer.isBuffer(msg.body) ? JSON.parse(msg.body.toString()) : msg.body);
+        if (received.length === 2) void consumer.close().then(resolve, reject);
+      });
+      consumer.on('error', reject);
+    });
+    assert.deepEqual(received, [
+      { event_type: 'acquisition.created', uuid: 'acq-dist', id: null },
+      { event_type: 'grid.created', uuid: 'grid-dist', acquisition_uuid: 'acq-dist' },
+    ]);
+  } finally {
+    await amqp.queueDelete({ queue }).catch(() => {});
+    await amqp.close();
+    await scratch.drop();
+  }
+});
+
+test('smartem backend api without DATABASE_URL explains what to set and exits 2', async () => {
+  const child = spawn(process.execPath, [bin, 'backend', 'api'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, DATABASE_URL: '', AMQP_URL: '', POSTGRES_HOST: '', RABBITMQ_HOST: '' },
+  });
+  let err = '';
+  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  assert.equal(code, 2);
+  assert.match(err, /DATABASE_URL/);
+});
