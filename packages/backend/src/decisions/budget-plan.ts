@@ -65,10 +65,16 @@ export function groupPlans(grid: DecisionGrid, p: Float64Array, from: number, co
 /** Value and time of group plan `gp` at price λ (k = holes taken, 0 if not worth it). */
 function evaluate(gp: GroupPlan, lambda: number, sameGroup: number, probe: boolean): { value: number; time: number; k: number } {
   let best = { value: 0, time: 0, k: 0 };
-  for (let k = 1; k < gp.prefix.length; k++) {
+  const n = gp.prefix.length - 1;
+  if (n > 0) {
+    // Holes are sorted by P(good), so after the first each further hole adds p − λ·sameGroup, a decreasing amount:
+    // take them while it is positive.
+    const price = lambda * sameGroup;
+    let k = 1;
+    while (k < n && gp.prefix[k + 1] - gp.prefix[k] > price) k++;
     const time = gp.entry + (k - 1) * sameGroup;
     const value = gp.prefix[k] - lambda * time;
-    if (value > best.value) best = { value, time, k };
+    if (value > 0) best = { value, time, k };
   }
   if (probe && gp.afterGood && gp.afterBad) {
     // Probe: take the first hole, then each other hole whose updated P(good) still pays its price.
@@ -129,7 +135,7 @@ export function planBudget(
   let lo = 0;
   let hi = 1 / Math.min(costs.sameGroup, costs.sameSquare);
   if (planAt(grid, groups, squareExtra, lo, costs).time > budgetLeft) {
-    for (let i = 0; i < 24; i++) {
+    for (let i = 0; i < 16; i++) {
       const mid = (lo + hi) / 2;
       if (planAt(grid, groups, squareExtra, mid, costs).time > budgetLeft) lo = mid;
       else hi = mid;

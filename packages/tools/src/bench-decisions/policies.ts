@@ -9,11 +9,19 @@ export interface PolicyResult {
   runs: number[];
 }
 
-/** Baselines first, then our authorities (without predictions, then with them when the grid has predictions). */
-export function benchPolicies(hasPredictions: boolean): PolicySpec[] {
-  const specs: PolicySpec[] = [randomPolicy, systematicPolicy];
+/**
+ * Baselines first, then our authorities (without predictions, then with them when the grid has predictions).
+ * `scope: 'predictions'` keeps only what depends on the predictions (plus oracle), for degraded-prediction runs;
+ * `'compact'` drops random and the random mock, for the generalisation grids.
+ */
+export function benchPolicies(hasPredictions: boolean, scope: 'full' | 'compact' | 'predictions' = 'full'): PolicySpec[] {
+  const specs: PolicySpec[] = [];
+  if (scope === 'full') specs.push(randomPolicy);
+  if (scope !== 'predictions') specs.push(systematicPolicy);
   if (hasPredictions) specs.push(greedyPredictionsPolicy);
-  specs.push(oraclePolicy, enginePolicy('random-mock', false), enginePolicy('online-learner', false));
+  specs.push(oraclePolicy);
+  if (scope === 'full') specs.push(enginePolicy('random-mock', false));
+  if (scope !== 'predictions') specs.push(enginePolicy('online-learner', false));
   if (hasPredictions) specs.push(enginePolicy('model-weighting', true), enginePolicy('online-learner', true));
   return specs;
 }

@@ -12,6 +12,8 @@ import { foilHoleRoutes } from './foilholes.ts';
 import { micrographRoutes } from './micrographs.ts';
 import { batchRoutes } from './batch.ts';
 import { deadLetterRoutes } from './dead-letters.ts';
+import { processingRoutes } from './processing.ts';
+import { decisionRoutes } from './decisions.ts';
 
 export const ROUTES: Array<(app: FastifyInstance) => Promise<void>> = [
   serviceRoutes,
@@ -23,4 +25,6 @@ export const ROUTES: Array<(app: FastifyInstance) => Promise<void>> = [
   micrographRoutes,
   batchRoutes,
   deadLetterRoutes,
+  processingRoutes,
+  decisionRoutes,
 ];

@@ -1,6 +1,7 @@
 import type { HandlerFamily } from './types.ts';
 import { entityEventHandlers } from './entity-events.ts';
 import { gridWeightHandlers } from './grid-weights.ts';
+import { processingHandlers } from './processing.ts';
 
 export type { EventHandler, HandlerContext, HandlerFamily } from './types.ts';
 
@@ -11,4 +12,5 @@ export type { EventHandler, HandlerContext, HandlerFamily } from './types.ts';
 export const handlerFamilies: readonly HandlerFamily[] = [
   entityEventHandlers,
   gridWeightHandlers,
+  processingHandlers,
 ];

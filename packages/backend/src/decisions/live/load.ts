@@ -1,0 +1,169 @@
+import { and, desc, eq, inArray, isNotNull } from 'drizzle-orm';
+import type { Db } from '../../db/index.ts';
+import { atlastilegridsquareposition, foilhole, gridsquare, micrograph, qualityprediction } from '../../db/schema.ts';
+import { DecisionGrid, type HoleInput, type SquareInput } from '../grid-model.ts';
+import { logit } from '../math.ts';
+import { holeQuality, micrographQuality, RunningStats, type Metric, type QualityConfig, type QualityVerdict } from '../quality.ts';
+
+/** A grid as the decision engine sees it, built from the database: the engine's model plus the rows' identities. */
+export interface LiveGrid {
+  gridUuid: string;
+  grid: DecisionGrid;
+  squareNaturalIds: string[];
+  holeNaturalIds: string[];
+  /** Hole of the most recently acquired micrograph (the microscope's position), −1 when nothing was acquired. */
+  current: number;
+  micrographs: number;
+  decidedHoles: number;
+}
+
+/** EPU's square hints as log-odds-like scores: a square EPU selected leans good, one it marked unusable bad. */
+function squareHint(selected: boolean | null, unusable: boolean | null): number {
+  if (unusable) return -2;
+  return selected ? 0.5 : 0;
+}
+
+/** Loads one grid's squares, holes, micrograph results and latest model predictions (a handful of queries). */
+export async function loadLiveGrid(db: Db, gridUuid: string, config: QualityConfig): Promise<LiveGrid> {
+  const squares = await db
+    .select({
+      uuid: gridsquare.uuid,
+      id: gridsquare.gridsquare_id,
+      selected: gridsquare.selected,
+      unusable: gridsquare.unusable,
+      tile: atlastilegridsquareposition.atlastile_uuid,
+    })
+    .from(gridsquare)
+    .leftJoin(atlastilegridsquareposition, eq(atlastilegridsquareposition.gridsquare_uuid, gridsquare.uuid))
+    .where(eq(gridsquare.grid_uuid, gridUuid))
+    .orderBy(gridsquare.uuid);
+  const squareInputs = new Map<string, SquareInput & { naturalId: string }>();
+  for (const s of squares) {
+    if (!squareInputs.has(s.uuid)) squareInputs.set(s.uuid, { id: s.uuid, tile: s.tile ?? undefined, hint: squareHint(s.selected, s.unusable), naturalId: s.id });
+  }
+  const squareUuids = [...squareInputs.keys()];
+  const holes =
+    squareUuids.length === 0
+      ? []
+      : await db
+          .select({
+            uuid: foilhole.uuid,
+            id: foilhole.foilhole_id,
+            square: foilhole.gridsquare_uuid,
+            x: foilhole.x_location,
+            y: foilhole.y_location,
+            cx: foilhole.center_x,
+            cy: foilhole.center_y,
+            nearBar: foilhole.is_near_grid_bar,
+          })
+          .from(foilhole)
+          .where(inArray(foilhole.gridsquare_uuid, squareUuids))
+          .orderBy(foilhole.uuid);
+  const holeUuids = holes.map((h) => h.uuid);
+  const mics =
+    holeUuids.length === 0
+      ? []
+      : await db
+          .select({
+            hole: micrograph.foilhole_uuid,
+            at: micrograph.acquisition_datetime,
+            total_motion: micrograph.total_motion,
+            ctf_max_resolution_estimate: micrograph.ctf_max_resolution_estimate,
+            number_of_particles_picked: micrograph.number_of_particles_picked,
+          })
+          .from(micrograph)
+          .where(inArray(micrograph.foilhole_uuid, holeUuids));
+  const predictions =
+    holeUuids.length === 0
+      ? []
+      : await db
+          .select({
+            model: qualityprediction.prediction_model_name,
+            hole: qualityprediction.foilhole_uuid,
+            square: qualityprediction.gridsquare_uuid,
+            value: qualityprediction.value,
+          })
+          .from(qualityprediction)
+          .where(and(isNotNull(qualityprediction.value), inArray(qualityprediction.foilhole_uuid, holeUuids)))
+          .orderBy(desc(qualityprediction.timestamp), desc(qualityprediction.id));
+  const squarePredictions =
+    squareUuids.length === 0
+      ? []
+      : await db
+          .select({ model: qualityprediction.prediction_model_name, square: qualityprediction.gridsquare_uuid, value: qualityprediction.value })
+          .from(qualityprediction)
+          .where(inArray(qualityprediction.gridsquare_uuid, squareUuids))
+          .orderBy(desc(qualityprediction.timestamp), desc(qualityprediction.id));
+
+  // Latest prediction per (model, hole), falling back to the latest per (model, square).
+  const holeScores = new Map<string, Record<string, number>>();
+  for (const p of predictions) {
+    if (!p.hole) continue;
+    const scores = holeScores.get(p.hole) ?? {};
+    if (scores[p.model] === undefined) scores[p.model] = logit(p.value);
+    holeScores.set(p.hole, scores);
+  }
+  const squareScores = new Map<string, Record<string, number>>();
+  for (const p of squarePredictions) {
+    if (!p.square) continue;
+    const scores = squareScores.get(p.square) ?? {};
+    if (scores[p.model] === undefined) scores[p.model] = logit(p.value);
+    squareScores.set(p.square, scores);
+  }
+
+  const stats: Record<Metric, RunningStats> = {
+    total_motion: new RunningStats(),
+    ctf_max_resolution_estimate: new RunningStats(),
+    number_of_particles_picked: new RunningStats(),
+  };
+  for (const m of mics) {
+    for (const k of Object.keys(stats) as Metric[]) {
+      const v = m[k];
+      if (v !== null && Number.isFinite(v)) stats[k].add(v);
+    }
+  }
+  const statsNow = Object.fromEntries(Object.entries(stats).map(([k, s]) => [k, s.stats]));
+  const verdicts = new Map<string, QualityVerdict[]>();
+  let latest: { hole: string; at: number } | undefined;
+  for (const m of mics) {
+    if (!m.hole) continue;
+    const list = verdicts.get(m.hole) ?? [];
+    list.push(micrographQuality(m, statsNow, config));
+    verdicts.set(m.hole, list);
+    const at = m.at ? m.at.getTime() : 0;
+    if (!latest || at > latest.at) latest = { hole: m.hole, at };
+  }
+
+  const holeInputs: HoleInput[] = holes
+    .filter((h) => h.square !== null)
+    .map((h) => ({
+      id: h.uuid,
+      square: h.square!,
+      x: h.x ?? h.cx ?? 0,
+      y: h.y ?? h.cy ?? 0,
+      predictions: { ...squareScores.get(h.square!), ...holeScores.get(h.uuid) },
+      epuSelected: !h.nearBar,
+    }));
+  const grid = new DecisionGrid({ squares: [...squareInputs.values()], holes: holeInputs });
+  let decidedHoles = 0;
+  for (const [holeUuid, list] of verdicts) {
+    const index = grid.holeIndex.get(holeUuid);
+    if (index === undefined) continue;
+    const q = holeQuality(list);
+    if (q === undefined) grid.markAcquired(index);
+    else {
+      grid.observe(index, q);
+      decidedHoles++;
+    }
+  }
+  const byUuid = new Map(holes.map((h) => [h.uuid, h.id]));
+  return {
+    gridUuid,
+    grid,
+    squareNaturalIds: grid.squareIds.map((u) => squareInputs.get(u)?.naturalId ?? ''),
+    holeNaturalIds: grid.holeIds.map((u) => byUuid.get(u) ?? ''),
+    current: latest ? (grid.holeIndex.get(latest.hole) ?? -1) : -1,
+    micrographs: mics.length,
+    decidedHoles,
+  };
+}

@@ -1,0 +1,166 @@
+/** The decision engine without I/O: each authority's contract, the planner, the quality derivation. */
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { createAuthority, DecisionGrid, nextHole, rankHoles, rankSquares, type GridInput } from '../src/decisions/index.ts';
+import { ModelWeightingAuthority } from '../src/decisions/model-weighting.ts';
+import { OnlineLearnerAuthority } from '../src/decisions/online-learner.ts';
+import { holeQuality, micrographQuality, RunningStats, DEFAULT_QUALITY } from '../src/decisions/quality.ts';
+
+/** Two tiles; square A (tile 1) with groups a1, a2; square B (tile 1) with b1; square C (tile 2) with c1. 10 holes each. */
+function input(predictions?: (square: string, group: string, i: number) => Record<string, number>): GridInput {
+  const squares = [
+    { id: 'A', tile: 't1' },
+    { id: 'B', tile: 't1' },
+    { id: 'C', tile: 't2' },
+  ];
+  const groups: Array<[string, string]> = [['A', 'a1'], ['A', 'a2'], ['B', 'b1'], ['C', 'c1']];
+  const holes = groups.flatMap(([square, group]) =>
+    Array.from({ length: 10 }, (_, i) => ({ id: `${group}-${i}`, square, group, x: i % 5, y: Math.floor(i / 5), predictions: predictions?.(square, group, i) })),
+  );
+  return { squares, holes };
+}
+
+const hole = (g: DecisionGrid, id: string): number => g.holeIndex.get(id)!;
+
+describe('decision authorities', () => {
+  for (const name of ['random-mock', 'model-weighting', 'online-learner'] as const) {
+    test(`${name}: one probability in [0, 1] per hole`, () => {
+      const grid = new DecisionGrid(input((_s, g) => ({ m: g === 'b1' ? 2 : -1 })));
+      const p = createAuthority(name, grid).estimate();
+      assert.equal(p.length, grid.holeCount);
+      for (const v of p) assert.ok(v >= 0 && v <= 1, `${v}`);
+    });
+  }
+
+  test('random-mock: fixed per hole, whatever is revealed (the original mock learns nothing)', () => {
+    const grid = new DecisionGrid(input());
+    const a = createAuthority('random-mock', grid);
+    const before = Array.from(a.estimate());
+    for (let i = 0; i < 10; i++) grid.observe(hole(grid, `a1-${i}`), 0);
+    assert.deepEqual(Array.from(a.estimate()), before);
+    assert.ok(new Set(before).size > 30, 'values differ between holes');
+  });
+
+  test('model-weighting: the model that predicted the revealed quality gains weight (the original rewarded the other)', () => {
+    const grid = new DecisionGrid(input((_s, g) => ({ right: g === 'a1' ? -2 : 2, wrong: g === 'a1' ? 2 : -2 })));
+    const a = new ModelWeightingAuthority(grid);
+    assert.deepEqual(a.weights(), { right: 0.5, wrong: 0.5 });
+    for (let i = 0; i < 3; i++) grid.observe(hole(grid, `a1-${i}`), 0);
+    const w = a.weights();
+    assert.ok(w.right > 0.95, JSON.stringify(w));
+    const p = a.estimate();
+    assert.ok(p[hole(grid, 'b1-0')] > 0.8 && p[hole(grid, 'a1-5')] < 0.2);
+  });
+
+  test('online learner: bad results in a group lower its other holes and, less, its square', () => {
+    const grid = new DecisionGrid(input());
+    const a = new OnlineLearnerAuthority(grid);
+    const p0 = a.estimate();
+    assert.ok(Math.abs(p0[hole(grid, 'a1-5')] - 0.5) < 1e-9);
+    for (let i = 0; i < 4; i++) grid.observe(hole(grid, `a1-${i}`), 0);
+    const p = a.estimate();
+    const sameGroup = p[hole(grid, 'a1-5')];
+    const sameSquare = p[hole(grid, 'a2-0')];
+    const otherTile = p[hole(grid, 'c1-0')];
+    assert.ok(sameGroup < sameSquare && sameSquare <= otherTile + 1e-9, `${sameGroup} ${sameSquare} ${otherTile}`);
+    assert.ok(sameGroup < 0.3);
+  });
+
+  test('online learner: learns that a model is wrong on this grid (negative calibration)', () => {
+    // The model says a1 is good and b1 bad; the grid shows the opposite.
+    const grid = new DecisionGrid(input((_s, g) => ({ m: g === 'a1' || g === 'c1' ? 2 : -2 })));
+    const a = new OnlineLearnerAuthority(grid);
+    for (let i = 0; i < 5; i++) grid.observe(hole(grid, `a1-${i}`), 0);
+    for (let i = 0; i < 5; i++) grid.observe(hole(grid, `b1-${i}`), 1);
+    a.estimate();
+    assert.ok(a.calibration().m < 0.5, JSON.stringify(a.calibration()));
+  });
+
+  test('observing the same quality twice changes nothing', () => {
+    const grid = new DecisionGrid(input());
+    assert.equal(grid.observe(0, 1), true);
+    const version = grid.version;
+    assert.equal(grid.observe(0, 1), false);
+    assert.equal(grid.version, version);
+    assert.throws(() => grid.observe(0, 2), /a1-0.*\[0, 1\]/);
+  });
+});
+
+describe('planner', () => {
+  test('stays in a good group (cheap) and leaves a bad one', () => {
+    const grid = new DecisionGrid(input());
+    const a = new OnlineLearnerAuthority(grid);
+    grid.observe(hole(grid, 'a1-0'), 1);
+    grid.observe(hole(grid, 'a1-1'), 1);
+    let next = nextHole(grid, a.estimate(), hole(grid, 'a1-1'), { budgetLeft: 15 });
+    assert.equal(grid.holeGroup[next], grid.holeGroup[hole(grid, 'a1-0')]);
+    for (let i = 2; i < 6; i++) grid.observe(hole(grid, `a1-${i}`), 0);
+    grid.observe(hole(grid, 'a1-1'), 0);
+    grid.observe(hole(grid, 'a1-0'), 0);
+    next = nextHole(grid, a.estimate(), hole(grid, 'a1-5'), { budgetLeft: 15 });
+    assert.notEqual(grid.holeGroup[next], grid.holeGroup[hole(grid, 'a1-0')]);
+  });
+
+  test('the ranking changes after results arrive: a square whose holes came out bad drops and is skipped', () => {
+    const grid = new DecisionGrid(input((s) => ({ m: s === 'A' ? 1 : 0.5 })));
+    const a = new OnlineLearnerAuthority(grid);
+    const before = rankSquares(grid, a.estimate());
+    assert.equal(grid.squareIds[before[0].square], 'A');
+    for (let i = 0; i < 6; i++) {
+      grid.observe(hole(grid, `a1-${i}`), 0);
+      grid.observe(hole(grid, `a2-${i}`), 0);
+    }
+    const after = rankSquares(grid, a.estimate());
+    assert.notEqual(grid.squareIds[after[0].square], 'A');
+    assert.equal(after.find((s) => grid.squareIds[s.square] === 'A')?.decision, 'skip');
+  });
+
+  test('suggested holes: every remaining hole of the square once, best first, acquired ones left out', () => {
+    const grid = new DecisionGrid(input((_s, g, i) => ({ m: g === 'b1' ? i - 5 : 0 })));
+    grid.markAcquired(hole(grid, 'b1-9'));
+    const holes = rankHoles(grid, createAuthority('model-weighting', grid).estimate(), grid.squareIndex.get('B')!);
+    assert.equal(holes.length, 9);
+    assert.equal(grid.holeIds[holes[0].hole], 'b1-8');
+    assert.deepEqual(holes.map((h) => h.decision).slice(-2), ['skip', 'skip']);
+  });
+
+  test('holes without a group are grouped by position within their square', () => {
+    const holes = Array.from({ length: 40 }, (_, i) => ({ id: `h${i}`, square: 'S', x: i % 8, y: Math.floor(i / 8) }));
+    const grid = new DecisionGrid({ squares: [{ id: 'S' }], holes });
+    assert.equal(grid.groupIds.length, 2);
+    assert.deepEqual(grid.groupHoles.map((g) => g.length), [20, 20]);
+  });
+});
+
+describe('quality derivation', () => {
+  test('thresholds decide; results not yet arrived leave quality undecided', () => {
+    assert.deepEqual(micrographQuality({}, {}), { reasons: [] });
+    assert.equal(micrographQuality({ ctf_max_resolution_estimate: 4.2 }, {}).quality, 1);
+    const bad = micrographQuality({ ctf_max_resolution_estimate: 7.5 }, {});
+    assert.equal(bad.quality, 0);
+    assert.match(bad.reasons[0], /7\.5 Å > 6 Å/);
+    const cfg = { ...DEFAULT_QUALITY, maxTotalMotion: 30, minParticles: 50 };
+    assert.equal(micrographQuality({ total_motion: 31 }, {}, cfg).quality, 0);
+    assert.equal(micrographQuality({ number_of_particles_picked: 49 }, {}, cfg).quality, 0);
+    assert.equal(micrographQuality({ ctf_max_resolution_estimate: 3, total_motion: 20, number_of_particles_picked: 200 }, {}, cfg).quality, 1);
+  });
+
+  test("a metric far worse than the grid's running statistics marks the micrograph bad", () => {
+    const s = new RunningStats();
+    for (const v of [20, 22, 18, 21, 19, 20, 23, 17, 20, 20]) s.add(v);
+    assert.equal(s.stats.count, 10);
+    assert.ok(Math.abs(s.stats.mean - 20) < 1e-9);
+    const stats = { total_motion: s.stats };
+    assert.equal(micrographQuality({ total_motion: 22 }, stats).quality, 1);
+    const outlier = micrographQuality({ total_motion: 40 }, stats);
+    assert.equal(outlier.quality, 0);
+    assert.match(outlier.reasons[0], /sd worse/);
+    // Fewer samples than minSamples: no outlier check.
+    assert.equal(micrographQuality({ total_motion: 40 }, { total_motion: { ...s.stats, count: 3 } }).quality, 1);
+  });
+
+  test('hole quality is the fraction of its decided micrographs that are good', () => {
+    assert.equal(holeQuality([{ quality: 1, reasons: [] }, { quality: 0, reasons: ['x'] }, { reasons: [] }]), 0.5);
+    assert.equal(holeQuality([{ reasons: [] }]), undefined);
+  });
+});
