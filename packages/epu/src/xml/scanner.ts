@@ -61,110 +61,141 @@ function lineOf(xml: string, pos: number): string {
   return `line ${line}, offset ${pos}`;
 }
 
-export function scanXml(xml: string, events: XmlEvents): void {
-  const n = xml.length;
+/** The scanner's state; one instance per thread is reused (see scanXml), so arrays are not reallocated per file. */
+class Scanner {
+  private xml = '';
+  private n = 0;
+  private events!: XmlEvents;
   // Open elements as [start, end) offsets of their qualified names: no string is allocated per element.
-  const nameStarts: number[] = [];
-  const nameEnds: number[] = [];
-  let depth = 0;
+  private readonly nameStarts: number[] = [];
+  private readonly nameEnds: number[] = [];
+  private depth = 0;
   // Namespace bindings in scope, and the binding count at each open element to unwind on close.
-  const prefixes: string[] = ['xml'];
-  const uris: string[] = [XML_NS];
-  const bindingMarks: number[] = [];
-  let bindings = 1;
-  // Attribute offsets of the current start tag (reused).
-  const attrStart: number[] = [];
-  const attrEnd: number[] = [];
-  const valueStart: number[] = [];
-  const valueEnd: number[] = [];
-  let rootClosed = false;
-  let pos = 0;
-  let nextAmp = xml.indexOf('&');
-  const fail = (message: string, at: number): never => {
-    throw new Error(`${message} (${lineOf(xml, at)})`);
-  };
+  private readonly prefixes: string[] = ['xml'];
+  private readonly uris: string[] = [XML_NS];
+  private readonly bindingMarks: number[] = [];
+  private bindings = 1;
+  // Attribute offsets of the current start tag.
+  private readonly attrStart: number[] = [];
+  private readonly attrEnd: number[] = [];
+  private readonly valueStart: number[] = [];
+  private readonly valueEnd: number[] = [];
+  private rootClosed = false;
+  private nextAmp = -1;
+  busy = false;
+
+  private fail(message: string, at: number): never {
+    throw new Error(`${message} (${lineOf(this.xml, at)})`);
+  }
+
   /** The namespace bound to the prefix xml[start, end) (empty range: the default namespace). */
-  const resolve = (start: number, end: number, at: number): string => {
+  private resolve(start: number, end: number, at: number): string {
     const length = end - start;
-    for (let i = bindings - 1; i >= 0; i--) {
+    const { prefixes, xml } = this;
+    for (let i = this.bindings - 1; i >= 0; i--) {
       const prefix = prefixes[i]!;
-      if (prefix.length === length && xml.startsWith(prefix, start)) return uris[i]!;
+      if (prefix.length === length && xml.startsWith(prefix, start)) return this.uris[i]!;
     }
     if (length === 0) return '';
-    return fail(`unbound namespace prefix "${xml.slice(start, end)}"`, at);
-  };
-  const sameText = (a: number, b: number, length: number): boolean => {
+    return this.fail(`unbound namespace prefix "${xml.slice(start, end)}"`, at);
+  }
+
+  private sameText(a: number, b: number, length: number): boolean {
+    const xml = this.xml;
     for (let i = 0; i < length; i++) if (xml.charCodeAt(a + i) !== xml.charCodeAt(b + i)) return false;
     return true;
-  };
+  }
 
-  while (pos < n) {
-    const lt = xml.indexOf('<', pos);
-    const textEnd = lt < 0 ? n : lt;
-    if (textEnd > pos) {
-      if (depth === 0) {
-        for (let i = pos; i < textEnd; i++) if (!isSpace(xml.charCodeAt(i))) fail('text outside the root element', i);
-      } else if (events.collecting) {
-        const raw = xml.slice(pos, textEnd);
-        events.text(raw.includes('&') ? decodeEntities(raw) : raw);
-      } else {
-        // Entity references are validated even in unwanted text; the next `&` is looked up once, not per text node.
-        if (nextAmp >= 0 && nextAmp < pos) nextAmp = xml.indexOf('&', pos);
-        if (nextAmp >= 0 && nextAmp < textEnd) decodeEntities(xml.slice(pos, textEnd));
-      }
+  scan(xml: string, events: XmlEvents): void {
+    this.xml = xml;
+    this.n = xml.length;
+    this.events = events;
+    this.depth = 0;
+    this.bindings = 1;
+    this.rootClosed = false;
+    this.nextAmp = xml.indexOf('&');
+    const n = this.n;
+    let pos = 0;
+    while (pos < n) {
+      const lt = xml.indexOf('<', pos);
+      const textEnd = lt < 0 ? n : lt;
+      if (textEnd > pos) this.text(pos, textEnd);
+      if (lt < 0) break;
+      const c = xml.charCodeAt(lt + 1);
+      if (c === SLASH) pos = this.endTag(lt);
+      else if (c === BANG) pos = this.declaration(lt);
+      else if (c === QUESTION) {
+        const end = xml.indexOf('?>', lt + 2);
+        if (end < 0) this.fail('unterminated processing instruction', lt);
+        pos = end + 2;
+      } else pos = this.startTag(lt);
     }
-    if (lt < 0) break;
-    const c = xml.charCodeAt(lt + 1);
-    if (c === SLASH) pos = endTag(lt);
-    else if (c === BANG) {
-      if (xml.startsWith('<!--', lt)) {
-        const end = xml.indexOf('-->', lt + 4);
-        if (end < 0) fail('unterminated comment', lt);
-        pos = end + 3;
-      } else if (xml.startsWith('<![CDATA[', lt)) {
-        if (depth === 0) fail('CDATA outside the root element', lt);
-        const end = xml.indexOf(']]>', lt + 9);
-        if (end < 0) fail('unterminated CDATA section', lt);
-        if (events.collecting) events.text(xml.slice(lt + 9, end));
-        pos = end + 3;
-      } else {
-        fail('DOCTYPE and other declarations are not supported', lt);
-      }
-    } else if (c === QUESTION) {
-      const end = xml.indexOf('?>', lt + 2);
-      if (end < 0) fail('unterminated processing instruction', lt);
-      pos = end + 2;
+    if (this.depth > 0) {
+      const d = this.depth - 1;
+      this.fail(`unclosed element <${xml.slice(this.nameStarts[d], this.nameEnds[d])}> (file truncated?)`, n);
+    }
+    if (!this.rootClosed) this.fail('no root element', n);
+  }
+
+  private text(pos: number, textEnd: number): void {
+    const xml = this.xml;
+    if (this.depth === 0) {
+      for (let i = pos; i < textEnd; i++) if (!isSpace(xml.charCodeAt(i))) this.fail('text outside the root element', i);
+    } else if (this.events.collecting) {
+      const raw = xml.slice(pos, textEnd);
+      this.events.text(raw.includes('&') ? decodeEntities(raw) : raw);
     } else {
-      pos = startTag(lt);
+      // Entity references are validated even in unwanted text; the next `&` is looked up once, not per text node.
+      if (this.nextAmp >= 0 && this.nextAmp < pos) this.nextAmp = xml.indexOf('&', pos);
+      if (this.nextAmp >= 0 && this.nextAmp < textEnd) decodeEntities(xml.slice(pos, textEnd));
     }
   }
-  if (depth > 0) fail(`unclosed element <${xml.slice(nameStarts[depth - 1], nameEnds[depth - 1])}> (file truncated?)`, n);
-  if (!rootClosed) fail('no root element', n);
 
-  function endTag(lt: number): number {
+  private declaration(lt: number): number {
+    const xml = this.xml;
+    if (xml.startsWith('<!--', lt)) {
+      const end = xml.indexOf('-->', lt + 4);
+      if (end < 0) this.fail('unterminated comment', lt);
+      return end + 3;
+    }
+    if (xml.startsWith('<![CDATA[', lt)) {
+      if (this.depth === 0) this.fail('CDATA outside the root element', lt);
+      const end = xml.indexOf(']]>', lt + 9);
+      if (end < 0) this.fail('unterminated CDATA section', lt);
+      if (this.events.collecting) this.events.text(xml.slice(lt + 9, end));
+      return end + 3;
+    }
+    return this.fail('DOCTYPE and other declarations are not supported', lt);
+  }
+  private endTag(lt: number): number {
+    const xml = this.xml;
+    const n = this.n;
     const start = lt + 2;
     let p = start;
     while (p < n && !endsName(xml.charCodeAt(p))) p++;
     const length = p - start;
     while (p < n && isSpace(xml.charCodeAt(p))) p++;
-    if (p >= n) fail('unterminated end tag (file truncated?)', lt);
-    if (xml.charCodeAt(p) !== GT) fail(`malformed end tag </${xml.slice(start, start + length)}`, lt);
-    if (depth === 0) fail(`end tag </${xml.slice(start, start + length)}> without a start tag`, lt);
-    const openStart = nameStarts[depth - 1]!;
-    const openEnd = nameEnds[depth - 1]!;
-    if (openEnd - openStart !== length || !sameText(openStart, start, length)) {
-      fail(`end tag </${xml.slice(start, start + length)}> does not match <${xml.slice(openStart, openEnd)}>`, lt);
+    if (p >= n) this.fail('unterminated end tag (file truncated?)', lt);
+    if (xml.charCodeAt(p) !== GT) this.fail(`malformed end tag </${xml.slice(start, start + length)}`, lt);
+    if (this.depth === 0) this.fail(`end tag </${xml.slice(start, start + length)}> without a start tag`, lt);
+    const openStart = this.nameStarts[this.depth - 1]!;
+    const openEnd = this.nameEnds[this.depth - 1]!;
+    if (openEnd - openStart !== length || !this.sameText(openStart, start, length)) {
+      this.fail(`end tag </${xml.slice(start, start + length)}> does not match <${xml.slice(openStart, openEnd)}>`, lt);
     }
-    depth--;
-    bindings = bindingMarks[depth]!;
-    events.close();
-    if (depth === 0) rootClosed = true;
+    this.depth--;
+    this.bindings = this.bindingMarks[this.depth]!;
+    this.events.close();
+    if (this.depth === 0) this.rootClosed = true;
     return p + 1;
   }
 
   /** Parses the start tag at `lt`; returns the position after it. */
-  function startTag(lt: number): number {
-    if (rootClosed) fail('a second root element', lt);
+  private startTag(lt: number): number {
+    const xml = this.xml;
+    const n = this.n;
+    const { attrStart, attrEnd, valueStart, valueEnd, prefixes, uris } = this;
+    if (this.rootClosed) this.fail('a second root element', lt);
     const qStart = lt + 1;
     let p = qStart;
     let colon = -1;
@@ -174,48 +205,48 @@ export function scanXml(xml: string, events: XmlEvents): void {
       if (ch === COLON && colon < 0) colon = p;
     }
     const qEnd = p;
-    if (qEnd === qStart || colon === qStart || colon === qEnd - 1) fail('malformed start tag', lt);
-    const mark = bindings;
+    if (qEnd === qStart || colon === qStart || colon === qEnd - 1) this.fail('malformed start tag', lt);
+    const mark = this.bindings;
     let attrs = 0;
     let selfClosing = false;
     for (;;) {
       const ws = p;
       while (p < n && isSpace(xml.charCodeAt(p))) p++;
-      if (p >= n) fail(`unterminated start tag <${xml.slice(qStart, qEnd)} (file truncated?)`, lt);
+      if (p >= n) this.fail(`unterminated start tag <${xml.slice(qStart, qEnd)} (file truncated?)`, lt);
       const ch = xml.charCodeAt(p);
       if (ch === GT) {
         p++;
         break;
       }
       if (ch === SLASH) {
-        if (xml.charCodeAt(p + 1) !== GT) fail(`malformed start tag <${xml.slice(qStart, qEnd)}`, lt);
+        if (xml.charCodeAt(p + 1) !== GT) this.fail(`malformed start tag <${xml.slice(qStart, qEnd)}`, lt);
         p += 2;
         selfClosing = true;
         break;
       }
-      if (p === ws) fail(`missing whitespace before an attribute in <${xml.slice(qStart, qEnd)}`, p);
+      if (p === ws) this.fail(`missing whitespace before an attribute in <${xml.slice(qStart, qEnd)}`, p);
       const nameStart = p;
       while (p < n && !endsName(xml.charCodeAt(p))) p++;
       const nameEnd = p;
-      if (nameEnd === nameStart) fail(`malformed attribute in <${xml.slice(qStart, qEnd)}`, p);
+      if (nameEnd === nameStart) this.fail(`malformed attribute in <${xml.slice(qStart, qEnd)}`, p);
       while (p < n && isSpace(xml.charCodeAt(p))) p++;
-      if (xml.charCodeAt(p) !== EQ) fail(`attribute ${xml.slice(nameStart, nameEnd)} without a value`, p);
+      if (xml.charCodeAt(p) !== EQ) this.fail(`attribute ${xml.slice(nameStart, nameEnd)} without a value`, p);
       p++;
       while (p < n && isSpace(xml.charCodeAt(p))) p++;
       const quote = xml.charCodeAt(p);
-      if (quote !== QUOT && quote !== APOS) fail(`unquoted value of attribute ${xml.slice(nameStart, nameEnd)}`, p);
+      if (quote !== QUOT && quote !== APOS) this.fail(`unquoted value of attribute ${xml.slice(nameStart, nameEnd)}`, p);
       const close = xml.indexOf(quote === QUOT ? '"' : "'", p + 1);
-      if (close < 0) fail(`unterminated value of attribute ${xml.slice(nameStart, nameEnd)} (file truncated?)`, p);
+      if (close < 0) this.fail(`unterminated value of attribute ${xml.slice(nameStart, nameEnd)} (file truncated?)`, p);
       let hasAmp = false;
       for (let i = p + 1; i < close; i++) {
         const vc = xml.charCodeAt(i);
-        if (vc === LT) fail(`"<" in the value of attribute ${xml.slice(nameStart, nameEnd)}`, i);
+        if (vc === LT) this.fail(`"<" in the value of attribute ${xml.slice(nameStart, nameEnd)}`, i);
         if (vc === AMP) hasAmp = true;
       }
       if (hasAmp) decodeEntities(xml.slice(p + 1, close));
       for (let i = 0; i < attrs; i++) {
-        if (attrEnd[i]! - attrStart[i]! === nameEnd - nameStart && sameText(attrStart[i]!, nameStart, nameEnd - nameStart)) {
-          fail(`duplicate attribute ${xml.slice(nameStart, nameEnd)}`, nameStart);
+        if (attrEnd[i]! - attrStart[i]! === nameEnd - nameStart && this.sameText(attrStart[i]!, nameStart, nameEnd - nameStart)) {
+          this.fail(`duplicate attribute ${xml.slice(nameStart, nameEnd)}`, nameStart);
         }
       }
       attrStart[attrs] = nameStart;
@@ -223,23 +254,20 @@ export function scanXml(xml: string, events: XmlEvents): void {
       valueStart[attrs] = p + 1;
       valueEnd[attrs++] = close;
       if (xml.startsWith('xmlns', nameStart)) {
-        const value = () => {
-          const v = xml.slice(p + 1, close);
-          return hasAmp ? decodeEntities(v) : v;
-        };
+        let uri = xml.slice(p + 1, close);
+        if (hasAmp) uri = decodeEntities(uri);
         if (nameEnd - nameStart === 5) {
-          prefixes[bindings] = '';
-          uris[bindings++] = value();
+          prefixes[this.bindings] = '';
+          uris[this.bindings++] = uri;
         } else if (xml.charCodeAt(nameStart + 5) === COLON) {
-          const uri = value();
-          if (uri === '') fail(`empty namespace for prefix ${xml.slice(nameStart + 6, nameEnd)}`, nameStart);
-          prefixes[bindings] = xml.slice(nameStart + 6, nameEnd);
-          uris[bindings++] = uri;
+          if (uri === '') this.fail(`empty namespace for prefix ${xml.slice(nameStart + 6, nameEnd)}`, nameStart);
+          prefixes[this.bindings] = xml.slice(nameStart + 6, nameEnd);
+          uris[this.bindings++] = uri;
         }
       }
       p = close + 1;
     }
-    const uri = colon < 0 ? resolve(0, 0, lt) : resolve(qStart, colon, lt);
+    const uri = colon < 0 ? this.resolve(0, 0, lt) : this.resolve(qStart, colon, lt);
     let nil = false;
     for (let i = 0; i < attrs; i++) {
       const a = attrStart[i]!;
@@ -252,21 +280,35 @@ export function scanXml(xml: string, events: XmlEvents): void {
         }
       }
       if (ac < 0 || (ac - a === 5 && xml.startsWith('xmlns', a))) continue;
-      const aUri = resolve(a, ac, lt);
+      const aUri = this.resolve(a, ac, lt);
       if (e - ac === 4 && xml.startsWith('nil', ac + 1) && aUri === XMLNS_XSI) {
         nil = xml.slice(valueStart[i], valueEnd[i]).trim() === 'true';
       }
     }
-    nameStarts[depth] = qStart;
-    nameEnds[depth] = qEnd;
-    bindingMarks[depth++] = mark;
-    events.open(xml, colon < 0 ? qStart : colon + 1, qEnd, uri, nil);
+    this.nameStarts[this.depth] = qStart;
+    this.nameEnds[this.depth] = qEnd;
+    this.bindingMarks[this.depth++] = mark;
+    this.events.open(xml, colon < 0 ? qStart : colon + 1, qEnd, uri, nil);
     if (selfClosing) {
-      depth--;
-      bindings = mark;
-      events.close();
-      if (depth === 0) rootClosed = true;
+      this.depth--;
+      this.bindings = mark;
+      this.events.close();
+      if (this.depth === 0) this.rootClosed = true;
     }
     return p;
+  }
+}
+
+const shared = new Scanner();
+
+/** Scans `xml`, reporting to `events`; throws an Error describing the first well-formedness problem. */
+export function scanXml(xml: string, events: XmlEvents): void {
+  // The shared instance is reused unless a scan is already running (a nested call from an event handler).
+  const scanner = shared.busy ? new Scanner() : shared;
+  scanner.busy = true;
+  try {
+    scanner.scan(xml, events);
+  } finally {
+    scanner.busy = false;
   }
 }
