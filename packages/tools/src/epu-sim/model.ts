@@ -148,7 +148,7 @@ export function buildVisit(opts: VisitOptions): Visit {
   const visitName = `bi${rng.int(20000, 39999)}-${rng.int(1, 60)}`;
   const atlasStartMs = Date.UTC(2025, 0, 29, 9, 0, 0) + rng.int(0, 86_400) * 1000;
   const grids: Grid[] = [];
-  let sessionStart = atlasStartMs + 2 * 3600_000;
+  let sessionStart = atlasStartMs + 45 * 60_000;
   for (let g = 0; g < options.grids; g++) {
     const grid = buildGrid(g, options, rng.fork(100 + g), ids, field, sessionStart, visitName, atlasStartMs);
     grids.push(grid);
