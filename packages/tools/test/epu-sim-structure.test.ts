@@ -13,7 +13,7 @@ const samples = fileURLToPath(new URL('../../../../shared/epu-samples', import.m
 const spa = join(samples, 'smartem-decisions/docs/assets/metadata_spa_acquisition');
 const dirExample = join(samples, 'smartem-decisions/tests/testdata/epu-dir-example/Images-Disc1/GridSquare_8999138');
 const harvest = join(samples, 'EMharvest/_repo_data/Supervisor_20230919_140141_84_bi23047-106_grid1/Images-Disc1/GridSquare_19493759');
-const haveSamples = existsSync(spa) && existsSync(dirExample);
+const haveSamples = existsSync(spa) && existsSync(dirExample) && existsSync(harvest);
 const skip = haveSamples ? false : `real EPU samples not found at ${samples}`;
 
 interface Structure {
@@ -98,7 +98,7 @@ before(async () => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-function generated(kind: 'session' | 'atlas' | 'metadata' | 'gridsquare' | 'foilhole' | 'micrograph'): string {
+function generated(kind: 'session' | 'atlas' | 'metadata' | 'gridsquare' | 'foilhole' | 'micrograph' | 'tile'): string {
   const grid = visit.grids[0];
   const square = join(grid.dir, 'Images-Disc1', `GridSquare_${grid.collectedGridSquareIds[0]}`);
   const path = {
@@ -108,6 +108,7 @@ function generated(kind: 'session' | 'atlas' | 'metadata' | 'gridsquare' | 'foil
     gridsquare: firstFile(square, /^GridSquare_\d+_\d+\.xml$/),
     foilhole: firstFile(join(square, 'FoilHoles'), /\.xml$/),
     micrograph: firstFile(join(square, 'Data'), /\.xml$/),
+    tile: firstFile(join(grid.atlasPath, '..'), /^Tile_.*\.xml$/),
   }[kind];
   const xml = readFileSync(path, 'utf8');
   assertRaw(xml, path);
@@ -144,11 +145,12 @@ test('Metadata/GridSquare_<id>.dm: target locations exactly as EPU serialises th
   assert.deepEqual(missing, [], 'target location elements missing');
 });
 
-test('GridSquare, FoilHole and Data manifests: every element of the real MicroscopeImage, in order', { skip }, () => {
+test('GridSquare, FoilHole, Data and atlas Tile manifests: every element of the real MicroscopeImage, in order', { skip }, () => {
   const cases: [string, string, string][] = [
     ['gridsquare', firstFile(harvest, /^GridSquare_.*\.xml$/), 'GridSquare manifest'],
     ['foilhole', firstFile(join(dirExample, 'FoilHoles'), /\.xml$/), 'FoilHole manifest'],
     ['micrograph', firstFile(join(dirExample, 'Data'), /\.xml$/), 'Data manifest'],
+    ['tile', firstFile(join(samples, 'EMharvest/_repo_data/atlas/Supervisor_20230919_115905_Atlas_bi23047-106/Sample2/Atlas'), /^Tile_.*\.xml$/), 'atlas Tile manifest'],
   ];
   for (const [kind, realPath, label] of cases) {
     const real = structure(readFileSync(realPath, 'utf8'));
