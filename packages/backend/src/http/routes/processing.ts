@@ -62,7 +62,7 @@ export async function processingRoutes(app: FastifyInstance): Promise<void> {
         try {
           result = await applyProcessingResult(app.store.db, route.event, micrograph_uuid, req.body as Record<string, unknown>);
         } catch (err) {
-          if (err instanceof ProcessingPayloadError) throw new HttpError(400, err.message);
+          if (err instanceof ProcessingPayloadError) throw new HttpError(422, err.message);
           throw err;
         }
         if (result.outcome === 'not_found') throw new HttpError(404, `micrograph ${micrograph_uuid} not found`);
