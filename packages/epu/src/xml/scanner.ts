@@ -28,15 +28,17 @@ const APOS = 39;
 const BANG = 33;
 const QUESTION = 63;
 const COLON = 58;
-const AMP = 38;
 
 function isSpace(c: number): boolean {
   return c === 32 || c === 10 || c === 13 || c === 9;
 }
 
-/** Characters that end a name. */
+/** Characters that end a name (whitespace, `>`, `/`, `=`, `<`, quotes), as a lookup table over ASCII. */
+const ENDS_NAME = new Uint8Array(128);
+for (const c of [32, 10, 13, 9, GT, SLASH, EQ, LT, QUOT, APOS]) ENDS_NAME[c] = 1;
+
 function endsName(c: number): boolean {
-  return c === 32 || c === 10 || c === 13 || c === 9 || c === GT || c === SLASH || c === EQ || c === LT || c === QUOT || c === APOS;
+  return c < 128 && ENDS_NAME[c] === 1;
 }
 
 const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
@@ -237,12 +239,10 @@ class Scanner {
       if (quote !== QUOT && quote !== APOS) this.fail(`unquoted value of attribute ${xml.slice(nameStart, nameEnd)}`, p);
       const close = xml.indexOf(quote === QUOT ? '"' : "'", p + 1);
       if (close < 0) this.fail(`unterminated value of attribute ${xml.slice(nameStart, nameEnd)} (file truncated?)`, p);
-      let hasAmp = false;
-      for (let i = p + 1; i < close; i++) {
-        const vc = xml.charCodeAt(i);
-        if (vc === LT) this.fail(`"<" in the value of attribute ${xml.slice(nameStart, nameEnd)}`, i);
-        if (vc === AMP) hasAmp = true;
-      }
+      const ltInValue = xml.indexOf('<', p + 1);
+      if (ltInValue >= 0 && ltInValue < close) this.fail(`"<" in the value of attribute ${xml.slice(nameStart, nameEnd)}`, ltInValue);
+      if (this.nextAmp >= 0 && this.nextAmp <= p) this.nextAmp = xml.indexOf('&', p + 1);
+      const hasAmp = this.nextAmp >= 0 && this.nextAmp < close;
       if (hasAmp) decodeEntities(xml.slice(p + 1, close));
       for (let i = 0; i < attrs; i++) {
         if (attrEnd[i]! - attrStart[i]! === nameEnd - nameStart && this.sameText(attrStart[i]!, nameStart, nameEnd - nameStart)) {
