@@ -1,7 +1,7 @@
 /** The same contract, run against the in-process bus always and RabbitMQ when AMQP_URL is set. */
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { PermanentMessageError } from '../src/bus/errors.ts';
+import { PermanentMessageError, TransientMessageError } from '../src/bus/errors.ts';
 import type { BusMessage, DeliveryInfo } from '../src/bus/types.ts';
 import { busKinds, openTestBus, waitFor, withRabbit, type TestBus } from './support/bus/index.ts';
 
@@ -92,6 +92,20 @@ for (const kind of busKinds()) {
       const letters = await bus.deadLetters();
       const reasons = letters.map((l) => `${l.attempts}:${l.error}`).sort();
       assert.deepEqual(reasons, ['1:field "uuid" is bad', '1:message has no event_type']);
+    });
+
+    test('a transient (infrastructure) failure puts the message back without using up an attempt', async () => {
+      const { bus } = await open(kind, 2);
+      const infos: DeliveryInfo[] = [];
+      const consumer = await bus.consume(async (_message, info) => {
+        infos.push(info);
+        if (infos.length <= 3) throw new TransientMessageError('database unreachable');
+      });
+      await bus.publish(events(1));
+      await waitFor('the fourth delivery', () => infos.length >= 4);
+      await consumer.stop();
+      assert.deepEqual(infos.map((i) => i.attempt), [1, 1, 1, 1], 'three outage failures with maxAttempts 2, never dead-lettered');
+      assert.deepEqual(await bus.deadLetters(), []);
     });
 
     test('competing consumers share the queue; prefetch bounds the handlers in flight', async () => {

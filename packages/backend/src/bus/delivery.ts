@@ -1,11 +1,13 @@
 import type { Logger } from '@smartem/common';
-import { PermanentMessageError } from './errors.ts';
+import { PermanentMessageError, TransientMessageError } from './errors.ts';
 import type { BusMessage, MessageHandler } from './types.ts';
 
 /** What a bus does with one delivery once the handler has run. Shared by both adapters so they behave alike. */
 export type DeliveryOutcome =
   | { action: 'ack' }
   | { action: 'retry'; error: string }
+  /** Put back with the same attempt count after a pause: the infrastructure failed, not the message. */
+  | { action: 'requeue'; error: string }
   | { action: 'dead'; error: string; message: BusMessage | string };
 
 /** A received body (parsed JSON, text or bytes) → the message, or the reason it is not one (as the original checks). */
@@ -51,6 +53,10 @@ export async function runDelivery(opts: {
     if (err instanceof PermanentMessageError) {
       opts.log.warn({ event_type: message.event_type, error }, 'dead-lettering message: not retryable');
       return { action: 'dead', error, message };
+    }
+    if (err instanceof TransientMessageError) {
+      opts.log.warn({ event_type: message.event_type, error }, 'handler could not reach what it needs; message put back');
+      return { action: 'requeue', error };
     }
     if (opts.attempt >= opts.maxAttempts) {
       opts.log.warn({ event_type: message.event_type, error, attempts: opts.attempt }, 'dead-lettering message after max attempts');

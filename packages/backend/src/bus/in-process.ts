@@ -1,5 +1,6 @@
 import type { Logger } from '@smartem/common';
 import { runDelivery } from './delivery.ts';
+import { TRANSIENT_RETRY_DELAY_MS } from './errors.ts';
 import type { Bus, BusMessage, Consumer, DeadLetter, MessageHandler } from './types.ts';
 
 interface QueuedMessage {
@@ -130,6 +131,12 @@ export class InProcessBus implements Bus {
     });
     if (outcome.action === 'retry') {
       this.pending.push({ ...queued, attempt: queued.attempt + 1 });
+      return;
+    }
+    if (outcome.action === 'requeue') {
+      // Pause while holding the consumer's slot, so an outage slows the consumer down instead of spinning.
+      await new Promise((resolve) => setTimeout(resolve, TRANSIENT_RETRY_DELAY_MS));
+      this.pending.unshift(queued);
       return;
     }
     if (outcome.action === 'dead') {

@@ -1,6 +1,7 @@
 import { Connection, ConsumerStatus, type Publisher } from 'rabbitmq-client';
 import type { Logger } from '@smartem/common';
 import { decodeMessage, runDelivery } from './delivery.ts';
+import { TRANSIENT_RETRY_DELAY_MS } from './errors.ts';
 import type { Bus, BusMessage, Consumer, DeadLetter, MessageHandler } from './types.ts';
 
 /** The original's header: how many times this message has already failed (absent on first delivery). */
@@ -91,6 +92,11 @@ export class RabbitBus implements Bus {
         const previousFailures = Number(headers[RETRY_COUNT_HEADER] ?? 0);
         const attempt = (Number.isFinite(previousFailures) ? previousFailures : 0) + 1;
         const outcome = await runDelivery({ body: msg.body, attempt, maxAttempts: this.maxAttempts, handler, log: this.log });
+        if (outcome.action === 'requeue') {
+          // Pause while holding the slot (an outage slows the consumer down), then back to its place in the queue.
+          await new Promise((resolve) => setTimeout(resolve, TRANSIENT_RETRY_DELAY_MS));
+          return ConsumerStatus.REQUEUE;
+        }
         // Republish before acking: if this process dies in between, the message is delivered twice, never lost.
         if (outcome.action === 'retry') {
           await this.send(this.queue, bodyText(msg.body), { [RETRY_COUNT_HEADER]: attempt });

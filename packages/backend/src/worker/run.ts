@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { createLogger, levelFromVerbosity, type Logger } from '@smartem/common';
 import { amqpUrlFromEnv, ConfigError, databaseUrlFromEnv } from '@smartem/common/config.ts';
 import { openDatabase, migrateDatabase, type DatabaseHandle } from '../db/index.ts';
@@ -40,6 +41,7 @@ export async function runWorkerProcess(opts: WorkerCommandOptions): Promise<numb
   try {
     handle = await openDatabase({ url: databaseUrl, poolSize: opts.prefetch + 2 });
     if (opts.migrate) await migrateDatabase(handle);
+    else await handle.db.execute(sql`SELECT 1`); // fail now, with the reason, rather than on the first message
     bus = await createBus({ amqpUrl, queue: opts.queue, maxAttempts: opts.maxAttempts, log: log.child({ component: 'bus' }), connectionName: `smartem-worker-${process.pid}` });
     relay = startOutboxRelay({ db: handle.db, bus, log: log.child({ component: 'outbox-relay' }) });
     worker = await startWorker({ db: handle.db, bus, log: log.child({ component: 'worker' }), prefetch: opts.prefetch });
@@ -55,7 +57,7 @@ export async function runWorkerProcess(opts: WorkerCommandOptions): Promise<numb
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
   });
-  process.once(signal, () => process.exit(1));
+  for (const again of ['SIGTERM', 'SIGINT'] as const) process.once(again, () => process.exit(1));
   log.info({ signal }, 'worker stopping: finishing messages in flight');
   await shutdown(log, { worker, relay, bus, handle });
   log.info('worker stopped');

@@ -1,7 +1,8 @@
 import type { Logger } from '@smartem/common';
 import type { Db } from '../db/index.ts';
 import type { Bus, MessageHandler } from '../bus/types.ts';
-import { PermanentMessageError } from '../bus/errors.ts';
+import { PermanentMessageError, TransientMessageError } from '../bus/errors.ts';
+import { isUnreachableError } from './unreachable.ts';
 import { handlerFamilies, type EventHandler, type HandlerFamily } from './handlers/index.ts';
 
 /** event_type → its handlers, in family order. */
@@ -17,14 +18,22 @@ export function buildHandlerRegistry(families: readonly HandlerFamily[]): Map<st
   return registry;
 }
 
-/** The bus handler: dispatch on `event_type`; an event type nobody handles is dead-lettered with the reason. */
+/**
+ * The bus handler: dispatch on `event_type`; an event type nobody handles is dead-lettered with the reason; a database
+ * that cannot be reached puts the message back without using up an attempt.
+ */
 export function createDispatcher(opts: { db: Db; log: Logger; families?: readonly HandlerFamily[] }): MessageHandler {
   const registry = buildHandlerRegistry(opts.families ?? handlerFamilies);
   return async (message, info) => {
     const handlers = registry.get(message.event_type);
     if (!handlers) throw new PermanentMessageError(`no handler registered for event type "${message.event_type}"`);
     const log = opts.log.child({ event_type: message.event_type });
-    for (const handler of handlers) await handler(message, { db: opts.db, log, info });
+    try {
+      for (const handler of handlers) await handler(message, { db: opts.db, log, info });
+    } catch (err) {
+      if (isUnreachableError(err)) throw new TransientMessageError(`database unreachable: ${(err as Error).message}`, { cause: err });
+      throw err;
+    }
   };
 }
 
