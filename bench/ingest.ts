@@ -68,6 +68,7 @@ function toBatchItems(parse: EpuDirectoryParse): Load {
         size_width: p?.size?.[0] ?? null, size_height: p?.size?.[1] ?? null, acquisition_datetime: f?.acquisition_datetime ?? null,
         defocus: f?.defocus ?? null, magnification: f?.magnification ?? null, pixel_size: f?.pixel_size ?? null,
         detector_name: f?.detector_name ?? null, applied_defocus: f?.applied_defocus ?? null, data_dir: f?.data_dir ?? null,
+        atlas_category: p?.category ?? null, atlas_quality: p?.quality ?? null,
       });
     }
     if (grid.atlas) {
@@ -100,6 +101,8 @@ function toBatchItems(parse: EpuDirectoryParse): Load {
         x_stage_position: p?.x_stage_position ?? null, y_stage_position: p?.y_stage_position ?? null, diameter: p?.diameter ?? null,
         is_near_grid_bar: p?.is_near_grid_bar ?? false, center_x: m?.center_x ?? null, center_y: m?.center_y ?? null, quality: m?.quality ?? null,
         rotation: m?.rotation ?? null, size_width: m?.size_width ?? null, size_height: m?.size_height ?? null,
+        selected: p?.selected ?? null, state: p?.state ?? null, position_quality: p?.quality ?? null,
+        acquisition_datetime: m?.acquisition_datetime ?? null,
       });
     }
     for (const mic of grid.micrographs) {

@@ -145,8 +145,10 @@ for (const kind of testDatabaseKinds()) {
       assert.equal((await api.call('GET', '/gridsquares/nope')).json.detail, 'Grid Square not found');
       assert.equal((await api.call('PUT', '/gridsquares/gs-2', { status: 'foil holes decision started' })).json.status, 'foil holes decision started');
 
-      const fh = await api.call('POST', '/gridsquares/gs-1/foilholes', { uuid: 'fh-1', foilhole_id: '200', gridsquare_id: '100', gridsquare_uuid: 'gs-1', diameter: 3 });
+      const fh = await api.call('POST', '/gridsquares/gs-1/foilholes', { uuid: 'fh-1', foilhole_id: '200', gridsquare_id: '100', gridsquare_uuid: 'gs-1', diameter: 3, selected: true, position_quality: 0.7 });
       assert.equal(fh.status, 201);
+      assert.equal(fh.json.selected, true, 'additive field the parser extracts');
+      assert.equal(fh.json.position_quality, 0.7);
       assert.equal(fh.json.status, 'none');
       assert.equal(fh.json.is_near_grid_bar, false);
       assert.deepEqual(await api.newEvents(), [

@@ -104,6 +104,9 @@ export const gridsquare = pgTable('gridsquare', {
   pixel_size: doublePrecision('pixel_size'),
   detector_name: varchar('detector_name'),
   applied_defocus: doublePrecision('applied_defocus'),
+  // Additive (the parser extracts them; the original dropped them): the atlas node's Category and Quality.
+  atlas_category: integer('atlas_category'),
+  atlas_quality: doublePrecision('atlas_quality'),
 }, (t) => [
   index('idx_gridsquare_grid_uuid').on(t.grid_uuid),
   uniqueIndex('uq_gridsquare_natural_id').on(t.grid_uuid, t.gridsquare_id).where(sql`gridsquare_id <> ''`),
@@ -139,6 +142,11 @@ export const foilhole = pgTable('foilhole', {
   y_stage_position: doublePrecision('y_stage_position'),
   diameter: integer('diameter'),
   is_near_grid_bar: boolean('is_near_grid_bar').notNull().default(false),
+  // Additive: the target location's Selected/State/Quality (square metadata) and the image's acquisition time.
+  selected: boolean('selected'),
+  state: varchar('state'),
+  position_quality: doublePrecision('position_quality'),
+  acquisition_datetime: ts('acquisition_datetime'),
 }, (t) => [
   index('idx_foilhole_gridsquare_uuid').on(t.gridsquare_uuid),
   index('idx_foilhole_quality').on(t.quality),

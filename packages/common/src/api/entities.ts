@@ -94,6 +94,8 @@ export const gridSquareFields = {
   pixel_size: num(),
   detector_name: str(),
   applied_defocus: num(),
+  atlas_category: int(), // additive: the atlas node's Category
+  atlas_quality: num(), // additive: the atlas node's PositionOnTheAtlas/Quality
 } as const satisfies Fields;
 
 export const foilHoleFields = {
@@ -114,6 +116,10 @@ export const foilHoleFields = {
   y_stage_position: num(),
   diameter: int(),
   is_near_grid_bar: required(bool()),
+  selected: bool(), // additive: the target location's Selected (square metadata)
+  state: str(), // additive: the target location's State
+  position_quality: num(), // additive: the target location's Quality
+  acquisition_datetime: datetime(), // additive: the foil-hole image's acquisition time
 } as const satisfies Fields;
 
 export const micrographFields = {
