@@ -14,6 +14,7 @@ interface WatchCliOptions {
   json?: boolean;
   verbose: number;
   statusInterval: string;
+  rescan: string;
 }
 
 /** `smartem agent watch DIR --api URL`. */
@@ -30,6 +31,7 @@ export function registerWatchCommand(agent: Command): void {
     .option('--dry-run', 'parse and map everything, send nothing, write no journal')
     .option('--state <dir>', 'state directory holding the journal (default: per-directory folder under the user data dir)')
     .option('--poll [ms]', 'poll the file system instead of native events (network shares), every ms (default 1000)')
+    .option('--rescan <s>', 'list the whole directory again every s seconds as a safety net (0: never)', '60')
     .option('--status', 'print the journal state of DIR (entities, unacknowledged, orphans) and exit')
     .option('--json', 'with --status: print JSON')
     .option('--status-interval <s>', 'seconds between status log lines in live mode (with -v)', '60')
@@ -64,6 +66,7 @@ async function runWatch(dir: string, options: WatchCliOptions): Promise<number> 
       stateDir: options.state,
       poll: Boolean(options.poll),
       pollIntervalMs: pollMs,
+      rescanIntervalMs: Number(options.rescan) * 1000,
       log,
     });
   } catch (error) {

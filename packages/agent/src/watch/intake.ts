@@ -10,6 +10,8 @@ export interface IntakeOptions {
   /** Poll instead of native events (network shares), every `pollIntervalMs`. */
   poll?: boolean;
   pollIntervalMs?: number;
+  /** Safety net: list the whole tree again every so often (0: never). Unchanged files cost one stat. */
+  rescanIntervalMs?: number;
 }
 
 export interface Intake {
@@ -42,12 +44,28 @@ export async function startIntake(opts: IntakeOptions): Promise<Intake> {
   });
   watcher.on('add', (path) => opts.onFile(path));
   watcher.on('change', (path) => opts.onFile(path));
+  // EPU creates a directory and writes into it at once; files that land before the watch on the new directory is in
+  // place would be missed, so list every new directory ourselves, now and once more shortly after.
+  const timers = new Set<NodeJS.Timeout>();
+  watcher.on('addDir', (dir) => {
+    void scanTree(dir, opts.onFile);
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      void scanTree(dir, opts.onFile);
+    }, 1000);
+    timers.add(timer);
+  });
   watcher.on('error', (error) => opts.onError(error instanceof Error ? error : new Error(String(error))));
   await new Promise<void>((resolve) => watcher.once('ready', resolve));
   const scanned = await scanTree(opts.root, opts.onFile);
+  const rescan = opts.rescanIntervalMs ? setInterval(() => void scanTree(opts.root, opts.onFile), opts.rescanIntervalMs) : undefined;
   return {
     scanned,
-    close: () => watcher.close(),
+    close: () => {
+      clearInterval(rescan);
+      for (const t of timers) clearTimeout(t);
+      return watcher.close();
+    },
   };
 }
 

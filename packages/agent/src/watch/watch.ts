@@ -22,6 +22,8 @@ export interface WatchOptions {
   stateDir?: string;
   poll?: boolean;
   pollIntervalMs?: number;
+  /** Full re-listing of the tree as a safety net (ms, default 60 s; 0: never). */
+  rescanIntervalMs?: number;
   batchSize?: number;
   lingerMs?: number;
   requestTimeoutMs?: number;
@@ -123,6 +125,7 @@ export async function startWatch(opts: WatchOptions): Promise<WatchHandle> {
       root: dir,
       poll: opts.poll,
       pollIntervalMs: opts.pollIntervalMs,
+      rescanIntervalMs: opts.rescanIntervalMs ?? 60_000,
       onFile: (path) => queue.offer(path),
       onError: (error) => log.warn({ err: error.message }, 'watcher error'),
     });
