@@ -4,7 +4,7 @@
  * RabbitMQ through the outbox — measured until the outbox is drained — next to a plain server-side `COPY` of the same
  * rows into the same tables in the same run.
  *
- *   npm run bench -- ingest [--micrographs N] [--batch 5000] [--concurrency 2] [--keep]
+ *   npm run bench -- ingest [--micrographs N] [--batch 5000] [--concurrency 2] [--node-options '--max-old-space-size=192'] [--keep]
  *
  * Needs DATABASE_URL (a PostgreSQL superuser on this machine: COPY reads files the bench writes) and AMQP_URL.
  */
@@ -26,6 +26,8 @@ const { values: args } = parseArgs({
     batch: { type: 'string', default: '5000' },
     concurrency: { type: 'string', default: '2' },
     keep: { type: 'boolean', default: false },
+    /** Node flags of the API process, e.g. `--max-old-space-size=192` (what a container memory limit would set). */
+    'node-options': { type: 'string', default: '' },
   },
 });
 const DATABASE_URL = process.env.DATABASE_URL;
@@ -126,7 +128,7 @@ function toBatchItems(parse: EpuDirectoryParse): Load {
 
 function startApi(databaseUrl: string, queue: string): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [join(root, 'packages/cli/bin/smartem.js'), 'backend', 'api', '--port', '0', '--host', '127.0.0.1', '--queue', queue], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, AMQP_URL, SMARTEM_LOG_LEVEL: 'error' },
+    env: { ...process.env, DATABASE_URL: databaseUrl, AMQP_URL, SMARTEM_LOG_LEVEL: 'error', NODE_OPTIONS: args['node-options'] },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {

@@ -213,6 +213,24 @@ for (const kind of testDatabaseKinds()) {
       assert.equal(doc.status, 200);
       assert.ok(doc.json.paths['/gridsquares/{gridsquare_uuid}/foilholes'].post);
       assert.ok(doc.json.components.schemas.GridSquareCreate);
+      const expected = [
+        'get /status', 'get /health',
+        ...['acquisitions/{acquisition_uuid}', 'grids/{grid_uuid}', 'atlases/{atlas_uuid}', 'atlas-tiles/{tile_uuid}',
+          'gridsquares/{gridsquare_uuid}', 'foilholes/{foilhole_uuid}', 'micrographs/{micrograph_uuid}'].flatMap((p) => {
+          const list = p.split('/')[0];
+          return [`get /${list}`, `get /${p}`, `put /${p}`, `delete /${p}`];
+        }),
+        'post /acquisitions', 'get /acquisitions/{acquisition_uuid}/grids', 'post /acquisitions/{acquisition_uuid}/grids',
+        'get /grids/{grid_uuid}/atlas', 'post /grids/{grid_uuid}/atlas', 'get /atlases/{atlas_uuid}/tiles', 'post /atlases/{atlas_uuid}/tiles',
+        'post /atlas-tiles/{tile_uuid}/gridsquares/{gridsquare_uuid}', 'get /grids/{grid_uuid}/gridsquares', 'post /grids/{grid_uuid}/gridsquares',
+        'get /gridsquares/{gridsquare_uuid}/foilholes', 'post /gridsquares/{gridsquare_uuid}/foilholes',
+        'get /foilholes/{foilhole_uuid}/micrographs', 'post /foilholes/{foilhole_uuid}/micrographs',
+      ];
+      assert.equal(expected.length, 44, "the original's 44 operations");
+      for (const op of expected) {
+        const [method, path] = op.split(' ');
+        assert.ok(doc.json.paths[path]?.[method], `OpenAPI lists ${op}`);
+      }
       assert.deepEqual((await api.call('GET', '/openapi.json')).json.paths, doc.json.paths);
       const unknown = await api.call('GET', '/no-such-route');
       assert.equal(unknown.status, 404);
