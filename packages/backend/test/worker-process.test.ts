@@ -3,6 +3,8 @@
  * crashed with SIGKILL mid-stream and restarted, nothing is lost and duplicates change nothing; SIGTERM exits 0.
  */
 import { test } from 'node:test';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -83,7 +85,19 @@ test('worker process: SIGKILL mid-stream and restart lose nothing; duplicates ch
     await bus.publish(Array.from({ length: 20 }, (_, i) => ({ event_type: 'grid.created', uuid: `grid-${i}`, acquisition_uuid: 'acq' })));
     await bus.publish([{ event_type: 'microscope.exploded', uuid: 'x' }]);
 
-    workers.push(await startWorkerProcess(env, queue));
+    // The restart configures itself from the original's variables instead of the URLs.
+    const pgUrl = new URL(database.url as string);
+    const mq = new URL(amqpUrl as string);
+    const originalEnv = {
+      ...env,
+      DATABASE_URL: undefined,
+      AMQP_URL: undefined,
+      POSTGRES_HOST: pgUrl.hostname, POSTGRES_PORT: pgUrl.port || '5432', POSTGRES_USER: decodeURIComponent(pgUrl.username),
+      POSTGRES_PASSWORD: decodeURIComponent(pgUrl.password), POSTGRES_DB: pgUrl.pathname.slice(1),
+      RABBITMQ_HOST: mq.hostname, RABBITMQ_PORT: mq.port || '5672', RABBITMQ_USER: decodeURIComponent(mq.username),
+      RABBITMQ_PASSWORD: decodeURIComponent(mq.password),
+    };
+    workers.push(await startWorkerProcess(originalEnv, queue));
     await waitFor('all 100 grids to get weights', async () => (await weightsPerGrid()).size === 100, 120_000);
     await waitFor('the unknown event in the dead-letter queue', async () => (await bus.deadLetters()).length === 1);
     // Every one of the 20 duplicates reaches a grid that already has (or is given by its first delivery) its weights.
@@ -108,4 +122,23 @@ test('worker process: SIGKILL mid-stream and restart lose nothing; duplicates ch
     await deleteQueues(amqpUrl as string, [queue, `${queue}.dlq`]).catch(() => {});
     await database.drop();
   }
+});
+
+test('worker process without a database or broker configured exits 2 naming the variables', async () => {
+  const env = { ...process.env };
+  for (const name of Object.keys(env)) if (/^(DATABASE_URL|AMQP_URL|POSTGRES_|RABBITMQ_)/.test(name)) delete env[name];
+  const run = promisify(execFile);
+  const failed = await run(process.execPath, ['packages/cli/bin/smartem.js', 'backend', 'worker'], { cwd: repoRoot, env }).then(
+    () => undefined,
+    (err: { code?: number; stderr?: string }) => err,
+  );
+  assert.equal(failed?.code, 2);
+  assert.match(failed?.stderr ?? '', /set DATABASE_URL \(or POSTGRES_\*\) and AMQP_URL \(or RABBITMQ_\*\)/);
+
+  const partial = await run(process.execPath, ['packages/cli/bin/smartem.js', 'backend', 'worker'], {
+    cwd: repoRoot,
+    env: { ...env, POSTGRES_HOST: 'db', POSTGRES_DB: 'smartem' },
+  }).then(() => undefined, (err: { code?: number; stderr?: string }) => err);
+  assert.equal(partial?.code, 2);
+  assert.match(partial?.stderr ?? '', /Required environment variable 'POSTGRES_USER' is not set/);
 });
