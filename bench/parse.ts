@@ -85,21 +85,27 @@ function allFiles(): string[] {
   return find(WORK, (p) => p.endsWith('.xml') || p.endsWith('.dm'));
 }
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
+interface Timing {
+  seconds: number;
+  /** CPU seconds (user + system) of all processes / threads involved. */
+  cpu: number;
 }
 
-function timeXmllint(files: string[], parallel: number): number {
+/** xmllint over all files, 1000 per process, `parallel` processes at a time; CPU time from GNU time (children included). */
+function timeXmllint(files: string[], parallel: number): Timing {
   const list = join(WORK, '..', 'parse-files.txt');
   writeFileSync(list, files.join('\0'));
   const started = performance.now();
-  execFileSync('sh', ['-c', `xargs -0 -n 1000 -P ${parallel} xmllint --noout < "${list}"`], { stdio: ['ignore', 'ignore', 'inherit'] });
-  return (performance.now() - started) / 1000;
+  const result = spawnSync('/usr/bin/time', ['-f', '%U %S', 'sh', '-c', `xargs -0 -n 1000 -P ${parallel} xmllint --noout < "${list}"`], { encoding: 'utf8' });
+  const seconds = (performance.now() - started) / 1000;
+  if (result.status !== 0) throw new Error(`xmllint failed: ${result.stderr}`);
+  const [user, system] = result.stderr.trim().split('\n').pop()!.split(' ').map(Number) as [number, number];
+  return { seconds, cpu: user + system };
 }
 
 interface OurRun {
   seconds: number;
+  cpu: number;
   files: number;
   bytes: number;
   maxRssMb: number;
@@ -111,9 +117,11 @@ function timeOurs(): OurRun {
   const script = `
     import { parseEpuDirectory } from '@smartem/epu';
     const t = performance.now();
+    const c = process.cpuUsage();
     const r = await parseEpuDirectory(${JSON.stringify(WORK)});
     const seconds = (performance.now() - t) / 1000;
-    console.log(JSON.stringify({ seconds, files: r.files_parsed, bytes: r.bytes_parsed, errors: r.errors.length,
+    const u = process.cpuUsage(c);
+    console.log(JSON.stringify({ seconds, cpu: (u.user + u.system) / 1e6, files: r.files_parsed, bytes: r.bytes_parsed, errors: r.errors.length,
       micrographs: r.counts.micrographs, maxRssMb: process.resourceUsage().maxRSS / 1024 }));`;
   const file = join(WORK, '..', 'parse-run.mts');
   writeFileSync(file, script);
@@ -128,8 +136,8 @@ const files = allFiles();
 const totalBytes = files.reduce((sum, f) => sum + statSync(f).size, 0);
 for (const f of files) readFileSync(f); // warm the page cache for both contenders
 
-const xmllint1: number[] = [];
-const xmllint2: number[] = [];
+const xmllint1: Timing[] = [];
+const xmllint2: Timing[] = [];
 const ours: OurRun[] = [];
 for (let i = 0; i < 3; i++) {
   xmllint1.push(timeXmllint(files, 1));
@@ -141,13 +149,17 @@ if (our.errors > 0 || our.files !== files.length) {
   console.error(`parse reported ${our.errors} errors, ${our.files} of ${files.length} files parsed`);
   process.exitCode = 1;
 }
-const x1 = median(xmllint1);
-const x2 = median(xmllint2);
+const medianRun = <T extends Timing>(runs: T[]): T => [...runs].sort((a, b) => a.seconds - b.seconds)[Math.floor(runs.length / 2)]!;
+const x1 = medianRun(xmllint1);
+const x2 = medianRun(xmllint2);
 const mb = totalBytes / 1e6;
-const row = (name: string, s: number, extra = ''): string =>
-  `${name.padEnd(40)} ${s.toFixed(2).padStart(7)} s ${(files.length / s).toFixed(0).padStart(8)} files/s ${(mb / s).toFixed(1).padStart(7)} MB/s ${extra}`;
-console.log(`tree: ${files.length} files (${our.micrographs} micrograph manifests), ${mb.toFixed(1)} MB; median of 3 runs, warm cache`);
-console.log(row('parseEpuDirectory (workers, whole tree)', our.seconds, `peak RSS ${our.maxRssMb.toFixed(0)} MB`));
+const row = (name: string, t: Timing, extra = ''): string =>
+  `${name.padEnd(40)} ${t.seconds.toFixed(2).padStart(7)} s ${(files.length / t.seconds).toFixed(0).padStart(7)} files/s ` +
+  `${(mb / t.seconds).toFixed(1).padStart(6)} MB/s  cpu ${t.cpu.toFixed(2).padStart(6)} s ${extra}`;
+const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+console.log(`tree: ${files.length} files (${our.micrographs} micrograph manifests), ${mb.toFixed(1)} MB; median of 3 runs, warm cache; load average ${load}`);
+console.log(row('parseEpuDirectory (workers, whole tree)', our, `peak RSS ${our.maxRssMb.toFixed(0)} MB`));
 console.log(row('xmllint --noout (1 process, baseline)', x1));
 console.log(row('xmllint --noout (2 processes, info)', x2));
-console.log(`ratio: parseEpuDirectory is ${(x1 / our.seconds).toFixed(2)}x the speed of xmllint --noout (target ≥ 1.00; memory ${our.maxRssMb.toFixed(0)} MB, target < 300)`);
+console.log(`cpu: parseEpuDirectory uses ${(our.cpu / x1.cpu).toFixed(2)}x the CPU time of xmllint --noout`);
+console.log(`ratio: parseEpuDirectory is ${(x1.seconds / our.seconds).toFixed(2)}x the speed of xmllint --noout (target ≥ 1.00; memory ${our.maxRssMb.toFixed(0)} MB, target < 300)`);
