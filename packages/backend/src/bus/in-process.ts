@@ -11,6 +11,9 @@ interface QueuedMessage {
   settle?: { resolve(): void; reject(error: Error): void };
 }
 
+/** Dead letters kept in memory; beyond this the oldest go, so a recurring failure cannot exhaust memory. */
+const MAX_DEAD_LETTERS = 10_000;
+
 interface ConsumerSlot {
   handler: MessageHandler;
   prefetch: number;
@@ -36,6 +39,7 @@ export class InProcessBus implements Bus {
   private readonly log: Logger;
   private nextConsumer = 0;
   private closed = false;
+  private warnedDeadLetterCap = false;
 
   constructor(opts: { queue?: string; maxAttempts?: number; log: Logger }) {
     this.queue = opts.queue ?? 'smartem_backend';
@@ -141,6 +145,11 @@ export class InProcessBus implements Bus {
     }
     if (outcome.action === 'dead') {
       this.dead.push({ message: outcome.message, error: outcome.error, attempts: queued.attempt, failed_at: new Date().toISOString() });
+      if (this.dead.length > MAX_DEAD_LETTERS) {
+        this.dead.shift();
+        if (!this.warnedDeadLetterCap) this.log.warn(`more than ${MAX_DEAD_LETTERS} dead letters in memory: dropping the oldest`);
+        this.warnedDeadLetterCap = true;
+      }
     }
     queued.settle?.resolve();
   }
