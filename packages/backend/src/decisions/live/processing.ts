@@ -70,7 +70,7 @@ export function processingColumns(event: ProcessingEvent, body: Record<string, u
     case 'ctf.completed': {
       const ctfEvent = event === 'ctf.completed';
       set('total_motion', nonNegative(body, event, 'total_motion', !ctfEvent));
-      set('average_motion', nonNegative(body, event, 'average_motion', !ctfEvent));
+      set('average_motion', nonNegative(body, event, 'average_motion', false));
       set('ctf_max_resolution_estimate', nonNegative(body, event, 'ctf_max_resolution_estimate', ctfEvent));
       break;
     }
