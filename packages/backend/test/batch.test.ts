@@ -129,5 +129,24 @@ for (const kind of testDatabaseKinds()) {
       assert.equal((await api.newEvents()).length, 200);
       assert.equal((await api.call('GET', '/foilholes/fh-3/micrographs')).json.length, 200);
     });
+
+    test('a resent batch with changes updates every row in one pass, each with only its own changed columns', async () => {
+      const items = [
+        { uuid: 'mic-1', micrograph_id: 'M1', foilhole_id: '10', foilhole_uuid: 'fh-1', defocus: -2.5 },
+        { uuid: 'mic-2', micrograph_id: 'M2', foilhole_id: '10', foilhole_uuid: 'fh-1', defocus: -2.5 },
+        { uuid: 'mic-3', micrograph_id: 'M3', foilhole_id: '10', foilhole_uuid: 'fh-1', status: 'ctf completed', high_res_path: null },
+        { uuid: 'mic-4', micrograph_id: 'M4', foilhole_id: '10', foilhole_uuid: 'fh-1' },
+      ];
+      const res = await api.call('POST', '/batch/micrographs', { items });
+      assert.deepEqual(outcomes(res.json), ['updated', 'updated', 'updated', 'unchanged']);
+      const m1 = (await api.call('GET', '/micrographs/mic-1')).json;
+      assert.equal(m1.defocus, -2.5);
+      assert.equal(m1.image_size_x, 4096, 'columns not sent are kept');
+      const m3 = (await api.call('GET', '/micrographs/mic-3')).json;
+      assert.equal(m3.status, 'ctf completed');
+      assert.equal(m3.high_res_path, null);
+      assert.equal(m3.defocus, -1.2);
+      assert.deepEqual((await api.newEvents()).map((e) => `${e.event_type} ${e.uuid}`), ['micrograph.updated mic-1', 'micrograph.updated mic-2', 'micrograph.updated mic-3']);
+    });
   });
 }

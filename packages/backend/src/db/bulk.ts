@@ -52,3 +52,30 @@ export function pairIn(a: PgColumn, b: PgColumn, pairs: ReadonlyArray<readonly [
   const seconds = pairs.map((p) => p[1]);
   return sql`(${a}, ${b}) IN (SELECT * FROM unnest(${sql.param(firsts)}::text[], ${sql.param(seconds)}::text[]))`;
 }
+
+/**
+ * Applies per-row changes keyed by a text column (`uuid`): one `UPDATE … FROM unnest(…)` per set of changed columns.
+ */
+export async function bulkUpdate(db: Db, table: PgTable, keyColumn: string, updates: ReadonlyMap<string, Row>): Promise<void> {
+  const columns = getTableColumns(table) as Record<string, PgColumn>;
+  const groups = new Map<string, Array<[string, Row]>>();
+  for (const [key, changes] of updates) {
+    const signature = Object.keys(changes).filter((k) => k in columns && k !== keyColumn).sort().join(',');
+    if (!signature) continue;
+    const group = groups.get(signature);
+    if (group) group.push([key, changes]);
+    else groups.set(signature, [[key, changes]]);
+  }
+  const tableName = sql.identifier(getTableName(table));
+  for (const [signature, group] of groups) {
+    const keys = signature.split(',');
+    const sets = sql.join(keys.map((k) => sql`${sql.identifier(columns[k].name)} = v.${sql.identifier(columns[k].name)}`), sql.raw(', '));
+    const aliases = sql.join([sql.identifier('__key'), ...keys.map((k) => sql.identifier(columns[k].name))], sql.raw(', '));
+    const arrays = sql.join([
+      sql`${sql.param(group.map(([key]) => key))}::text[]`,
+      ...keys.map((k) => sql`${sql.param(group.map(([, changes]) => toParam(changes[k])))}${arrayCast(columns[k])}`),
+    ], sql.raw(', '));
+    await db.execute(sql`UPDATE ${tableName} SET ${sets} FROM unnest(${arrays}) AS v(${aliases})
+      WHERE ${tableName}.${sql.identifier(columns[keyColumn].name)} = v.${sql.identifier('__key')}`);
+  }
+}

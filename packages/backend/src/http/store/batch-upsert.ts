@@ -3,11 +3,11 @@
  * parent, in one transaction with the outbox events of the rows that changed. Items whose parent is missing are
  * rejected (404) while the rest of the batch is applied.
  */
-import { and, eq, ne } from 'drizzle-orm';
+import { and, ne } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import { entityEvent, type BatchResult, type EntityEvent } from '@smartem/common';
 import type { Db } from '../../db/index.ts';
-import { anyOf, bulkInsert, pairIn } from '../../db/bulk.ts';
+import { anyOf, bulkInsert, bulkUpdate, pairIn } from '../../db/bulk.ts';
 import { insertOutbox } from '../../outbox/outbox.ts';
 import { ENTITIES, type EntityDef } from '../entities.ts';
 import { bodyToRow, changedKeys, type Row } from '../convert.ts';
@@ -142,8 +142,7 @@ async function applyOnce(db: Db, def: EntityDef, rows: Row[]): Promise<BatchResu
     }
     const p = plan(def, rows, parents, byUuid, byNatural);
     await bulkInsert(tx, def.table, [...p.inserts.values()]);
-    const uuidColumn = def.columns.uuid as PgColumn;
-    for (const [uuid, changes] of p.updates) await tx.update(def.table).set(changes).where(eq(uuidColumn, uuid));
+    await bulkUpdate(tx, def.table, 'uuid', p.updates);
     const events: EntityEvent[] = [];
     for (const [uuid, row] of p.finalRows) {
       events.push(entityEvent(def.event, p.inserts.has(uuid) ? 'created' : 'updated', row as Row & { uuid: string }));
