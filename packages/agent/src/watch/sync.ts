@@ -61,7 +61,7 @@ export class Syncer {
   wake(): void {
     if (this.stopped || this.timer || this.running) return;
     const full = this.opts.store.pendingCount() >= (this.opts.batchSize ?? 1000);
-    const delay = Math.max(full ? 0 : (this.opts.lingerMs ?? 20), this.retryAt - Date.now());
+    const delay = Math.max(full ? 0 : (this.opts.lingerMs ?? 5), this.retryAt - Date.now());
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.running = this.round().finally(() => {
@@ -172,7 +172,8 @@ export class Syncer {
         log.error({ key: entity.key, status: r.status, detail: r.detail }, `backend rejected ${kind}`);
       }
     });
-    await journal?.flush();
+    // Acks need not be durable before the next send: a lost ack only means an idempotent resend after a restart.
+    void journal?.flush().catch((error: unknown) => log.error({ err: String(error) }, 'journal write failed'));
     return missingParent;
   }
 }

@@ -1,0 +1,52 @@
+// `smartem agent watch` as a user runs it: one clear error and exit 1 for a directory that does not exist and for a
+// backend that rejects the credentials; `--dry-run` parses real EPU files without any backend; `--status` reads the
+// journal.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { repoRoot, startSmartem } from './support/processes.ts';
+import { tempDir } from './support/scenario.ts';
+
+const tmp = await tempDir('smartem-watch-cli-');
+after(() => tmp.remove());
+
+test('a directory that does not exist: exit 1 naming it', async () => {
+  const missing = join(tmp.path, 'no-such-visit');
+  const child = startSmartem(['agent', 'watch', missing, '--api', 'http://127.0.0.1:9', '--state', join(tmp.path, 's1')]);
+  assert.equal(await child.exited, 1);
+  assert.match(child.output(), new RegExp(`error: directory ${missing.replace(/[/\\]/g, '.')} does not exist`));
+});
+
+test('a backend that rejects the credentials: exit 1 with a clear message, and the token was sent', async () => {
+  const auth: (string | undefined)[] = [];
+  const server = createServer((req, res) => {
+    auth.push(req.headers.authorization);
+    res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ detail: 'invalid token' }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const child = startSmartem(['agent', 'watch', tmp.path, '--api', url, '--token', 'wrong', '--state', join(tmp.path, 's2')]);
+    assert.equal(await child.exited, 1);
+    assert.match(child.output(), /error: the backend at .* rejected our credentials \(HTTP 401\)/);
+    assert.deepEqual(auth, ['Bearer wrong']);
+  } finally {
+    server.close();
+  }
+});
+
+const sample = join(repoRoot, '../shared/epu-samples/EMharvest/_repo_data');
+test('--dry-run on real EPU files: everything parsed and mapped, the micrograph without its foil hole is an orphan', {
+  skip: existsSync(sample) ? false : `real EPU samples not found at ${sample}`,
+}, async () => {
+  const child = startSmartem(['agent', 'watch', sample, '--dry-run']);
+  while (!child.output().includes('caught up') && child.proc.exitCode === null) await sleep(100);
+  assert.equal(await child.stop(), 0, child.output());
+  // 1 acquisition + 1 grid + 1 atlas + 35 tiles + 272 squares + 272 links + 1 foil hole + 1 micrograph (orphan: its
+  // FoilHole_19513699 has no manifest or metadata in this sample, so it waits and is counted, not dropped).
+  assert.match(child.output(), /files 11\/11 parsed, entities 583\/584 synced, 1 pending, 1 orphans/);
+});
