@@ -114,3 +114,29 @@ test('smartem backend api without DATABASE_URL explains what to set and exits 2'
   assert.equal(code, 2);
   assert.match(err, /DATABASE_URL/);
 });
+
+async function runToExit(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string; err: string }> {
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { code, out, err };
+}
+
+test('smartem backend migrate brings PostgreSQL up to date; db-table-totals then counts the seeded models', { skip: !process.env.DATABASE_URL && 'DATABASE_URL not set' }, async () => {
+  const scratch = await createScratchPostgres();
+  try {
+    const migrated = await runToExit(['backend', 'migrate'], { DATABASE_URL: scratch.url });
+    assert.equal(migrated.code, 0, migrated.err);
+    assert.match(migrated.out, /up to date/);
+    const totals = await runToExit(['tools', 'db-table-totals', '--json'], { DATABASE_URL: scratch.url });
+    assert.equal(totals.code, 0, totals.err);
+    const parsed = JSON.parse(totals.out) as { tables: Record<string, number>; total: number };
+    assert.equal(parsed.tables.qualitypredictionmodel, 4);
+    assert.equal(parsed.tables.micrograph, 0);
+  } finally {
+    await scratch.drop();
+  }
+});
