@@ -62,14 +62,14 @@ describe('simulate-msg through the API of a running backend', () => {
     assert.equal(again.code, 0, again.stderr);
     assert.deepEqual(JSON.parse(again.stdout).outcomes, { unchanged: 45 });
     const res = await fetch(`${base}/grids/${summary.grid_uuid}/suggested_squares`);
-    const body = await res.json();
+    const body = (await res.json()) as { micrographs: number; foilholes_with_quality: number; squares: Array<{ gridsquare_id: string }> };
     assert.equal(body.micrographs, 15);
     assert.ok(body.foilholes_with_quality > 0);
     assert.equal(body.squares[0].gridsquare_id, '19493759');
   });
 
   test('single commands: a valid result is stored, a malformed one is refused naming the field, unknown micrograph 404', async () => {
-    const list = await (await fetch(`${base}/micrographs?limit=1`)).json();
+    const list = (await (await fetch(`${base}/micrographs?limit=1`)).json()) as Array<{ uuid: string }>;
     const uuid = list[0]?.uuid;
     if (!uuid) return; // the replay test was skipped: nothing to address
     const ok = await run(['tools', 'simulate-msg', 'particle-selection-complete', '--uuid', uuid, '--api', base, '--json']);
