@@ -18,7 +18,7 @@ import type {
 } from '../types.ts';
 import { listFiles } from './walk.ts';
 import { locateAtlas } from './locate-atlas.ts';
-import { parseMany, type ParseJob, type ParseManyOptions, type ParseOutcome } from './parse-pool.ts';
+import { parseMany, workerSource, type ParseJob, type ParseManyOptions, type ParseOutcome } from './parse-pool.ts';
 
 export interface GridSquareEntry {
   gridsquare_id: string;
@@ -84,6 +84,8 @@ interface Classified extends EpuFileClass {
 
 export async function parseEpuDirectory(root: string, options: ParseDirectoryOptions = {}): Promise<EpuDirectoryParse> {
   const absRoot = resolve(root);
+  // Prepare the workers' code while the tree is listed (cached per process; unused for small trees).
+  if (options.workers !== 0) void workerSource();
   const walk = await listFiles(absRoot);
   const result: EpuDirectoryParse = {
     root: absRoot,

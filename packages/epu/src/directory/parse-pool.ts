@@ -3,21 +3,12 @@
  * (one worker per core by default). Results come back in input order; a bad file is an outcome, never a throw.
  */
 import { Worker } from 'node:worker_threads';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import type { EpuFileKind } from '../classify.ts';
-import { EpuParseError } from '../errors.ts';
-import { PARSERS, type EpuRecordByKind } from '../parse-file.ts';
+import { fileURLToPath } from 'node:url';
+import { parseOne, type ParseJob, type ParseOutcome } from './parse-one.ts';
 import type { BatchRequest, BatchResponse } from './parse-worker.ts';
 
-export interface ParseJob {
-  kind: EpuFileKind;
-  path: string;
-}
-
-export type ParseOutcome =
-  | { ok: true; record: EpuRecordByKind[EpuFileKind]; bytes: number }
-  | { ok: false; reason: string };
+export type { ParseJob, ParseOutcome } from './parse-one.ts';
 
 export interface ParseManyOptions {
   /** Worker threads besides the calling thread (which parses too); 0 = none. Default: cores - 1 (at least 1, at most 7). */
@@ -28,44 +19,6 @@ export interface ParseManyOptions {
 }
 
 const BATCH_SIZE = 64;
-
-// One growing scratch buffer per thread: reading thousands of small files allocates no Buffer per file, which keeps
-// the process's external memory (and so its RSS) flat.
-let scratch = Buffer.allocUnsafe(1 << 16);
-
-/** Reads a whole file as UTF-8 text through the scratch buffer; returns the text and its size in bytes. */
-function readText(path: string): { text: string; bytes: number } {
-  const fd = openSync(path, 'r');
-  try {
-    const size = fstatSync(fd).size;
-    if (size > scratch.length) scratch = Buffer.allocUnsafe(Math.max(size, scratch.length * 2));
-    let read = 0;
-    while (read < size) {
-      const n = readSync(fd, scratch, read, size - read, read);
-      if (n === 0) break;
-      read += n;
-    }
-    return { text: scratch.toString('utf8', 0, read), bytes: read };
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** Reads and parses one file; used on the calling thread and inside workers. */
-export function parseOne(job: ParseJob): ParseOutcome {
-  let file: { text: string; bytes: number };
-  try {
-    file = readText(job.path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return { ok: false, reason: `cannot read file${code ? ` (${code})` : ''}` };
-  }
-  try {
-    return { ok: true, record: PARSERS[job.kind](file.text, job.path), bytes: file.bytes };
-  } catch (error) {
-    return { ok: false, reason: error instanceof EpuParseError ? error.reason : String(error) };
-  }
-}
 
 export async function parseMany(jobs: readonly ParseJob[], options: ParseManyOptions = {}): Promise<ParseOutcome[]> {
   const workerCount = Math.min(options.workers ?? Math.max(1, Math.min(availableParallelism() - 1, 7)), Math.ceil(jobs.length / BATCH_SIZE));
@@ -82,13 +35,40 @@ export async function parseMany(jobs: readonly ParseJob[], options: ParseManyOpt
   return parseOnWorkers(jobs, workerCount, onProgress);
 }
 
+let bundled: Promise<string | null> | undefined;
+
+/**
+ * The worker's code, bundled in memory by esbuild (what tsx does file by file). A worker started from it is
+ * parsing within a few hundred milliseconds; through tsx's module hooks every import is a round trip to the loader
+ * thread, which took seconds on a loaded machine. Null (then the tsx entry is used) if esbuild is unavailable.
+ */
+export function workerSource(): Promise<string | null> {
+  bundled ??= (async () => {
+    try {
+      const esbuild = await import('esbuild');
+      const result = await esbuild.build({
+        entryPoints: [fileURLToPath(new URL('./parse-worker.ts', import.meta.url))],
+        bundle: true,
+        platform: 'node',
+        format: 'cjs',
+        target: 'node20',
+        write: false,
+        logLevel: 'silent',
+      });
+      return result.outputFiles[0]?.text ?? null;
+    } catch {
+      return null;
+    }
+  })();
+  return bundled;
+}
+
 /**
  * Workers pull batches as they become ready; the calling thread parses batches too (yielding between them), so the
  * workers' start-up (loading the TypeScript sources) is not dead time.
  */
 async function parseOnWorkers(jobs: readonly ParseJob[], workerCount: number, onProgress?: (done: number, total: number) => void): Promise<ParseOutcome[]> {
   const outcomes = new Array<ParseOutcome>(jobs.length);
-  const entry = new URL('./parse-worker-entry.mjs', import.meta.url);
   const workers: Worker[] = [];
   let next = 0;
   let done = 0;
@@ -111,8 +91,8 @@ async function parseOnWorkers(jobs: readonly ParseJob[], workerCount: number, on
         const range = take();
         if (range) worker.postMessage({ id: range[0], jobs: jobs.slice(range[0], range[1]) } satisfies BatchRequest);
       };
-      for (let i = 0; i < workerCount; i++) {
-        const worker = new Worker(entry);
+      const spawn = (source: string | null): void => {
+        const worker = source ? new Worker(source, { eval: true }) : new Worker(new URL('./parse-worker-entry.mjs', import.meta.url));
         workers.push(worker);
         worker.on('message', (response: BatchResponse) => {
           response.outcomes.forEach((outcome, j) => (outcomes[response.id + j] = outcome));
@@ -125,7 +105,11 @@ async function parseOnWorkers(jobs: readonly ParseJob[], workerCount: number, on
           if (done < jobs.length) reject(new Error(`parse worker exited early (code ${code})`));
         });
         feed(worker);
-      }
+      };
+      // The calling thread starts at once; workers join when their code is ready.
+      workerSource().then((source) => {
+        for (let i = 0; i < workerCount && next < jobs.length; i++) spawn(source);
+      }, reject);
       const parseHere = (): void => {
         const range = take();
         if (!range) return finishIfDone();

@@ -1,6 +1,6 @@
 /** Worker thread: reads and parses batches of EPU files, replies with records or error reasons in batch order. */
 import { parentPort } from 'node:worker_threads';
-import { parseOne, type ParseJob, type ParseOutcome } from './parse-pool.ts';
+import { parseOne, type ParseJob, type ParseOutcome } from './parse-one.ts';
 
 export interface BatchRequest {
   id: number;
