@@ -40,4 +40,5 @@ export function runPolicies(g: BenchGrid, specs: PolicySpec[], budget: number, s
   return out;
 }
 
-export const OUR_POLICIES = ['online-learner', 'online-learner+predictions', 'model-weighting+predictions', 'random-mock'];
+/** Our authorities (the random mock is the original's reference point, not ours). */
+export const OUR_POLICIES = ['online-learner', 'online-learner+predictions', 'model-weighting+predictions'];
