@@ -1,6 +1,7 @@
 /**
- * Parses many EPU files, on worker threads when there are enough of them to pay for the workers' start-up
- * (one worker per core by default). Results come back in input order; a bad file is an outcome, never a throw.
+ * Parses many EPU files, on worker threads beside the calling thread when there are enough of them to pay for the
+ * workers' start-up (cores − 1 workers by default). Results come back in input order; a bad file is an outcome,
+ * never a throw.
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
