@@ -80,6 +80,7 @@ class Scanner {
   // Attribute offsets of the current start tag.
   private readonly attrStart: number[] = [];
   private readonly attrEnd: number[] = [];
+  private readonly attrColons: number[] = [];
   private readonly valueStart: number[] = [];
   private readonly valueEnd: number[] = [];
   private rootClosed = false;
@@ -196,7 +197,7 @@ class Scanner {
   private startTag(lt: number): number {
     const xml = this.xml;
     const n = this.n;
-    const { attrStart, attrEnd, valueStart, valueEnd, prefixes, uris } = this;
+    const { attrStart, attrEnd, attrColons, valueStart, valueEnd, prefixes, uris } = this;
     if (this.rootClosed) this.fail('a second root element', lt);
     const qStart = lt + 1;
     let p = qStart;
@@ -228,7 +229,12 @@ class Scanner {
       }
       if (p === ws) this.fail(`missing whitespace before an attribute in <${xml.slice(qStart, qEnd)}`, p);
       const nameStart = p;
-      while (p < n && !endsName(xml.charCodeAt(p))) p++;
+      let attrColon = -1;
+      for (; p < n; p++) {
+        const ac = xml.charCodeAt(p);
+        if (endsName(ac)) break;
+        if (ac === COLON && attrColon < 0) attrColon = p;
+      }
       const nameEnd = p;
       if (nameEnd === nameStart) this.fail(`malformed attribute in <${xml.slice(qStart, qEnd)}`, p);
       while (p < n && isSpace(xml.charCodeAt(p))) p++;
@@ -250,6 +256,7 @@ class Scanner {
         }
       }
       attrStart[attrs] = nameStart;
+      attrColons[attrs] = attrColon;
       attrEnd[attrs] = nameEnd;
       valueStart[attrs] = p + 1;
       valueEnd[attrs++] = close;
@@ -272,13 +279,7 @@ class Scanner {
     for (let i = 0; i < attrs; i++) {
       const a = attrStart[i]!;
       const e = attrEnd[i]!;
-      let ac = -1;
-      for (let j = a; j < e; j++) {
-        if (xml.charCodeAt(j) === COLON) {
-          ac = j;
-          break;
-        }
-      }
+      const ac = attrColons[i]!;
       if (ac < 0 || (ac - a === 5 && xml.startsWith('xmlns', a))) continue;
       const aUri = this.resolve(a, ac, lt);
       if (e - ac === 4 && xml.startsWith('nil', ac + 1) && aUri === XMLNS_XSI) {
