@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNotNull } from 'drizzle-orm';
+import { desc, eq } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 import { atlastilegridsquareposition, foilhole, gridsquare, micrograph, qualityprediction } from '../../db/schema.ts';
 import { DecisionGrid, type HoleInput, type SquareInput } from '../grid-model.ts';
@@ -57,7 +57,8 @@ export async function loadLiveGrid(db: Db, gridUuid: string, config: QualityConf
             nearBar: foilhole.is_near_grid_bar,
           })
           .from(foilhole)
-          .where(inArray(foilhole.gridsquare_uuid, squareUuids))
+          .innerJoin(gridsquare, eq(gridsquare.uuid, foilhole.gridsquare_uuid))
+          .where(eq(gridsquare.grid_uuid, gridUuid))
           .orderBy(foilhole.uuid);
   const holeUuids = holes.map((h) => h.uuid);
   const mics =
@@ -72,7 +73,9 @@ export async function loadLiveGrid(db: Db, gridUuid: string, config: QualityConf
             number_of_particles_picked: micrograph.number_of_particles_picked,
           })
           .from(micrograph)
-          .where(inArray(micrograph.foilhole_uuid, holeUuids));
+          .innerJoin(foilhole, eq(foilhole.uuid, micrograph.foilhole_uuid))
+          .innerJoin(gridsquare, eq(gridsquare.uuid, foilhole.gridsquare_uuid))
+          .where(eq(gridsquare.grid_uuid, gridUuid));
   const predictions =
     holeUuids.length === 0
       ? []
@@ -80,11 +83,12 @@ export async function loadLiveGrid(db: Db, gridUuid: string, config: QualityConf
           .select({
             model: qualityprediction.prediction_model_name,
             hole: qualityprediction.foilhole_uuid,
-            square: qualityprediction.gridsquare_uuid,
             value: qualityprediction.value,
           })
           .from(qualityprediction)
-          .where(and(isNotNull(qualityprediction.value), inArray(qualityprediction.foilhole_uuid, holeUuids)))
+          .innerJoin(foilhole, eq(foilhole.uuid, qualityprediction.foilhole_uuid))
+          .innerJoin(gridsquare, eq(gridsquare.uuid, foilhole.gridsquare_uuid))
+          .where(eq(gridsquare.grid_uuid, gridUuid))
           .orderBy(desc(qualityprediction.timestamp), desc(qualityprediction.id));
   const squarePredictions =
     squareUuids.length === 0
@@ -92,7 +96,8 @@ export async function loadLiveGrid(db: Db, gridUuid: string, config: QualityConf
       : await db
           .select({ model: qualityprediction.prediction_model_name, square: qualityprediction.gridsquare_uuid, value: qualityprediction.value })
           .from(qualityprediction)
-          .where(inArray(qualityprediction.gridsquare_uuid, squareUuids))
+          .innerJoin(gridsquare, eq(gridsquare.uuid, qualityprediction.gridsquare_uuid))
+          .where(eq(gridsquare.grid_uuid, gridUuid))
           .orderBy(desc(qualityprediction.timestamp), desc(qualityprediction.id));
 
   // Latest prediction per (model, hole), falling back to the latest per (model, square).
