@@ -55,6 +55,7 @@ export async function loadLiveGrid(db: Db, gridUuid: string, config: QualityConf
             cx: foilhole.center_x,
             cy: foilhole.center_y,
             nearBar: foilhole.is_near_grid_bar,
+            selected: foilhole.selected,
           })
           .from(foilhole)
           .innerJoin(gridsquare, eq(gridsquare.uuid, foilhole.gridsquare_uuid))
@@ -147,7 +148,8 @@ export async function loadLiveGrid(db: Db, gridUuid: string, config: QualityConf
       x: h.x ?? h.cx ?? 0,
       y: h.y ?? h.cy ?? 0,
       predictions: { ...squareScores.get(h.square!), ...holeScores.get(h.uuid) },
-      epuSelected: !h.nearBar,
+      // EPU deselected the hole (its own filters) or flagged it near a grid bar.
+      epuSelected: !(h.nearBar || h.selected === false),
     }));
   const grid = new DecisionGrid({ squares: [...squareInputs.values()], holes: holeInputs });
   let decidedHoles = 0;
