@@ -243,3 +243,6 @@ export const outbox = pgTable('outbox', {
   attempts: integer('attempts').notNull().default(0),
   last_error: text('last_error'),
 }, (t) => [index('idx_outbox_unpublished').on(t.id).where(sql`published_at IS NULL`)]);
+
+/** The decision engine's tables (packages/backend/src/db/decisions-schema.ts). */
+export * from './decisions-schema.ts';
