@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { relative } from 'node:path';
-import { classifyEpuPath, EpuParseError, type EpuFileClass, type EpuFileKind, type EpuParsers, type ParsedFile } from './epu.ts';
+import { classifyEpuPath, EpuParseError, type EpuFileKind, type EpuParsers, type ParsedFile } from './epu.ts';
 
 /** Parents before children: fewer orphans when a burst of files is queued at once. */
 const PRIORITY: Record<EpuFileKind, number> = {
@@ -13,7 +13,8 @@ const PRIORITY: Record<EpuFileKind, number> = {
 };
 
 interface FileState {
-  cls: EpuFileClass;
+  /** Only the kind is kept per file (memory: one state per file of a 50,000-micrograph visit); `process` re-classifies. */
+  kind: EpuFileKind;
   status: 'queued' | 'reading' | 'done' | 'waiting' | 'broken';
   /** Another event arrived while it was being read: read it again afterwards. */
   again: boolean;
@@ -74,7 +75,7 @@ export class FileQueue {
       if (!rel || rel.startsWith('..')) return;
       const cls = classifyEpuPath(rel);
       if (!cls) return;
-      state = { cls, status: 'queued', again: false, size: -1, mtimeMs: -1, attempts: 0, firstFailureAt: 0 };
+      state = { kind: cls.kind, status: 'queued', again: false, size: -1, mtimeMs: -1, attempts: 0, firstFailureAt: 0 };
       this.files.set(absPath, state);
       this.stats.seen++;
       this.enqueue(absPath, state);
@@ -122,7 +123,7 @@ export class FileQueue {
 
   private enqueue(absPath: string, state: FileState): void {
     state.status = 'queued';
-    this.queues[PRIORITY[state.cls.kind]]!.push(absPath);
+    this.queues[PRIORITY[state.kind]]!.push(absPath);
     this.stats.queued++;
     this.pump();
   }
@@ -182,8 +183,9 @@ export class FileQueue {
     }
     let parsed: ParsedFile;
     try {
-      const parser = this.opts.parsers[state.cls.kind] as (xml: Buffer, path: string) => ParsedFile['record'];
-      parsed = { cls: state.cls, record: parser(xml, absPath) } as ParsedFile;
+      const cls = classifyEpuPath(relative(this.opts.root, absPath))!;
+      const parser = this.opts.parsers[cls.kind] as (xml: Buffer, path: string) => ParsedFile['record'];
+      parsed = { cls, record: parser(xml, absPath) } as ParsedFile;
     } catch (error) {
       if (error instanceof EpuParseError) return this.failed(absPath, state, error);
       throw error;

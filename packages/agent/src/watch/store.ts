@@ -191,6 +191,8 @@ export class EntityStore {
   }
 
   private insert(entity: Entity, now: number): void {
+    // Share the parents' key strings instead of holding a copy per child (memory, for 50,000 micrographs).
+    entity.parents = entity.parents.map((p) => this.entities.get(p)?.key ?? p);
     this.entities.set(entity.key, entity);
     for (const parent of entity.parents) {
       let set = this.children.get(parent);
