@@ -5,6 +5,7 @@
  * an error entry, and a micrograph whose foil hole is unknown an orphan.
  */
 import { dirname, relative, resolve } from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import { classifyEpuPath, toPosixPath, type EpuFileClass, type EpuFileKind } from '../classify.ts';
 import type {
   AtlasRecord,
@@ -18,7 +19,16 @@ import type {
 } from '../types.ts';
 import { listFiles } from './walk.ts';
 import { locateAtlas } from './locate-atlas.ts';
-import { parseMany, workerSource, type ParseJob, type ParseManyOptions, type ParseOutcome } from './parse-pool.ts';
+import {
+  defaultWorkerCount,
+  MIN_FILES_FOR_WORKERS,
+  parseMany,
+  startWorkers,
+  stopWorkers,
+  type ParseJob,
+  type ParseManyOptions,
+  type ParseOutcome,
+} from './parse-pool.ts';
 
 export interface GridSquareEntry {
   gridsquare_id: string;
@@ -76,17 +86,32 @@ export interface EpuDirectoryParse {
   bytes_parsed: number;
 }
 
-export type ParseDirectoryOptions = ParseManyOptions;
+export type ParseDirectoryOptions = Omit<ParseManyOptions, 'prestarted'>;
 
 interface Classified extends EpuFileClass {
   abs: string;
 }
 
 export async function parseEpuDirectory(root: string, options: ParseDirectoryOptions = {}): Promise<EpuDirectoryParse> {
-  const absRoot = resolve(root);
-  // Prepare the workers' code while the tree is listed (cached per process; unused for small trees).
-  if (options.workers !== 0) void workerSource();
-  const walk = await listFiles(absRoot);
+  // Workers start while the tree is still being listed, once it is clearly big enough to need them.
+  let workers: Promise<Worker[]> | undefined;
+  try {
+    return await parseDirectory(resolve(root), options, (count) => {
+      if (workers || options.workers === 0 || count < (options.minFilesForWorkers ?? MIN_FILES_FOR_WORKERS)) return;
+      workers = startWorkers(options.workers ?? defaultWorkerCount());
+    }, () => workers);
+  } finally {
+    await stopWorkers(workers);
+  }
+}
+
+async function parseDirectory(
+  absRoot: string,
+  options: ParseDirectoryOptions,
+  onCount: (files: number) => void,
+  prestarted: () => Promise<Worker[]> | undefined,
+): Promise<EpuDirectoryParse> {
+  const walk = await listFiles(absRoot, { onCount });
   const result: EpuDirectoryParse = {
     root: absRoot,
     counts: { acquisitions: 0, grids: 0, atlases: 0, gridsquares: 0, foilholes: 0, micrographs: 0 },
@@ -150,7 +175,7 @@ export async function parseEpuDirectory(root: string, options: ParseDirectoryOpt
   // Everything else in one parallel pass: atlases (each once), metadata, manifests.
   const jobs: ParseJob[] = [...new Set(atlasForGrid.values())].map((path) => ({ kind: 'atlas' as EpuFileKind, path }));
   for (const dir of gridDirs) for (const c of byGrid.get(dir)!) if (c.kind !== 'session') jobs.push({ kind: c.kind, path: c.abs });
-  const outcomes = await parseMany(jobs, options);
+  const outcomes = await parseMany(jobs, { ...options, prestarted: prestarted() });
   const parsed = new Map<string, unknown>();
   jobs.forEach((job, i) => {
     const rec = record(result, job, outcomes[i]!);

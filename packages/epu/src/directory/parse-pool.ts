@@ -17,14 +17,38 @@ export interface ParseManyOptions {
   /** Below this many files everything is parsed on the calling thread. Default 400. */
   minFilesForWorkers?: number;
   onProgress?: (done: number, total: number) => void;
+  /** Workers started earlier with startWorkers (e.g. while the files were being listed); terminated at the end. */
+  prestarted?: Promise<Worker[]>;
+}
+
+/** The default number of worker threads: cores − 1, at least 1, at most 7. */
+export function defaultWorkerCount(): number {
+  return Math.max(1, Math.min(availableParallelism() - 1, 7));
+}
+
+/** Starts `count` parse workers as soon as their code is ready (they wait for work). */
+export function startWorkers(count: number): Promise<Worker[]> {
+  return workerSource().then((source) =>
+    Array.from({ length: count }, () => {
+      const worker = source ? new Worker(source, { eval: true }) : new Worker(new URL('./parse-worker-entry.mjs', import.meta.url));
+      worker.on('error', () => {}); // reported through the listener parseMany adds; never an unhandled 'error' event
+      return worker;
+    }),
+  );
+}
+
+/** Terminates workers from startWorkers, whenever they are ready. */
+export async function stopWorkers(workers: Promise<Worker[]> | undefined): Promise<void> {
+  if (workers) await Promise.all((await workers).map((w) => w.terminate()));
 }
 
 const BATCH_SIZE = 64;
+export const MIN_FILES_FOR_WORKERS = 400;
 
 export async function parseMany(jobs: readonly ParseJob[], options: ParseManyOptions = {}): Promise<ParseOutcome[]> {
-  const workerCount = Math.min(options.workers ?? Math.max(1, Math.min(availableParallelism() - 1, 7)), Math.ceil(jobs.length / BATCH_SIZE));
+  const workerCount = Math.min(options.workers ?? defaultWorkerCount(), Math.ceil(jobs.length / BATCH_SIZE));
   const onProgress = options.onProgress;
-  if (workerCount <= 0 || jobs.length < (options.minFilesForWorkers ?? 400)) {
+  if (workerCount <= 0 || jobs.length < (options.minFilesForWorkers ?? MIN_FILES_FOR_WORKERS)) {
     const outcomes: ParseOutcome[] = [];
     for (const job of jobs) {
       outcomes.push(parseOne(job));
@@ -33,7 +57,7 @@ export async function parseMany(jobs: readonly ParseJob[], options: ParseManyOpt
     onProgress?.(jobs.length, jobs.length);
     return outcomes;
   }
-  return parseOnWorkers(jobs, workerCount, onProgress);
+  return parseOnWorkers(jobs, options.prestarted ?? startWorkers(workerCount), onProgress);
 }
 
 let bundled: Promise<string | null> | undefined;
@@ -68,9 +92,8 @@ export function workerSource(): Promise<string | null> {
  * Workers pull batches as they become ready; the calling thread parses batches too (yielding between them), so the
  * workers' start-up (loading the TypeScript sources) is not dead time.
  */
-async function parseOnWorkers(jobs: readonly ParseJob[], workerCount: number, onProgress?: (done: number, total: number) => void): Promise<ParseOutcome[]> {
+async function parseOnWorkers(jobs: readonly ParseJob[], started: Promise<Worker[]>, onProgress?: (done: number, total: number) => void): Promise<ParseOutcome[]> {
   const outcomes = new Array<ParseOutcome>(jobs.length);
-  const workers: Worker[] = [];
   let next = 0;
   let done = 0;
   const take = (): [number, number] | null => {
@@ -92,9 +115,7 @@ async function parseOnWorkers(jobs: readonly ParseJob[], workerCount: number, on
         const range = take();
         if (range) worker.postMessage({ id: range[0], jobs: jobs.slice(range[0], range[1]) } satisfies BatchRequest);
       };
-      const spawn = (source: string | null): void => {
-        const worker = source ? new Worker(source, { eval: true }) : new Worker(new URL('./parse-worker-entry.mjs', import.meta.url));
-        workers.push(worker);
+      const attach = (worker: Worker): void => {
         worker.on('message', (response: BatchResponse) => {
           response.outcomes.forEach((outcome, j) => (outcomes[response.id + j] = outcome));
           settled(response.outcomes.length);
@@ -107,10 +128,8 @@ async function parseOnWorkers(jobs: readonly ParseJob[], workerCount: number, on
         });
         feed(worker);
       };
-      // The calling thread starts at once; workers join when their code is ready.
-      workerSource().then((source) => {
-        for (let i = 0; i < workerCount && next < jobs.length; i++) spawn(source);
-      }, reject);
+      // The calling thread starts at once; workers join when they are ready.
+      started.then((workers) => workers.forEach(attach), reject);
       const parseHere = (): void => {
         const range = take();
         if (!range) return finishIfDone();
@@ -121,7 +140,7 @@ async function parseOnWorkers(jobs: readonly ParseJob[], workerCount: number, on
       setImmediate(parseHere);
     });
   } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+    await stopWorkers(started);
   }
   return outcomes;
 }

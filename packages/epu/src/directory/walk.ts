@@ -8,7 +8,9 @@ export interface WalkResult {
   unreadable: { path: string; reason: string }[];
 }
 
-export async function listFiles(root: string, concurrency = 16): Promise<WalkResult> {
+/** `onCount` is called with the number of files found so far, after each directory. */
+export async function listFiles(root: string, options: { concurrency?: number; onCount?: (files: number) => void } = {}): Promise<WalkResult> {
+  const concurrency = options.concurrency ?? 16;
   const files: string[] = [];
   const unreadable: WalkResult['unreadable'] = [];
   const pending: string[] = [root];
@@ -25,6 +27,7 @@ export async function listFiles(root: string, concurrency = 16): Promise<WalkRes
               if (entry.isDirectory()) pending.push(path);
               else if (entry.isFile()) files.push(path);
             }
+            options.onCount?.(files.length);
           })
           .catch((error: NodeJS.ErrnoException) => unreadable.push({ path: dir, reason: error.code ?? error.message }))
           .finally(() => {
