@@ -116,6 +116,19 @@ for (const kind of testDatabaseKinds()) {
       assert.ok(badSquare.json.holes.every((h: { probability_good: number }) => h.probability_good < 0.5));
     });
 
+    test('an authority chosen for the grid is used until a request names another', async () => {
+      assert.deepEqual((await api.call('GET', '/grids/grid/decision_authority')).json, { grid_uuid: 'grid', authority: 'online-learner', source: 'default' });
+      const put = await api.call('PUT', '/grids/grid/decision_authority', { authority: 'model-weighting' });
+      assert.deepEqual(put.json, { grid_uuid: 'grid', authority: 'model-weighting', source: 'grid' });
+      assert.equal((await api.call('GET', '/grids/grid/suggested_squares')).json.authority, 'model-weighting');
+      assert.equal((await api.call('GET', '/gridsquares/sq-a/suggested_holes')).json.authority, 'model-weighting');
+      assert.equal((await api.call('GET', '/grids/grid/suggested_squares?authority=online-learner')).json.authority, 'online-learner');
+      assert.equal((await api.call('PUT', '/grids/grid/decision_authority', { authority: 'oracle' })).status, 422);
+      assert.equal((await api.call('PUT', '/grids/nope/decision_authority', { authority: 'random-mock' })).status, 404);
+      assert.equal((await api.call('GET', '/grids/nope/decision_authority')).status, 404);
+      await api.call('PUT', '/grids/grid/decision_authority', { authority: 'online-learner' });
+    });
+
     test('authorities are chosen per request; unknown grid, square or authority are clear errors', async () => {
       const mock = await api.call('GET', '/grids/grid/suggested_squares?authority=random-mock');
       assert.equal(mock.json.authority, 'random-mock');

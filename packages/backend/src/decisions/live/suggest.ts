@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
-import { grid as gridTable, gridsquare } from '../../db/schema.ts';
+import { grid as gridTable, griddecisionauthority, gridsquare } from '../../db/schema.ts';
 import { isAuthorityName, type AuthorityName } from '../authority.ts';
 import { createAuthority } from '../index.ts';
 import { rankHoles, rankSquares } from '../planner.ts';
@@ -14,6 +14,24 @@ export function resolveAuthority(requested?: string): AuthorityName {
   const name = requested ?? process.env.SMARTEM_DECISION_AUTHORITY ?? DEFAULT_AUTHORITY;
   if (!isAuthorityName(name)) throw new RangeError(`unknown decision authority "${name}"`);
   return name;
+}
+
+/** The authority chosen for a grid (PUT /grids/{uuid}/decision_authority), if any. */
+export async function storedAuthority(db: Db, gridUuid: string): Promise<AuthorityName | undefined> {
+  const rows = await db.select({ a: griddecisionauthority.authority }).from(griddecisionauthority).where(eq(griddecisionauthority.grid_uuid, gridUuid));
+  const name = rows[0]?.a;
+  return name !== undefined && isAuthorityName(name) ? name : undefined;
+}
+
+/** Chooses the authority for a grid; returns false when the grid does not exist. */
+export async function setGridAuthority(db: Db, gridUuid: string, authority: AuthorityName): Promise<boolean> {
+  const found = await db.select({ uuid: gridTable.uuid }).from(gridTable).where(eq(gridTable.uuid, gridUuid)).limit(1);
+  if (found.length === 0) return false;
+  await db
+    .insert(griddecisionauthority)
+    .values({ grid_uuid: gridUuid, authority })
+    .onConflictDoUpdate({ target: griddecisionauthority.grid_uuid, set: { authority, updated_at: new Date() } });
+  return true;
 }
 
 /** Quality thresholds from the environment (SMARTEM_CTF_MAX_RESOLUTION, SMARTEM_MAX_TOTAL_MOTION, SMARTEM_MIN_PARTICLES). */
@@ -72,9 +90,10 @@ function estimate(live: LiveGrid, authority: AuthorityName): Float64Array {
 }
 
 /** Squares of a grid ranked for collection; undefined when the grid does not exist. */
-export async function suggestedSquares(db: Db, gridUuid: string, authority: AuthorityName, config: QualityConfig): Promise<SuggestedSquares | undefined> {
+export async function suggestedSquares(db: Db, gridUuid: string, requested: AuthorityName | undefined, config: QualityConfig): Promise<SuggestedSquares | undefined> {
   const found = await db.select({ uuid: gridTable.uuid }).from(gridTable).where(eq(gridTable.uuid, gridUuid)).limit(1);
   if (found.length === 0) return undefined;
+  const authority = requested ?? (await storedAuthority(db, gridUuid)) ?? resolveAuthority();
   const live = await loadLiveGrid(db, gridUuid, config);
   const p = estimate(live, authority);
   const ranked = rankSquares(live.grid, p, live.current);
@@ -96,10 +115,11 @@ export async function suggestedSquares(db: Db, gridUuid: string, authority: Auth
 }
 
 /** A square's remaining foil holes in collection order; undefined when the square (or its grid) does not exist. */
-export async function suggestedHoles(db: Db, squareUuid: string, authority: AuthorityName, config: QualityConfig): Promise<SuggestedHoles | undefined> {
+export async function suggestedHoles(db: Db, squareUuid: string, requested: AuthorityName | undefined, config: QualityConfig): Promise<SuggestedHoles | undefined> {
   const found = await db.select({ grid: gridsquare.grid_uuid }).from(gridsquare).where(eq(gridsquare.uuid, squareUuid)).limit(1);
   const gridUuid = found[0]?.grid;
   if (!gridUuid) return undefined;
+  const authority = requested ?? (await storedAuthority(db, gridUuid)) ?? resolveAuthority();
   const live = await loadLiveGrid(db, gridUuid, config);
   const square = live.grid.squareIndex.get(squareUuid);
   if (square === undefined) return undefined;

@@ -1,13 +1,17 @@
 import type { FastifyInstance } from 'fastify';
+import { eq } from 'drizzle-orm';
 import { Type } from 'typebox';
+import { grid } from '../../db/schema.ts';
 import { AUTHORITY_NAMES } from '../../decisions/authority.ts';
-import { qualityConfigFromEnv, resolveAuthority, suggestedHoles, suggestedSquares } from '../../decisions/live/suggest.ts';
+import { isAuthorityName, type AuthorityName } from '../../decisions/authority.ts';
+import { qualityConfigFromEnv, resolveAuthority, setGridAuthority, storedAuthority, suggestedHoles, suggestedSquares } from '../../decisions/live/suggest.ts';
 import { HttpError } from '../errors.ts';
 
 /**
  * Live rankings: `GET /grids/{uuid}/suggested_squares` and `GET /gridsquares/{uuid}/suggested_holes`, computed from
  * the database on each request (so every stored result counts at once), by the authority named in `?authority=`,
- * else SMARTEM_DECISION_AUTHORITY, else the online learner.
+ * else the one chosen for the grid (`PUT /grids/{uuid}/decision_authority`), else SMARTEM_DECISION_AUTHORITY, else the
+ * online learner.
  */
 const AuthorityQuery = Type.Object(
   { authority: Type.Optional(Type.Union(AUTHORITY_NAMES.map((n) => Type.Literal(n)), { description: 'decision authority' })) },
@@ -49,15 +53,55 @@ const HolesResponse = Type.Object({
   ),
 });
 
-function authorityOf(query: unknown): ReturnType<typeof resolveAuthority> {
-  try {
-    return resolveAuthority((query as { authority?: string }).authority);
-  } catch (err) {
-    throw new HttpError(400, (err as Error).message);
-  }
+/** The authority named in the query, if any (the schema already restricts it to known names). */
+function authorityOf(query: unknown): AuthorityName | undefined {
+  const name = (query as { authority?: string }).authority;
+  if (name === undefined) return undefined;
+  if (!isAuthorityName(name)) throw new HttpError(400, `unknown decision authority "${name}"`);
+  return name;
+}
+
+const AuthorityChoice = Type.Object({
+  grid_uuid: Type.String(),
+  authority: Type.String(),
+  source: Type.Union([Type.Literal('grid'), Type.Literal('default')], { description: 'chosen for this grid, or the default' }),
+});
+
+async function gridExists(app: FastifyInstance, gridUuid: string): Promise<boolean> {
+  const rows = await app.store.db.select({ uuid: grid.uuid }).from(grid).where(eq(grid.uuid, gridUuid)).limit(1);
+  return rows.length > 0;
 }
 
 export async function decisionRoutes(app: FastifyInstance): Promise<void> {
+  app.get(
+    '/grids/:grid_uuid/decision_authority',
+    { schema: { tags: ['decisions'], params: Type.Object({ grid_uuid: Type.String() }), response: { 200: AuthorityChoice } } },
+    async (req) => {
+      const { grid_uuid } = req.params as { grid_uuid: string };
+      const stored = await storedAuthority(app.store.db, grid_uuid);
+      if (stored) return { grid_uuid, authority: stored, source: 'grid' as const };
+      // Distinguish "no choice" from "no grid".
+      if (!(await gridExists(app, grid_uuid))) throw new HttpError(404, `grid ${grid_uuid} not found`);
+      return { grid_uuid, authority: resolveAuthority(), source: 'default' as const };
+    },
+  );
+  app.put(
+    '/grids/:grid_uuid/decision_authority',
+    {
+      schema: {
+        tags: ['decisions'],
+        params: Type.Object({ grid_uuid: Type.String() }),
+        body: Type.Object({ authority: Type.Union(AUTHORITY_NAMES.map((n) => Type.Literal(n))) }),
+        response: { 200: AuthorityChoice },
+      },
+    },
+    async (req) => {
+      const { grid_uuid } = req.params as { grid_uuid: string };
+      const { authority } = req.body as { authority: AuthorityName };
+      if (!(await setGridAuthority(app.store.db, grid_uuid, authority))) throw new HttpError(404, `grid ${grid_uuid} not found`);
+      return { grid_uuid, authority, source: 'grid' as const };
+    },
+  );
   app.get(
     '/grids/:grid_uuid/suggested_squares',
     { schema: { tags: ['decisions'], params: Type.Object({ grid_uuid: Type.String() }), querystring: AuthorityQuery, response: { 200: SquaresResponse } } },
