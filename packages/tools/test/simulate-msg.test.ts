@@ -112,6 +112,8 @@ describe('simulate-msg to RabbitMQ', { skip: !process.env.AMQP_URL && 'AMQP_URL 
     for (let i = 0; i < 100 && got.length < 3; i++) await new Promise((r) => setTimeout(r, 100));
     await consumer.stop();
     await bus.close();
+    const { deleteQueues } = await import('../../backend/test/support/bus/index.ts');
+    await deleteQueues(amqp, [queue, `${queue}.dlq`]);
     assert.deepEqual(got, [
       { event_type: 'ctf.completed', micrograph_uuid: 'm1', ctf_max_resolution_estimate: 3.8 },
       { event_type: 'ctf.completed', micrograph_uuid: 'm1', ctf_max_resolution_estimate: -3.8 },
