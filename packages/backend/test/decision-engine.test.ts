@@ -76,6 +76,16 @@ describe('decision authorities', () => {
     assert.ok(a.calibration().m < 0.5, JSON.stringify(a.calibration()));
   });
 
+  test("online learner: learns the sign of an EPU hint from the grid's results", () => {
+    // Within every group, holes with a high "position quality" hint turn out bad.
+    const base = input();
+    const grid = new DecisionGrid({ ...base, holes: base.holes.map((h, i) => ({ ...h, hints: { epu_position_quality: i % 10 } })) });
+    const a = new OnlineLearnerAuthority(grid);
+    for (const g of ['a1', 'a2', 'b1']) for (let i = 0; i < 10; i += 2) grid.observe(hole(grid, `${g}-${i}`), i < 5 ? 1 : 0);
+    const p = a.estimate();
+    assert.ok(p[hole(grid, 'c1-1')] > p[hole(grid, 'c1-9')] + 0.2, `${p[hole(grid, 'c1-1')]} vs ${p[hole(grid, 'c1-9')]}`);
+  });
+
   test('observing the same quality twice changes nothing', () => {
     const grid = new DecisionGrid(input());
     assert.equal(grid.observe(0, 1), true);

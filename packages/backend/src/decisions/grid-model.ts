@@ -27,6 +27,11 @@ export interface HoleInput {
   predictions?: Readonly<Record<string, number>>;
   /** EPU's foil-hole selection hint (false when EPU's own filters deselected the hole). */
   epuSelected?: boolean;
+  /**
+   * Other numeric hints whose meaning on quality is unknown in advance (EPU's position quality of the hole, the
+   * atlas quality of its square…); the learner standardises each over the grid and learns its sign and weight.
+   */
+  hints?: Readonly<Record<string, number>>;
 }
 
 export interface GridInput {
@@ -59,6 +64,9 @@ export class DecisionGrid {
   readonly y: Float64Array;
   readonly epuSelected: Int8Array;
   readonly modelNames: string[];
+  readonly hintNames: string[];
+  /** hints[k][h]: hint k of hole h, NaN when absent. */
+  readonly hints: Float64Array[];
   /** scores[m][h]: model m's score for hole h, NaN when the model has none. */
   readonly scores: Float64Array[];
   /** Revealed quality in [0, 1] per hole (1 good, 0 bad, fractions allowed), NaN while unknown. */
@@ -99,6 +107,10 @@ export class DecisionGrid {
     for (const h of input.holes) for (const m of Object.keys(h.predictions ?? {})) models.add(m);
     this.modelNames = [...models].sort();
     this.scores = this.modelNames.map(() => new Float64Array(n).fill(NaN));
+    const hintNames = new Set<string>();
+    for (const h of input.holes) for (const k of Object.keys(h.hints ?? {})) hintNames.add(k);
+    this.hintNames = [...hintNames].sort();
+    this.hints = this.hintNames.map(() => new Float64Array(n).fill(NaN));
 
     const groupIndex = new Map<string, number>();
     const ungrouped: number[] = [];
@@ -116,6 +128,10 @@ export class DecisionGrid {
       this.modelNames.forEach((m, k) => {
         const v = h.predictions?.[m];
         if (v !== undefined && Number.isFinite(v)) this.scores[k][i] = v;
+      });
+      this.hintNames.forEach((name, k) => {
+        const v = h.hints?.[name];
+        if (v !== undefined && Number.isFinite(v)) this.hints[k][i] = v;
       });
       this.squareHoles[s].push(i);
       if (h.group === undefined) {

@@ -6,10 +6,11 @@ import { normal, type Rng } from './rng.ts';
 /**
  * The online learner: a hierarchical logistic model of P(good) fitted only to what this session has revealed,
  *
- *   logit P(good | hole h) = α + Σ_m β_m·score_m(h) + γ·hint(square) + δ·[EPU deselected h]
+ *   logit P(good | hole h) = α + Σ_m β_m·score_m(h) + γ·hint(square) + δ·[EPU deselected h] + Σ_k η_k·z_k(h)
  *                            + u_tile(h) + u_square(h) + u_group(h) + u_cell(h),
  *
- * with Gaussian random effects per level (u ~ N(0, τ_level²)) so an unseen group starts at its square's estimate,
+ * (z_k: other hints such as EPU's position quality, standardised over the grid, direction learned), with Gaussian
+ * random effects per level (u ~ N(0, τ_level²)) so an unseen group starts at its square's estimate,
  * an unseen square at its tile's, and each level moves away from its parent as its own holes are revealed
  * (partial pooling, like hierarchical empirical Bayes); the cell (the hole's position quadrant in its group) lets
  * neighbouring holes inform each other beyond the group. The β's learn each prediction model's calibration on this
@@ -23,6 +24,8 @@ const INTERCEPT_PRIOR = { mean: 0, sd: 2 };
 const MODEL_SLOPE_PRIOR = { mean: 1, sd: 1 };
 const HINT_SLOPE_PRIOR = { mean: 1, sd: 1 };
 const DESELECTED_PRIOR = { mean: -1, sd: 1 };
+/** Hints of unknown direction (standardised): no prior lean, learned from the grid. */
+const HINT_PRIOR = { mean: 0, sd: 1 };
 /** Inverse-gamma-like prior on each level's τ²: worth TAU_PRIOR_NODES nodes of variance TAU_PRIOR_VAR. */
 const TAU_PRIOR_VAR = 1;
 const TAU_PRIOR_NODES = 2;
@@ -67,6 +70,15 @@ export class OnlineLearnerAuthority implements DecisionAuthority {
     });
     if (grid.squareHint.some((v) => v !== 0)) this.addFeature((h) => grid.squareHint[grid.holeSquare[h]], HINT_SLOPE_PRIOR);
     if (grid.epuSelected.some((v) => v === 0)) this.addFeature((h) => (grid.epuSelected[h] === 0 ? 1 : 0), DESELECTED_PRIOR);
+    for (const values of grid.hints) {
+      const present = Array.from(values).filter(Number.isFinite);
+      if (present.length < 2) continue;
+      const mean = present.reduce((a, b) => a + b, 0) / present.length;
+      const sd = Math.sqrt(present.reduce((a, b) => a + (b - mean) ** 2, 0) / present.length);
+      if (!(sd > 0)) continue;
+      // Standardised over the grid; a missing value sits at the mean.
+      this.addFeature((h) => (Number.isFinite(values[h]) ? (values[h] - mean) / sd : 0), HINT_PRIOR);
+    }
     this.beta = this.prior.map((p) => p.mean);
     this.betaVar = this.prior.map((p) => p.sd * p.sd);
     this.nodeOf = [grid.holeTile, grid.holeSquare, grid.holeGroup, grid.holeCell];

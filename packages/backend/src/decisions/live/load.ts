@@ -23,6 +23,14 @@ function squareHint(selected: boolean | null, unusable: boolean | null): number 
   return selected ? 0.5 : 0;
 }
 
+/** EPU's numeric quality hints (direction on real quality unknown: the learner learns it per grid). */
+function epuHints(atlasQuality: number | null, positionQuality: number | null): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (atlasQuality !== null) out.epu_atlas_quality = atlasQuality;
+  if (positionQuality !== null) out.epu_position_quality = positionQuality;
+  return out;
+}
+
 /** Loads one grid's squares, holes, micrograph results and latest model predictions (a handful of queries). */
 export async function loadLiveGrid(db: Db, gridUuid: string, config: QualityConfig): Promise<LiveGrid> {
   const squares = await db
@@ -31,15 +39,18 @@ export async function loadLiveGrid(db: Db, gridUuid: string, config: QualityConf
       id: gridsquare.gridsquare_id,
       selected: gridsquare.selected,
       unusable: gridsquare.unusable,
+      atlasQuality: gridsquare.atlas_quality,
       tile: atlastilegridsquareposition.atlastile_uuid,
     })
     .from(gridsquare)
     .leftJoin(atlastilegridsquareposition, eq(atlastilegridsquareposition.gridsquare_uuid, gridsquare.uuid))
     .where(eq(gridsquare.grid_uuid, gridUuid))
     .orderBy(gridsquare.uuid);
-  const squareInputs = new Map<string, SquareInput & { naturalId: string }>();
+  const squareInputs = new Map<string, SquareInput & { naturalId: string; atlasQuality: number | null }>();
   for (const s of squares) {
-    if (!squareInputs.has(s.uuid)) squareInputs.set(s.uuid, { id: s.uuid, tile: s.tile ?? undefined, hint: squareHint(s.selected, s.unusable), naturalId: s.id });
+    if (!squareInputs.has(s.uuid)) {
+      squareInputs.set(s.uuid, { id: s.uuid, tile: s.tile ?? undefined, hint: squareHint(s.selected, s.unusable), naturalId: s.id, atlasQuality: s.atlasQuality });
+    }
   }
   const squareUuids = [...squareInputs.keys()];
   const holes =
@@ -56,6 +67,7 @@ export async function loadLiveGrid(db: Db, gridUuid: string, config: QualityConf
             cy: foilhole.center_y,
             nearBar: foilhole.is_near_grid_bar,
             selected: foilhole.selected,
+            positionQuality: foilhole.position_quality,
           })
           .from(foilhole)
           .innerJoin(gridsquare, eq(gridsquare.uuid, foilhole.gridsquare_uuid))
@@ -148,6 +160,7 @@ export async function loadLiveGrid(db: Db, gridUuid: string, config: QualityConf
       x: h.x ?? h.cx ?? 0,
       y: h.y ?? h.cy ?? 0,
       predictions: { ...squareScores.get(h.square!), ...holeScores.get(h.uuid) },
+      hints: epuHints(squareInputs.get(h.square!)?.atlasQuality ?? null, h.positionQuality),
       // EPU deselected the hole (its own filters) or flagged it near a grid bar.
       epuSelected: !(h.nearBar || h.selected === false),
     }));
