@@ -99,6 +99,11 @@ export class FileQueue {
     }
   }
 
+  /** Like `offer`, for a path never seen before only (the periodic safety-net listing). */
+  offerIfNew(absPath: string): void {
+    if (!this.files.has(absPath)) this.offer(absPath);
+  }
+
   /** Resolves when nothing is queued, being read or waiting for a retry. */
   whenIdle(): Promise<void> {
     if (this.isIdle()) return Promise.resolve();

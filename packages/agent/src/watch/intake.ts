@@ -10,8 +10,13 @@ export interface IntakeOptions {
   /** No file-system events at all (network shares): list the tree every `pollIntervalMs` instead. */
   poll?: boolean;
   pollIntervalMs?: number;
-  /** Safety net: list the whole tree again every so often (0: never). Unchanged files cost one stat. */
+  /** Safety net: list the whole tree again every so often (0: never). */
   rescanIntervalMs?: number;
+  /**
+   * What the safety-net listing reports each file to (default `onFile`). The watch reports changes of known files, so
+   * the agent passes a callback that only takes paths it has never seen (no stat storm every minute).
+   */
+  onRescanFile?: (absPath: string) => void;
 }
 
 export interface Intake {
@@ -91,7 +96,8 @@ export async function startIntake(opts: IntakeOptions): Promise<Intake> {
   }
   const scanned = await scanTree(opts.root, opts.onFile, opts.poll || nativeRecursive ? undefined : watchDir);
   const every = opts.poll ? (opts.pollIntervalMs ?? 1000) : (opts.rescanIntervalMs ?? 0);
-  const rescan = every > 0 ? setInterval(() => void scanTree(opts.root, opts.onFile, opts.poll || nativeRecursive ? undefined : watchDir), every) : undefined;
+  const onListed = opts.poll ? opts.onFile : (opts.onRescanFile ?? opts.onFile);
+  const rescan = every > 0 ? setInterval(() => void scanTree(opts.root, onListed, opts.poll || nativeRecursive ? undefined : watchDir), every) : undefined;
   return {
     scanned,
     async close() {

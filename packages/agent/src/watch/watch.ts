@@ -127,6 +127,7 @@ export async function startWatch(opts: WatchOptions): Promise<WatchHandle> {
       pollIntervalMs: opts.pollIntervalMs,
       rescanIntervalMs: opts.rescanIntervalMs ?? 60_000,
       onFile: (path) => queue.offer(path),
+      onRescanFile: (path) => queue.offerIfNew(path),
       onError: (error) => log.warn({ err: error.message }, 'watcher error'),
     });
   } catch (error) {
