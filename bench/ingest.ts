@@ -142,14 +142,30 @@ function startApi(databaseUrl: string, queue: string): Promise<{ child: ChildPro
   });
 }
 
+/** Resident set of a process in bytes, from /proc (0 once it has exited). */
+function rssOf(pid: number): number {
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds (user + system) a process has used, from /proc (clock ticks of 1/100 s on Linux). */
+function cpuSecondsOf(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 /** Peak resident set of a process, sampled from /proc. */
 function rssMonitor(pid: number) {
   let peak = 0;
   const read = () => {
-    try {
-      const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-      peak = Math.max(peak, kb * 1024);
-    } catch { /* exited */ }
+    peak = Math.max(peak, rssOf(pid));
   };
   const timer = setInterval(read, 50);
   return { stop: () => (clearInterval(timer), read(), peak) };
@@ -228,6 +244,8 @@ async function main(): Promise<void> {
 
     api = await startApi(scratch.url, queue);
     await client.connect();
+    const idleRss = rssOf(api.child.pid!);
+    const idleCpu = cpuSecondsOf(api.child.pid!);
     const rss = rssMonitor(api.child.pid!);
     const startedApi = performance.now();
     const rejected = await postAll(api.url, load, Number(args.batch), Number(args.concurrency));
@@ -235,6 +253,7 @@ async function main(): Promise<void> {
     await waitForOutboxDrained(client);
     const drained = performance.now();
     const peakRss = rss.stop();
+    const apiCpu = cpuSecondsOf(api.child.pid!) - idleCpu;
 
     const amqp = new Connection(AMQP_URL!);
     const declared = await amqp.queueDeclare({ queue, passive: true });
@@ -258,8 +277,9 @@ async function main(): Promise<void> {
     row('rejected items', String(rejected));
     row('batch API: all requests acknowledged', `${((acknowledged - startedApi) / 1000).toFixed(1)} s`);
     row('batch API + outbox drained to RabbitMQ (end to end)', `${apiSeconds.toFixed(1)} s = ${apiRate.toFixed(0)} entities/s`);
+    row('API process CPU during the load (user + system)', `${apiCpu.toFixed(1)} s`);
     row('events in the RabbitMQ queue', `${declared.messageCount} (expected ${eventCount})`);
-    row('API process peak RSS', mb(peakRss));
+    row('API process RSS: listening, idle / peak', `${mb(idleRss)} / ${mb(peakRss)}`);
     row('baseline: plain COPY of the same rows (same tables)', `${(copyMs / 1000).toFixed(2)} s = ${copyRate.toFixed(0)} entities/s`);
     console.log(`end-to-end rate / COPY rate: ${(apiRate / copyRate * 100).toFixed(1)} % (${apiRate.toFixed(0)} vs ${copyRate.toFixed(0)} entities/s; targets ≥ 5,000/s and ≥ 25 %, RSS < 300 MB)`);
   } finally {
