@@ -1,4 +1,4 @@
-import { desc, eq } from 'drizzle-orm';
+import { desc, eq, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 import { atlastilegridsquareposition, foilhole, gridsquare, micrograph, qualityprediction } from '../../db/schema.ts';
 import { DecisionGrid, type HoleInput, type SquareInput } from '../grid-model.ts';
@@ -31,6 +31,20 @@ function epuHints(atlasQuality: number | null, positionQuality: number | null): 
   return out;
 }
 
+/**
+ * Rows as one JSON array in a single text value: the database drivers (PGlite above all) spend far more time decoding
+ * thousands of rows field by field than PostgreSQL spends building the array or JSON.parse reading it.
+ */
+async function jsonRows(db: Db, query: SQL): Promise<unknown[][]> {
+  const result = (await db.execute(query)) as unknown as { rows: Array<{ j: string }> };
+  return JSON.parse(result.rows[0]?.j ?? '[]') as unknown[][];
+}
+
+/** A double precision column from JSON: NaN and ±Infinity arrive as strings. */
+function float(v: unknown): number | null {
+  return v === null || v === undefined ? null : typeof v === 'number' ? v : Number(v);
+}
+
 /** Loads one grid's squares, holes, micrograph results and latest model predictions (a handful of queries). */
 export async function loadLiveGrid(db: Db, gridUuid: string, config: QualityConfig): Promise<LiveGrid> {
   const squares = await db
@@ -56,53 +70,55 @@ export async function loadLiveGrid(db: Db, gridUuid: string, config: QualityConf
   const holes =
     squareUuids.length === 0
       ? []
-      : await db
-          .select({
-            uuid: foilhole.uuid,
-            id: foilhole.foilhole_id,
-            square: foilhole.gridsquare_uuid,
-            x: foilhole.x_location,
-            y: foilhole.y_location,
-            cx: foilhole.center_x,
-            cy: foilhole.center_y,
-            nearBar: foilhole.is_near_grid_bar,
-            selected: foilhole.selected,
-            positionQuality: foilhole.position_quality,
-          })
-          .from(foilhole)
-          .innerJoin(gridsquare, eq(gridsquare.uuid, foilhole.gridsquare_uuid))
-          .where(eq(gridsquare.grid_uuid, gridUuid))
-          .orderBy(foilhole.uuid);
+      : (
+          await jsonRows(
+            db,
+            sql`SELECT coalesce(json_agg(json_build_array(f.uuid, f.foilhole_id, f.gridsquare_uuid, f.x_location, f.y_location, f.center_x, f.center_y,
+                  f.is_near_grid_bar, f.selected, f.position_quality) ORDER BY f.uuid), '[]')::text AS j
+                FROM ${foilhole} f JOIN ${gridsquare} g ON g.uuid = f.gridsquare_uuid WHERE g.grid_uuid = ${gridUuid}`,
+          )
+        ).map((r) => ({
+          uuid: r[0] as string,
+          id: r[1] as string,
+          square: r[2] as string | null,
+          x: r[3] as number | null,
+          y: r[4] as number | null,
+          cx: float(r[5]),
+          cy: float(r[6]),
+          nearBar: r[7] as boolean,
+          selected: r[8] as boolean | null,
+          positionQuality: float(r[9]),
+        }));
   const holeUuids = holes.map((h) => h.uuid);
   const mics =
     holeUuids.length === 0
       ? []
-      : await db
-          .select({
-            hole: micrograph.foilhole_uuid,
-            at: micrograph.acquisition_datetime,
-            total_motion: micrograph.total_motion,
-            ctf_max_resolution_estimate: micrograph.ctf_max_resolution_estimate,
-            number_of_particles_picked: micrograph.number_of_particles_picked,
-          })
-          .from(micrograph)
-          .innerJoin(foilhole, eq(foilhole.uuid, micrograph.foilhole_uuid))
-          .innerJoin(gridsquare, eq(gridsquare.uuid, foilhole.gridsquare_uuid))
-          .where(eq(gridsquare.grid_uuid, gridUuid));
+      : (
+          await jsonRows(
+            db,
+            sql`SELECT coalesce(json_agg(json_build_array(m.foilhole_uuid, floor(extract(epoch FROM m.acquisition_datetime) * 1000),
+                  m.total_motion, m.ctf_max_resolution_estimate, m.number_of_particles_picked)), '[]')::text AS j
+                FROM ${micrograph} m JOIN ${foilhole} f ON f.uuid = m.foilhole_uuid JOIN ${gridsquare} g ON g.uuid = f.gridsquare_uuid
+                WHERE g.grid_uuid = ${gridUuid}`,
+          )
+        ).map((r) => ({
+          hole: r[0] as string | null,
+          atMs: r[1] as number | null, // milliseconds since the epoch, truncated like a Date of the timestamp
+          total_motion: float(r[2]),
+          ctf_max_resolution_estimate: float(r[3]),
+          number_of_particles_picked: r[4] as number | null,
+        }));
   const predictions =
     holeUuids.length === 0
       ? []
-      : await db
-          .select({
-            model: qualityprediction.prediction_model_name,
-            hole: qualityprediction.foilhole_uuid,
-            value: qualityprediction.value,
-          })
-          .from(qualityprediction)
-          .innerJoin(foilhole, eq(foilhole.uuid, qualityprediction.foilhole_uuid))
-          .innerJoin(gridsquare, eq(gridsquare.uuid, foilhole.gridsquare_uuid))
-          .where(eq(gridsquare.grid_uuid, gridUuid))
-          .orderBy(desc(qualityprediction.timestamp), desc(qualityprediction.id));
+      : (
+          await jsonRows(
+            db,
+            sql`SELECT coalesce(json_agg(json_build_array(q.prediction_model_name, q.foilhole_uuid, q.value) ORDER BY q.timestamp DESC, q.id DESC), '[]')::text AS j
+                FROM ${qualityprediction} q JOIN ${foilhole} f ON f.uuid = q.foilhole_uuid JOIN ${gridsquare} g ON g.uuid = f.gridsquare_uuid
+                WHERE g.grid_uuid = ${gridUuid}`,
+          )
+        ).map((r) => ({ model: r[0] as string, hole: r[1] as string | null, value: float(r[2]) as number }));
   const squarePredictions =
     squareUuids.length === 0
       ? []
@@ -148,7 +164,7 @@ export async function loadLiveGrid(db: Db, gridUuid: string, config: QualityConf
     const list = verdicts.get(m.hole) ?? [];
     list.push(micrographQuality(m, statsNow, config));
     verdicts.set(m.hole, list);
-    const at = m.at ? m.at.getTime() : 0;
+    const at = m.atMs ?? 0;
     if (!latest || at > latest.at) latest = { hole: m.hole, at };
   }
 
