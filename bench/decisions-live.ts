@@ -1,7 +1,8 @@
 /**
  * Live re-ranking latency: after a new result, how long `GET /grids/{uuid}/suggested_squares` takes to recompute
  * (load the grid's squares, holes, micrograph results and predictions, fit the online learner, rank) on a grid of
- * realistic size, next to the baseline of only reading the same rows in the same run. Target: well under a second.
+ * realistic size, next to the baseline of only reading the same rows through the ORM, all columns, in the same run.
+ * Target: well under a second.
  *
  *   npm run bench -- decisions-live [--squares 40] [--holes-per-square 150] [--micrographs-per-hole 4] [--decided-holes 2000]
  *
@@ -83,7 +84,7 @@ try {
       .innerJoin(gridsquare, eq(gridsquare.uuid, foilhole.gridsquare_uuid))
       .where(eq(gridsquare.grid_uuid, 'grid'));
   });
-  console.log(`baseline: read the grid's squares, holes and micrographs: ${readOnly.toFixed(0)} ms (median of ${repeats})`);
+  console.log(`baseline: read the grid's squares, holes and micrographs (ORM rows, all columns): ${readOnly.toFixed(0)} ms (median of ${repeats})`);
   console.log(`store one result + recompute suggested squares (online learner): ${rerank.toFixed(0)} ms (median of ${repeats}; target < 1000 ms)`);
   console.log(`re-ranking after a result = ${(rerank / readOnly).toFixed(2)}× reading the rows`);
 } finally {
