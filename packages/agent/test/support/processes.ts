@@ -16,6 +16,12 @@ export interface Child {
   exited: Promise<number | null>;
 }
 
+/** Children still running when the test process exits (a failed or timed-out test) are killed with it. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const p of running) p.kill('SIGKILL');
+});
+
 export function startSmartem(args: string[], env: NodeJS.ProcessEnv = {}): Child {
   const proc = spawn(process.execPath, [smartemBin, ...args], {
     cwd: repoRoot,
@@ -25,7 +31,13 @@ export function startSmartem(args: string[], env: NodeJS.ProcessEnv = {}): Child
   let out = '';
   proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   proc.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  running.add(proc);
+  const exited = new Promise<number | null>((resolve) =>
+    proc.once('exit', (code) => {
+      running.delete(proc);
+      resolve(code);
+    }),
+  );
   return {
     proc,
     output: () => out,
