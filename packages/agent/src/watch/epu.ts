@@ -1,11 +1,6 @@
 // The parts of @smartem/epu the watcher uses: the one classifier and the per-kind parsers.
 import {
-  parseAtlas,
-  parseEpuSession,
-  parseFoilHoleManifest,
-  parseGridSquareManifest,
-  parseGridSquareMetadata,
-  parseMicrographManifest,
+  EPU_PARSERS,
   type EpuFileClass,
   type EpuFileKind,
   type EpuRecordByKind,
@@ -20,11 +15,4 @@ export type ParsedFile = { [K in EpuFileKind]: { cls: EpuFileClass & { kind: K }
 export type EpuParsers = { [K in EpuFileKind]: (xml: string | Buffer, path: string) => RecordByKind[K] };
 
 /** The parsers of @smartem/epu by file kind (they throw EpuParseError on a half-written or malformed file). */
-export const epuParsers: EpuParsers = {
-  session: parseEpuSession,
-  atlas: parseAtlas,
-  'gridsquare-metadata': parseGridSquareMetadata,
-  'gridsquare-manifest': parseGridSquareManifest,
-  'foilhole-manifest': parseFoilHoleManifest,
-  'micrograph-manifest': parseMicrographManifest,
-};
+export const epuParsers: EpuParsers = EPU_PARSERS;

@@ -1,18 +1,7 @@
 import { Option, type Command } from 'commander';
+import { guarded } from '../cli-guard.ts';
 import type { VisitOptions } from './model.ts';
 import type { GeneratedVisit } from './summary.ts';
-
-/** Runs a command's action; a failure is one line on stderr (no stack) and exit code 2. */
-function guarded<A extends unknown[]>(command: string, action: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
-  return async (...args: A) => {
-    try {
-      await action(...args);
-    } catch (e) {
-      process.stderr.write(`smartem tools ${command}: ${(e as Error).message}\n`);
-      process.exitCode = 2;
-    }
-  };
-}
 
 function integer(name: string) {
   return (value: string): number => {
