@@ -2,33 +2,18 @@
 // and `play` watched while it writes (half-written files, children before parents, same final tree).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { classifyEpuPath, parseEpuDirectory, parseEpuXml } from '@smartem/epu';
 import { generateVisit, playVisit, GROUND_TRUTH_HEADER, type PlayEvent } from '../src/epu-sim/index.ts';
+import { treeHashes } from './support/tree.ts';
 
 let dir = '';
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'epu-sim-'));
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-function treeHashes(root: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (d: string): void => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) {
-        out.set(`${relative(root, p)}/`, 'dir');
-        walk(p);
-      } else out.set(relative(root, p), createHash('sha256').update(readFileSync(p)).digest('hex'));
-    }
-  };
-  walk(root);
-  return out;
-}
 
 test('the parser reads a generated visit with exactly the counts and ids asked for', async () => {
   const opts = { squares: 3, holesPerSquare: 7, shotsPerHole: 5, seed: 3, grids: 2 };

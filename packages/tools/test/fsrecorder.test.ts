@@ -3,14 +3,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FsRecorder, readRecording, replayRecording, replayTiming, writeRecording, type FsEventType } from '../src/fsrecorder/index.ts';
 import { playVisit } from '../src/epu-sim/index.ts';
+import { treeHashes } from './support/tree.ts';
 
 const quick = replayTiming({ devMode: true });
 let dir = '';
@@ -18,21 +18,6 @@ before(() => {
   dir = mkdtempSync(join(tmpdir(), 'fsrecorder-'));
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-function treeHashes(root: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (d: string): void => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) {
-        out.set(`${relative(root, p)}/`, 'dir');
-        walk(p);
-      } else out.set(relative(root, p), createHash('sha256').update(readFileSync(p)).digest('hex'));
-    }
-  };
-  walk(root);
-  return out;
-}
 
 /** Waits until the recorder has recorded more events than `n` (a condition, not a duration). */
 async function recorded(recorder: FsRecorder, n: number): Promise<number> {
