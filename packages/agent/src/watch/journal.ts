@@ -7,7 +7,7 @@ import type { Entity, EntityStore, StoreListener } from './store.ts';
 
 /** Journal records, one JSON object per line. */
 type JournalRecord =
-  | { t: 'p'; k: string; n: EntityKind; u: string; P?: string[]; f: Fields; v: number; o?: string }
+  | { t: 'p'; k: string; n: EntityKind; u: string; P?: string[]; f: Fields; h?: string; v: number; o?: string }
   | { t: 'a'; k: string; v: number; u: string }
   | { t: 'x'; k: string; v: number; d: string };
 
@@ -32,6 +32,9 @@ export class Journal implements StoreListener {
   private writing: Promise<void> = Promise.resolve();
   private bytes = 0;
   private bytesAfterCompaction = 0;
+  /** A failed write of `flushSoon`, reported by the next `flush()`. */
+  private backgroundError: unknown;
+  private flushQueued = false;
 
   constructor(readonly stateDir: string) {
     this.path = join(stateDir, 'journal.jsonl');
@@ -52,6 +55,16 @@ export class Journal implements StoreListener {
     if (created) record.P = entity.parents;
     if (entity.order !== undefined) record.o = entity.order;
     this.buffer.push(JSON.stringify(record));
+    this.flushSoon();
+  }
+
+  /** Writes a large buffer out without waiting for the syncer, so parsing far ahead of the backend holds no big buffer. */
+  private flushSoon(maxBuffered = 2000): void {
+    if (this.buffer.length < maxBuffered || this.flushQueued) return;
+    this.flushQueued = true;
+    this.flush()
+      .catch((error: unknown) => (this.backgroundError ??= error))
+      .finally(() => (this.flushQueued = false));
   }
 
   ack(entity: Entity): void {
@@ -65,6 +78,11 @@ export class Journal implements StoreListener {
   /** Writes and fsyncs everything buffered so far. Serialised: concurrent calls queue up. */
   flush(): Promise<void> {
     const run = this.writing.then(async () => {
+      if (this.backgroundError !== undefined) {
+        const error = this.backgroundError;
+        this.backgroundError = undefined;
+        throw error;
+      }
       if (this.buffer.length === 0 || !this.handle) return;
       const text = this.buffer.join('\n') + '\n';
       this.buffer = [];
@@ -85,21 +103,39 @@ export class Journal implements StoreListener {
   compact(store: EntityStore): Promise<void> {
     const run = this.writing.then(async () => {
       if (!this.handle) return;
-      const lines: string[] = [];
-      for (const e of store.entities.values()) {
-        const put: JournalRecord = { t: 'p', k: e.key, n: e.kind, u: e.uuid, P: e.parents, f: e.fields, v: e.version };
-        if (e.order !== undefined) put.o = e.order;
-        lines.push(JSON.stringify(put));
-        if (e.acked > 0) lines.push(JSON.stringify({ t: 'a', k: e.key, v: e.acked, u: e.uuid } satisfies JournalRecord));
-        if (e.failed) lines.push(JSON.stringify({ t: 'x', k: e.key, v: e.version, d: e.failed } satisfies JournalRecord));
-      }
       // The snapshot already holds whatever was buffered.
       this.buffer = [];
-      const text = lines.length ? lines.join('\n') + '\n' : '';
       const tmp = `${this.path}.tmp`;
       const out = await open(tmp, 'w');
+      let written = 0;
       try {
-        await out.write(text);
+        // Written in chunks: one string of the whole snapshot would double the agent's peak memory during catch-up.
+        let chunk: string[] = [];
+        let chunkChars = 0;
+        const push = async (record: JournalRecord): Promise<void> => {
+          const line = JSON.stringify(record);
+          chunk.push(line);
+          chunkChars += line.length + 1;
+          if (chunkChars >= 1 << 20) await writeChunk();
+        };
+        const writeChunk = async (): Promise<void> => {
+          if (chunk.length === 0) return;
+          const text = chunk.join('\n') + '\n';
+          chunk = [];
+          chunkChars = 0;
+          await out.write(text);
+          written += Buffer.byteLength(text);
+        };
+        // A copy of the entity list: entities may change while chunks are written; the buffer keeps those changes.
+        for (const e of [...store.entities.values()]) {
+          const put: JournalRecord = { t: 'p', k: e.key, n: e.kind, u: e.uuid, P: e.parents, f: e.fields, v: e.version };
+          if (e.order !== undefined) put.o = e.order;
+          if (e.digest !== undefined) put.h = e.digest;
+          await push(put);
+          if (e.acked > 0) await push({ t: 'a', k: e.key, v: e.acked, u: e.uuid });
+          if (e.failed) await push({ t: 'x', k: e.key, v: e.version, d: e.failed });
+        }
+        await writeChunk();
         await out.sync();
       } finally {
         await out.close();
@@ -107,7 +143,7 @@ export class Journal implements StoreListener {
       await this.handle.close();
       await rename(tmp, this.path);
       this.handle = await open(this.path, 'a');
-      this.bytes = this.bytesAfterCompaction = Buffer.byteLength(text);
+      this.bytes = this.bytesAfterCompaction = written;
     });
     this.writing = run.catch(() => {});
     return run;
@@ -145,7 +181,7 @@ export async function replayJournal(path: string, store: EntityStore): Promise<R
       continue;
     }
     summary.records++;
-    if (r.t === 'p') store.restore({ key: r.k, kind: r.n, uuid: r.u, parents: r.P, fields: r.f, version: r.v, order: r.o });
+    if (r.t === 'p') store.restore({ key: r.k, kind: r.n, uuid: r.u, parents: r.P, fields: r.f, digest: r.h, version: r.v, order: r.o });
     else if (r.t === 'a') store.ack(r.k, r.v, r.u, false);
     else if (r.t === 'x') store.fail(r.k, r.v, r.d, false);
   }

@@ -97,3 +97,46 @@ test('journal: replay restores uuids and unacknowledged state; a torn last line 
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('an acknowledged micrograph keeps only a digest: same manifest is no change, a changed one resends all fields, across restarts', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'smartem-journal-'));
+  const mic = (defocus: number): Contribution => ({
+    key: keys.micrograph(grid, '7', '42', 'm1'),
+    kind: 'micrograph',
+    parents: [hole('', 0).key],
+    fields: { micrograph_id: 'm1', defocus, status: 'none' },
+  });
+  try {
+    const store = new EntityStore();
+    const journal = new Journal(dir);
+    await journal.open(store);
+    for (const c of [acq, gridC, square, hole('20250101_000010', 0.9), mic(-1.5)]) store.apply(c);
+    for (const k of [acq.key, gridC.key, square.key, hole('', 0).key, mic(0).key]) store.ack(k, store.get(k)!.version);
+    const m = store.get(mic(0).key)!;
+    assert.deepEqual(m.fields, {}, 'fields dropped once acknowledged');
+    assert.deepEqual(store.get(hole('', 0).key)!.fields, { foilhole_id: '42', quality: 0.9 }, 'parents keep theirs');
+    assert.equal(store.apply(mic(-1.5)), false, 'same manifest again: no change');
+    store.touch(hole('', 0).key); // a parent the backend says is missing can still be resent in full
+    assert.equal(store.sendable('foilhole', 10)[0]!.fields.quality, 0.9);
+    await journal.compact(store);
+    await journal.close();
+
+    // Restart from the compacted journal: the digest survives, so re-reading the visit resends nothing.
+    const again = new EntityStore();
+    const j2 = new Journal(dir);
+    await j2.open(again);
+    assert.equal(again.get(mic(0).key)!.uuid, m.uuid);
+    assert.equal(again.apply(mic(-1.5)), false);
+    assert.equal(again.apply(mic(-2)), true, 'a rewritten manifest is a change');
+    assert.deepEqual(again.sendable('micrograph', 10)[0]!.fields, { micrograph_id: 'm1', defocus: -2, status: 'none' }, 'resent in full');
+    await j2.close();
+
+    // Restart before that change was acknowledged: it is still pending, with all its fields.
+    const third = new EntityStore();
+    await replayJournal(j2.path, third);
+    assert.deepEqual(third.sendable('micrograph', 10)[0]!.fields, { micrograph_id: 'm1', defocus: -2, status: 'none' });
+    assert.equal(third.get(mic(0).key)!.uuid, m.uuid);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { ENTITY_KINDS, type Contribution, type EntityKind, type Fields } from './entities.ts';
 
 /** One entity of the visit as the agent knows it, with its sync state. */
@@ -7,7 +7,13 @@ export interface Entity {
   kind: EntityKind;
   uuid: string;
   parents: string[];
+  /** Empty while `digest` is set. */
   fields: Fields;
+  /**
+   * Set instead of `fields` once the backend acknowledged a micrograph: a micrograph's fields all come from its one
+   * manifest, so a later contribution is its whole field set, compared by digest (memory, for 50,000 micrographs).
+   */
+  digest?: string;
   /** Bumped on every change of what would be sent. */
   version: number;
   /** Highest version the backend acknowledged (0: never stored there). */
@@ -63,6 +69,7 @@ export class EntityStore {
       return false;
     }
     if (c.order !== undefined) entity.order = c.order;
+    if (entity.digest !== undefined) return this.applyToDigested(entity, c);
     const delta: Fields = {};
     let changed = created;
     for (const [name, value] of Object.entries(c.fields)) {
@@ -80,10 +87,39 @@ export class EntityStore {
     return true;
   }
 
-  /** Rebuilds an entity from a journal record (no listener call). `parents` are known from its first record. */
-  restore(record: { key: string; kind: EntityKind; uuid: string; parents?: string[]; fields: Fields; version: number; order?: string }): void {
+  /** A contribution to an acknowledged micrograph replaces its fields when their digest differs. */
+  private applyToDigested(entity: Entity, c: Contribution): boolean {
+    if (fieldsDigest(c.fields) === entity.digest) return false;
+    entity.fields = { ...c.fields };
+    entity.digest = undefined;
+    entity.version++;
+    entity.failed = undefined;
+    this.markDirty(entity);
+    this.listener?.put(entity, { ...c.fields }, false);
+    return true;
+  }
+
+  /**
+   * Rebuilds an entity from a journal record (no listener call). `parents` are known from its first record; `digest`
+   * stands for the fields of an acknowledged micrograph in a compacted journal.
+   */
+  restore(record: {
+    key: string;
+    kind: EntityKind;
+    uuid: string;
+    parents?: string[];
+    fields: Fields;
+    digest?: string;
+    version: number;
+    order?: string;
+  }): void {
     const existing = this.entities.get(record.key);
     if (existing) {
+      if (existing.digest !== undefined) {
+        // Records written after the digest carry the whole field set (see applyToDigested).
+        existing.fields = {};
+        existing.digest = record.digest;
+      }
       Object.assign(existing.fields, record.fields);
       existing.version = Math.max(existing.version, record.version);
       existing.uuid = record.uuid;
@@ -98,6 +134,7 @@ export class EntityStore {
       uuid: record.uuid,
       parents: record.parents ?? [],
       fields: { ...record.fields },
+      digest: record.digest,
       version: record.version,
       acked: 0,
       order: record.order,
@@ -114,6 +151,10 @@ export class EntityStore {
     if (uuid && uuid !== entity.uuid) {
       entity.uuid = uuid;
       for (const child of this.children.get(key) ?? []) this.touch(child);
+    }
+    if (entity.kind === 'micrograph' && entity.acked >= entity.version && entity.digest === undefined) {
+      entity.digest = fieldsDigest(entity.fields);
+      entity.fields = {};
     }
     this.markDirty(entity);
     if (journal) this.listener?.ack(entity);
@@ -219,4 +260,12 @@ export class EntityStore {
     if (entity.acked < entity.version && !entity.failed) set.add(entity.key);
     else set.delete(entity.key);
   }
+}
+
+/** A short digest of a field set, independent of the order of its names. */
+export function fieldsDigest(fields: Fields): string {
+  const names = Object.keys(fields).sort();
+  return createHash('sha1')
+    .update(JSON.stringify(names.map((n) => [n, fields[n]])))
+    .digest('base64');
 }

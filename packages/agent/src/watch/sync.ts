@@ -157,8 +157,9 @@ export class Syncer {
     results.forEach((r, i) => {
       const entity = batch[i]!;
       if (r.outcome !== 'rejected') {
-        store.ack(entity.key, versions[i]!, r.uuid);
+        // Before the ack: an acknowledged micrograph's fields give way to their digest.
         this.opts.onAcked?.(entity);
+        store.ack(entity.key, versions[i]!, r.uuid);
         return;
       }
       this.stats.rejected++;
