@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { guarded } from '../cli-guard.ts';
+import type { ReplayModeFlags } from './replay.ts';
 
 function seconds(name: string) {
   return (value: string): number => {
@@ -19,13 +20,7 @@ interface RecordFlags {
   duration?: number;
 }
 
-interface ReplayFlags {
-  speed?: number;
-  maxDelay?: number;
-  burst?: boolean;
-  devMode?: boolean;
-  fast?: boolean;
-  exact?: boolean;
+interface ReplayFlags extends ReplayModeFlags {
   verify: boolean;
   skipUnreadable?: boolean;
   json?: boolean;
