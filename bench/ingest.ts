@@ -4,11 +4,15 @@
  * RabbitMQ through the outbox — measured until the outbox is drained — next to a plain server-side `COPY` of the same
  * rows into the same tables in the same run.
  *
- *   npm run bench -- ingest [--micrographs N] [--batch 5000] [--concurrency 2] [--node-options '--max-old-space-size=192'] [--keep]
+ *   npm run bench -- ingest [--micrographs N] [--batch 1000] [--concurrency 2] [--queue-version 2] [--node-options '--max-old-space-size=192'] [--keep]
  *
- * Needs DATABASE_URL (a PostgreSQL superuser on this machine: COPY reads files the bench writes) and AMQP_URL.
+ * `--batch 1000` is what the agent sends per request. `--queue-version 2` applies a RabbitMQ policy
+ * (`rabbitmqctl set_policy … '{"queue-version":2}'`, as docs/bus.md recommends for `smartem_backend`) to the scratch
+ * queue for the run; `1` runs on the broker's default classic queue.
+ * Needs DATABASE_URL (a PostgreSQL superuser on this machine: COPY reads files the bench writes), AMQP_URL, and
+ * `rabbitmqctl` on this machine for `--queue-version 2`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,10 +27,11 @@ import { createScratchPostgres } from '../packages/backend/test/support/database
 const { values: args } = parseArgs({
   options: {
     micrographs: { type: 'string', default: '50000' },
-    batch: { type: 'string', default: '5000' },
+    batch: { type: 'string', default: '1000' },
+    'queue-version': { type: 'string', default: '2' },
     concurrency: { type: 'string', default: '2' },
     keep: { type: 'boolean', default: false },
-    /** Node flags of the API process, e.g. `--max-old-space-size=192` (what a container memory limit would set). */
+    /** Node flags of the API process, e.g. `--max-old-space-size=192` (what a container memory limit would set), `--cpu-prof`. */
     'node-options': { type: 'string', default: '' },
   },
 });
@@ -127,8 +132,10 @@ function toBatchItems(parse: EpuDirectoryParse): Load {
 }
 
 function startApi(databaseUrl: string, queue: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [join(root, 'packages/cli/bin/smartem.js'), 'backend', 'api', '--port', '0', '--host', '127.0.0.1', '--queue', queue], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, AMQP_URL, SMARTEM_LOG_LEVEL: 'error', NODE_OPTIONS: args['node-options'] },
+  // Node flags as arguments, not NODE_OPTIONS, which refuses some (`--cpu-prof`).
+  const nodeFlags = args['node-options'].split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...nodeFlags, join(root, 'packages/cli/bin/smartem.js'), 'backend', 'api', '--port', '0', '--host', '127.0.0.1', '--queue', queue], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, AMQP_URL, SMARTEM_LOG_LEVEL: 'error' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
@@ -191,6 +198,15 @@ async function postAll(url: string, load: Load, batchSize: number, concurrency: 
   return rejected;
 }
 
+/** Makes `queue` a classic queue of the given version through a policy (undo with the returned function). */
+function queueVersionPolicy(queue: string, version: string): () => void {
+  if (version === '1') return () => {};
+  if (version !== '2') throw new Error(`--queue-version: ${version} is not 1 or 2`);
+  const name = `${queue}-version`;
+  execFileSync('rabbitmqctl', ['set_policy', name, `^${queue}$`, '{"queue-version":2}', '--apply-to', 'queues'], { stdio: 'ignore' });
+  return () => execFileSync('rabbitmqctl', ['clear_policy', name], { stdio: 'ignore' });
+}
+
 async function waitForOutboxDrained(client: pg.Client): Promise<void> {
   for (;;) {
     const { rows } = await client.query('SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL');
@@ -231,6 +247,7 @@ async function main(): Promise<void> {
   const scratch = await createScratchPostgres(DATABASE_URL);
   const queue = `smartem_bench_${randomUUID().slice(0, 8)}`;
   let api: { child: ChildProcess; url: string } | undefined;
+  const clearPolicy = queueVersionPolicy(queue, args['queue-version']);
   const client = new pg.Client({ connectionString: scratch.url });
   try {
     const t0 = performance.now();
@@ -275,6 +292,7 @@ async function main(): Promise<void> {
     row('parse visit (@smartem/epu)', `${((t2 - t1) / 1000).toFixed(1)} s, ${parse.files_parsed} files`);
     row('entities sent (8 batch routes)', `${entities} (${load.map(([r, , i]) => `${r} ${i.length}`).join(', ')})`);
     row('rejected items', String(rejected));
+    row('requests', `${args.batch} items each, ${args.concurrency} at a time; RabbitMQ classic queue v${args['queue-version']}`);
     row('batch API: all requests acknowledged', `${((acknowledged - startedApi) / 1000).toFixed(1)} s`);
     row('batch API + outbox drained to RabbitMQ (end to end)', `${apiSeconds.toFixed(1)} s = ${apiRate.toFixed(0)} entities/s`);
     row('API process CPU during the load (user + system)', `${apiCpu.toFixed(1)} s`);
@@ -284,6 +302,7 @@ async function main(): Promise<void> {
     console.log(`end-to-end rate / COPY rate: ${(apiRate / copyRate * 100).toFixed(1)} % (${apiRate.toFixed(0)} vs ${copyRate.toFixed(0)} entities/s; targets ≥ 5,000/s and ≥ 25 %, RSS < 300 MB)`);
   } finally {
     if (api) api.child.kill('SIGKILL');
+    clearPolicy();
     await client.end().catch(() => {});
     await scratch.drop();
     if (!args.keep) rmSync(work, { recursive: true, force: true });

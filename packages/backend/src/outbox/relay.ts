@@ -15,77 +15,122 @@ export interface OutboxRelay {
 
 const MAX_BACKOFF_MS = 10_000;
 
+interface Claimed {
+  id: number;
+  payload: BusMessage;
+}
+
 /**
- * Publishes outbox rows in id order, in batches: takes unpublished rows (`FOR UPDATE SKIP LOCKED`, so several API
- * replicas and workers can relay at once), publishes them through the bus with publisher confirms, sets
- * `published_at`. A failed publish leaves the rows (attempts + 1, last_error) and retries with exponential backoff; a
- * poll every `pollMs` picks up rows whose wake-up was missed (other replicas, a broker that came back).
+ * Publishes outbox rows in id order, in batches, and deletes them once the broker confirmed them (one write per event
+ * after its insert; a published row has nothing left to say). On PostgreSQL a batch is one transaction:
+ * `DELETE … RETURNING` of the oldest unpublished rows (`FOR UPDATE SKIP LOCKED`, so several API replicas and workers can
+ * relay at once), publish with publisher confirms, commit — a crash or a failed publish rolls the delete back, so every
+ * event is published at least once. `lanes` batches are in flight at once: while one waits for its confirms the next
+ * is claimed and sent, so the broker is never idle; sends take turns, so batches reach the broker in id order.
+ * A failed publish records attempts + 1 and last_error on the rows and retries with exponential backoff; a poll every
+ * `pollMs` picks up rows whose wake-up was missed (other replicas, a broker that came back).
  */
-export function startOutboxRelay(opts: { db: Db; bus: Bus; log: Logger; pollMs?: number; batchSize?: number }): OutboxRelay {
+export function startOutboxRelay(opts: { db: Db; bus: Bus; log: Logger; pollMs?: number; batchSize?: number; lanes?: number }): OutboxRelay {
   const { db, bus, log } = opts;
   const pollMs = opts.pollMs ?? 500;
   const batchSize = opts.batchSize ?? 500;
   // PGlite has one connection: a transaction held across a publish would stall every API request, and only one
   // process can open its directory, so there is no other relay to lock rows against.
   const lockRows = !isPglite(db);
+  const lanes = lockRows ? Math.max(1, opts.lanes ?? 2) : 1;
 
   let timer: NodeJS.Timeout | undefined;
   let current: Promise<void> | undefined;
   let again = false;
   let failures = 0;
   let stopped = false;
+  let sendTurn: Promise<void> = Promise.resolve();
 
-  /** One batch: publish and mark. Returns the number of rows published; throws the publish error. */
-  async function publishBatch(): Promise<number> {
-    const claim = async (tx: Db): Promise<number> => {
-      const base = tx
-        .select({ id: outbox.id, payload: outbox.payload })
-        .from(outbox)
-        .where(isNull(outbox.published_at))
-        .orderBy(outbox.id)
-        .limit(batchSize);
-      const rows = lockRows ? await base.for('update', { skipLocked: true }) : await base;
-      if (rows.length === 0) return 0;
-      const ids = rows.map((row) => row.id);
-      try {
-        await bus.publish(rows.map((row) => row.payload as BusMessage));
-      } catch (err) {
-        const error = err instanceof Error ? err.message : String(err);
-        await tx
-          .update(outbox)
-          .set({ attempts: sql`${outbox.attempts} + 1`, last_error: error.slice(0, 2000) })
-          .where(inArray(outbox.id, ids));
-        throw new OutboxPublishError(error, rows.length);
-      }
-      await tx
-        .update(outbox)
-        .set({ published_at: sql`now()`, attempts: sql`${outbox.attempts} + 1`, last_error: null })
-        .where(inArray(outbox.id, ids));
-      return rows.length;
-    };
-    if (!lockRows) return claim(db);
-    let failure: OutboxPublishError | undefined;
-    // The failed-attempt bookkeeping must commit, so the transaction returns normally and the error is rethrown after.
-    const published = await db.transaction(async (tx) => {
-      try {
-        return await claim(tx as unknown as Db);
-      } catch (err) {
-        if (err instanceof OutboxPublishError) {
-          failure = err;
-          return 0;
+  /** Waits for the previous batch's claim-and-send; resolves to the function that hands the turn to the next one. */
+  function takeSendTurn(): Promise<() => void> {
+    const previous = sendTurn;
+    let release!: () => void;
+    sendTurn = new Promise((resolve) => (release = resolve));
+    return previous.then(() => release);
+  }
+
+  async function recordFailure(ids: number[], error: string): Promise<void> {
+    await db
+      .update(outbox)
+      .set({ attempts: sql`${outbox.attempts} + 1`, last_error: error.slice(0, 2000) })
+      .where(inArray(outbox.id, ids));
+  }
+
+  /** PGlite: read a batch, publish it, delete it (no concurrent relay; a crash before the delete republishes). */
+  async function publishUnlockedBatch(): Promise<number> {
+    const rows = (await db
+      .select({ id: outbox.id, payload: outbox.payload })
+      .from(outbox)
+      .where(isNull(outbox.published_at))
+      .orderBy(outbox.id)
+      .limit(batchSize)) as Claimed[];
+    if (rows.length === 0) return 0;
+    const ids = rows.map((row) => row.id);
+    try {
+      await bus.publish(rows.map((row) => row.payload));
+    } catch (err) {
+      const error = err instanceof Error ? err.message : String(err);
+      await recordFailure(ids, error);
+      throw new OutboxPublishError(error, rows.length);
+    }
+    await db.delete(outbox).where(inArray(outbox.id, ids));
+    return rows.length;
+  }
+
+  /** PostgreSQL: one transaction per batch, deleted rows come back if the publish fails or the process dies. */
+  async function publishLockedBatch(): Promise<number> {
+    let failure: { ids: number[]; error: string } | undefined;
+    const published = await db
+      .transaction(async (tx) => {
+        const release = await takeSendTurn();
+        let rows: Claimed[];
+        let confirmed: Promise<void>;
+        try {
+          const result = await tx.execute(sql`DELETE FROM outbox WHERE id IN (
+              SELECT id FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED)
+            RETURNING id, payload`);
+          rows = (result as unknown as { rows: Claimed[] }).rows.map((r) => ({ id: Number(r.id), payload: r.payload }));
+          if (rows.length === 0) return 0;
+          rows.sort((a, b) => a.id - b.id);
+          confirmed = bus.publish(rows.map((row) => row.payload));
+        } finally {
+          release();
         }
+        try {
+          await confirmed;
+        } catch (err) {
+          failure = { ids: rows.map((row) => row.id), error: err instanceof Error ? err.message : String(err) };
+          throw err;
+        }
+        return rows.length;
+      })
+      .catch((err: unknown) => {
+        if (failure) return 0;
         throw err;
-      }
-    });
-    if (failure) throw failure;
+      });
+    if (failure) {
+      await recordFailure(failure.ids, failure.error);
+      throw new OutboxPublishError(failure.error, failure.ids.length);
+    }
     return published;
   }
 
-  /** Publish batches until none is left. */
+  /** Publish batches until none is left, `lanes` at a time. */
   async function drain(): Promise<void> {
-    while ((await publishBatch()) === batchSize) {
-      // a full batch: there may be more
-    }
+    const publishBatch = lockRows ? publishLockedBatch : publishUnlockedBatch;
+    const lane = async () => {
+      while ((await publishBatch()) === batchSize) {
+        // a full batch: there may be more
+      }
+    };
+    const results = await Promise.allSettled(Array.from({ length: lanes }, lane));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   function schedule(delayMs: number): void {
