@@ -15,6 +15,7 @@ interface WatchCliOptions {
   verbose: number;
   statusInterval: string;
   rescan: string;
+  maxPending: string;
 }
 
 /** `smartem agent watch DIR --api URL`. */
@@ -32,6 +33,7 @@ export function registerWatchCommand(agent: Command): void {
     .option('--state <dir>', 'state directory holding the journal (default: per-directory folder under the user data dir)')
     .option('--poll [ms]', 'poll the file system instead of native events (network shares), every ms (default 1000)')
     .option('--rescan <s>', 'list the whole directory again every s seconds as a safety net (0: never)', '60')
+    .option('--max-pending <n>', 'hold micrograph manifests unread while n parsed entities wait for the backend (memory bound)', '5000')
     .option('--status', 'print the journal state of DIR (entities, unacknowledged, orphans) and exit')
     .option('--json', 'with --status: print JSON')
     .option('--status-interval <s>', 'seconds between status log lines in live mode (with -v)', '60')
@@ -56,6 +58,11 @@ async function runWatch(dir: string, options: WatchCliOptions): Promise<number> 
     process.stderr.write(`error: --poll expects milliseconds, got ${String(options.poll)}\n`);
     return 2;
   }
+  const maxPending = Number(options.maxPending);
+  if (!Number.isInteger(maxPending) || maxPending < 2) {
+    process.stderr.write(`error: --max-pending expects a whole number of at least 2, got ${options.maxPending}\n`);
+    return 2;
+  }
   let handle;
   try {
     handle = await startWatch({
@@ -67,6 +74,7 @@ async function runWatch(dir: string, options: WatchCliOptions): Promise<number> 
       poll: Boolean(options.poll),
       pollIntervalMs: pollMs,
       rescanIntervalMs: Number(options.rescan) * 1000,
+      maxPending,
       log,
     });
   } catch (error) {

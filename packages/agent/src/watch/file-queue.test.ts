@@ -79,3 +79,35 @@ test('a file that stays malformed is reported with its path and does not block t
     await rm(root, { recursive: true, force: true });
   }
 });
+
+test('holdBack keeps micrograph manifests queued (every other kind is still read) until resume', { skip }, async () => {
+  const root = await mkdtemp(join(tmpdir(), 'smartem-fq-'));
+  const parsed: ParsedFile[] = [];
+  let hold = true;
+  const queue = new FileQueue({ root, parsers: epuParsers, onParsed: (f) => parsed.push(f), onBroken: () => {}, holdBack: () => hold });
+  try {
+    const square = join(root, 'grid1/Images-Disc1/GridSquare_19493759');
+    const hole = join(square, 'FoilHoles/FoilHole_19507368_20230919_142541.xml');
+    const micrographs = [1, 2, 3].map((n) => join(square, `Data/FoilHole_19513699_Data_19508496_1950849${n}_20230919_154056.xml`));
+    await mkdir(dirname(hole), { recursive: true });
+    await mkdir(dirname(micrographs[0]!), { recursive: true });
+    await writeFile(hole, await readFile(join(dirname(sample), '../FoilHoles/FoilHole_19507368_20230919_142541.xml')));
+    for (const m of micrographs) await writeFile(m, await readFile(sample));
+    for (const m of micrographs) queue.offer(m);
+    queue.offer(hole);
+    // The foil hole manifest is read (a parent the held micrographs may wait for); the micrographs stay queued.
+    while (parsed.length === 0) await new Promise((r) => setTimeout(r, 5));
+    assert.deepEqual(parsed.map((f) => f.cls.kind), ['foilhole-manifest']);
+    assert.equal(queue.stats.queued, 3);
+    assert.equal(queue.stats.holding, true);
+    assert.equal(queue.isIdle(), false, 'held files are not done');
+    hold = false;
+    queue.resume();
+    await queue.whenIdle();
+    assert.equal(parsed.filter((f) => f.cls.kind === 'micrograph-manifest').length, 3);
+    assert.equal(queue.stats.holding, false);
+  } finally {
+    queue.stop();
+    await rm(root, { recursive: true, force: true });
+  }
+});

@@ -31,6 +31,8 @@ export interface FileQueueStats {
   retries: number;
   broken: number;
   queued: number;
+  /** Micrograph manifests are held back (too many entities wait for the backend). */
+  holding: boolean;
 }
 
 export interface FileQueueOptions {
@@ -47,6 +49,8 @@ export interface FileQueueOptions {
   /** A file that still fails after this many attempts and this long since its first failure is reported broken. */
   brokenAfterAttempts?: number;
   brokenAfterMs?: number;
+  /** Asked before each micrograph manifest is read: while true they stay queued (backpressure); see `resume`. */
+  holdBack?: () => boolean;
 }
 
 /**
@@ -62,7 +66,7 @@ export class FileQueue {
   private waiting = 0;
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
-  readonly stats: FileQueueStats = { seen: 0, parsed: 0, retries: 0, broken: 0, queued: 0 };
+  readonly stats: FileQueueStats = { seen: 0, parsed: 0, retries: 0, broken: 0, queued: 0, holding: false };
 
   constructor(private readonly opts: FileQueueOptions) {}
 
@@ -119,6 +123,11 @@ export class FileQueue {
     return [...this.files].filter(([, f]) => f.status === 'waiting').map(([p]) => p);
   }
 
+  /** Reading held back by `holdBack` may go on. */
+  resume(): void {
+    this.pump();
+  }
+
   stop(): void {
     this.stopped = true;
     for (const f of this.files.values()) clearTimeout(f.timer);
@@ -149,11 +158,14 @@ export class FileQueue {
   }
 
   private next(): string | undefined {
-    for (const q of this.queues) {
-      if (q.length) {
-        this.stats.queued--;
-        return q.shift();
+    for (const [priority, q] of this.queues.entries()) {
+      if (!q.length) continue;
+      if (priority === PRIORITY['micrograph-manifest']) {
+        this.stats.holding = this.opts.holdBack?.() ?? false;
+        if (this.stats.holding) return undefined;
       }
+      this.stats.queued--;
+      return q.shift();
     }
     return undefined;
   }

@@ -35,6 +35,8 @@ export class Journal implements StoreListener {
   /** A failed write of `flushSoon`, reported by the next `flush()`. */
   private backgroundError: unknown;
   private flushQueued = false;
+  /** Written by `flushSoon` and not fsync'd yet. */
+  private unsynced = false;
 
   constructor(readonly stateDir: string) {
     this.path = join(stateDir, 'journal.jsonl');
@@ -58,11 +60,14 @@ export class Journal implements StoreListener {
     this.flushSoon();
   }
 
-  /** Writes a large buffer out without waiting for the syncer, so parsing far ahead of the backend holds no big buffer. */
-  private flushSoon(maxBuffered = 2000): void {
+  /**
+   * Writes the buffer out (no fsync: that is `flush`'s job before a send) once a few hundred records wait: lines that
+   * wait longer outlive V8's young generation and are then only freed by a full collection (memory during catch-up).
+   */
+  private flushSoon(maxBuffered = 256): void {
     if (this.buffer.length < maxBuffered || this.flushQueued) return;
     this.flushQueued = true;
-    this.flush()
+    this.write(false)
       .catch((error: unknown) => (this.backgroundError ??= error))
       .finally(() => (this.flushQueued = false));
   }
@@ -77,18 +82,28 @@ export class Journal implements StoreListener {
 
   /** Writes and fsyncs everything buffered so far. Serialised: concurrent calls queue up. */
   flush(): Promise<void> {
+    return this.write(true);
+  }
+
+  private write(sync: boolean): Promise<void> {
     const run = this.writing.then(async () => {
       if (this.backgroundError !== undefined) {
         const error = this.backgroundError;
         this.backgroundError = undefined;
         throw error;
       }
-      if (this.buffer.length === 0 || !this.handle) return;
-      const text = this.buffer.join('\n') + '\n';
-      this.buffer = [];
-      await this.handle.write(text);
-      await this.handle.datasync();
-      this.bytes += Buffer.byteLength(text);
+      if (!this.handle) return;
+      if (this.buffer.length > 0) {
+        const text = this.buffer.join('\n') + '\n';
+        this.buffer = [];
+        await this.handle.write(text);
+        this.bytes += Buffer.byteLength(text);
+        this.unsynced = true;
+      }
+      if (sync && this.unsynced) {
+        await this.handle.datasync();
+        this.unsynced = false;
+      }
     });
     this.writing = run.catch(() => {});
     return run;
@@ -143,6 +158,7 @@ export class Journal implements StoreListener {
       await this.handle.close();
       await rename(tmp, this.path);
       this.handle = await open(this.path, 'a');
+      this.unsynced = false;
       this.bytes = this.bytesAfterCompaction = written;
     });
     this.writing = run.catch(() => {});

@@ -10,6 +10,7 @@ export function statusLine(s: WatchStatus, ratePerSec?: number): string {
   ];
   if (ratePerSec !== undefined) parts.push(`${Math.round(ratePerSec)} files/s`);
   if (e.pending) parts.push(`${e.pending} pending`);
+  if (s.files.holding) parts.push('reading held back until the backend catches up');
   if (e.orphanTotal) parts.push(`${e.orphanTotal} orphans`);
   if (s.files.broken) parts.push(`${s.files.broken} broken files`);
   if (e.failed) parts.push(`${e.failed} rejected`);

@@ -140,3 +140,28 @@ test('an acknowledged micrograph keeps only a digest: same manifest is no change
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('progressingCount: pending entities whose ancestors are all known and not rejected; orphans and their children are not', () => {
+  const store = new EntityStore();
+  const mic = (id: string, fh = '42'): Contribution => ({
+    key: keys.micrograph(grid, '7', fh, id),
+    kind: 'micrograph',
+    parents: [keys.foilhole(grid, '7', fh)],
+    fields: { micrograph_id: id },
+  });
+  store.apply(hole('20250101_000000', 0.5)); // its square is not known: an orphan
+  store.apply(mic('a'));
+  store.apply(mic('b'));
+  assert.equal(store.pendingCount(), 3);
+  assert.equal(store.progressingCount(), 0, 'an orphan and the children of an orphan wait for a file, not the backend');
+  store.apply(acq);
+  store.apply(gridC);
+  store.apply(square);
+  assert.equal(store.progressingCount(), 6);
+  for (const k of [acq.key, gridC.key]) store.ack(k, 1);
+  assert.equal(store.progressingCount(), 4);
+  // A square the backend rejected before storing it: its descendants cannot reach the backend either.
+  store.fail(square.key, store.get(square.key)!.version, '422 bad field');
+  assert.equal(store.progressingCount(), 0);
+  assert.equal(store.pendingCount(), 3);
+});

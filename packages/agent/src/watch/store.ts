@@ -201,6 +201,29 @@ export class EntityStore {
     return n;
   }
 
+  /**
+   * Pending entities that reach the backend as soon as it answers: every ancestor is known and none was rejected
+   * before the backend stored it. The others (an ancestor missing or rejected) wait for a file, not for the backend,
+   * so they are left out of the backpressure count: holding reads back for them could stall the file they wait for.
+   */
+  progressingCount(): number {
+    const reachable = new Map<string, boolean>();
+    const canReach = (key: string): boolean => {
+      let ok = reachable.get(key);
+      if (ok === undefined) {
+        const e = this.entities.get(key);
+        ok = e !== undefined && (e.acked > 0 || (!e.failed && e.parents.every(canReach)));
+        reachable.set(key, ok);
+      }
+      return ok;
+    };
+    let n = 0;
+    for (const set of this.dirty.values()) {
+      for (const key of set) if (this.entities.get(key)!.parents.every(canReach)) n++;
+    }
+    return n;
+  }
+
   counts(now = Date.now()): StoreCounts {
     const entities = Object.fromEntries(ENTITY_KINDS.map((k) => [k, 0])) as Record<EntityKind, number>;
     const orphans = Object.fromEntries(ENTITY_KINDS.map((k) => [k, 0])) as Record<EntityKind, number>;

@@ -29,6 +29,8 @@ export interface SyncerOptions {
   backoffMaxMs?: number;
   /** Called with each entity the backend acknowledged (latency measurements). */
   onAcked?: (entity: Entity) => void;
+  /** Called after the backend answered a batch and the store took its acknowledgements (backpressure release). */
+  afterBatch?: () => void;
   /** Fatal: the backend rejects our credentials. */
   onAuthError?: (error: ApiError) => void;
 }
@@ -173,6 +175,7 @@ export class Syncer {
         log.error({ key: entity.key, status: r.status, detail: r.detail }, `backend rejected ${kind}`);
       }
     });
+    this.opts.afterBatch?.();
     // Acks need not be durable before the next send: a lost ack only means an idempotent resend after a restart.
     void journal?.flush().catch((error: unknown) => log.error({ err: String(error) }, 'journal write failed'));
     return missingParent;

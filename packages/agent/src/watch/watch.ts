@@ -4,6 +4,7 @@ import { ApiError, ApiUnreachableError, SmartEmClient } from '@smartem/client';
 import type { Logger } from '@smartem/common';
 import { epuParsers } from './epu.ts';
 import { FileQueue, type FileQueueStats } from './file-queue.ts';
+import { Backpressure } from './backpressure.ts';
 import { Ingest } from './ingest.ts';
 import { startIntake, type Intake } from './intake.ts';
 import { Journal, type ReplaySummary } from './journal.ts';
@@ -26,6 +27,8 @@ export interface WatchOptions {
   rescanIntervalMs?: number;
   batchSize?: number;
   lingerMs?: number;
+  /** Backpressure: micrograph manifests wait unread while this many parsed entities wait for the backend (default 5,000). */
+  maxPending?: number;
   requestTimeoutMs?: number;
   log: Logger;
   onAcked?: (entity: Entity) => void;
@@ -93,6 +96,16 @@ export async function startWatch(opts: WatchOptions): Promise<WatchHandle> {
     if (replay.records) log.info({ stateDir, ...replay }, 'journal replayed');
   }
 
+  const maxPending = opts.maxPending ?? 5000;
+  const backpressure = new Backpressure({
+    count: () => store.progressingCount(),
+    upperBound: () => store.pendingCount(),
+    high: maxPending,
+    low: Math.floor(maxPending / 2),
+  });
+  // Set once the file queue exists (the syncer may answer a batch before).
+  let resumeReading = () => {};
+
   let rejectFatal: (error: Error) => void = () => {};
   const fatal = new Promise<Error>((resolveFatal) => (rejectFatal = resolveFatal));
   const syncer = new Syncer({
@@ -103,6 +116,9 @@ export async function startWatch(opts: WatchOptions): Promise<WatchHandle> {
     batchSize: opts.batchSize,
     lingerMs: opts.lingerMs,
     onAcked: opts.onAcked,
+    afterBatch: () => {
+      if (backpressure.release()) resumeReading();
+    },
     onAuthError: (error) => rejectFatal(new WatchSetupError(`the backend rejected our credentials (HTTP ${error.status})`)),
   });
   // Whatever the journal held unacknowledged goes out first.
@@ -118,7 +134,9 @@ export async function startWatch(opts: WatchOptions): Promise<WatchHandle> {
       if (changed) syncer.wake();
     },
     onBroken: (path, error) => log.error({ path, err: error.message }, 'file stays unparseable; reported and skipped'),
+    holdBack: () => backpressure.hold(),
   });
+  resumeReading = () => queue.resume();
   let intake: Intake;
   try {
     intake = await startIntake({
