@@ -76,6 +76,23 @@ describe('decision authorities', () => {
     assert.ok(a.calibration().m < 0.5, JSON.stringify(a.calibration()));
   });
 
+  test("online learner: learns that a model's group means say more than its per-hole scores (contextual effect)", () => {
+    // Six groups of one square; good groups have mean score +2, bad ones −2, and within a group the per-hole score
+    // is pure noise (±3). Revealed: two good and two bad groups. Unseen: g4 (good) and g5 (bad).
+    const good = (group: number): boolean => group % 2 === 0;
+    const holes = Array.from({ length: 60 }, (_, i) => {
+      const group = Math.floor(i / 10);
+      return { id: `g${group}-${i % 10}`, square: 'S', group: `g${group}`, x: i % 5, y: Math.floor((i % 10) / 5), predictions: { m: (good(group) ? 2 : -2) + (i % 2 === 0 ? 3 : -3) } };
+    });
+    const grid = new DecisionGrid({ squares: [{ id: 'S', tile: 't' }], holes });
+    const a = new OnlineLearnerAuthority(grid);
+    for (let group = 0; group < 4; group++) for (let i = 0; i < 10; i++) grid.observe(hole(grid, `g${group}-${i}`), good(group) ? 1 : 0);
+    const p = a.estimate();
+    assert.ok(a.groupContext().m > a.calibration().m, `${JSON.stringify(a.groupContext())} vs ${JSON.stringify(a.calibration())}`);
+    // The lowest-scored hole of the good unseen group (score −1) now ranks above the highest of the bad one (+1).
+    assert.ok(p[hole(grid, 'g4-1')] > p[hole(grid, 'g5-0')] + 0.2, `${p[hole(grid, 'g4-1')]} vs ${p[hole(grid, 'g5-0')]}`);
+  });
+
   test("online learner: learns the sign of an EPU hint from the grid's results", () => {
     // Within every group, holes with a high "position quality" hint turn out bad.
     const base = input();

@@ -6,15 +6,19 @@ import { normal, type Rng } from './rng.ts';
 /**
  * The online learner: a hierarchical logistic model of P(good) fitted only to what this session has revealed,
  *
- *   logit P(good | hole h) = α + Σ_m β_m·score_m(h) + γ·hint(square) + δ·[EPU deselected h] + Σ_k η_k·z_k(h)
- *                            + u_tile(h) + u_square(h) + u_group(h) + u_cell(h),
+ *   logit P(good | hole h) = α + Σ_m (β_m·score_m(h) + κ_m·mean score_m(group of h)) + γ·hint(square)
+ *                            + δ·[EPU deselected h] + Σ_k η_k·z_k(h) + u_tile(h) + u_square(h) + u_group(h) + u_cell(h),
  *
  * (z_k: other hints such as EPU's position quality, standardised over the grid, direction learned), with Gaussian
  * random effects per level (u ~ N(0, τ_level²)) so an unseen group starts at its square's estimate,
  * an unseen square at its tile's, and each level moves away from its parent as its own holes are revealed
  * (partial pooling, like hierarchical empirical Bayes); the cell (the hole's position quadrant in its group) lets
  * neighbouring holes inform each other beyond the group. The β's learn each prediction model's calibration on this
- * grid; the random effects learn where the models are wrong. τ² per level is re-estimated from the data (EM step),
+ * grid; the random effects learn where the models are wrong. κ_m is the contextual (within/between) effect of
+ * multilevel models: a model's scores can rank holes within a group with one slope (β) and tell groups apart with
+ * another (β + κ) — averaging a group's scores cancels per-hole noise, while a per-patch bias does not cancel — and
+ * κ is learned from the grid with a neutral prior (κ = 0 is the plain per-hole calibration). The group mean is over
+ * all of the group's holes, known before any result. τ² per level is re-estimated from the data (EM step),
  * so how strongly neighbours inform each other is learned rather than tuned. Fitted by MAP with warm-started
  * Newton passes (milliseconds per result); the Laplace posterior variances give the Thompson draws for exploration.
  */
@@ -22,6 +26,8 @@ import { normal, type Rng } from './rng.ts';
 /** Prior of each fixed effect: mean and standard deviation. Scores are log-odds-like, so a calibrated model has β = 1. */
 const INTERCEPT_PRIOR = { mean: 0, sd: 2 };
 const MODEL_SLOPE_PRIOR = { mean: 1, sd: 1 };
+/** Contextual effect of a model's group-mean score: neutral (0), as uncertain as the slope itself. */
+const MODEL_CONTEXT_PRIOR = { mean: 0, sd: 1 };
 const HINT_SLOPE_PRIOR = { mean: 1, sd: 1 };
 const DESELECTED_PRIOR = { mean: -1, sd: 1 };
 /** Hints of unknown direction (standardised): no prior lean, learned from the grid. */
@@ -34,6 +40,20 @@ const LEVELS = 4; // tile, square, group, cell (position quadrant within the gro
 const SHARED_LEVELS = 3;
 /** Largest change of one coefficient per Newton pass (log-odds). */
 const MAX_STEP = 2;
+
+/** Per foil-hole group, the mean of a model's scores over the group's holes that have one (0 when none has). */
+function groupMeanScores(grid: DecisionGrid, scores: Float64Array): Float64Array {
+  return Float64Array.from(grid.groupHoles, (holes) => {
+    let sum = 0;
+    let n = 0;
+    for (const h of holes) {
+      if (Number.isNaN(scores[h])) continue;
+      sum += scores[h];
+      n++;
+    }
+    return n > 0 ? sum / n : 0;
+  });
+}
 
 function clamp(step: number, limit: number): number {
   return Number.isFinite(step) ? Math.max(-limit, Math.min(limit, step)) : 0;
@@ -51,6 +71,8 @@ export class OnlineLearnerAuthority implements DecisionAuthority {
   /** Fixed-effect feature columns: 'intercept', one per model, optional 'hint' and 'deselected'. */
   private readonly features: Array<(h: number) => number> = [];
   private readonly prior: Array<{ mean: number; sd: number }> = [];
+  /** Feature index of each model's per-hole slope β_m (its contextual effect κ_m follows it). */
+  private readonly modelSlope: number[] = [];
   private beta: number[];
   private betaVar: number[];
   private readonly u: Float64Array[];
@@ -66,7 +88,10 @@ export class OnlineLearnerAuthority implements DecisionAuthority {
     this.passes = options.passes ?? 2;
     this.addFeature(() => 1, INTERCEPT_PRIOR);
     grid.scores.forEach((scores) => {
+      this.modelSlope.push(this.features.length);
       this.addFeature((h) => (Number.isNaN(scores[h]) ? 0 : scores[h]), MODEL_SLOPE_PRIOR);
+      const groupMean = groupMeanScores(grid, scores);
+      this.addFeature((h) => groupMean[grid.holeGroup[h]], MODEL_CONTEXT_PRIOR);
     });
     if (grid.squareHint.some((v) => v !== 0)) this.addFeature((h) => grid.squareHint[grid.holeSquare[h]], HINT_SLOPE_PRIOR);
     if (grid.epuSelected.some((v) => v === 0)) this.addFeature((h) => (grid.epuSelected[h] === 0 ? 1 : 0), DESELECTED_PRIOR);
@@ -95,7 +120,12 @@ export class OnlineLearnerAuthority implements DecisionAuthority {
 
   /** The fitted calibration: slope per model (1 = the model's scores are calibrated log-odds on this grid). */
   calibration(): Record<string, number> {
-    return Object.fromEntries(this.grid.modelNames.map((m, i) => [m, this.beta[i + 1]]));
+    return Object.fromEntries(this.grid.modelNames.map((m, i) => [m, this.beta[this.modelSlope[i]]]));
+  }
+
+  /** The fitted contextual effect per model: how much more (or less) its group-mean score says than its per-hole score. */
+  groupContext(): Record<string, number> {
+    return Object.fromEntries(this.grid.modelNames.map((m, i) => [m, this.beta[this.modelSlope[i] + 1]]));
   }
 
   estimate(options: { explore?: Rng } = {}): Float64Array {
