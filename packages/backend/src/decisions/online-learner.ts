@@ -6,7 +6,7 @@ import { normal, type Rng } from './rng.ts';
 /**
  * The online learner: a hierarchical logistic model of P(good) fitted only to what this session has revealed,
  *
- *   logit P(good | hole h) = α + Σ_m (β_m·score_m(h) + κ_m·mean score_m(group of h)) + γ·hint(square)
+ *   logit P(good | hole h) = α + Σ_m (β_m·s_m(h) + β⁻_m·min(0, s_m(h)) + κ_m·mean s_m(group of h)) + γ·hint(square)
  *                            + δ·[EPU deselected h] + Σ_k η_k·z_k(h) + u_tile(h) + u_square(h) + u_group(h) + u_cell(h),
  *
  * (z_k: other hints such as EPU's position quality, standardised over the grid, direction learned), with Gaussian
@@ -14,7 +14,8 @@ import { normal, type Rng } from './rng.ts';
  * an unseen square at its tile's, and each level moves away from its parent as its own holes are revealed
  * (partial pooling, like hierarchical empirical Bayes); the cell (the hole's position quadrant in its group) lets
  * neighbouring holes inform each other beyond the group. The β's learn each prediction model's calibration on this
- * grid; the random effects learn where the models are wrong. κ_m is the contextual (within/between) effect of
+ * grid (β⁻_m: how much steeper or flatter below the model's own threshold); the random effects learn where the models
+ * are wrong. κ_m is the contextual (within/between) effect of
  * multilevel models: a model's scores can rank holes within a group with one slope (β) and tell groups apart with
  * another (β + κ) — averaging a group's scores cancels per-hole noise, while a per-patch bias does not cancel — and
  * κ is learned from the grid with a neutral prior (κ = 0 is the plain per-hole calibration). The group mean is over
@@ -28,6 +29,11 @@ const INTERCEPT_PRIOR = { mean: 0, sd: 2 };
 const MODEL_SLOPE_PRIOR = { mean: 1, sd: 1 };
 /** Contextual effect of a model's group-mean score: neutral (0), as uncertain as the slope itself. */
 const MODEL_CONTEXT_PRIOR = { mean: 0, sd: 1 };
+/**
+ * Change of a model's slope below its own threshold (score 0): "predicted bad" can be more or less reliable than
+ * "predicted good", so the link is piecewise linear with its knot there; neutral (0: one straight line).
+ */
+const MODEL_BELOW_THRESHOLD_PRIOR = { mean: 0, sd: 1 };
 const HINT_SLOPE_PRIOR = { mean: 1, sd: 1 };
 const DESELECTED_PRIOR = { mean: -1, sd: 1 };
 /** Hints of unknown direction (standardised): no prior lean, learned from the grid. */
@@ -71,7 +77,7 @@ export class OnlineLearnerAuthority implements DecisionAuthority {
   /** Fixed-effect feature columns: 'intercept', one per model, optional 'hint' and 'deselected'. */
   private readonly features: Array<(h: number) => number> = [];
   private readonly prior: Array<{ mean: number; sd: number }> = [];
-  /** Feature index of each model's per-hole slope β_m (its contextual effect κ_m follows it). */
+  /** Feature index of each model's per-hole slope β_m (its contextual effect κ_m follows it, then β⁻_m). */
   private readonly modelSlope: number[] = [];
   private beta: number[];
   private betaVar: number[];
@@ -92,6 +98,7 @@ export class OnlineLearnerAuthority implements DecisionAuthority {
       this.addFeature((h) => (Number.isNaN(scores[h]) ? 0 : scores[h]), MODEL_SLOPE_PRIOR);
       const groupMean = groupMeanScores(grid, scores);
       this.addFeature((h) => groupMean[grid.holeGroup[h]], MODEL_CONTEXT_PRIOR);
+      this.addFeature((h) => (Number.isNaN(scores[h]) ? 0 : Math.min(0, scores[h])), MODEL_BELOW_THRESHOLD_PRIOR);
     });
     if (grid.squareHint.some((v) => v !== 0)) this.addFeature((h) => grid.squareHint[grid.holeSquare[h]], HINT_SLOPE_PRIOR);
     if (grid.epuSelected.some((v) => v === 0)) this.addFeature((h) => (grid.epuSelected[h] === 0 ? 1 : 0), DESELECTED_PRIOR);
