@@ -50,3 +50,15 @@ test('--dry-run on real EPU files: everything parsed and mapped, the micrograph 
   // FoilHole_19513699 has no manifest or metadata in this sample, so it waits and is counted, not dropped).
   assert.match(child.output(), /files 11\/11 parsed, entities 583\/584 synced, 1 pending, 1 orphans/);
 });
+
+test('--dry-run on one grid directory: its atlas, outside the watched directory (the visit\'s atlas/ folder), is read', {
+  skip: existsSync(sample) ? false : `real EPU samples not found at ${sample}`,
+}, async () => {
+  const grid = join(sample, 'Supervisor_20230919_140141_84_bi23047-106_grid1');
+  const child = startSmartem(['agent', 'watch', grid, '--dry-run']);
+  while (!child.output().includes('caught up') && child.proc.exitCode === null) await sleep(100);
+  assert.equal(await child.stop(), 0, child.output());
+  // The same entities as the whole visit above: the atlas, its 35 tiles, 272 squares and 272 links come from
+  // ../atlas/…/Sample2/Atlas/Atlas.dm, which the grid's EpuSession.dm names; the watch itself reads the grid's 4 files.
+  assert.match(child.output(), /files 4\/4 parsed, entities 583\/584 synced, 1 pending, 1 orphans/);
+});

@@ -2,10 +2,11 @@ import { mkdir, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ApiError, ApiUnreachableError, SmartEmClient } from '@smartem/client';
 import type { Logger } from '@smartem/common';
-import { epuParsers } from './epu.ts';
+import { epuParsers, type ParsedFile, type RecordByKind } from './epu.ts';
 import { FileQueue, type FileQueueStats } from './file-queue.ts';
 import { Backpressure } from './backpressure.ts';
 import { Ingest } from './ingest.ts';
+import { readAtlasOutsideRoot } from './outside-atlas.ts';
 import { startIntake, type Intake } from './intake.ts';
 import { Journal, type ReplaySummary } from './journal.ts';
 import { defaultStateDir, lockStateDir } from './state-dir.ts';
@@ -125,13 +126,24 @@ export async function startWatch(opts: WatchOptions): Promise<WatchHandle> {
   if (store.pendingCount()) syncer.wake();
 
   const ingest = new Ingest(dir);
+  /** Reads of atlases outside the watched directory in flight (part of "settled"). */
+  let atlasReads: Promise<void> = Promise.resolve();
+  const apply = (file: ParsedFile): void => {
+    let changed = false;
+    for (const c of ingest.contributions(file)) changed = store.apply(c) || changed;
+    if (changed) syncer.wake();
+  };
   const queue = new FileQueue({
     root: dir,
     parsers: epuParsers,
     onParsed: (file) => {
-      let changed = false;
-      for (const c of ingest.contributions(file)) changed = store.apply(c) || changed;
-      if (changed) syncer.wake();
+      apply(file);
+      if (file.cls.kind !== 'session') return;
+      const read = readAtlasOutsideRoot(dir, file.cls.grid_dir ?? '', file.record as RecordByKind['session']).then(
+        (atlas) => void (atlas && apply(atlas)),
+        (error: Error) => log.warn({ err: error.message }, 'the atlas outside the watched directory could not be read'),
+      );
+      atlasReads = atlasReads.then(() => read);
     },
     onBroken: (path, error) => log.error({ path, err: error.message }, 'file stays unparseable; reported and skipped'),
     holdBack: () => backpressure.hold(),
@@ -173,6 +185,7 @@ export async function startWatch(opts: WatchOptions): Promise<WatchHandle> {
     async whenSettled() {
       for (;;) {
         await queue.whenIdle();
+        await atlasReads;
         await syncer.whenIdle();
         if (queue.isIdle()) return;
       }
