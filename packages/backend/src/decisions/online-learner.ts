@@ -75,7 +75,8 @@ export class OnlineLearnerAuthority implements DecisionAuthority {
   private readonly grid: DecisionGrid;
   private readonly passes: number;
   /** Fixed-effect feature columns: 'intercept', one per model, optional 'hint' and 'deselected'. */
-  private readonly features: Array<(h: number) => number> = [];
+  /** Fixed-effect feature columns (features[j][h]), computed once: they depend only on the grid's static data. */
+  private readonly features: Float64Array[] = [];
   private readonly prior: Array<{ mean: number; sd: number }> = [];
   /** Feature index of each model's per-hole slope β_m (its contextual effect κ_m follows it, then β⁻_m). */
   private readonly modelSlope: number[] = [];
@@ -121,7 +122,7 @@ export class OnlineLearnerAuthority implements DecisionAuthority {
   }
 
   private addFeature(f: (h: number) => number, prior: { mean: number; sd: number }): void {
-    this.features.push(f);
+    this.features.push(Float64Array.from(this.grid.holeGroup, (_, h) => f(h)));
     this.prior.push(prior);
   }
 
@@ -144,7 +145,7 @@ export class OnlineLearnerAuthority implements DecisionAuthority {
     const out = new Float64Array(grid.holeCount);
     for (let h = 0; h < grid.holeCount; h++) {
       let eta = 0;
-      for (let j = 0; j < beta.length; j++) eta += beta[j] * this.features[j](h);
+      for (let j = 0; j < beta.length; j++) eta += beta[j] * this.features[j][h];
       for (let l = 0; l < LEVELS; l++) eta += u[l][this.nodeOf[l][h]];
       out[h] = sigmoid(eta);
     }
@@ -173,7 +174,7 @@ export class OnlineLearnerAuthority implements DecisionAuthority {
     this.fittedVersion = grid.version;
     if (obs.length === 0) return;
     const y = obs.map((h) => grid.observed[h]);
-    const x = obs.map((h) => this.features.map((f) => f(h)));
+    const x = obs.map((h) => this.features.map((column) => column[h]));
     const eta = new Float64Array(obs.length);
     const refresh = (): void => {
       obs.forEach((h, i) => {
