@@ -5,6 +5,7 @@ import { createAuthority, DecisionGrid, nextHole, rankHoles, rankSquares, type G
 import { ModelWeightingAuthority } from '../src/decisions/model-weighting.ts';
 import { OnlineLearnerAuthority } from '../src/decisions/online-learner.ts';
 import { holeQuality, micrographQuality, RunningStats, DEFAULT_QUALITY } from '../src/decisions/quality.ts';
+import { epuHints } from '../src/decisions/live/load.ts';
 
 /** Two tiles; square A (tile 1) with groups a1, a2; square B (tile 1) with b1; square C (tile 2) with c1. 10 holes each. */
 function input(predictions?: (square: string, group: string, i: number) => Record<string, number>): GridInput {
@@ -101,6 +102,32 @@ describe('decision authorities', () => {
     for (const g of ['a1', 'a2', 'b1']) for (let i = 0; i < 10; i += 2) grid.observe(hole(grid, `${g}-${i}`), i < 5 ? 1 : 0);
     const p = a.estimate();
     assert.ok(p[hole(grid, 'c1-1')] > p[hole(grid, 'c1-9')] + 0.2, `${p[hole(grid, 'c1-1')]} vs ${p[hole(grid, 'c1-9')]}`);
+  });
+
+  test("online learner: EPU's atlas category is a label whose meaning is learned per grid", () => {
+    const none = { atlasQuality: null, atlasCategory: null };
+    assert.deepEqual(epuHints({ atlasQuality: 0.5, atlasCategory: 3 }, 2, [1, 3]), {
+      epu_atlas_quality: 0.5,
+      epu_position_quality: 2,
+      epu_atlas_category_1: 0,
+      epu_atlas_category_3: 1,
+    });
+    assert.deepEqual(epuHints({ atlasQuality: null, atlasCategory: 3 }, null, [3]), {}, 'one category on the grid tells nothing');
+    assert.deepEqual(epuHints(none, null, [1, 3]), {});
+    // Square B (category 3) comes out bad, square A (category 1) good: unseen square C, also category 3, drops.
+    const category: Record<string, number> = { A: 1, B: 3, C: 3 };
+    const base = input();
+    const run = (withCategory: boolean): number => {
+      const holes = base.holes.map((h) => ({ ...h, hints: withCategory ? epuHints({ atlasQuality: null, atlasCategory: category[h.square] }, null, [1, 3]) : {} }));
+      const grid = new DecisionGrid({ ...base, holes });
+      const a = new OnlineLearnerAuthority(grid);
+      for (let i = 0; i < 10; i++) {
+        grid.observe(hole(grid, `a1-${i}`), 1);
+        grid.observe(hole(grid, `b1-${i}`), 0);
+      }
+      return a.estimate()[hole(grid, 'c1-0')];
+    };
+    assert.ok(run(true) < run(false) - 0.1, `${run(true)} vs ${run(false)}`);
   });
 
   test('observing the same quality twice changes nothing', () => {

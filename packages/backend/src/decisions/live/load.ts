@@ -23,11 +23,22 @@ function squareHint(selected: boolean | null, unusable: boolean | null): number 
   return selected ? 0.5 : 0;
 }
 
-/** EPU's numeric quality hints (direction on real quality unknown: the learner learns it per grid). */
-function epuHints(atlasQuality: number | null, positionQuality: number | null): Record<string, number> {
+/**
+ * EPU's quality hints (direction on real quality unknown: the learner learns it per grid): the numeric atlas quality
+ * of the square and position quality of the hole, and the square's atlas category (a label, not a quantity) as one
+ * 0/1 indicator per category present on the grid — only when the grid has at least two, else it tells nothing.
+ */
+export function epuHints(
+  square: { atlasQuality: number | null; atlasCategory: number | null },
+  positionQuality: number | null,
+  gridCategories: readonly number[],
+): Record<string, number> {
   const out: Record<string, number> = {};
-  if (atlasQuality !== null) out.epu_atlas_quality = atlasQuality;
+  if (square.atlasQuality !== null) out.epu_atlas_quality = square.atlasQuality;
   if (positionQuality !== null) out.epu_position_quality = positionQuality;
+  if (square.atlasCategory !== null && gridCategories.length >= 2) {
+    for (const c of gridCategories) out[`epu_atlas_category_${c}`] = square.atlasCategory === c ? 1 : 0;
+  }
   return out;
 }
 
@@ -54,18 +65,27 @@ export async function loadLiveGrid(db: Db, gridUuid: string, config: QualityConf
       selected: gridsquare.selected,
       unusable: gridsquare.unusable,
       atlasQuality: gridsquare.atlas_quality,
+      atlasCategory: gridsquare.atlas_category,
       tile: atlastilegridsquareposition.atlastile_uuid,
     })
     .from(gridsquare)
     .leftJoin(atlastilegridsquareposition, eq(atlastilegridsquareposition.gridsquare_uuid, gridsquare.uuid))
     .where(eq(gridsquare.grid_uuid, gridUuid))
     .orderBy(gridsquare.uuid);
-  const squareInputs = new Map<string, SquareInput & { naturalId: string; atlasQuality: number | null }>();
+  const squareInputs = new Map<string, SquareInput & { naturalId: string; atlasQuality: number | null; atlasCategory: number | null }>();
   for (const s of squares) {
     if (!squareInputs.has(s.uuid)) {
-      squareInputs.set(s.uuid, { id: s.uuid, tile: s.tile ?? undefined, hint: squareHint(s.selected, s.unusable), naturalId: s.id, atlasQuality: s.atlasQuality });
+      squareInputs.set(s.uuid, {
+        id: s.uuid,
+        tile: s.tile ?? undefined,
+        hint: squareHint(s.selected, s.unusable),
+        naturalId: s.id,
+        atlasQuality: s.atlasQuality,
+        atlasCategory: s.atlasCategory,
+      });
     }
   }
+  const gridCategories = [...new Set(squares.map((s) => s.atlasCategory).filter((c): c is number => c !== null))].sort((a, b) => a - b);
   const squareUuids = [...squareInputs.keys()];
   const holes =
     squareUuids.length === 0
@@ -176,7 +196,7 @@ export async function loadLiveGrid(db: Db, gridUuid: string, config: QualityConf
       x: h.x ?? h.cx ?? 0,
       y: h.y ?? h.cy ?? 0,
       predictions: { ...squareScores.get(h.square!), ...holeScores.get(h.uuid) },
-      hints: epuHints(squareInputs.get(h.square!)?.atlasQuality ?? null, h.positionQuality),
+      hints: epuHints(squareInputs.get(h.square!) ?? { atlasQuality: null, atlasCategory: null }, h.positionQuality, gridCategories),
       // EPU deselected the hole (its own filters) or flagged it near a grid bar.
       epuSelected: !(h.nearBar || h.selected === false),
     }));
