@@ -275,6 +275,7 @@ async function main(): Promise<void> {
     const amqp = new Connection(AMQP_URL!);
     const declared = await amqp.queueDeclare({ queue, passive: true });
     await amqp.queueDelete({ queue });
+    await amqp.queueDelete({ queue: `${queue}.dlq` });
     await amqp.close();
 
     api.child.kill('SIGTERM');

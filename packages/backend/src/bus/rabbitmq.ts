@@ -1,4 +1,5 @@
-import { Connection, ConsumerStatus, type Publisher } from 'rabbitmq-client';
+import type { Socket } from 'node:net';
+import { Connection, ConsumerStatus, type ConnectionOptions, type Publisher } from 'rabbitmq-client';
 import type { Logger } from '@smartem/common';
 import { decodeMessage, runDelivery } from './delivery.ts';
 import { TRANSIENT_RETRY_DELAY_MS } from './errors.ts';
@@ -50,6 +51,9 @@ export class RabbitBus implements Bus {
       // Bounds how long a publish waits for a lost connection (x maxAttempts below): a SIGTERM flush with the broker
       // gone gives up after ~10 s, leaving the rows in the outbox for the next relay.
       acquireTimeout: 5_000,
+      // Room for a whole corked relay batch (see publish); the default 16 KiB would send it ~70 messages at a time.
+      // (net.connect honours the Duplex option; Node's types do not list it.)
+      socket: { writableHighWaterMark: 4 << 20 } as unknown as ConnectionOptions['socket'],
     });
     this.connection.on('error', (err: unknown) => this.log.warn({ err }, 'RabbitMQ connection error; reconnecting'));
     this.connection.on('connection', () => this.log.info({ queue: this.queue }, 'RabbitMQ connected'));
@@ -73,8 +77,24 @@ export class RabbitBus implements Bus {
   }
 
   async publish(messages: readonly BusMessage[]): Promise<void> {
-    // Send concurrently, then wait for every confirm: ~10x faster than awaiting each (ts-stack §5).
-    await Promise.all(messages.map((message) => this.send(this.queue, JSON.stringify(message))));
+    // Send concurrently, then wait for every confirm: ~10x faster than awaiting each (ts-stack §5). rabbitmq-client
+    // writes each message to the socket on its own; corking it sends the batch in one write, which costs this
+    // process and the broker less CPU per message (bench/bus-publish `-cork`).
+    const socket = this.socket();
+    socket?.cork();
+    let sends: Array<Promise<void>>;
+    try {
+      sends = messages.map((message) => this.send(this.queue, JSON.stringify(message)));
+    } finally {
+      socket?.uncork();
+    }
+    await Promise.all(sends);
+  }
+
+  /** The connection's current socket (rabbitmq-client keeps it in a private field, replaced on reconnect). */
+  private socket(): Socket | undefined {
+    const socket = (this.connection as unknown as { _socket?: Socket })._socket;
+    return socket && typeof socket.cork === 'function' && !socket.destroyed ? socket : undefined;
   }
 
   async consume(handler: MessageHandler, options: { prefetch?: number } = {}): Promise<Consumer> {

@@ -25,34 +25,23 @@ interface Claimed {
  * after its insert; a published row has nothing left to say). On PostgreSQL a batch is one transaction:
  * `DELETE … RETURNING` of the oldest unpublished rows (`FOR UPDATE SKIP LOCKED`, so several API replicas and workers can
  * relay at once), publish with publisher confirms, commit — a crash or a failed publish rolls the delete back, so every
- * event is published at least once. `lanes` batches are in flight at once: while one waits for its confirms the next
- * is claimed and sent, so the broker is never idle; sends take turns, so batches reach the broker in id order.
- * A failed publish records attempts + 1 and last_error on the rows and retries with exponential backoff; a poll every
- * `pollMs` picks up rows whose wake-up was missed (other replicas, a broker that came back).
+ * event is published at least once. A failed publish records attempts + 1 and last_error on the rows and retries with
+ * exponential backoff; a poll every `pollMs` picks up rows whose wake-up was missed (other replicas, a broker that came
+ * back). `published_at IS NULL` skips rows that versions before 2026-11-24 marked published instead of deleting.
  */
-export function startOutboxRelay(opts: { db: Db; bus: Bus; log: Logger; pollMs?: number; batchSize?: number; lanes?: number }): OutboxRelay {
+export function startOutboxRelay(opts: { db: Db; bus: Bus; log: Logger; pollMs?: number; batchSize?: number }): OutboxRelay {
   const { db, bus, log } = opts;
   const pollMs = opts.pollMs ?? 500;
   const batchSize = opts.batchSize ?? 500;
   // PGlite has one connection: a transaction held across a publish would stall every API request, and only one
   // process can open its directory, so there is no other relay to lock rows against.
   const lockRows = !isPglite(db);
-  const lanes = lockRows ? Math.max(1, opts.lanes ?? 2) : 1;
 
   let timer: NodeJS.Timeout | undefined;
   let current: Promise<void> | undefined;
   let again = false;
   let failures = 0;
   let stopped = false;
-  let sendTurn: Promise<void> = Promise.resolve();
-
-  /** Waits for the previous batch's claim-and-send; resolves to the function that hands the turn to the next one. */
-  function takeSendTurn(): Promise<() => void> {
-    const previous = sendTurn;
-    let release!: () => void;
-    sendTurn = new Promise((resolve) => (release = resolve));
-    return previous.then(() => release);
-  }
 
   async function recordFailure(ids: number[], error: string): Promise<void> {
     await db
@@ -87,22 +76,14 @@ export function startOutboxRelay(opts: { db: Db; bus: Bus; log: Logger; pollMs?:
     let failure: { ids: number[]; error: string } | undefined;
     const published = await db
       .transaction(async (tx) => {
-        const release = await takeSendTurn();
-        let rows: Claimed[];
-        let confirmed: Promise<void>;
+        const result = await tx.execute(sql`DELETE FROM outbox WHERE id IN (
+            SELECT id FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED)
+          RETURNING id, payload`);
+        const rows = (result as unknown as { rows: Claimed[] }).rows.map((r) => ({ id: Number(r.id), payload: r.payload }));
+        if (rows.length === 0) return 0;
+        rows.sort((a, b) => a.id - b.id);
         try {
-          const result = await tx.execute(sql`DELETE FROM outbox WHERE id IN (
-              SELECT id FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED)
-            RETURNING id, payload`);
-          rows = (result as unknown as { rows: Claimed[] }).rows.map((r) => ({ id: Number(r.id), payload: r.payload }));
-          if (rows.length === 0) return 0;
-          rows.sort((a, b) => a.id - b.id);
-          confirmed = bus.publish(rows.map((row) => row.payload));
-        } finally {
-          release();
-        }
-        try {
-          await confirmed;
+          await bus.publish(rows.map((row) => row.payload));
         } catch (err) {
           failure = { ids: rows.map((row) => row.id), error: err instanceof Error ? err.message : String(err) };
           throw err;
@@ -120,17 +101,12 @@ export function startOutboxRelay(opts: { db: Db; bus: Bus; log: Logger; pollMs?:
     return published;
   }
 
-  /** Publish batches until none is left, `lanes` at a time. */
+  /** Publish batches until none is left. */
   async function drain(): Promise<void> {
     const publishBatch = lockRows ? publishLockedBatch : publishUnlockedBatch;
-    const lane = async () => {
-      while ((await publishBatch()) === batchSize) {
-        // a full batch: there may be more
-      }
-    };
-    const results = await Promise.allSettled(Array.from({ length: lanes }, lane));
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
+    while ((await publishBatch()) === batchSize) {
+      // a full batch: there may be more
+    }
   }
 
   function schedule(delayMs: number): void {
