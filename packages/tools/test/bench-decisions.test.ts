@@ -38,6 +38,16 @@ test('the table ends with our best figure as a fraction of oracle; bad input nam
     assert.equal(ok.status, 0, ok.stderr);
     const lines = ok.stdout.trim().split('\n');
     assert.match(lines.at(-1)!, /^best: (online-learner|model-weighting)\S* [0-9.]+ good holes = [0-9.]+ of oracle$/);
+    // --diagnose: per policy, holes visited, hit rate and time per kind of move; the moves' time adds up to at least
+    // the visits (every move costs ≥ 1).
+    const diag = run(['--truth', csv, '--budget', '20', '--starts', '2', '--diagnose']);
+    assert.equal(diag.status, 0, diag.stderr);
+    assert.match(diag.stdout, /visited\s+hit rate\s+time: same patch \/ other patch \/ other square \/ other tile/);
+    const oracle = /^oracle\s+([0-9.]+)\s+([0-9.]+)\s+([0-9.]+) \/ ([0-9.]+) \/ ([0-9.]+) \/ ([0-9.]+)$/m.exec(diag.stdout);
+    assert.ok(oracle, diag.stdout);
+    const [visited, hit, ...time] = oracle.slice(1).map(Number);
+    assert.ok(visited >= 1 && hit > 0 && hit <= 1, oracle[0]);
+    assert.ok(time.reduce((a, b) => a + b, 0) >= visited, oracle[0]);
     writeFileSync(csv, `${holes[0]}\n${holes[1].replace(',1,1,', ',1,oops,')}\n`);
     const bad = run(['--truth', csv]);
     assert.equal(bad.status, 1);

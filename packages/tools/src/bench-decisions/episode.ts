@@ -56,11 +56,18 @@ export interface PolicySpec {
   create(g: BenchGrid): EpisodePolicy;
 }
 
+/** Where an episode's time went: holes visited and time spent per kind of move (keyed by the move's cost). */
+export interface EpisodeTrace {
+  visited: number;
+  timeByMove: Record<number, number>;
+}
+
 /**
  * One episode: start at a uniformly random hole (visited, not counted); each step adds the move's cost, reveals the
  * hole and counts it if good; the episode ends once elapsed time exceeds the budget (the crossing step counts).
+ * With `trace`, also records the holes visited and the time per kind of move.
  */
-export function runEpisode(g: BenchGrid, spec: PolicySpec, seed: number, budget: number): number {
+export function runEpisode(g: BenchGrid, spec: PolicySpec, seed: number, budget: number, trace?: EpisodeTrace): number {
   const rng = createRng(seed);
   const n = g.good.length;
   const visited = new Uint8Array(n);
@@ -75,7 +82,12 @@ export function runEpisode(g: BenchGrid, spec: PolicySpec, seed: number, budget:
   while (elapsed <= budget && steps < n) {
     const next = policy.next(current, visited, budget - elapsed);
     if (next < 0 || visited[next]) throw new Error(`${spec.name} chose ${next}, which is not an unvisited hole`);
-    elapsed += cost(g, current, next);
+    const step = cost(g, current, next);
+    elapsed += step;
+    if (trace) {
+      trace.visited++;
+      trace.timeByMove[step] = (trace.timeByMove[step] ?? 0) + step;
+    }
     visited[next] = 1;
     steps++;
     if (g.good[next]) collected++;

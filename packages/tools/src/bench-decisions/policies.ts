@@ -1,12 +1,14 @@
 import { greedyPredictionsPolicy, oraclePolicy, randomPolicy, systematicPolicy } from './baselines.ts';
 import { enginePolicy } from './engine-policy.ts';
-import { runEpisode, type BenchGrid, type PolicySpec } from './episode.ts';
+import { runEpisode, type BenchGrid, type EpisodeTrace, type PolicySpec } from './episode.ts';
 
 export interface PolicyResult {
   mean: number;
   sd: number;
   fraction_of_oracle: number;
   runs: number[];
+  /** Per episode: holes visited and time per kind of move. */
+  traces: EpisodeTrace[];
 }
 
 /**
@@ -30,10 +32,15 @@ export function benchPolicies(hasPredictions: boolean, scope: 'full' | 'compact'
 export function runPolicies(g: BenchGrid, specs: PolicySpec[], budget: number, starts: number): Record<string, PolicyResult> {
   const out: Record<string, PolicyResult> = {};
   for (const spec of specs) {
-    const runs = Array.from({ length: starts }, (_, seed) => runEpisode(g, spec, seed, budget));
+    const traces: EpisodeTrace[] = [];
+    const runs = Array.from({ length: starts }, (_, seed) => {
+      const trace: EpisodeTrace = { visited: 0, timeByMove: {} };
+      traces.push(trace);
+      return runEpisode(g, spec, seed, budget, trace);
+    });
     const mean = runs.reduce((a, b) => a + b, 0) / runs.length;
     const sd = runs.length > 1 ? Math.sqrt(runs.reduce((a, b) => a + (b - mean) ** 2, 0) / (runs.length - 1)) : 0;
-    out[spec.name] = { mean, sd, fraction_of_oracle: NaN, runs };
+    out[spec.name] = { mean, sd, fraction_of_oracle: NaN, runs, traces };
   }
   const oracle = out[oraclePolicy.name]?.mean ?? NaN;
   for (const r of Object.values(out)) r.fraction_of_oracle = r.mean / oracle;

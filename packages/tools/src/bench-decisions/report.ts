@@ -38,3 +38,20 @@ export function headline(results: Record<string, PolicyResult>, ours: readonly s
   const r = results[best];
   return `best: ${best} ${r.mean.toFixed(1)} good holes = ${r.fraction_of_oracle.toFixed(3)} of oracle`;
 }
+
+/**
+ * Where each policy's time goes (means over the episodes): holes visited, fraction of them good, and time spent per
+ * kind of move (the protocol's costs: 1 same patch, 2 other patch, 6 other square, 8 other atlas tile).
+ */
+export function formatDiagnosis(results: Record<string, PolicyResult>): string {
+  const width = Math.max(...Object.keys(results).map((n) => n.length), 6);
+  const kinds = [1, 2, 6, 8];
+  const lines = [`${'policy'.padEnd(width)}  visited  hit rate  time: same patch / other patch / other square / other tile`];
+  for (const [name, r] of Object.entries(results)) {
+    const n = r.traces.length;
+    const visited = r.traces.reduce((a, t) => a + t.visited, 0) / n;
+    const time = kinds.map((k) => (r.traces.reduce((a, t) => a + (t.timeByMove[k] ?? 0), 0) / n).toFixed(1));
+    lines.push(`${name.padEnd(width)}  ${visited.toFixed(1).padStart(7)}  ${(r.mean / visited).toFixed(3).padStart(8)}  ${time.join(' / ')}`);
+  }
+  return lines.join('\n');
+}

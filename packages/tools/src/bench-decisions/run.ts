@@ -1,7 +1,7 @@
 import { loadCryoRl, type BenchDataset } from './dataset.ts';
 import { indexDataset } from './episode.ts';
 import { benchPolicies, OUR_POLICIES, runPolicies, type PolicyResult } from './policies.ts';
-import { formatTable, headline, targetLines } from './report.ts';
+import { formatDiagnosis, formatTable, headline, targetLines } from './report.ts';
 import { degrade, DEGRADATIONS, SYNTHETIC_SCENARIOS, syntheticDataset } from './synthetic.ts';
 
 export interface BenchOptions {
@@ -13,6 +13,8 @@ export interface BenchOptions {
   json: boolean;
   /** Also run the degraded-prediction and synthetic-grid scenarios. */
   generalisation: boolean;
+  /** Also print where each policy's time goes (holes visited, hit rate, time per kind of move). */
+  diagnose?: boolean;
   /** Progress and secondary tables go here (stderr with --json). */
   print: (line: string) => void;
 }
@@ -50,6 +52,7 @@ export async function runBench(o: BenchOptions): Promise<Record<string, unknown>
   if (!o.json) {
     o.print(formatTable(`${dataset.name}: ${dataset.holes.length} holes, budget ${o.budget}, ${o.starts} starts, good ≤ ${o.threshold} Å`, results));
     for (const line of targets) o.print(line);
+    if (o.diagnose) o.print(formatDiagnosis(results));
   }
   if (o.generalisation) {
     const scenarios: Record<string, unknown> = {};
