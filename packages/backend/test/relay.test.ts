@@ -61,6 +61,20 @@ for (const kind of testDatabaseKinds()) {
       await bus.close();
     });
 
+    test('rows an earlier version marked published (published_at set, not deleted) are not published again', async () => {
+      const bus = new SwitchableBus({ log: silentLog });
+      await insertOutbox(db, events(3, 'old'));
+      await db.update(outbox).set({ published_at: sql`now()` });
+      await insertOutbox(db, events(2, 'new'));
+      const relay = startOutboxRelay({ db, bus, log: silentLog, pollMs: 50 });
+      await relay.flush();
+      await relay.stop();
+      assert.deepEqual(bus.published.map((m) => m.uuid), ['new-0', 'new-1']);
+      const [left] = await db.select({ n: sql<number>`count(*)::int` }).from(outbox);
+      assert.equal(left?.n, 3);
+      await bus.close();
+    });
+
     test('nothing is published for a rolled-back write', async () => {
       const bus = new SwitchableBus({ log: silentLog });
       const relay = startOutboxRelay({ db, bus, log: silentLog, pollMs: 50 });
