@@ -62,3 +62,17 @@ test('--dry-run on one grid directory: its atlas, outside the watched directory 
   // ../atlas/…/Sample2/Atlas/Atlas.dm, which the grid's EpuSession.dm names; the watch itself reads the grid's 4 files.
   assert.match(child.output(), /files 4\/4 parsed, entities 583\/584 synced, 1 pending, 1 orphans/);
 });
+
+test('SIGTERM while the backend is unreachable: exit 0 with the final status, the journal keeps everything', {
+  skip: existsSync(sample) ? false : `real EPU samples not found at ${sample}`,
+}, async () => {
+  const state = join(tmp.path, 's3');
+  const child = startSmartem(['agent', 'watch', sample, '--api', 'http://127.0.0.1:9', '--state', state, '-v']);
+  while (!child.output().includes('backend unavailable') && child.proc.exitCode === null) await sleep(100);
+  // Stopping settles the watch; that must not start the live-mode status timer, which kept the process alive.
+  child.proc.kill('SIGTERM');
+  const exit = await Promise.race([child.exited, sleep(120_000).then(() => 'still running 120 s after SIGTERM')]);
+  if (typeof exit === 'string') await child.kill();
+  assert.equal(exit, 0, child.output().slice(-2000));
+  assert.match(child.output(), /stopped \(SIGTERM\): .*584 pending/);
+});

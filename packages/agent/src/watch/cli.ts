@@ -88,7 +88,10 @@ async function runWatch(dir: string, options: WatchCliOptions): Promise<number> 
   const progress = new CatchUpProgress(() => watch.status());
   progress.start();
   let interval: NodeJS.Timeout | undefined;
+  let stopping = false;
   void watch.whenSettled().then(() => {
+    // Stopping also settles it (nothing more will be sent): no "caught up", and no timer that would keep the process alive.
+    if (stopping) return;
     progress.finish();
     interval = setInterval(() => {
       const s = watch.status();
@@ -104,6 +107,7 @@ async function runWatch(dir: string, options: WatchCliOptions): Promise<number> 
     if (process.platform === 'win32') process.once('SIGBREAK', () => resolve('SIGBREAK'));
   });
   const outcome = await Promise.race([stopSignal, watch.fatal]);
+  stopping = true;
   clearInterval(interval);
   await watch.stop();
   const final = watch.status();
