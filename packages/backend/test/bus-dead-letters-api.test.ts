@@ -5,6 +5,9 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/http/app.ts';
 import { InProcessBus } from '../src/bus/in-process.ts';
 import { startWorker } from '../src/worker/worker.ts';
+import { insertOutbox } from '../src/outbox/outbox.ts';
+import { startOutboxRelay } from '../src/outbox/relay.ts';
+import type { BusMessage } from '../src/bus/types.ts';
 import { openTestDatabase, type TestDatabase } from './support/databases.ts';
 import { silentLog, waitFor } from './support/bus/index.ts';
 
@@ -49,6 +52,36 @@ test('lists what the worker gave up on, oldest first, with the reason and attemp
   const bad = await app.inject({ method: 'GET', url: '/dead-letters?limit=0' });
   assert.equal(bad.statusCode, 400);
   assert.match(bad.body, /limit/);
+});
+
+/** A broker that nacks one event every time. */
+class RefusingBus extends InProcessBus {
+  override async publish(messages: readonly BusMessage[]): Promise<void> {
+    if (messages.some((m) => m.uuid === 'refused')) throw new Error('nacked by the broker');
+    await super.publish(messages);
+  }
+}
+
+test('lists under `outbox` the events the outbox relay could never publish', async () => {
+  const relayBus = new RefusingBus({ log: silentLog });
+  const relay = startOutboxRelay({ db: database.handle.db, bus: relayBus, log: silentLog, pollMs: 20 });
+  await insertOutbox(database.handle.db, ['before', 'refused', 'after'].map((uuid) => ({ event_type: 'acquisition.created', uuid })));
+  relay.wake();
+  await waitFor('the refused event to be dead-lettered', async () => {
+    const res = await app.inject({ method: 'GET', url: '/dead-letters' });
+    return (res.json() as { outbox: { count: number } }).outbox.count === 1;
+  });
+  await relay.stop();
+  await relayBus.close();
+  const body = (await app.inject({ method: 'GET', url: '/dead-letters' })).json() as {
+    outbox: { table: string; dead_letters: Array<{ event_type: string; message: unknown; error: string; attempts: number }> };
+  };
+  assert.equal(body.outbox.table, 'outbox_dead_letter');
+  const [letter] = body.outbox.dead_letters;
+  assert.equal(letter?.event_type, 'acquisition.created');
+  assert.deepEqual(letter?.message, { event_type: 'acquisition.created', uuid: 'refused' });
+  assert.match(letter?.error ?? '', /nacked by the broker/);
+  assert.ok((letter?.attempts ?? 0) >= 3);
 });
 
 test('a process without a bus answers 503 with a problem body', async () => {

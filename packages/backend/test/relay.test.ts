@@ -2,7 +2,7 @@
 import { describe, test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { isNull, sql } from 'drizzle-orm';
-import { outbox, acquisition } from '../src/db/schema.ts';
+import { outbox, outboxDeadLetter, acquisition } from '../src/db/schema.ts';
 import { insertOutbox } from '../src/outbox/outbox.ts';
 import { startOutboxRelay } from '../src/outbox/relay.ts';
 import { InProcessBus } from '../src/bus/in-process.ts';
@@ -18,6 +18,18 @@ class SwitchableBus extends InProcessBus {
   override async publish(messages: readonly BusMessage[]): Promise<void> {
     if (this.down) throw new Error('broker unreachable');
     this.published.push(...messages); // in send order (batches in flight together confirm in any order)
+    await super.publish(messages);
+  }
+}
+
+/** The in-process bus with a broker that refuses (nacks) every publish containing one of the `poison` events. */
+class PoisonBus extends SwitchableBus {
+  constructor(readonly poison: Set<string>) {
+    super({ log: silentLog });
+  }
+  override async publish(messages: readonly BusMessage[]): Promise<void> {
+    const refused = messages.find((m) => this.poison.has(String(m.uuid)));
+    if (refused) throw new Error(`message ${String(refused.uuid)} was nacked by the broker`);
     await super.publish(messages);
   }
 }
@@ -44,6 +56,7 @@ for (const kind of testDatabaseKinds()) {
     });
     beforeEach(async () => {
       await db.delete(outbox);
+      await db.delete(outboxDeadLetter);
     });
 
     test('publishes committed events in id order and deletes them once published', async () => {
@@ -114,6 +127,39 @@ for (const kind of testDatabaseKinds()) {
       const uuids = bus.published.map((m) => m.uuid);
       assert.equal(new Set(uuids).size, 40);
       assert.deepEqual(uuids, [...events(30, 'outage'), ...events(10, 'during-outage')].map((m) => m.uuid));
+      assert.deepEqual(await db.select().from(outboxDeadLetter), [], 'an outage dead-letters nothing');
+      await bus.close();
+    });
+
+    test('an event the bus always refuses is moved to outbox_dead_letter; every other event is published in order', async () => {
+      const sent = events(50, 'poison');
+      const poison = new Set(['poison-13', 'poison-29']); // 29 ends its batch of 10: confirmed by the next batch
+      const bus = new PoisonBus(poison);
+      const relay = startOutboxRelay({ db, bus, log: silentLog, pollMs: 20, batchSize: 10, maxAttempts: 3 });
+      await insertOutbox(db, sent);
+      relay.wake();
+      await waitFor('the outbox to drain', async () => (await pendingCount(db)) === 0);
+      await relay.stop();
+      assert.deepEqual(bus.published.map((m) => m.uuid), sent.filter((m) => !poison.has(m.uuid as string)).map((m) => m.uuid));
+      const dead = await db.select().from(outboxDeadLetter).orderBy(outboxDeadLetter.id);
+      assert.deepEqual(dead.map((d) => (d.payload as BusMessage).uuid), ['poison-13', 'poison-29']);
+      for (const letter of dead) {
+        assert.equal(letter.event_type, 'acquisition.created');
+        assert.match(letter.error, /nacked by the broker/);
+        assert.ok(letter.attempts >= 3, `attempts ${letter.attempts}`);
+      }
+      await bus.close();
+    });
+
+    test('a lone refused event with nothing after it is not dead-lettered (the broker might be down)', async () => {
+      const bus = new PoisonBus(new Set(['alone-0']));
+      const relay = startOutboxRelay({ db, bus, log: silentLog, pollMs: 20, maxAttempts: 2 });
+      await insertOutbox(db, events(1, 'alone'));
+      await assert.rejects(relay.flush(), /nacked by the broker/);
+      await assert.rejects(relay.flush(), /nacked by the broker/);
+      await relay.stop();
+      assert.equal(await pendingCount(db), 1);
+      assert.deepEqual(await db.select().from(outboxDeadLetter), []);
       await bus.close();
     });
 

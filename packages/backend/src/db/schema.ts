@@ -5,7 +5,7 @@
  */
 import { sql } from 'drizzle-orm';
 import {
-  bigserial, boolean, doublePrecision, index, integer, jsonb, pgEnum, pgTable, primaryKey, serial, text, timestamp,
+  bigint, bigserial, boolean, doublePrecision, index, integer, jsonb, pgEnum, pgTable, primaryKey, serial, text, timestamp,
   uniqueIndex, varchar,
 } from 'drizzle-orm/pg-core';
 import {
@@ -243,6 +243,20 @@ export const outbox = pgTable('outbox', {
   attempts: integer('attempts').notNull().default(0),
   last_error: text('last_error'),
 }, (t) => [index('idx_outbox_unpublished').on(t.id).where(sql`published_at IS NULL`)]);
+
+/**
+ * Outbox rows the bus refused every time while other rows were published (a poison event): moved here by the relay so
+ * they stop blocking the rows after them. `id` is the outbox row's id.
+ */
+export const outboxDeadLetter = pgTable('outbox_dead_letter', {
+  id: bigint('id', { mode: 'number' }).primaryKey(),
+  event_type: text('event_type').notNull(),
+  payload: jsonb('payload').notNull(),
+  error: text('error').notNull(),
+  attempts: integer('attempts').notNull(),
+  created_at: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
+  failed_at: timestamp('failed_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});
 
 /** The decision engine's tables (packages/backend/src/db/decisions-schema.ts). */
 export * from './decisions-schema.ts';

@@ -1,7 +1,7 @@
 import { inArray, isNull, sql } from 'drizzle-orm';
 import type { Logger } from '@smartem/common';
 import type { Db } from '../db/index.ts';
-import { outbox } from '../db/schema.ts';
+import { outbox, outboxDeadLetter } from '../db/schema.ts';
 import type { Bus, BusMessage } from '../bus/types.ts';
 
 export interface OutboxRelay {
@@ -14,6 +14,8 @@ export interface OutboxRelay {
 }
 
 const MAX_BACKOFF_MS = 10_000;
+/** Rows failing one after another, with none published, that mean the broker is down rather than one bad event. */
+const OUTAGE_STREAK = 3;
 
 interface Claimed {
   id: number;
@@ -29,8 +31,17 @@ interface Claimed {
  * exponential backoff; a poll every `pollMs` picks up rows whose wake-up was missed (other replicas, a broker that came
  * back). `published_at IS NULL` skips rows that versions before 2026-11-24 marked published instead of deleting.
  */
-export function startOutboxRelay(opts: { db: Db; bus: Bus; log: Logger; pollMs?: number; batchSize?: number }): OutboxRelay {
+export function startOutboxRelay(opts: {
+  db: Db;
+  bus: Bus;
+  log: Logger;
+  pollMs?: number;
+  batchSize?: number;
+  /** Publishes of one row, while later rows are published, before it is moved to `outbox_dead_letter` (default 3). */
+  maxAttempts?: number;
+}): OutboxRelay {
   const { db, bus, log } = opts;
+  const maxAttempts = Math.max(1, opts.maxAttempts ?? 3);
   const pollMs = opts.pollMs ?? 500;
   const batchSize = opts.batchSize ?? 500;
   // PGlite has one connection: a transaction held across a publish would stall every API request, and only one
@@ -43,11 +54,74 @@ export function startOutboxRelay(opts: { db: Db; bus: Bus; log: Logger; pollMs?:
   let failures = 0;
   let stopped = false;
 
-  async function recordFailure(ids: number[], error: string): Promise<void> {
-    await db
+  async function recordFailure(exec: Db, ids: number[], error: string): Promise<void> {
+    await exec
       .update(outbox)
       .set({ attempts: sql`${outbox.attempts} + 1`, last_error: error.slice(0, 2000) })
       .where(inArray(outbox.id, ids));
+  }
+
+  /**
+   * A batch failed: publish its rows one at a time, in id order, so one row the bus refuses does not hold back the
+   * others. A row that fails is a suspect; once a later row is published (the broker is up), each suspect gets
+   * `maxAttempts - 1` more publishes and, if all fail, is moved to `outbox_dead_letter`. Nothing published and
+   * `OUTAGE_STREAK` rows failing in a row means the broker is down: stop, record the attempt, and back off — an outage
+   * never dead-letters. Returns the rows handled (published or dead-lettered) — suspects not yet confirmed stay — and
+   * the error when nothing could be published (the caller throws it after committing the recorded attempts).
+   */
+  async function isolateBatch(exec: Db, rows: Claimed[]): Promise<{ handled: number; outage?: OutboxPublishError }> {
+    const handled: number[] = [];
+    let suspects: { row: Claimed; error: string }[] = [];
+    let published = 0;
+    let streak = 0;
+    let lastError = '';
+    for (const row of rows) {
+      const error = await tryPublish(row);
+      if (error !== undefined) {
+        suspects.push({ row, error });
+        lastError = error;
+        if (++streak >= OUTAGE_STREAK) break;
+        continue;
+      }
+      handled.push(row.id);
+      published++;
+      streak = 0;
+      for (const suspect of suspects) {
+        const finalError = await retry(suspect.row, suspect.error);
+        if (finalError === undefined) published++;
+        else await moveToDeadLetters(exec, suspect.row, finalError);
+        handled.push(suspect.row.id);
+      }
+      suspects = [];
+    }
+    if (handled.length > 0) await exec.delete(outbox).where(inArray(outbox.id, handled));
+    // Rows not reached after an outage streak carry the attempt and the error too, as after a failed batch.
+    const left = rows.filter((row) => !handled.includes(row.id)).map((row) => row.id);
+    if (left.length > 0) await recordFailure(exec, left, lastError);
+    return { handled: handled.length, outage: published === 0 ? new OutboxPublishError(lastError, rows.length) : undefined };
+  }
+
+  async function tryPublish(row: Claimed): Promise<string | undefined> {
+    try {
+      await bus.publish([row.payload]);
+      return undefined;
+    } catch (err) {
+      return err instanceof Error ? err.message : String(err);
+    }
+  }
+
+  async function retry(row: Claimed, firstError: string): Promise<string | undefined> {
+    let error: string | undefined = firstError;
+    for (let attempt = 2; attempt <= maxAttempts && error !== undefined; attempt++) error = await tryPublish(row);
+    return error;
+  }
+
+  async function moveToDeadLetters(exec: Db, row: Claimed, error: string): Promise<void> {
+    await exec.execute(sql`INSERT INTO ${outboxDeadLetter} (id, event_type, payload, error, attempts, created_at)
+      SELECT id, event_type, payload, ${error.slice(0, 2000)}, attempts + ${maxAttempts}, created_at
+      FROM ${outbox} WHERE id = ${row.id} ON CONFLICT (id) DO NOTHING`);
+    log.error({ outbox_id: row.id, event_type: row.payload.event_type, error, attempts: maxAttempts },
+      'outbox relay: the bus refused this event every time while later events were published; moved to outbox_dead_letter');
   }
 
   /** PGlite: read a batch, publish it, delete it (no concurrent relay; a crash before the delete republishes). */
@@ -62,10 +136,8 @@ export function startOutboxRelay(opts: { db: Db; bus: Bus; log: Logger; pollMs?:
     const ids = rows.map((row) => row.id);
     try {
       await bus.publish(rows.map((row) => row.payload));
-    } catch (err) {
-      const error = err instanceof Error ? err.message : String(err);
-      await recordFailure(ids, error);
-      throw new OutboxPublishError(error, rows.length);
+    } catch {
+      return throwOnOutage(await isolateBatch(db, rows));
     }
     await db.delete(outbox).where(inArray(outbox.id, ids));
     return rows.length;
@@ -73,7 +145,7 @@ export function startOutboxRelay(opts: { db: Db; bus: Bus; log: Logger; pollMs?:
 
   /** PostgreSQL: one transaction per batch, deleted rows come back if the publish fails or the process dies. */
   async function publishLockedBatch(): Promise<number> {
-    let failure: { ids: number[]; error: string } | undefined;
+    let failed = false;
     const published = await db
       .transaction(async (tx) => {
         const result = await tx.execute(sql`DELETE FROM outbox WHERE id IN (
@@ -85,20 +157,24 @@ export function startOutboxRelay(opts: { db: Db; bus: Bus; log: Logger; pollMs?:
         try {
           await bus.publish(rows.map((row) => row.payload));
         } catch (err) {
-          failure = { ids: rows.map((row) => row.id), error: err instanceof Error ? err.message : String(err) };
+          failed = true;
           throw err;
         }
         return rows.length;
       })
       .catch((err: unknown) => {
-        if (failure) return 0;
+        if (failed) return 0;
         throw err;
       });
-    if (failure) {
-      await recordFailure(failure.ids, failure.error);
-      throw new OutboxPublishError(failure.error, failure.ids.length);
-    }
-    return published;
+    if (!failed) return published;
+    // The delete rolled back; claim the same rows again and publish them one by one.
+    const isolated = await db.transaction(async (tx) => {
+      const result = await tx.execute(sql`SELECT id, payload FROM outbox WHERE published_at IS NULL
+        ORDER BY id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`);
+      const rows = (result as unknown as { rows: Claimed[] }).rows.map((r) => ({ id: Number(r.id), payload: r.payload }));
+      return isolateBatch(tx as unknown as Db, rows);
+    });
+    return throwOnOutage(isolated);
   }
 
   /** Publish batches until none is left. */
@@ -165,6 +241,11 @@ export function startOutboxRelay(opts: { db: Db; bus: Bus; log: Logger; pollMs?:
       while (current) await current;
     },
   };
+}
+
+function throwOnOutage(isolated: { handled: number; outage?: OutboxPublishError }): number {
+  if (isolated.outage) throw isolated.outage;
+  return isolated.handled;
 }
 
 class OutboxPublishError extends Error {

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import { asc } from 'drizzle-orm';
 import type { Bus } from '../../bus/types.ts';
+import { outboxDeadLetter } from '../../db/schema.ts';
 import { HttpError } from '../errors.ts';
 
 declare module 'fastify' {
@@ -26,9 +28,26 @@ const DeadLetterList = Type.Object({
       failed_at: Type.String({ format: 'date-time' }),
     }),
   ),
+  outbox: Type.Object({
+    table: Type.String({ description: 'the table the outbox relay moves events to that the bus refused every time' }),
+    count: Type.Integer(),
+    dead_letters: Type.Array(
+      Type.Object({
+        id: Type.Integer({ description: 'the outbox row id' }),
+        event_type: Type.String(),
+        message: Type.Unknown({ description: 'the event as written to the outbox' }),
+        error: Type.String({ description: 'the last publish error' }),
+        attempts: Type.Integer({ description: 'publishes tried before it was given up' }),
+        failed_at: Type.String({ format: 'date-time' }),
+      }),
+    ),
+  }),
 });
 
-/** `GET /dead-letters`: messages the worker gave up on (failed `maxAttempts` times, or malformed), without removing them. */
+/**
+ * `GET /dead-letters`: messages the worker gave up on (failed `maxAttempts` times, or malformed), and under `outbox`
+ * the events the outbox relay could never publish (`outbox_dead_letter`), without removing them.
+ */
 export async function deadLetterRoutes(app: FastifyInstance): Promise<void> {
   app.get('/dead-letters', { schema: { tags: ['bus'], querystring: DeadLetterQuery, response: { 200: DeadLetterList } } }, async (req) => {
     const bus = app.bus;
@@ -40,6 +59,19 @@ export async function deadLetterRoutes(app: FastifyInstance): Promise<void> {
     } catch (err) {
       throw new HttpError(503, `the dead-letter queue cannot be read now: ${(err as Error).message}`);
     }
-    return { queue: `${bus.queue}.dlq`, count: letters.length, dead_letters: letters };
+    const unpublishable = await app.store.db
+      .select()
+      .from(outboxDeadLetter)
+      .orderBy(asc(outboxDeadLetter.id))
+      .limit(limit === undefined ? 100 : Number(limit));
+    const outbox = {
+      table: 'outbox_dead_letter',
+      count: unpublishable.length,
+      dead_letters: unpublishable.map((row) => ({
+        id: row.id, event_type: row.event_type, message: row.payload, error: row.error, attempts: row.attempts,
+        failed_at: row.failed_at.toISOString(),
+      })),
+    };
+    return { queue: `${bus.queue}.dlq`, count: letters.length, dead_letters: letters, outbox };
   });
 }
