@@ -85,6 +85,8 @@ async function runWatch(dir: string, options: WatchCliOptions): Promise<number> 
     throw error;
   }
   const watch = handle;
+  const { boundHeap } = await import('./heap-bound.ts');
+  const heap = boundHeap();
   const progress = new CatchUpProgress(() => watch.status());
   progress.start();
   let interval: NodeJS.Timeout | undefined;
@@ -110,6 +112,7 @@ async function runWatch(dir: string, options: WatchCliOptions): Promise<number> 
   stopping = true;
   clearInterval(interval);
   await watch.stop();
+  heap.stop();
   const final = watch.status();
   if (outcome instanceof Error) {
     process.stderr.write(`error: ${outcome.message}\n`);
