@@ -51,21 +51,41 @@ describe('simulate-msg through the API of a running backend', () => {
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
-  test('replays real processing results; replaying again changes nothing; the rankings see them', { skip: !existsSync(CSV) && `no ${CSV}` }, async () => {
+  test('replays into a fresh backend: the session\'s squares and holes are made, results replayed, the rankings see them; again changes nothing', { skip: !existsSync(CSV) && `no ${CSV}` }, async () => {
+    type Squares = { micrographs: number; foilholes_with_quality: number; squares: Array<{ gridsquare_uuid: string; gridsquare_id: string; remaining_holes: number; decision: string }> };
+    const rankings = async (grid: string): Promise<{ squares: Squares; holes: number }> => {
+      const squares = (await (await fetch(`${base}/grids/${grid}/suggested_squares`)).json()) as Squares;
+      const holes = (await (await fetch(`${base}/gridsquares/${squares.squares[0].gridsquare_uuid}/suggested_holes`)).json()) as { holes: unknown[] };
+      return { squares, holes: holes.holes.length };
+    };
     const first = await run(['tools', 'simulate-msg', '--api', base, '--replay', CSV, '--limit', '15', '--json']);
     assert.equal(first.code, 0, first.stderr);
     const summary = JSON.parse(first.stdout);
     assert.equal(summary.micrographs, 15);
     assert.equal(summary.messages, 45);
     assert.deepEqual(summary.outcomes, { updated: 45 });
+    assert.match(first.stderr, /3 squares, 342 foil holes, 15 micrographs ready/);
+    const before = await rankings(summary.grid_uuid);
+    assert.equal(before.squares.micrographs, 15);
+    assert.ok(before.squares.foilholes_with_quality > 0);
+    assert.deepEqual(before.squares.squares.map((s) => s.gridsquare_id).sort(), ['19493759', '19493844', '19493854']);
+    // The session's holes not yet replayed are still to collect, so the ranking means something.
+    assert.ok(before.squares.squares.some((s) => s.remaining_holes > 0 && s.decision === 'collect'), JSON.stringify(before.squares));
+    assert.ok(before.holes > 0);
     const again = await run(['tools', 'simulate-msg', '--api', base, '--replay', CSV, '--limit', '15', '--json']);
     assert.equal(again.code, 0, again.stderr);
+    assert.equal(JSON.parse(again.stdout).grid_uuid, summary.grid_uuid);
     assert.deepEqual(JSON.parse(again.stdout).outcomes, { unchanged: 45 });
-    const res = await fetch(`${base}/grids/${summary.grid_uuid}/suggested_squares`);
-    const body = (await res.json()) as { micrographs: number; foilholes_with_quality: number; squares: Array<{ gridsquare_id: string }> };
-    assert.equal(body.micrographs, 15);
-    assert.ok(body.foilholes_with_quality > 0);
-    assert.equal(body.squares[0].gridsquare_id, '19493759');
+    const after = await rankings(summary.grid_uuid);
+    assert.equal(after.squares.micrographs, 15);
+    assert.equal(after.squares.squares.length, 3);
+    assert.equal(after.holes, before.holes);
+  });
+
+  test('replay into a grid that does not exist names the grid', { skip: !existsSync(CSV) && `no ${CSV}` }, async () => {
+    const r = await run(['tools', 'simulate-msg', '--api', base, '--replay', CSV, '--grid', 'no-such-grid', '--limit', '1']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /no-such-grid.*404/s);
   });
 
   test('single commands: a valid result is stored, a malformed one is refused naming the field, unknown micrograph 404', async () => {

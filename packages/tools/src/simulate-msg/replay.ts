@@ -99,7 +99,10 @@ export interface ReplaySummary {
 }
 
 export async function replay(o: ReplayOptions): Promise<ReplaySummary> {
-  const rows = (await readReplayCsv(o.csv)).sort((a, b) => (a.time ?? '').localeCompare(b.time ?? '') || a.line - b.line).slice(0, o.limit);
+  // The whole session's squares and holes exist up front (as after EPU's atlas and square survey); only the
+  // replayed micrographs are made, so a replay with --limit leaves holes still to collect for the rankings.
+  const sessionRows = (await readReplayCsv(o.csv)).sort((a, b) => (a.time ?? '').localeCompare(b.time ?? '') || a.line - b.line);
+  const rows = sessionRows.slice(0, o.limit);
   const session = basename(o.csv).replace(/_data_structure\.csv$/, '');
   let gridUuid = o.grid;
   if (gridUuid) await api(o.api, 'GET', `/grids/${encodeURIComponent(gridUuid)}`);
@@ -109,10 +112,10 @@ export async function replay(o: ReplayOptions): Promise<ReplaySummary> {
     await upsert(o.api, 'acquisitions', [{ uuid: acq, id: session, name: session }]);
     await upsert(o.api, 'grids', [{ uuid: gridUuid, name: session, acquisition_uuid: acq }]);
   }
-  const squareIds = [...new Set(rows.map((r) => r.square))];
+  const squareIds = [...new Set(sessionRows.map((r) => r.square))];
   const squares = await upsert(o.api, 'gridsquares', squareIds.map((id) => ({ uuid: uuidFor(`${gridUuid}:gs:${id}`), gridsquare_id: id, grid_uuid: gridUuid })));
   const squareUuid = (id: string): string => squares.get(uuidFor(`${gridUuid}:gs:${id}`))!;
-  const holeKeys = [...new Map(rows.map((r) => [r.hole, r.square])).entries()];
+  const holeKeys = [...new Map(sessionRows.map((r) => [r.hole, r.square])).entries()];
   const holes = await upsert(
     o.api,
     'foilholes',
