@@ -14,6 +14,13 @@ interface QueuedMessage {
 /** Dead letters kept in memory; beyond this the oldest go, so a recurring failure cannot exhaust memory. */
 const MAX_DEAD_LETTERS = 10_000;
 
+/** Where the bus keeps its dead letters when they must outlive the process (the embedded database). */
+export interface DeadLetterStore {
+  add(letter: DeadLetter): Promise<void>;
+  /** Oldest first. */
+  list(limit: number): Promise<DeadLetter[]>;
+}
+
 interface ConsumerSlot {
   handler: MessageHandler;
   prefetch: number;
@@ -40,6 +47,7 @@ export class InProcessBus implements Bus {
   private nextConsumer = 0;
   private closed = false;
   private warnedDeadLetterCap = false;
+  private store?: DeadLetterStore;
 
   constructor(opts: { queue?: string; maxAttempts?: number; log: Logger }) {
     this.queue = opts.queue ?? 'smartem_backend';
@@ -77,8 +85,17 @@ export class InProcessBus implements Bus {
     };
   }
 
+  /**
+   * Keep dead letters in `store` from now on instead of in memory (`smartem up` passes the database). A letter the store
+   * fails to write is logged and kept in memory, and listed after the stored ones.
+   */
+  useDeadLetterStore(store: DeadLetterStore): void {
+    this.store = store;
+  }
+
   async deadLetters(limit = 100): Promise<DeadLetter[]> {
-    return this.dead.slice(0, limit).map((letter) => ({ ...letter }));
+    const stored = this.store ? await this.store.list(limit) : [];
+    return [...stored, ...this.dead.slice(0, limit - stored.length).map((letter) => ({ ...letter }))];
   }
 
   async close(): Promise<void> {
@@ -144,13 +161,25 @@ export class InProcessBus implements Bus {
       return;
     }
     if (outcome.action === 'dead') {
-      this.dead.push({ message: outcome.message, error: outcome.error, attempts: queued.attempt, failed_at: new Date().toISOString() });
-      if (this.dead.length > MAX_DEAD_LETTERS) {
-        this.dead.shift();
-        if (!this.warnedDeadLetterCap) this.log.warn(`more than ${MAX_DEAD_LETTERS} dead letters in memory: dropping the oldest`);
-        this.warnedDeadLetterCap = true;
-      }
+      await this.keepDeadLetter({ message: outcome.message, error: outcome.error, attempts: queued.attempt, failed_at: new Date().toISOString() });
     }
     queued.settle?.resolve();
+  }
+
+  private async keepDeadLetter(letter: DeadLetter): Promise<void> {
+    if (this.store) {
+      try {
+        await this.store.add(letter);
+        return;
+      } catch (err) {
+        this.log.error({ err }, 'in-process bus: cannot store a dead letter, keeping it in memory until the process ends');
+      }
+    }
+    this.dead.push(letter);
+    if (this.dead.length > MAX_DEAD_LETTERS) {
+      this.dead.shift();
+      if (!this.warnedDeadLetterCap) this.log.warn(`more than ${MAX_DEAD_LETTERS} dead letters in memory: dropping the oldest`);
+      this.warnedDeadLetterCap = true;
+    }
   }
 }

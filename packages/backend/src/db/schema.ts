@@ -258,5 +258,19 @@ export const outboxDeadLetter = pgTable('outbox_dead_letter', {
   failed_at: timestamp('failed_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
 });
 
+/**
+ * Messages the embedded (in-process) bus gave up on — failed `maxAttempts` times or malformed — so `GET /dead-letters`
+ * still lists them after a restart (with RabbitMQ the durable `<queue>.dlq` queue holds them instead). `message` is the
+ * parsed message, or the raw body text when it was not valid.
+ */
+export const busDeadLetter = pgTable('bus_dead_letter', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  queue: text('queue').notNull(),
+  message: jsonb('message').notNull(),
+  error: text('error').notNull(),
+  attempts: integer('attempts').notNull(),
+  failed_at: timestamp('failed_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});
+
 /** The decision engine's tables (packages/backend/src/db/decisions-schema.ts). */
 export * from './decisions-schema.ts';

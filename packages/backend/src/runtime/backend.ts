@@ -8,6 +8,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from '@smartem/common';
 import { openDatabase, migrateDatabase, type DatabaseHandle } from '../db/index.ts';
 import type { Bus } from '../bus/types.ts';
+import { InProcessBus } from '../bus/in-process.ts';
+import { databaseDeadLetterStore } from '../db/bus-dead-letters.ts';
 
 export interface BackendOptions {
   log: Logger;
@@ -57,6 +59,7 @@ export async function startBackend(opts: BackendOptions): Promise<RunningBackend
     const { createBus } = await import('../bus/index.ts');
     const bus = await createBus({ amqpUrl: opts.amqpUrl, queue: opts.queue, log: log.child({ component: 'bus' }), connectionName: `smartem-api-${process.pid}` });
     stops.push(['closing the bus', () => bus.close()]);
+    if (bus instanceof InProcessBus) bus.useDeadLetterStore(databaseDeadLetterStore(handle.db, bus.queue));
 
     const { startOutboxRelay } = await import('../outbox/relay.ts');
     // Large relay batches: the API writes thousands of events per request.
