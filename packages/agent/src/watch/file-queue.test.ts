@@ -53,6 +53,11 @@ test('a half-written manifest is retried, then parsed once complete; repeated ev
     queue.offer(path); // same size and mtime: not parsed again
     await queue.whenIdle();
     assert.equal(parsed.length, 1);
+    await writeFile(path, Buffer.concat([xml, Buffer.from('\n')])); // rewritten: parsed again, still one file
+    queue.offer(path);
+    await queue.whenIdle();
+    assert.equal(parsed.length, 2);
+    assert.deepEqual([queue.stats.parsed, queue.stats.seen], [1, 1]);
   } finally {
     queue.stop();
     await rm(root, { recursive: true, force: true });

@@ -22,11 +22,14 @@ interface FileState {
   mtimeMs: number;
   attempts: number;
   firstFailureAt: number;
+  /** Counted in `stats.parsed` (a rewritten file parses again but is one file). */
+  parsedOnce: boolean;
   timer?: NodeJS.Timeout;
 }
 
 export interface FileQueueStats {
   seen: number;
+  /** Files parsed at least once (of `seen`). */
   parsed: number;
   retries: number;
   broken: number;
@@ -79,7 +82,7 @@ export class FileQueue {
       if (!rel || rel.startsWith('..')) return;
       const cls = classifyEpuPath(rel);
       if (!cls) return;
-      state = { kind: cls.kind, status: 'queued', again: false, size: -1, mtimeMs: -1, attempts: 0, firstFailureAt: 0 };
+      state = { kind: cls.kind, status: 'queued', again: false, size: -1, mtimeMs: -1, attempts: 0, firstFailureAt: 0, parsedOnce: false };
       this.files.set(absPath, state);
       this.stats.seen++;
       this.enqueue(absPath, state);
@@ -194,6 +197,7 @@ export class FileQueue {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
         this.files.delete(absPath);
         this.stats.seen--;
+        if (state.parsedOnce) this.stats.parsed--;
         return;
       }
       return this.failed(absPath, state, error as Error);
@@ -212,7 +216,10 @@ export class FileQueue {
     state.attempts = 0;
     state.status = 'done';
     if (wasBroken) this.stats.broken = this.countBroken();
-    this.stats.parsed++;
+    if (!state.parsedOnce) {
+      state.parsedOnce = true;
+      this.stats.parsed++;
+    }
     this.opts.onParsed(parsed, absPath);
     return this.afterRead(absPath, state);
   }
