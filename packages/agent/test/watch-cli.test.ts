@@ -40,8 +40,9 @@ test('a backend that rejects the credentials: exit 1 with a clear message, and t
 });
 
 const sample = join(repoRoot, '../shared/epu-samples/EMharvest/_repo_data');
+const withoutSamples = existsSync(sample) ? false : `real EPU samples not found at ${sample}`;
 test('--dry-run on real EPU files: everything parsed and mapped, the micrograph without its foil hole is an orphan', {
-  skip: existsSync(sample) ? false : `real EPU samples not found at ${sample}`,
+  skip: withoutSamples,
 }, async () => {
   const child = startSmartem(['agent', 'watch', sample, '--dry-run']);
   while (!child.output().includes('caught up') && child.proc.exitCode === null) await sleep(100);
@@ -52,7 +53,7 @@ test('--dry-run on real EPU files: everything parsed and mapped, the micrograph 
 });
 
 test('--dry-run on one grid directory: its atlas, outside the watched directory (the visit\'s atlas/ folder), is read', {
-  skip: existsSync(sample) ? false : `real EPU samples not found at ${sample}`,
+  skip: withoutSamples,
 }, async () => {
   const grid = join(sample, 'Supervisor_20230919_140141_84_bi23047-106_grid1');
   const child = startSmartem(['agent', 'watch', grid, '--dry-run']);
@@ -64,7 +65,7 @@ test('--dry-run on one grid directory: its atlas, outside the watched directory 
 });
 
 test('SIGTERM while the backend is unreachable: exit 0 with the final status, the journal keeps everything', {
-  skip: existsSync(sample) ? false : `real EPU samples not found at ${sample}`,
+  skip: withoutSamples,
 }, async () => {
   const state = join(tmp.path, 's3');
   const child = startSmartem(['agent', 'watch', sample, '--api', 'http://127.0.0.1:9', '--state', state, '-v']);
