@@ -14,7 +14,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -31,6 +31,8 @@ const { values: args } = parseArgs({
     'queue-version': { type: 'string', default: '2' },
     concurrency: { type: 'string', default: '2' },
     keep: { type: 'boolean', default: false },
+    /** `NAME=VALUE`, repeatable: `ALTER DATABASE … SET` on the scratch database before the API starts (e.g. `log_min_duration_statement=0`). */
+    'database-setting': { type: 'string', multiple: true, default: [] },
     /** Node flags of the API process, e.g. `--max-old-space-size=192` (what a container memory limit would set), `--cpu-prof`. */
     'node-options': { type: 'string', default: '' },
   },
@@ -168,6 +170,27 @@ function cpuSecondsOf(pid: number): number {
   }
 }
 
+/** CPU seconds per process id of every process named `comm` (PostgreSQL backends, the RabbitMQ VM), from /proc. */
+function cpuByName(comm: string): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === comm) out.set(Number(entry), cpuSecondsOf(Number(entry)));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
+
+/** CPU used since `before` by the processes named `comm` still alive (a process started since counts from zero). */
+function cpuSince(comm: string, before: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, cpu] of cpuByName(comm)) total += cpu - (before.get(pid) ?? 0);
+  return total;
+}
+
 /** Peak resident set of a process, sampled from /proc. */
 function rssMonitor(pid: number) {
   let peak = 0;
@@ -259,11 +282,17 @@ async function main(): Promise<void> {
     const entities = load.reduce((n, [, , items]) => n + items.length, 0);
     const eventCount = load.filter(([route]) => route !== 'atlas-tile-gridsquare-positions').reduce((n, [, , items]) => n + items.length, 0);
 
-    api = await startApi(scratch.url, queue);
     await client.connect();
+    for (const setting of args['database-setting']) {
+      const [, name, value] = /^(\w+)=(.*)$/.exec(setting) ?? [];
+      if (!name) throw new Error(`--database-setting: ${setting} is not NAME=VALUE`);
+      await client.query(`ALTER DATABASE ${client.database} SET ${name} = ${pg.escapeLiteral(value)}`);
+    }
+    api = await startApi(scratch.url, queue);
     const idleRss = rssOf(api.child.pid!);
     const idleCpu = cpuSecondsOf(api.child.pid!);
     const rss = rssMonitor(api.child.pid!);
+    const postgresCpu = cpuByName('postgres'), brokerCpu = cpuByName('beam.smp'), benchCpu = process.cpuUsage();
     const startedApi = performance.now();
     const rejected = await postAll(api.url, load, Number(args.batch), Number(args.concurrency));
     const acknowledged = performance.now();
@@ -271,6 +300,11 @@ async function main(): Promise<void> {
     const drained = performance.now();
     const peakRss = rss.stop();
     const apiCpu = cpuSecondsOf(api.child.pid!) - idleCpu;
+    const otherCpu = {
+      postgres: cpuSince('postgres', postgresCpu),
+      broker: cpuSince('beam.smp', brokerCpu),
+      bench: ((c) => (c.user + c.system) / 1e6)(process.cpuUsage(benchCpu)),
+    };
 
     const amqp = new Connection(AMQP_URL!);
     const declared = await amqp.queueDeclare({ queue, passive: true });
@@ -297,6 +331,7 @@ async function main(): Promise<void> {
     row('batch API: all requests acknowledged', `${((acknowledged - startedApi) / 1000).toFixed(1)} s`);
     row('batch API + outbox drained to RabbitMQ (end to end)', `${apiSeconds.toFixed(1)} s = ${apiRate.toFixed(0)} entities/s`);
     row('API process CPU during the load (user + system)', `${apiCpu.toFixed(1)} s`);
+    row('CPU of PostgreSQL / RabbitMQ / this load generator', `${otherCpu.postgres.toFixed(1)} s / ${otherCpu.broker.toFixed(1)} s / ${otherCpu.bench.toFixed(1)} s`);
     row('events in the RabbitMQ queue', `${declared.messageCount} (expected ${eventCount})`);
     row('API process RSS: listening, idle / peak', `${mb(idleRss)} / ${mb(peakRss)}`);
     row('baseline: plain COPY of the same rows (same tables)', `${(copyMs / 1000).toFixed(2)} s = ${copyRate.toFixed(0)} entities/s`);

@@ -130,6 +130,30 @@ for (const kind of testDatabaseKinds()) {
       assert.equal((await api.call('GET', '/foilholes/fh-3/micrographs')).json.length, 200);
     });
 
+    test('created events (built by the database) carry the sent values, null for fields not sent, in request order', async () => {
+      await api.newEvents();
+      await api.call('POST', '/batch/acquisitions', { items: [{ uuid: 'acq-ev-1', name: 'no id' }, { uuid: 'acq-ev-2', id: 'S2', name: 'with id' }] });
+      await api.call('POST', '/batch/micrographs', {
+        items: [
+          { uuid: 'mic-ev-1', foilhole_uuid: 'fh-1', foilhole_id: '10', micrograph_id: 'E1', defocus: -1 },
+          { uuid: 'mic-ev-2', foilhole_uuid: 'fh-1', foilhole_id: '10' },
+          { uuid: 'mic-ev-3', foilhole_uuid: 'fh-1', foilhole_id: '10', micrograph_id: 'E"3\\ü' },
+        ],
+      });
+      await api.call('POST', '/batch/foilholes', { items: [{ uuid: 'fh-ev', foilhole_id: '77', gridsquare_id: '1', gridsquare_uuid: 'gs-1' }] });
+      await api.call('POST', '/batch/atlas-tiles', { items: [{ uuid: 'tile-ev', atlas_uuid: 'atl' }] });
+      assert.deepEqual(await api.newEvents(), [
+        { event_type: 'acquisition.created', uuid: 'acq-ev-1', id: null },
+        { event_type: 'acquisition.created', uuid: 'acq-ev-2', id: 'S2' },
+        { event_type: 'micrograph.created', uuid: 'mic-ev-1', foilhole_uuid: 'fh-1', foilhole_id: '10', micrograph_id: 'E1' },
+        // Not the stored default ('' for micrograph_id): the event describes the row as sent.
+        { event_type: 'micrograph.created', uuid: 'mic-ev-2', foilhole_uuid: 'fh-1', foilhole_id: '10', micrograph_id: null },
+        { event_type: 'micrograph.created', uuid: 'mic-ev-3', foilhole_uuid: 'fh-1', foilhole_id: '10', micrograph_id: 'E"3\\ü' },
+        { event_type: 'foilhole.created', uuid: 'fh-ev', foilhole_id: '77', gridsquare_uuid: 'gs-1', gridsquare_id: '1' },
+        { event_type: 'atlas_tile.created', uuid: 'tile-ev', id: null, atlas_uuid: 'atl' },
+      ]);
+    });
+
     test('a resent batch with changes updates every row in one pass, each with only its own changed columns', async () => {
       const items = [
         { uuid: 'mic-1', micrograph_id: 'M1', foilhole_id: '10', foilhole_uuid: 'fh-1', defocus: -2.5 },

@@ -148,6 +148,9 @@ export function startOutboxRelay(opts: {
     let failed = false;
     const published = await db
       .transaction(async (tx) => {
+        // The delete need not wait for its WAL flush: lost in a crash, the rows come back and are published again
+        // (at least once either way). Saves a disk flush per batch on the relay's path.
+        await tx.execute(sql`SET LOCAL synchronous_commit = off`);
         const result = await tx.execute(sql`DELETE FROM outbox WHERE id IN (
             SELECT id FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED)
           RETURNING id, payload`);

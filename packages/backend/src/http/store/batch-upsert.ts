@@ -7,12 +7,13 @@ import { and, ne } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import { entityEvent, type BatchResult, type EntityEvent } from '@smartem/common';
 import type { Db } from '../../db/index.ts';
-import { anyOf, bulkInsert, bulkUpdate, pairIn } from '../../db/bulk.ts';
-import { insertOutbox } from '../../outbox/outbox.ts';
+import { anyOf, bulkInsert, bulkUpdate, pairIn, type AfterInsert } from '../../db/bulk.ts';
+import { insertOutbox, outboxFromInserted } from '../../outbox/outbox.ts';
 import { ENTITIES, type EntityDef } from '../entities.ts';
 import { bodyToRow, changedKeys, type Row } from '../convert.ts';
 import { sqlState } from '../errors.ts';
 import type { Store } from './crud.ts';
+import { eventColumns } from './event-columns.ts';
 
 const LOOKUP_CHUNK = 10_000;
 const RETRYABLE = new Set(['23505', '40P01', '40001']);
@@ -141,15 +142,29 @@ async function applyOnce(db: Db, def: EntityDef, rows: Row[]): Promise<BatchResu
       }
     }
     const p = plan(def, rows, parents, byUuid, byNatural);
-    await bulkInsert(tx, def.table, [...p.inserts.values()]);
+    // Created rows get their events in the insert statement itself; updated rows' events are built here.
+    await bulkInsert(tx, def.table, [...p.inserts.values()], createdEvents(def));
     await bulkUpdate(tx, def.table, 'uuid', p.updates);
     const events: EntityEvent[] = [];
     for (const [uuid, row] of p.finalRows) {
-      events.push(entityEvent(def.event, p.inserts.has(uuid) ? 'created' : 'updated', row as Row & { uuid: string }));
+      if (!p.inserts.has(uuid)) events.push(entityEvent(def.event, 'updated', row as Row & { uuid: string }));
     }
     await insertOutbox(tx, events);
     return p.results;
   });
+}
+
+/**
+ * `<entity>.created` events of inserted rows, built by PostgreSQL from the inserted values. A payload field whose
+ * column the rows did not carry is null, as `entityEvent` gives for the row sent (not the column's default).
+ */
+function createdEvents(def: EntityDef): AfterInsert {
+  const fields = eventColumns(def);
+  return (present) => {
+    const returning = [...new Set(fields.flatMap(([, column]) => (present.has(column) ? [column] : [])))];
+    const payload = fields.map(([key, column]) => [key, present.has(column) ? def.columns[column].name : null] as const);
+    return { returning: returning.length > 0 ? returning : ['uuid'], then: outboxFromInserted(`${def.event}.created`, payload) };
+  };
 }
 
 /** Upserts validated wire items of one entity; one result per item, in request order. */
