@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createAuthority, DecisionGrid, nextHole, rankHoles, rankSquares, type GridInput } from '../src/decisions/index.ts';
 import { ModelWeightingAuthority } from '../src/decisions/model-weighting.ts';
 import { OnlineLearnerAuthority } from '../src/decisions/online-learner.ts';
-import { holeQuality, micrographQuality, RunningStats, DEFAULT_QUALITY } from '../src/decisions/quality.ts';
+import { ctfMargin, ctfMarginFloor, holeQuality, micrographQuality, RunningStats, DEFAULT_QUALITY } from '../src/decisions/quality.ts';
 import { epuHints } from '../src/decisions/live/load.ts';
 
 /** Two tiles; square A (tile 1) with groups a1, a2; square B (tile 1) with b1; square C (tile 2) with c1. 10 holes each. */
@@ -130,6 +130,67 @@ describe('decision authorities', () => {
     assert.ok(run(true) < run(false) - 0.1, `${run(true)} vs ${run(false)}`);
   });
 
+  test('online learner: the CTF margin tells two patches with the same good/bad results apart', () => {
+    // a1 and b1 each show three bad holes; a1's fits failed (beyond twice the limit), b1's just missed it.
+    const run = (withMargins: boolean): { a: number; b: number } => {
+      const grid = new DecisionGrid({ ...input(), marginFloor: ctfMarginFloor(6) });
+      const learner = new OnlineLearnerAuthority(grid, { margins: true });
+      for (let i = 0; i < 3; i++) {
+        grid.observe(hole(grid, `a1-${i}`), 0, withMargins ? ctfMargin([100000], 6) : undefined);
+        grid.observe(hole(grid, `b1-${i}`), 0, withMargins ? ctfMargin([6.5], 6) : undefined);
+      }
+      const p = learner.estimate();
+      return { a: p[hole(grid, 'a1-5')], b: p[hole(grid, 'b1-5')] };
+    };
+    const binary = run(false);
+    assert.ok(Math.abs(binary.a - binary.b) < 1e-9, `quality alone cannot tell them apart: ${JSON.stringify(binary)}`);
+    const byDefault = new DecisionGrid({ ...input(), marginFloor: -6 });
+    for (let i = 0; i < 3; i++) {
+      byDefault.observe(hole(byDefault, `a1-${i}`), 0, -6);
+      byDefault.observe(hole(byDefault, `b1-${i}`), 0, -0.5);
+    }
+    const pDefault = new OnlineLearnerAuthority(byDefault).estimate();
+    assert.ok(Math.abs(pDefault[hole(byDefault, 'a1-5')] - binary.a) < 1e-9, 'the default learner uses the quality only');
+    const margins = run(true);
+    assert.ok(margins.a < margins.b - 0.02, JSON.stringify(margins));
+  });
+
+  test('online learner: a margin that contradicts the quality (bad for another reason) is not used', () => {
+    const grid = new DecisionGrid({ ...input(), marginFloor: -6 });
+    const learner = new OnlineLearnerAuthority(grid, { margins: true });
+    const other = new DecisionGrid({ ...input(), marginFloor: -6 });
+    const binary = new OnlineLearnerAuthority(other);
+    for (let i = 0; i < 3; i++) {
+      grid.observe(hole(grid, `a1-${i}`), 0, 2); // bad by motion, CTF fine
+      other.observe(hole(other, `a1-${i}`), 0);
+    }
+    assert.deepEqual(Array.from(learner.estimate()), Array.from(binary.estimate()));
+  });
+
+  test('observing the same quality and margin twice changes nothing, nor the estimates', () => {
+    const grid = new DecisionGrid({ ...input(), marginFloor: -6 });
+    const learner = new OnlineLearnerAuthority(grid, { margins: true });
+    assert.equal(grid.observe(0, 0, -2), true);
+    assert.equal(grid.observe(1, 0, -20), true);
+    assert.equal(grid.margin[1], -6, 'recorded at the floor');
+    const p = Array.from(learner.estimate());
+    const version = grid.version;
+    assert.equal(grid.observe(0, 0, -2), false);
+    assert.equal(grid.observe(1, 0, -7), false, 'below the floor is the floor');
+    assert.equal(grid.version, version);
+    assert.deepEqual(Array.from(learner.estimate()), p);
+    assert.equal(grid.observe(0, 0), true, 'dropping the margin is a change');
+    assert.throws(() => grid.observe(0, 0, NaN), /margin of a1-0/);
+  });
+
+  test('the CTF margin: threshold − CTF per micrograph, bounded at the floor, averaged over the hole', () => {
+    assert.equal(ctfMarginFloor(6), -6);
+    assert.equal(ctfMargin([4], 6), 2);
+    assert.equal(ctfMargin([100000], 6), -6);
+    assert.equal(ctfMargin([4, 100000, null], 6), -2);
+    assert.equal(ctfMargin([null, undefined], 6), undefined);
+  });
+
   test('observing the same quality twice changes nothing', () => {
     const grid = new DecisionGrid(input());
     assert.equal(grid.observe(0, 1), true);
@@ -176,6 +237,16 @@ describe('planner', () => {
     assert.equal(holes.length, 9);
     assert.equal(grid.holeIds[holes[0].hole], 'b1-8');
     assert.deepEqual(holes.map((h) => h.decision).slice(-2), ['skip', 'skip']);
+  });
+
+  test("the last move's cost does not count: with less time left than any move, the most probable hole anywhere", () => {
+    const grid = new DecisionGrid(input((_s, g) => ({ m: g === 'c1' ? 3 : 0.5 })));
+    const p = createAuthority('model-weighting', grid).estimate();
+    const from = hole(grid, 'a1-0');
+    grid.observe(from, 1);
+    // With time for a few moves the planner stays near; with less than one unit the far, better tile is free.
+    assert.equal(grid.holeGroup[nextHole(grid, p, from, { budgetLeft: 3 })], grid.holeGroup[from]);
+    assert.equal(grid.groupIds[grid.holeGroup[nextHole(grid, p, from, { budgetLeft: 0.5 })]], 'C\u0000c1');
   });
 
   test('holes without a group are grouped by position within their square', () => {

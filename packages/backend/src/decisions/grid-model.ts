@@ -39,6 +39,11 @@ export interface GridInput {
   holes: readonly HoleInput[];
   /** Holes per automatic group when holes carry no group; default 20 (a typical beam-shift cluster). */
   autoGroupSize?: number;
+  /**
+   * Lower bound of the continuous margins passed to `observe` (e.g. `CTF_MARGIN_FLOOR` of quality.ts): a margin at
+   * or below it only says the hole is at least that bad (censored). Default: no bound.
+   */
+  marginFloor?: number;
 }
 
 export class DecisionGrid {
@@ -71,6 +76,13 @@ export class DecisionGrid {
   readonly scores: Float64Array[];
   /** Revealed quality in [0, 1] per hole (1 good, 0 bad, fractions allowed), NaN while unknown. */
   readonly observed: Float64Array;
+  /**
+   * Revealed continuous margin per hole, NaN when only the quality is known: how far the hole's quality metric is on
+   * the good side of the limit, on the prediction scores' scale (threshold − CTF max resolution, Å), ≥ marginFloor.
+   */
+  readonly margin: Float64Array;
+  /** Margins at or below this are censored (known only to be ≤ it); −∞ when margins are not bounded. */
+  readonly marginFloor: number;
   /** Holes already acquired (or being acquired): never suggested again. */
   readonly acquired: Uint8Array;
   /** Incremented on every change, so caches can tell whether they are stale. */
@@ -102,6 +114,8 @@ export class DecisionGrid {
     this.y = new Float64Array(n);
     this.epuSelected = new Int8Array(n);
     this.observed = new Float64Array(n).fill(NaN);
+    this.margin = new Float64Array(n).fill(NaN);
+    this.marginFloor = input.marginFloor ?? -Infinity;
     this.acquired = new Uint8Array(n);
     const models = new Set<string>();
     for (const h of input.holes) for (const m of Object.keys(h.predictions ?? {})) models.add(m);
@@ -209,12 +223,19 @@ export class DecisionGrid {
     }
   }
 
-  /** Record a hole's quality (1 good … 0 bad). Recording the same value again changes nothing and returns false. */
-  observe(hole: number, quality: number): boolean {
+  /**
+   * Record a hole's quality (1 good … 0 bad) and, when known, its continuous margin (see `margin`; below the floor
+   * it is recorded at the floor). Recording the same values again changes nothing and returns false.
+   */
+  observe(hole: number, quality: number, margin?: number): boolean {
     if (!(quality >= 0 && quality <= 1)) throw new Error(`quality of ${this.holeIds[hole]} must be in [0, 1], got ${quality}`);
+    if (margin !== undefined && !Number.isFinite(margin)) throw new Error(`margin of ${this.holeIds[hole]} must be a finite number, got ${margin}`);
+    const m = margin === undefined ? NaN : Math.max(this.marginFloor, margin);
     const changedAcq = this.acquired[hole] === 0;
-    if (this.observed[hole] === quality && !changedAcq) return false;
+    const sameMargin = Object.is(this.margin[hole], m) || this.margin[hole] === m;
+    if (this.observed[hole] === quality && sameMargin && !changedAcq) return false;
     this.observed[hole] = quality;
+    this.margin[hole] = m;
     this.acquired[hole] = 1;
     this.version++;
     return true;

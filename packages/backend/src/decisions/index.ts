@@ -1,7 +1,7 @@
 import type { AuthorityName, DecisionAuthority } from './authority.ts';
 import type { DecisionGrid } from './grid-model.ts';
 import { ModelWeightingAuthority } from './model-weighting.ts';
-import { OnlineLearnerAuthority } from './online-learner.ts';
+import { OnlineLearnerAuthority, type OnlineLearnerOptions } from './online-learner.ts';
 import { RandomMockAuthority } from './random-mock.ts';
 
 export type { AuthorityName, DecisionAuthority } from './authority.ts';
@@ -13,13 +13,13 @@ export type { MoveCosts } from './costs.ts';
 export { nextHole, rankHoles, rankSquares } from './planner.ts';
 
 /** The authority registry: one per grid, chosen by name, swappable without touching the rest. */
-export function createAuthority(name: AuthorityName, grid: DecisionGrid): DecisionAuthority {
+export function createAuthority(name: AuthorityName, grid: DecisionGrid, learner: OnlineLearnerOptions = {}): DecisionAuthority {
   switch (name) {
     case 'random-mock':
       return new RandomMockAuthority(grid);
     case 'model-weighting':
       return new ModelWeightingAuthority(grid);
     case 'online-learner':
-      return new OnlineLearnerAuthority(grid);
+      return new OnlineLearnerAuthority(grid, learner);
   }
 }

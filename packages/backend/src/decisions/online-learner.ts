@@ -46,6 +46,36 @@ const LEVELS = 4; // tile, square, group, cell (position quadrant within the gro
 const SHARED_LEVELS = 3;
 /** Largest change of one coefficient per Newton pass (log-odds). */
 const MAX_STEP = 2;
+/** Step halvings at most before a Newton step is taken as it is (2⁻⁸ of it). */
+const MAX_HALVINGS = 8;
+/**
+ * Prior of the cut between "bad" and "at the margin floor" on the latent log-odds: the floor's margin read on the
+ * prediction scores' log-odds-like scale, within a factor e² either way (sd 1 on its log).
+ */
+const FLOOR_CUT_PRIOR_LOG_SD = 1;
+
+/**
+ * How a revealed hole enters the likelihood, as an ordered category of its margin: its quality only (good, no
+ * margin, or a quality decided by something else too), bad but above the margin floor, or bad at the floor.
+ */
+const BINARY = 0;
+const BAD = 1;
+const AT_FLOOR = 2;
+
+/**
+ * A margin is used when it agrees with the hole's quality (good ⇔ margin ≥ 0); when the quality was decided by
+ * something else too (motion, particles, a mixed hole), only the quality is. Only bad margins are split, at the
+ * floor: see `likelihoodTerms` for why the margin is used as an ordered category rather than a number.
+ */
+function marginKind(grid: DecisionGrid, h: number, useMargins: boolean): number {
+  const m = grid.margin[h];
+  if (!useMargins || Number.isNaN(m) || !Number.isFinite(grid.marginFloor) || grid.observed[h] !== 0 || !(m < 0)) return BINARY;
+  return m <= grid.marginFloor ? AT_FLOOR : BAD;
+}
+
+function logSigmoid(x: number): number {
+  return x >= 0 ? -Math.log1p(Math.exp(-x)) : x - Math.log1p(Math.exp(x));
+}
 
 /** Per foil-hole group, the mean of a model's scores over the group's holes that have one (0 when none has). */
 function groupMeanScores(grid: DecisionGrid, scores: Float64Array): Float64Array {
@@ -68,12 +98,19 @@ function clamp(step: number, limit: number): number {
 export interface OnlineLearnerOptions {
   /** Newton passes per refresh after a change (warm start). */
   passes?: number;
+  /**
+   * Also learn from the revealed margins (the grid's `margin`, as ordered categories: bad, or bad at the margin
+   * floor). Off by default: on the benchmark grids it gained nothing with predictions and lost holes without them
+   * (docs/decisions.md).
+   */
+  margins?: boolean;
 }
 
 export class OnlineLearnerAuthority implements DecisionAuthority {
   readonly name = 'online-learner';
   private readonly grid: DecisionGrid;
   private readonly passes: number;
+  private readonly useMargins: boolean;
   /** Fixed-effect feature columns: 'intercept', one per model, optional 'hint' and 'deselected'. */
   /** Fixed-effect feature columns (features[j][h]), computed once: they depend only on the grid's static data. */
   private readonly features: Float64Array[] = [];
@@ -88,11 +125,14 @@ export class OnlineLearnerAuthority implements DecisionAuthority {
   /** Σ p(1 − p) over each node's revealed holes at the last fit: the information its own data carry. */
   private readonly dataPrecision: Float64Array[];
   readonly tau2 = [TAU_PRIOR_VAR, TAU_PRIOR_VAR, TAU_PRIOR_VAR, TAU_PRIOR_VAR];
+  /** Cut θ < 0 on the latent log-odds below which a bad hole's margin is at the floor, learned from the grid. */
+  floorCut: number;
   private fittedVersion = -1;
 
   constructor(grid: DecisionGrid, options: OnlineLearnerOptions = {}) {
     this.grid = grid;
     this.passes = options.passes ?? 2;
+    this.useMargins = options.margins ?? false;
     this.addFeature(() => 1, INTERCEPT_PRIOR);
     grid.scores.forEach((scores) => {
       this.modelSlope.push(this.features.length);
@@ -112,6 +152,7 @@ export class OnlineLearnerAuthority implements DecisionAuthority {
       // Standardised over the grid; a missing value sits at the mean.
       this.addFeature((h) => (Number.isFinite(values[h]) ? (values[h] - mean) / sd : 0), HINT_PRIOR);
     }
+    this.floorCut = Number.isFinite(grid.marginFloor) ? Math.min(-1e-3, grid.marginFloor) : -Infinity;
     this.beta = this.prior.map((p) => p.mean);
     this.betaVar = this.prior.map((p) => p.sd * p.sd);
     this.nodeOf = [grid.holeTile, grid.holeSquare, grid.holeGroup, grid.holeCell];
@@ -174,8 +215,11 @@ export class OnlineLearnerAuthority implements DecisionAuthority {
     this.fittedVersion = grid.version;
     if (obs.length === 0) return;
     const y = obs.map((h) => grid.observed[h]);
+    const kind = Int8Array.from(obs, (h) => marginKind(grid, h, this.useMargins));
     const x = obs.map((h) => this.features.map((column) => column[h]));
     const eta = new Float64Array(obs.length);
+    const grad = new Float64Array(obs.length);
+    const weight = new Float64Array(obs.length);
     const refresh = (): void => {
       obs.forEach((h, i) => {
         let e = 0;
@@ -183,53 +227,143 @@ export class OnlineLearnerAuthority implements DecisionAuthority {
         for (let l = 0; l < LEVELS; l++) e += this.u[l][this.nodeOf[l][h]];
         eta[i] = e;
       });
+      this.likelihoodTerms(obs, y, kind, eta, grad, weight);
     };
+    const logLik = (i: number, e: number): number => this.logLikelihood(y[i], kind[i], e);
     for (let pass = 0; pass < passes; pass++) {
       refresh();
-      this.fixedEffectsStep(x, y, eta);
+      this.fixedEffectsStep(x, grad, weight, eta, logLik);
       refresh();
       for (let l = 0; l < LEVELS; l++) {
-        this.randomEffectsStep(l, obs, y, eta);
+        this.randomEffectsStep(l, obs, grad, weight, eta, logLik);
         refresh();
       }
     }
     this.updateTau(obs);
+    if (kind.some((k) => k !== BINARY)) this.updateFloorCut(obs, kind, eta);
   }
 
-  /** One Newton step on the fixed effects with their Gaussian priors. */
-  private fixedEffectsStep(x: number[][], y: number[], eta: Float64Array): void {
+  /**
+   * Per observation, the gradient of its log-likelihood in its linear predictor η and its negative second derivative.
+   * The model is ordinal (cumulative logit): the hole's latent quality η + ε (ε standard logistic) is ≥ 0 when it is
+   * good, in [θ, 0) when it is bad above the margin floor, < θ when at the floor. A quality alone is Bernoulli
+   * (y − p, p(1 − p)); bad above the floor is σ(η − θ) − σ(η) (gradient 1 − σ(η − θ) − σ(η)); at the floor σ(θ − η).
+   * The margin is used as this ordered category, not as a number: in the EMinsight session (shared/decision-data), how
+   * far a bad micrograph missed a 4 or 5 Å limit did not order how often its foil hole's other micrographs were good,
+   * while a failed fit did (0.20 against 0.4–0.7 at 4 Å); and a linear model of the margin in Å (a continuous logistic
+   * latent) lost holes on every grid with real CTF values (docs/decisions.md).
+   */
+  private likelihoodTerms(obs: number[], y: number[], kind: Int8Array, eta: Float64Array, grad: Float64Array, weight: Float64Array): void {
+    for (let i = 0; i < obs.length; i++) {
+      if (kind[i] === BINARY) {
+        const p = sigmoid(eta[i]);
+        grad[i] = y[i] - p;
+        weight[i] = p * (1 - p);
+      } else if (kind[i] === BAD) {
+        const a = sigmoid(eta[i] - this.floorCut);
+        const b = sigmoid(eta[i]);
+        grad[i] = 1 - a - b;
+        weight[i] = a * (1 - a) + b * (1 - b);
+      } else {
+        const q = sigmoid(eta[i] - this.floorCut);
+        grad[i] = -q;
+        weight[i] = q * (1 - q);
+      }
+    }
+  }
+
+  /** Log-likelihood of one revealed hole at linear predictor e (the terms of `likelihoodTerms`), with cut θ. */
+  private logLikelihood(y: number, kind: number, e: number, cut = this.floorCut): number {
+    if (kind === BINARY) return y * logSigmoid(e) + (1 - y) * logSigmoid(-e);
+    if (kind === BAD) return Math.log(Math.max(1e-300, sigmoid(e - cut) - sigmoid(e)));
+    return logSigmoid(cut - e);
+  }
+
+  /**
+   * Maximum a posteriori cut θ given the current fit: a golden-section search on log(−θ), prior
+   * N(log(−floor), FLOOR_CUT_PRIOR_LOG_SD²) (the floor's margin read as log-odds, like the prediction scores).
+   */
+  private updateFloorCut(obs: number[], kind: Int8Array, eta: Float64Array): void {
+    const priorMean = Math.log(-Math.min(-1e-3, this.grid.marginFloor));
+    const logPosterior = (logCut: number): number => {
+      const cut = -Math.exp(logCut);
+      let lp = -0.5 * ((logCut - priorMean) / FLOOR_CUT_PRIOR_LOG_SD) ** 2;
+      for (let i = 0; i < obs.length; i++) if (kind[i] !== BINARY) lp += this.logLikelihood(0, kind[i], eta[i], cut);
+      return lp;
+    };
+    const ratio = (Math.sqrt(5) - 1) / 2;
+    let lo = Math.log(-this.floorCut) - 1;
+    let hi = Math.log(-this.floorCut) + 1;
+    let a = hi - ratio * (hi - lo);
+    let b = lo + ratio * (hi - lo);
+    let fa = logPosterior(a);
+    let fb = logPosterior(b);
+    for (let it = 0; it < 20; it++) {
+      if (fa > fb) {
+        hi = b;
+        b = a;
+        fb = fa;
+        a = hi - ratio * (hi - lo);
+        fa = logPosterior(a);
+      } else {
+        lo = a;
+        a = b;
+        fa = fb;
+        b = lo + ratio * (hi - lo);
+        fb = logPosterior(b);
+      }
+    }
+    this.floorCut = -Math.exp((lo + hi) / 2);
+  }
+
+  /**
+   * One Newton step on the fixed effects with their Gaussian priors, halved until the log posterior does not decrease:
+   * a full step can overshoot where the likelihood's curvature vanishes (early, when the few results seem to
+   * separate perfectly) and then oscillate instead of reaching the MAP.
+   */
+  private fixedEffectsStep(x: number[][], g: Float64Array, w: Float64Array, eta: Float64Array, logLik: (i: number, e: number) => number): void {
     const d = this.beta.length;
     const grad = this.beta.map((b, j) => -(b - this.prior[j].mean) / this.prior[j].sd ** 2);
     const hess = this.beta.map((_, j) => this.beta.map((__, k) => (j === k ? 1 / this.prior[j].sd ** 2 : 0)));
-    for (let i = 0; i < y.length; i++) {
-      const p = sigmoid(eta[i]);
-      const w = p * (1 - p);
+    for (let i = 0; i < g.length; i++) {
       for (let j = 0; j < d; j++) {
-        grad[j] += (y[i] - p) * x[i][j];
-        for (let k = 0; k < d; k++) hess[j][k] += w * x[i][j] * x[i][k];
+        grad[j] += g[i] * x[i][j];
+        for (let k = 0; k < d; k++) hess[j][k] += w[i] * x[i][j] * x[i][k];
       }
     }
-    const step = solve(hess, grad);
-    // Newton on a logistic likelihood can overshoot from a cold start; a bounded step keeps the passes stable.
-    this.beta = this.beta.map((b, j) => b + clamp(step[j], MAX_STEP));
+    const step = solve(hess, grad).map((v) => clamp(v, MAX_STEP));
+    const objective = (t: number): number => {
+      let lp = 0;
+      for (let j = 0; j < d; j++) lp -= (this.beta[j] + t * step[j] - this.prior[j].mean) ** 2 / (2 * this.prior[j].sd ** 2);
+      for (let i = 0; i < eta.length; i++) {
+        let delta = 0;
+        for (let j = 0; j < d; j++) delta += step[j] * x[i][j];
+        lp += logLik(i, eta[i] + t * delta);
+      }
+      return lp;
+    };
+    const current = objective(0);
+    let t = 1;
+    for (let halvings = 0; halvings < MAX_HALVINGS && objective(t) < current; halvings++) t /= 2;
+    this.beta = this.beta.map((b, j) => b + t * step[j]);
     this.betaVar = hess.map((row, j) => 1 / row[j]);
   }
 
-  /** One Newton step per node of level l (nodes are independent given the rest). */
-  private randomEffectsStep(l: number, obs: number[], y: number[], eta: Float64Array): void {
+  /** One Newton step per node of level l (nodes are independent given the rest), halved per node like the fixed step. */
+  private randomEffectsStep(l: number, obs: number[], g: Float64Array, w: Float64Array, eta: Float64Array, logLik: (i: number, e: number) => number): void {
     const u = this.u[l];
     const grad = new Float64Array(u.length);
     const hess = new Float64Array(u.length);
     const seen = new Uint8Array(u.length);
     obs.forEach((h, i) => {
       const node = this.nodeOf[l][h];
-      const p = sigmoid(eta[i]);
-      grad[node] += y[i] - p;
-      hess[node] += p * (1 - p);
+      grad[node] += g[i];
+      hess[node] += w[i];
       seen[node] = 1;
     });
     this.dataPrecision[l].set(hess);
     const precision = 1 / this.tau2[l];
+    const step = new Float64Array(u.length);
     for (let n = 0; n < u.length; n++) {
       if (!seen[n]) {
         u[n] = 0;
@@ -237,9 +371,32 @@ export class OnlineLearnerAuthority implements DecisionAuthority {
         continue;
       }
       const h = hess[n] + precision;
-      u[n] += clamp((grad[n] - u[n] * precision) / h, MAX_STEP);
+      step[n] = clamp((grad[n] - u[n] * precision) / h, MAX_STEP);
       this.uVar[l][n] = 1 / h;
     }
+    // Per node, the log posterior at u + t·step for t = 0 and the current trial t; halve t where it decreased.
+    const objective = (t: Float64Array): Float64Array => {
+      const lp = Float64Array.from(u, (v, n) => (seen[n] ? -((v + t[n] * step[n]) ** 2) * precision / 2 : 0));
+      obs.forEach((h, i) => {
+        const n = this.nodeOf[l][h];
+        lp[n] += logLik(i, eta[i] + t[n] * step[n]);
+      });
+      return lp;
+    };
+    const current = objective(new Float64Array(u.length));
+    const t = new Float64Array(u.length).fill(1);
+    for (let halvings = 0; halvings < MAX_HALVINGS; halvings++) {
+      const trial = objective(t);
+      let worse = false;
+      for (let n = 0; n < u.length; n++) {
+        if (seen[n] && trial[n] < current[n]) {
+          t[n] /= 2;
+          worse = true;
+        }
+      }
+      if (!worse) break;
+    }
+    for (let n = 0; n < u.length; n++) if (seen[n]) u[n] += t[n] * step[n];
   }
 
   /** EM update of each level's variance from the nodes that have data, with a weak prior. */

@@ -12,7 +12,11 @@ import type { DecisionGrid } from './grid-model.ts';
 
 export interface PlanOptions {
   costs?: MoveCosts;
-  /** Time left; holes beyond it cannot be collected, so they do not make a far group more attractive. */
+  /**
+   * Time left before the session ends; holes beyond it cannot be collected, so they do not make a far group more
+   * attractive. A move begun before the end completes and its hole counts, whatever it costs: with t left, the holes
+   * reachable are those whose moves, all but the last, fit in t.
+   */
   budgetLeft?: number;
   /** Per-hole group uncertainty from the authority (`groupUncertainty()`), to value probing unexplored groups. */
   uncertainty?: Float64Array;
@@ -35,7 +39,8 @@ export function groupValue(grid: DecisionGrid, p: Float64Array, group: number, f
   const costs = options.costs ?? DEFAULT_COSTS;
   const order = remainingByProbability(grid, p, group);
   const entry = costToGroup(grid, from, group, costs);
-  const horizon = options.budgetLeft === undefined ? order.length : Math.max(1, Math.floor(options.budgetLeft - entry) + 1);
+  // The entry move and k − 2 more fit in the time left; the k-th hole's move may cross the end.
+  const horizon = options.budgetLeft === undefined ? order.length : Math.max(1, Math.floor(options.budgetLeft - entry) + 2);
   let sum = 0;
   let rate = 0;
   for (let k = 1; k <= Math.min(order.length, horizon); k++) {
@@ -43,6 +48,13 @@ export function groupValue(grid: DecisionGrid, p: Float64Array, group: number, f
     rate = Math.max(rate, sum / (entry + (k - 1) * costs.sameGroup));
   }
   return { group, rate, order };
+}
+
+/** The remaining hole with the highest P(good) (−1 when every hole is acquired). */
+function mostProbable(grid: DecisionGrid, p: Float64Array): number {
+  let best = -1;
+  for (let h = 0; h < grid.holeCount; h++) if (grid.acquired[h] === 0 && (best < 0 || p[h] > p[best])) best = h;
+  return best;
 }
 
 /**
@@ -62,7 +74,12 @@ export function defaultHorizon(grid: DecisionGrid, costs: MoveCosts = DEFAULT_CO
  */
 export function nextHole(grid: DecisionGrid, p: Float64Array, from: number, options: PlanOptions = {}): number {
   const costs = options.costs ?? DEFAULT_COSTS;
-  const plan = planBudget(grid, p, from, options.budgetLeft ?? defaultHorizon(grid, costs), costs, options.uncertainty);
+  const { budgetLeft } = options;
+  // Less time left than the cheapest move: whatever comes next is the last hole and its cost no longer matters.
+  if (budgetLeft !== undefined && budgetLeft < costs.sameGroup) return mostProbable(grid, p);
+  // The plan's last move may cross the end (most often one within a group), so the plan may fill the time left + one.
+  const planTime = budgetLeft === undefined ? defaultHorizon(grid, costs) : budgetLeft + costs.sameGroup;
+  const plan = planBudget(grid, p, from, planTime, costs, options.uncertainty);
   const { value } = plan;
   const bestGroupOf = (groups: readonly number[]): number => {
     let best = -1;

@@ -109,3 +109,30 @@ export function holeQuality(verdicts: readonly QualityVerdict[]): number | undef
   if (decided.length === 0) return undefined;
   return decided.reduce((a, v) => a + (v.quality ?? 0), 0) / decided.length;
 }
+
+/**
+ * The lowest CTF margin kept: a fit worse than twice the limit (a failed fit, recorded as e.g. 100000 Å, included)
+ * says the micrograph is bad — thick or broken ice, an empty hole, drift — not how near its patch comes to the
+ * limit, so beyond −threshold the margin only records "at least this bad" (the learner treats it as censored).
+ * Fixed by the definition of the limit, not fitted to any grid.
+ */
+export function ctfMarginFloor(ctfMaxResolution: number): number {
+  return -ctfMaxResolution;
+}
+
+/**
+ * A hole's continuous quality margin from its micrographs' CTF max resolution estimates: threshold − CTF in Å
+ * (positive on the good side: the scale of a predicted resolution's score), each micrograph's bounded below at
+ * `ctfMarginFloor`, averaged over the hole's micrographs that have one; undefined when none has.
+ */
+export function ctfMargin(ctfs: readonly (number | null | undefined)[], ctfMaxResolution: number): number | undefined {
+  const floor = ctfMarginFloor(ctfMaxResolution);
+  let sum = 0;
+  let n = 0;
+  for (const ctf of ctfs) {
+    if (ctf === null || ctf === undefined || Number.isNaN(ctf)) continue;
+    sum += Math.max(floor, ctfMaxResolution - ctf);
+    n++;
+  }
+  return n > 0 ? sum / n : undefined;
+}

@@ -26,8 +26,9 @@ export function registerBenchDecisionsCommand(bench: Command): void {
     .option('--threshold <angstrom>', 'good hole: CTF max resolution ≤ this', positiveNumber('threshold'), 6)
     .option('--generalisation', 'also run degraded predictions and synthetic grids with other structure')
     .option('--diagnose', 'also print where each policy spends its time: holes visited, hit rate, time per kind of move')
+    .option('--margins', 'also run the online learner that learns from the revealed CTF margins (off by default)')
     .option('--json', 'print one JSON object keyed by policy name (mean, sd, fraction_of_oracle)')
-    .action(async (opts: { truth: string; predictions?: string; budget: number; starts: number; threshold: number; json?: boolean; generalisation?: boolean; diagnose?: boolean }) => {
+    .action(async (opts: { truth: string; predictions?: string; budget: number; starts: number; threshold: number; json?: boolean; generalisation?: boolean; diagnose?: boolean; margins?: boolean }) => {
       const { runBench } = await import('./run.ts');
       const defaultPredictions = `${CRYORL}/Y1_2_regress_8bit_res50_train_by_hl.txt`;
       let predictions = opts.predictions;
@@ -50,6 +51,7 @@ export function registerBenchDecisionsCommand(bench: Command): void {
           json: Boolean(opts.json),
           generalisation: Boolean(opts.generalisation),
           diagnose: Boolean(opts.diagnose),
+          margins: Boolean(opts.margins),
           print: opts.json ? (l) => console.error(l) : (l) => console.log(l),
         });
         if (opts.json) console.log(JSON.stringify(out));

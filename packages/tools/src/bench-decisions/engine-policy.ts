@@ -2,6 +2,7 @@ import { createAuthority } from '@smartem/backend/decisions/index.ts';
 import type { AuthorityName } from '@smartem/backend/decisions/authority.ts';
 import { DecisionGrid, type GridInput } from '@smartem/backend/decisions/grid-model.ts';
 import { nextHole } from '@smartem/backend/decisions/planner.ts';
+import { ctfMargin, ctfMarginFloor } from '@smartem/backend/decisions/quality.ts';
 import type { BenchGrid, EpisodePolicy, PolicySpec } from './episode.ts';
 
 export const PREDICTION_MODEL = 'cryorl-resnet50';
@@ -12,6 +13,7 @@ export function gridInput(g: BenchGrid, withPredictions: boolean): GridInput {
   const squares = new Map<string, string>();
   for (const h of holes) squares.set(h.square, h.tile);
   return {
+    marginFloor: ctfMarginFloor(g.threshold),
     squares: [...squares].map(([id, tile]) => ({ id, tile })),
     holes: holes.map((h) => ({
       id: h.id,
@@ -30,21 +32,22 @@ export function gridInput(g: BenchGrid, withPredictions: boolean): GridInput {
  * Holes keep their dataset order, so hole index = benchmark index. The benchmark knows the time left, so it passes
  * it as the planner's budget (live, the session's remaining time or the default horizon is used).
  */
-export function enginePolicy(authority: AuthorityName, withPredictions: boolean): PolicySpec {
+export function enginePolicy(authority: AuthorityName, withPredictions: boolean, margins = false): PolicySpec {
   return {
-    name: `${authority}${withPredictions ? '+predictions' : ''}`,
+    name: `${authority}${withPredictions ? '+predictions' : ''}${margins ? '+margins' : ''}`,
     needsPredictions: withPredictions,
     create(g: BenchGrid): EpisodePolicy {
       const grid = new DecisionGrid(gridInput(g, withPredictions));
-      const engine = createAuthority(authority, grid);
+      const engine = createAuthority(authority, grid, { margins });
       return {
         start: () => {},
         next: (current, _visited, budgetLeft) => {
           const p = engine.estimate();
           return nextHole(grid, p, current, { budgetLeft, uncertainty: engine.groupUncertainty?.() });
         },
-        reveal: (hole, good) => {
-          grid.observe(hole, good ? 1 : 0);
+        // The protocol reveals the hole's true CTF: its margin (threshold − CTF, bounded as live) goes in with it.
+        reveal: (hole, good, ctf) => {
+          grid.observe(hole, good ? 1 : 0, ctfMargin([ctf], g.threshold));
         },
       };
     },

@@ -43,11 +43,14 @@ export function cost(g: BenchGrid, a: number, b: number): number {
   return 8;
 }
 
-/** A policy plays one episode: it is told the start, asked for the next unvisited hole, and shown each result. */
+/**
+ * A policy plays one episode: it is told the start, asked for the next unvisited hole (with the time left before the
+ * budget; the move that crosses it still counts), and shown each result: good or not, and the true CTF (Å).
+ */
 export interface EpisodePolicy {
   start(hole: number, rng: Rng): void;
   next(current: number, visited: Uint8Array, budgetLeft: number): number;
-  reveal(hole: number, good: boolean): void;
+  reveal(hole: number, good: boolean, ctf: number): void;
 }
 
 export interface PolicySpec {
@@ -75,7 +78,7 @@ export function runEpisode(g: BenchGrid, spec: PolicySpec, seed: number, budget:
   visited[current] = 1;
   const policy = spec.create(g);
   policy.start(current, createRng(seed + 1_000_003));
-  policy.reveal(current, g.good[current] === 1);
+  policy.reveal(current, g.good[current] === 1, g.dataset.holes[current].ctf);
   let elapsed = 0;
   let collected = 0;
   let steps = 1;
@@ -91,7 +94,7 @@ export function runEpisode(g: BenchGrid, spec: PolicySpec, seed: number, budget:
     visited[next] = 1;
     steps++;
     if (g.good[next]) collected++;
-    policy.reveal(next, g.good[next] === 1);
+    policy.reveal(next, g.good[next] === 1, g.dataset.holes[next].ctf);
     current = next;
   }
   return collected;

@@ -14,9 +14,10 @@ export interface PolicyResult {
 /**
  * Baselines first, then our authorities (without predictions, then with them when the grid has predictions).
  * `scope: 'predictions'` keeps only what depends on the predictions (plus oracle), for degraded-prediction runs;
- * `'compact'` drops random and the random mock, for the generalisation grids.
+ * `'compact'` drops random and the random mock, for the generalisation grids. `margins` adds the learner that also
+ * uses the revealed CTF margins.
  */
-export function benchPolicies(hasPredictions: boolean, scope: 'full' | 'compact' | 'predictions' = 'full'): PolicySpec[] {
+export function benchPolicies(hasPredictions: boolean, scope: 'full' | 'compact' | 'predictions' = 'full', margins = false): PolicySpec[] {
   const specs: PolicySpec[] = [];
   if (scope === 'full') specs.push(randomPolicy);
   if (scope !== 'predictions') specs.push(systematicPolicy);
@@ -25,6 +26,9 @@ export function benchPolicies(hasPredictions: boolean, scope: 'full' | 'compact'
   if (scope === 'full') specs.push(enginePolicy('random-mock', false));
   if (scope !== 'predictions') specs.push(enginePolicy('online-learner', false));
   if (hasPredictions) specs.push(enginePolicy('model-weighting', true), enginePolicy('online-learner', true));
+  // The learner that also uses the revealed CTF margins (off by default), beside the default one.
+  if (margins && scope !== 'predictions') specs.push(enginePolicy('online-learner', false, true));
+  if (margins && hasPredictions) specs.push(enginePolicy('online-learner', true, true));
   return specs;
 }
 

@@ -15,13 +15,15 @@ export interface BenchOptions {
   generalisation: boolean;
   /** Also print where each policy's time goes (holes visited, hit rate, time per kind of move). */
   diagnose?: boolean;
+  /** Also run the learner that uses the revealed CTF margins. */
+  margins?: boolean;
   /** Progress and secondary tables go here (stderr with --json). */
   print: (line: string) => void;
 }
 
 function runOne(dataset: BenchDataset, o: BenchOptions, scope: 'full' | 'compact' | 'predictions' = 'full', starts = o.starts): Record<string, PolicyResult> {
   const g = indexDataset(dataset, o.threshold);
-  return runPolicies(g, benchPolicies(g.hasPredictions, scope), o.budget, starts);
+  return runPolicies(g, benchPolicies(g.hasPredictions, scope, o.margins), o.budget, starts);
 }
 
 /** Episodes per generalisation scenario: fewer than the main table so the whole run stays within minutes. */
@@ -34,7 +36,8 @@ function summary(results: Record<string, PolicyResult>): string {
   if (results['online-learner']) {
     parts.push(`online-learner ${mean('online-learner').toFixed(1)} (${(mean('online-learner') / mean('systematic')).toFixed(2)}× systematic)`);
   }
-  for (const n of ['model-weighting+predictions', 'online-learner+predictions']) {
+  if (results['online-learner+margins']) parts.push(`online-learner+margins ${mean('online-learner+margins').toFixed(1)}`);
+  for (const n of ['model-weighting+predictions', 'online-learner+predictions', 'online-learner+predictions+margins']) {
     if (!results[n]) continue;
     parts.push(`${n} ${mean(n).toFixed(1)} (${(mean(n) / mean('greedy-predictions')).toFixed(2)}× greedy, ${results[n].fraction_of_oracle.toFixed(2)} of oracle)`);
   }

@@ -3,7 +3,7 @@ import type { Db } from '../../db/index.ts';
 import { atlastilegridsquareposition, foilhole, gridsquare, micrograph, qualityprediction } from '../../db/schema.ts';
 import { DecisionGrid, type HoleInput, type SquareInput } from '../grid-model.ts';
 import { logit } from '../math.ts';
-import { holeQuality, micrographQuality, RunningStats, type Metric, type QualityConfig, type QualityVerdict } from '../quality.ts';
+import { ctfMargin, ctfMarginFloor, holeQuality, micrographQuality, RunningStats, type Metric, type QualityConfig, type QualityVerdict } from '../quality.ts';
 
 /** A grid as the decision engine sees it, built from the database: the engine's model plus the rows' identities. */
 export interface LiveGrid {
@@ -178,12 +178,16 @@ export async function loadLiveGrid(db: Db, gridUuid: string, config: QualityConf
   }
   const statsNow = Object.fromEntries(Object.entries(stats).map(([k, s]) => [k, s.stats]));
   const verdicts = new Map<string, QualityVerdict[]>();
+  const ctfs = new Map<string, Array<number | null>>();
   let latest: { hole: string; at: number } | undefined;
   for (const m of mics) {
     if (!m.hole) continue;
     const list = verdicts.get(m.hole) ?? [];
     list.push(micrographQuality(m, statsNow, config));
     verdicts.set(m.hole, list);
+    const holeCtfs = ctfs.get(m.hole) ?? [];
+    holeCtfs.push(m.ctf_max_resolution_estimate);
+    ctfs.set(m.hole, holeCtfs);
     const at = m.atMs ?? 0;
     if (!latest || at > latest.at) latest = { hole: m.hole, at };
   }
@@ -200,7 +204,7 @@ export async function loadLiveGrid(db: Db, gridUuid: string, config: QualityConf
       // EPU deselected the hole (its own filters) or flagged it near a grid bar.
       epuSelected: !(h.nearBar || h.selected === false),
     }));
-  const grid = new DecisionGrid({ squares: [...squareInputs.values()], holes: holeInputs });
+  const grid = new DecisionGrid({ squares: [...squareInputs.values()], holes: holeInputs, marginFloor: ctfMarginFloor(config.ctfMaxResolution) });
   let decidedHoles = 0;
   for (const [holeUuid, list] of verdicts) {
     const index = grid.holeIndex.get(holeUuid);
@@ -208,7 +212,8 @@ export async function loadLiveGrid(db: Db, gridUuid: string, config: QualityConf
     const q = holeQuality(list);
     if (q === undefined) grid.markAcquired(index);
     else {
-      grid.observe(index, q);
+      // The CTF margin beside the quality: the learner uses it only where it agrees with the quality.
+      grid.observe(index, q, ctfMargin(ctfs.get(holeUuid) ?? [], config.ctfMaxResolution));
       decidedHoles++;
     }
   }
