@@ -20,6 +20,10 @@ class SwitchableBus extends InProcessBus {
     this.published.push(...messages); // in send order (batches in flight together confirm in any order)
     await super.publish(messages);
   }
+  override async probe(): Promise<void> {
+    if (this.down) throw new Error('broker unreachable');
+    await super.probe();
+  }
 }
 
 /** The in-process bus with a broker that refuses (nacks) every publish containing one of the `poison` events. */
@@ -133,7 +137,7 @@ for (const kind of testDatabaseKinds()) {
 
     test('an event the bus always refuses is moved to outbox_dead_letter; every other event is published in order', async () => {
       const sent = events(50, 'poison');
-      const poison = new Set(['poison-13', 'poison-29']); // 29 ends its batch of 10: confirmed by the next batch
+      const poison = new Set(['poison-13', 'poison-29']); // 29 ends its batch of 10: no later row in it, the probe decides
       const bus = new PoisonBus(poison);
       const relay = startOutboxRelay({ db, bus, log: silentLog, pollMs: 20, batchSize: 10, maxAttempts: 3 });
       await insertOutbox(db, sent);
@@ -151,15 +155,36 @@ for (const kind of testDatabaseKinds()) {
       await bus.close();
     });
 
-    test('a lone refused event with nothing after it is not dead-lettered (the broker might be down)', async () => {
+    test('a lone refused event, nothing after it, is dead-lettered after its attempts when the bus answers a probe', async () => {
       const bus = new PoisonBus(new Set(['alone-0']));
       const relay = startOutboxRelay({ db, bus, log: silentLog, pollMs: 20, maxAttempts: 2 });
       await insertOutbox(db, events(1, 'alone'));
-      await assert.rejects(relay.flush(), /nacked by the broker/);
-      await assert.rejects(relay.flush(), /nacked by the broker/);
+      relay.wake();
+      await waitFor('the outbox to drain', async () => (await pendingCount(db)) === 0);
+      await relay.flush();
+      await relay.stop();
+      const dead = await db.select().from(outboxDeadLetter);
+      assert.deepEqual(dead.map((d) => (d.payload as BusMessage).uuid), ['alone-0']);
+      assert.match(dead[0].error, /nacked by the broker/);
+      assert.deepEqual(bus.published, []);
+      await bus.close();
+    });
+
+    test('a lone event while the broker is down (the probe fails too) stays in the outbox, not dead-lettered', async () => {
+      const bus = new SwitchableBus({ log: silentLog });
+      bus.down = true;
+      const relay = startOutboxRelay({ db, bus, log: silentLog, pollMs: 20, maxAttempts: 2 });
+      await insertOutbox(db, events(1, 'alone'));
+      await assert.rejects(relay.flush(), /broker unreachable/);
+      await assert.rejects(relay.flush(), /broker unreachable/);
       await relay.stop();
       assert.equal(await pendingCount(db), 1);
       assert.deepEqual(await db.select().from(outboxDeadLetter), []);
+      bus.down = false;
+      const again = startOutboxRelay({ db, bus, log: silentLog, pollMs: 20 });
+      await again.flush();
+      await again.stop();
+      assert.deepEqual(bus.published.map((m) => m.uuid), ['alone-0']);
       await bus.close();
     });
 

@@ -98,6 +98,10 @@ export class InProcessBus implements Bus {
     return [...stored, ...this.dead.slice(0, limit - stored.length).map((letter) => ({ ...letter }))];
   }
 
+  async probe(): Promise<void> {
+    if (this.closed) throw new Error(`bus ${this.queue} is closed`);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     const slots = this.consumers.splice(0);

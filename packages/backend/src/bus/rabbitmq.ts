@@ -91,6 +91,10 @@ export class RabbitBus implements Bus {
     await Promise.all(sends);
   }
 
+  async probe(): Promise<void> {
+    await this.connection.queueDeclare({ queue: this.queue, passive: true });
+  }
+
   /** The connection's current socket (rabbitmq-client keeps it in a private field, replaced on reconnect). */
   private socket(): Socket | undefined {
     const socket = (this.connection as unknown as { _socket?: Socket })._socket;

@@ -38,6 +38,11 @@ export interface Bus {
   readonly queue: string;
   /** Resolves once every message is durably accepted (publisher confirms on RabbitMQ); rejects otherwise. */
   publish(messages: readonly BusMessage[]): Promise<void>;
+  /**
+   * Resolves if the bus is up and answering, publishing nothing (RabbitMQ: a round trip declaring the main queue
+   * passively); rejects otherwise. Tells an event the bus refuses from a broker that is down.
+   */
+  probe(): Promise<void>;
   /** Competing consumer on the main queue (`smartem_backend`, as the original). */
   consume(handler: MessageHandler, options?: { prefetch?: number }): Promise<Consumer>;
   /** Messages that failed `maxAttempts` times (or were malformed), oldest first, without removing them. */

@@ -63,18 +63,26 @@ export function startOutboxRelay(opts: {
 
   /**
    * A batch failed: publish its rows one at a time, in id order, so one row the bus refuses does not hold back the
-   * others. A row that fails is a suspect; once a later row is published (the broker is up), each suspect gets
-   * `maxAttempts - 1` more publishes and, if all fail, is moved to `outbox_dead_letter`. Nothing published and
-   * `OUTAGE_STREAK` rows failing in a row means the broker is down: stop, record the attempt, and back off — an outage
-   * never dead-letters. Returns the rows handled (published or dead-lettered) — suspects not yet confirmed stay — and
-   * the error when nothing could be published (the caller throws it after committing the recorded attempts).
+   * others. A row that fails is a suspect; once a later row is published — or, when no row follows, the bus answers a
+   * probe — the broker is up, and each suspect gets `maxAttempts - 1` more publishes and, if all fail, is moved to
+   * `outbox_dead_letter`. `OUTAGE_STREAK` rows failing in a row with none published, or a probe that fails, means the
+   * broker is down: stop, record the attempt, and back off — an outage never dead-letters. Returns the rows handled
+   * (published or dead-lettered) — suspects not yet confirmed stay — and the error when nothing was handled (the
+   * caller throws it after committing the recorded attempts).
    */
   async function isolateBatch(exec: Db, rows: Claimed[]): Promise<{ handled: number; outage?: OutboxPublishError }> {
     const handled: number[] = [];
     let suspects: { row: Claimed; error: string }[] = [];
-    let published = 0;
     let streak = 0;
     let lastError = '';
+    const settleSuspects = async () => {
+      for (const suspect of suspects) {
+        const finalError = await retry(suspect.row, suspect.error);
+        if (finalError !== undefined) await moveToDeadLetters(exec, suspect.row, finalError);
+        handled.push(suspect.row.id);
+      }
+      suspects = [];
+    };
     for (const row of rows) {
       const error = await tryPublish(row);
       if (error !== undefined) {
@@ -84,21 +92,25 @@ export function startOutboxRelay(opts: {
         continue;
       }
       handled.push(row.id);
-      published++;
       streak = 0;
-      for (const suspect of suspects) {
-        const finalError = await retry(suspect.row, suspect.error);
-        if (finalError === undefined) published++;
-        else await moveToDeadLetters(exec, suspect.row, finalError);
-        handled.push(suspect.row.id);
-      }
-      suspects = [];
+      await settleSuspects();
     }
+    // Refused rows with no later row to show the broker is up (say, the last event written): ask the bus itself.
+    if (suspects.length > 0 && streak < OUTAGE_STREAK && (await busAnswers())) await settleSuspects();
     if (handled.length > 0) await exec.delete(outbox).where(inArray(outbox.id, handled));
     // Rows not reached after an outage streak carry the attempt and the error too, as after a failed batch.
     const left = rows.filter((row) => !handled.includes(row.id)).map((row) => row.id);
     if (left.length > 0) await recordFailure(exec, left, lastError);
-    return { handled: handled.length, outage: published === 0 ? new OutboxPublishError(lastError, rows.length) : undefined };
+    return { handled: handled.length, outage: handled.length === 0 ? new OutboxPublishError(lastError, rows.length) : undefined };
+  }
+
+  async function busAnswers(): Promise<boolean> {
+    try {
+      await bus.probe();
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   async function tryPublish(row: Claimed): Promise<string | undefined> {
