@@ -6,7 +6,8 @@
  *
  *   npm run bench -- ingest [--micrographs N] [--batch 1000] [--concurrency 2] [--queue-version 2] [--node-options '--max-old-space-size=192'] [--keep]
  *
- * `--batch 1000` is what the agent sends per request. `--queue-version 2` applies a RabbitMQ policy
+ * `--batch 1000` is what the agent sends per request; the request bodies are serialised before the clock starts, as
+ * the baseline's CSV files are written before its clock starts. `--queue-version 2` applies a RabbitMQ policy
  * (`rabbitmqctl set_policy … '{"queue-version":2}'`, as docs/bus.md recommends for `smartem_backend`) to the scratch
  * queue for the run; `1` runs on the broker's default classic queue.
  * Needs DATABASE_URL (a PostgreSQL superuser on this machine: COPY reads files the bench writes), AMQP_URL, and
@@ -201,15 +202,24 @@ function rssMonitor(pid: number) {
   return { stop: () => (clearInterval(timer), read(), peak) };
 }
 
-async function postAll(url: string, load: Load, batchSize: number, concurrency: number): Promise<number> {
+/** Request bodies per route, serialised before the clock starts (as the baseline's CSV files are written before its). */
+type Requests = Array<[route: string, bodies: string[]]>;
+
+function toRequests(load: Load, batchSize: number): Requests {
+  return load.map(([route, , items]) => {
+    const bodies: string[] = [];
+    for (let i = 0; i < items.length; i += batchSize) bodies.push(JSON.stringify({ items: items.slice(i, i + batchSize) }));
+    return [route, bodies];
+  });
+}
+
+async function postAll(url: string, requests: Requests, concurrency: number): Promise<number> {
   let rejected = 0;
-  for (const [route, , items] of load) {
-    const chunks: Item[][] = [];
-    for (let i = 0; i < items.length; i += batchSize) chunks.push(items.slice(i, i + batchSize));
+  for (const [route, bodies] of requests) {
     let next = 0;
     const lane = async () => {
-      while (next < chunks.length) {
-        const body = JSON.stringify({ items: chunks[next++] });
+      while (next < bodies.length) {
+        const body = bodies[next++];
         const res = await fetch(`${url}/batch/${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
         if (res.status !== 200) throw new Error(`POST /batch/${route}: ${res.status} ${(await res.text()).slice(0, 500)}`);
         const { results } = (await res.json()) as { results: Array<{ outcome: string }> };
@@ -288,13 +298,14 @@ async function main(): Promise<void> {
       if (!name) throw new Error(`--database-setting: ${setting} is not NAME=VALUE`);
       await client.query(`ALTER DATABASE ${client.database} SET ${name} = ${pg.escapeLiteral(value)}`);
     }
+    const requests = toRequests(load, Number(args.batch));
     api = await startApi(scratch.url, queue);
     const idleRss = rssOf(api.child.pid!);
     const idleCpu = cpuSecondsOf(api.child.pid!);
     const rss = rssMonitor(api.child.pid!);
     const postgresCpu = cpuByName('postgres'), brokerCpu = cpuByName('beam.smp'), benchCpu = process.cpuUsage();
     const startedApi = performance.now();
-    const rejected = await postAll(api.url, load, Number(args.batch), Number(args.concurrency));
+    const rejected = await postAll(api.url, requests, Number(args.concurrency));
     const acknowledged = performance.now();
     await waitForOutboxDrained(client);
     const drained = performance.now();
@@ -327,7 +338,7 @@ async function main(): Promise<void> {
     row('parse visit (@smartem/epu)', `${((t2 - t1) / 1000).toFixed(1)} s, ${parse.files_parsed} files`);
     row('entities sent (8 batch routes)', `${entities} (${load.map(([r, , i]) => `${r} ${i.length}`).join(', ')})`);
     row('rejected items', String(rejected));
-    row('requests', `${args.batch} items each, ${args.concurrency} at a time; RabbitMQ classic queue v${args['queue-version']}`);
+    row('requests', `${args.batch} items each (JSON bodies built before the clock starts), ${args.concurrency} at a time; RabbitMQ classic queue v${args['queue-version']}`);
     row('batch API: all requests acknowledged', `${((acknowledged - startedApi) / 1000).toFixed(1)} s`);
     row('batch API + outbox drained to RabbitMQ (end to end)', `${apiSeconds.toFixed(1)} s = ${apiRate.toFixed(0)} entities/s`);
     row('API process CPU during the load (user + system)', `${apiCpu.toFixed(1)} s`);
