@@ -38,6 +38,10 @@ test('the table ends with our best figure as a fraction of oracle; bad input nam
     assert.equal(ok.status, 0, ok.stderr);
     const lines = ok.stdout.trim().split('\n');
     assert.match(lines.at(-1)!, /^best: (online-learner|model-weighting)\S* [0-9.]+ good holes = [0-9.]+ of oracle$/);
+    // --margins adds the learner that also uses the revealed CTF margins (no predictions here: without them only).
+    const margins = run(['--truth', csv, '--budget', '20', '--starts', '2', '--margins', '--json']);
+    assert.equal(margins.status, 0, margins.stderr);
+    assert.deepEqual(Object.keys(JSON.parse(margins.stdout)).filter((k) => k.includes('margins')), ['online-learner+margins']);
     // --diagnose: per policy, holes visited, hit rate and time per kind of move; the moves' time adds up to at least
     // the visits (every move costs ≥ 1).
     const diag = run(['--truth', csv, '--budget', '20', '--starts', '2', '--diagnose']);
