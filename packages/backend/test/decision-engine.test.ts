@@ -188,7 +188,8 @@ describe('decision authorities', () => {
     assert.equal(ctfMargin([4], 6), 2);
     assert.equal(ctfMargin([100000], 6), -6);
     assert.equal(ctfMargin([4, 100000, null], 6), -2);
-    assert.equal(ctfMargin([null, undefined], 6), undefined);
+    assert.equal(ctfMargin([null, undefined, NaN, -Infinity, 0], 6), undefined);
+    assert.equal(ctfMargin([Infinity], 6), -6);
   });
 
   test('observing the same quality twice changes nothing', () => {

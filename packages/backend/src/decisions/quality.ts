@@ -123,14 +123,15 @@ export function ctfMarginFloor(ctfMaxResolution: number): number {
 /**
  * A hole's continuous quality margin from its micrographs' CTF max resolution estimates: threshold − CTF in Å
  * (positive on the good side: the scale of a predicted resolution's score), each micrograph's bounded below at
- * `ctfMarginFloor`, averaged over the hole's micrographs that have one; undefined when none has.
+ * `ctfMarginFloor`, averaged over the hole's micrographs that have a (positive) one; undefined when none has.
  */
 export function ctfMargin(ctfs: readonly (number | null | undefined)[], ctfMaxResolution: number): number | undefined {
   const floor = ctfMarginFloor(ctfMaxResolution);
   let sum = 0;
   let n = 0;
   for (const ctf of ctfs) {
-    if (ctf === null || ctf === undefined || Number.isNaN(ctf)) continue;
+    // +∞ is a failed fit (at the floor); NaN or a non-positive value is no estimate at all.
+    if (ctf === null || ctf === undefined || !(ctf > 0)) continue;
     sum += Math.max(floor, ctfMaxResolution - ctf);
     n++;
   }
