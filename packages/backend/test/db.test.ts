@@ -8,6 +8,7 @@ import { eq, sql } from 'drizzle-orm';
 import { openDatabase, migrateDatabase } from '../src/db/index.ts';
 import { acquisition, grid, gridsquare, foilhole, micrograph, outbox, qualitypredictionmodel } from '../src/db/schema.ts';
 import { insertOutbox } from '../src/outbox/outbox.ts';
+import { bulkInsert } from '../src/db/bulk.ts';
 import { openTestDatabase, testDatabaseKinds, type TestDatabase } from './support/databases.ts';
 
 for (const kind of testDatabaseKinds()) {
@@ -46,6 +47,29 @@ for (const kind of testDatabaseKinds()) {
       await db.insert(grid).values([{ uuid: 'g2', name: 'A', acquisition_uuid: 'a2' }, { uuid: 'g3', name: 'B', acquisition_uuid: 'a2' }]);
       await db.insert(gridsquare).values([{ uuid: 's2', gridsquare_id: '7', grid_uuid: 'g2' }, { uuid: 's3', gridsquare_id: '7', grid_uuid: 'g3' }]);
       await assert.rejects(db.insert(gridsquare).values({ uuid: 's4', gridsquare_id: '7', grid_uuid: 'g2' }));
+    });
+
+    test('bulkInsert stores every value type as sent (rows travel as JSON arrays per column)', async () => {
+      const { db } = t.handle;
+      await db.insert(acquisition).values({ uuid: 'bulk-a', status: 'started' });
+      await db.insert(grid).values({ uuid: 'bulk-g', name: 'G', acquisition_uuid: 'bulk-a' });
+      await db.insert(gridsquare).values({ uuid: 'bulk-s', gridsquare_id: '1', grid_uuid: 'bulk-g' });
+      await db.insert(foilhole).values({ uuid: 'bulk-f', foilhole_id: '2', gridsquare_uuid: 'bulk-s' });
+      const when = new Date('2025-05-06T07:08:09.123Z');
+      const rows = [
+        { uuid: 'bulk-m1', foilhole_uuid: 'bulk-f', micrograph_id: 'q"u\\o\'te ü 🙂', status: 'ctf completed', acquisition_datetime: when,
+          defocus: -1.5e-7, total_motion: Number.NaN, average_motion: Number.POSITIVE_INFINITY, image_size_x: 4096, energy_filter: true, phase_plate: false },
+        { uuid: 'bulk-m2', foilhole_uuid: 'bulk-f', micrograph_id: '', status: null, acquisition_datetime: null,
+          defocus: 0, total_motion: null, average_motion: Number.NEGATIVE_INFINITY, image_size_x: null, energy_filter: null, phase_plate: null },
+      ];
+      await bulkInsert(db, micrograph, rows);
+      const stored = await db.select().from(micrograph).where(sql`${micrograph.uuid} LIKE 'bulk-%'`).orderBy(micrograph.uuid);
+      assert.equal(stored.length, 2);
+      for (const [i, row] of rows.entries()) {
+        for (const [key, value] of Object.entries(row)) {
+          assert.deepEqual((stored[i] as Record<string, unknown>)[key], value, `${row.uuid}.${key}`);
+        }
+      }
     });
 
     test('outbox rows roll back with the transaction that wrote them', async () => {

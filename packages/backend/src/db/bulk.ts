@@ -20,7 +20,12 @@ function arrayCast(column: PgColumn): SQL {
   return native ? sql.raw(`::${native}[]`) : sql.raw(type === 'varchar' || type === 'text' ? '::text[]' : `::text[]::${type}[]`);
 }
 
-const toParam = (value: unknown): unknown => (value instanceof Date ? value.toISOString() : (value ?? null));
+/** A bind value: Dates as ISO strings; NaN and ±Infinity as PostgreSQL's spellings (JSON would turn them into null). */
+const toParam = (value: unknown): unknown => {
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  return value ?? null;
+};
 
 /**
  * `INSERT … RETURNING` columns handed to `then`, which turns the inserted rows (relation `inserted`) into a further
