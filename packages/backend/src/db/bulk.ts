@@ -69,7 +69,6 @@ export async function bulkInsert(db: Db, table: PgTable, rows: readonly Row[], a
   }
 }
 
-
 /**
  * `column IN (SELECT unnest($1))`: a single bind parameter for any number of keys (text-typed columns). Not
  * `= ANY($1)`: for a thousand keys PostgreSQL plans that as a sequential scan of the whole table (~6 ms on 50,000
