@@ -94,6 +94,45 @@ describe('decision authorities', () => {
     assert.ok(p[hole(grid, 'g4-1')] > p[hole(grid, 'g5-0')] + 0.2, `${p[hole(grid, 'g4-1')]} vs ${p[hole(grid, 'g5-0')]}`);
   });
 
+  /** `groups` foil-hole groups of 5 × 5 holes (x, y = 0 … 4) in one square, each hole's quality from `quality(x, y)`. */
+  function latticeGrid(groups: number): GridInput {
+    const holes = Array.from({ length: groups }, (_, g) =>
+      Array.from({ length: 25 }, (_, i) => ({ id: `g${g}-${i % 5}-${Math.floor(i / 5)}`, square: 'S', group: `g${g}`, x: i % 5, y: Math.floor(i / 5) })),
+    ).flat();
+    return { squares: [{ id: 'S', tile: 't' }], holes };
+  }
+
+  test('online learner, gradient structure: a gradient across a group carries on to its unrevealed holes', () => {
+    const grid = new DecisionGrid(latticeGrid(1));
+    const a = new OnlineLearnerAuthority(grid, { withinGroup: 'gradient' });
+    for (let y = 0; y < 5; y++) {
+      grid.observe(hole(grid, `g0-0-${y}`), 1);
+      grid.observe(hole(grid, `g0-4-${y}`), 0);
+    }
+    const p = a.estimate();
+    const [left, middle, right] = [1, 2, 3].map((x) => p[hole(grid, `g0-${x}-2`)]);
+    assert.ok(left > middle && middle > right, `${left} ${middle} ${right}`);
+    assert.ok(left > 0.6 && right < 0.4, `${left} ${right}`);
+  });
+
+  test('online learner, quadrant structure (the option): a pattern by position quadrant, which no gradient follows', () => {
+    const grid = new DecisionGrid(latticeGrid(6));
+    const quadrant = new OnlineLearnerAuthority(grid, { withinGroup: 'quadrant' });
+    const gradient = new OnlineLearnerAuthority(grid);
+    // Good in two opposite quadrants of every group; in group g0 one hole of each quadrant stays unrevealed.
+    const unrevealed = new Set(['g0-0-0', 'g0-4-0', 'g0-0-4', 'g0-4-4']);
+    for (let g = 0; g < 6; g++) {
+      for (let i = 0; i < 25; i++) {
+        const [x, y] = [i % 5, Math.floor(i / 5)];
+        if (!unrevealed.has(`g${g}-${x}-${y}`)) grid.observe(hole(grid, `g${g}-${x}-${y}`), (x < 2) === (y < 2) ? 1 : 0);
+      }
+    }
+    const spread = (p: Float64Array): number => Math.min(p[hole(grid, 'g0-0-0')], p[hole(grid, 'g0-4-4')]) - Math.max(p[hole(grid, 'g0-4-0')], p[hole(grid, 'g0-0-4')]);
+    const [byQuadrant, byGradient] = [spread(quadrant.estimate()), spread(gradient.estimate())];
+    assert.ok(byQuadrant > 0.3, `quadrant: good corners above bad corners by ${byQuadrant}`);
+    assert.ok(byGradient < byQuadrant - 0.3, `gradient: no straight gradient separates them (${byGradient})`);
+  });
+
   test("online learner: learns the sign of an EPU hint from the grid's results", () => {
     // Within every group, holes with a high "position quality" hint turn out bad.
     const base = input();

@@ -59,6 +59,10 @@ test('the table ends with our best figure as a fraction of oracle; bad input nam
     const missing = run(['--truth', join(dir, 'nope.csv')]);
     assert.equal(missing.status, 2);
     assert.match(missing.stderr, /--truth file not found/);
+    const structure = run(['--truth', csv, '--within-group', 'diagonal']);
+    assert.notEqual(structure.status, 0);
+    assert.match(structure.stderr, /--within-group <structure>' argument 'diagonal' is invalid\. must be gradient or quadrant/);
+    assert.doesNotMatch(structure.stderr, /\n\s+at /, 'no stack trace');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

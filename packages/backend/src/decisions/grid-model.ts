@@ -56,9 +56,15 @@ export class DecisionGrid {
   readonly holeGroup: Int32Array;
   readonly holeSquare: Int32Array;
   readonly holeTile: Int32Array;
-  /** Neighbourhood cell within the group (its position quadrant), so nearby holes can inform each other. */
+  /** Position quadrant of the hole within its group (the learner's `withinGroup: 'quadrant'` option). */
   readonly holeCell: Int32Array;
   cellCount = 0;
+  /**
+   * Each hole's position within its group, centred on the group's centroid and scaled by the group's RMS radius
+   * (0 for a group without spread), so a group-level gradient has the same units on every grid.
+   */
+  readonly groupX: Float64Array;
+  readonly groupY: Float64Array;
   readonly groupSquare: number[] = [];
   readonly squareTile: number[] = [];
   readonly squareHint: Float64Array;
@@ -161,6 +167,28 @@ export class DecisionGrid {
     this.groupUngrouped(ungrouped, input.autoGroupSize ?? 20);
     this.holeCell = new Int32Array(n);
     this.assignCells();
+    this.groupX = new Float64Array(n);
+    this.groupY = new Float64Array(n);
+    this.centreGroups();
+  }
+
+  private centreGroups(): void {
+    for (const holes of this.groupHoles) {
+      if (holes.length === 0) continue;
+      let mx = 0;
+      let my = 0;
+      for (const h of holes) {
+        mx += this.x[h] / holes.length;
+        my += this.y[h] / holes.length;
+      }
+      let ss = 0;
+      for (const h of holes) ss += ((this.x[h] - mx) ** 2 + (this.y[h] - my) ** 2) / holes.length;
+      const radius = Math.sqrt(ss);
+      for (const h of holes) {
+        this.groupX[h] = radius > 0 ? (this.x[h] - mx) / radius : 0;
+        this.groupY[h] = radius > 0 ? (this.y[h] - my) / radius : 0;
+      }
+    }
   }
 
   /** Split every group into up to four cells by the median x and median y of its holes. */

@@ -7,15 +7,18 @@ import { normal, type Rng } from './rng.ts';
  * The online learner: a hierarchical logistic model of P(good) fitted only to what this session has revealed,
  *
  *   logit P(good | hole h) = α + Σ_m (β_m·s_m(h) + β⁻_m·min(0, s_m(h)) + κ_m·mean s_m(group of h)) + γ·hint(square)
- *                            + δ·[EPU deselected h] + Σ_k η_k·z_k(h) + u_tile(h) + u_square(h) + u_group(h) + u_cell(h),
+ *                            + δ·[EPU deselected h] + Σ_k η_k·z_k(h) + u_tile(h) + u_square(h) + u_group(h)
+ *                            + b_x,group(h)·x̃(h) + b_y,group(h)·ỹ(h),
  *
  * (z_k: other hints such as EPU's position quality, standardised over the grid, direction learned), with Gaussian
  * random effects per level (u ~ N(0, τ_level²)) so an unseen group starts at its square's estimate,
  * an unseen square at its tile's, and each level moves away from its parent as its own holes are revealed
- * (partial pooling, like hierarchical empirical Bayes); the cell (the hole's position quadrant in its group) lets
- * neighbouring holes inform each other beyond the group. The β's learn each prediction model's calibration on this
- * grid (β⁻_m: how much steeper or flatter below the model's own threshold); the random effects learn where the models
- * are wrong. κ_m is the contextual (within/between) effect of
+ * (partial pooling, like hierarchical empirical Bayes); the random slopes b_x, b_y of the hole's position within its
+ * group (x̃, ỹ: centred on the group, in units of its radius; one shared variance) are a gradient across the group —
+ * ice thickness changes smoothly across a patch — so holes on the side of the good results rise and those on the
+ * other side fall (option `withinGroup: 'quadrant'`: a random effect per position quadrant instead). The β's learn
+ * each prediction model's calibration on this grid (β⁻_m: how much steeper or flatter below the model's own
+ * threshold); the random effects learn where the models are wrong. κ_m is the contextual (within/between) effect of
  * multilevel models: a model's scores can rank holes within a group with one slope (β) and tell groups apart with
  * another (β + κ) — averaging a group's scores cancels per-hole noise, while a per-patch bias does not cancel — and
  * κ is learned from the grid with a neutral prior (κ = 0 is the plain per-hole calibration). The group mean is over
@@ -41,7 +44,6 @@ const HINT_PRIOR = { mean: 0, sd: 1 };
 /** Inverse-gamma-like prior on each level's τ²: worth TAU_PRIOR_NODES nodes of variance TAU_PRIOR_VAR. */
 const TAU_PRIOR_VAR = 1;
 const TAU_PRIOR_NODES = 2;
-const LEVELS = 4; // tile, square, group, cell (position quadrant within the group)
 /** Levels shared by every hole of a group (tile, square, group). */
 const SHARED_LEVELS = 3;
 /** Largest change of one coefficient per Newton pass (log-odds). */
@@ -104,7 +106,16 @@ export interface OnlineLearnerOptions {
    * (docs/decisions.md).
    */
   margins?: boolean;
+  /**
+   * How holes of one foil-hole group inform each other beyond the group's shared effect: `gradient` (default) a
+   * random linear gradient across the group (random slopes in x and y with one shared variance: ice thickness
+   * changes smoothly across a patch); `quadrant` a random effect per position quadrant of the group (the default
+   * until 2026-11-24; docs/decisions.md compares the two).
+   */
+  withinGroup?: WithinGroup;
 }
+
+export type WithinGroup = 'quadrant' | 'gradient';
 
 export class OnlineLearnerAuthority implements DecisionAuthority {
   readonly name = 'online-learner';
@@ -124,7 +135,12 @@ export class OnlineLearnerAuthority implements DecisionAuthority {
   private readonly nodeOf: Int32Array[];
   /** Σ p(1 − p) over each node's revealed holes at the last fit: the information its own data carry. */
   private readonly dataPrecision: Float64Array[];
-  readonly tau2 = [TAU_PRIOR_VAR, TAU_PRIOR_VAR, TAU_PRIOR_VAR, TAU_PRIOR_VAR];
+  readonly tau2: number[];
+  /** Per level, each hole's multiplier of its node's effect (undefined: 1, a random intercept; else a random slope). */
+  private readonly zOf: Array<Float64Array | undefined>;
+  /** Levels that share one variance (the x and y slopes of a group gradient): level → the level whose τ² it uses. */
+  private readonly tauOf: number[];
+  private readonly levels: number;
   /** Cut θ < 0 on the latent log-odds below which a bad hole's margin is at the floor, learned from the grid. */
   floorCut: number;
   private fittedVersion = -1;
@@ -155,10 +171,28 @@ export class OnlineLearnerAuthority implements DecisionAuthority {
     this.floorCut = Number.isFinite(grid.marginFloor) ? Math.min(-1e-3, grid.marginFloor) : -Infinity;
     this.beta = this.prior.map((p) => p.mean);
     this.betaVar = this.prior.map((p) => p.sd * p.sd);
-    this.nodeOf = [grid.holeTile, grid.holeSquare, grid.holeGroup, grid.holeCell];
-    const sizes = [grid.tileIds.length, grid.squareIds.length, grid.groupIds.length, grid.cellCount];
+    this.nodeOf = [grid.holeTile, grid.holeSquare, grid.holeGroup];
+    const sizes = [grid.tileIds.length, grid.squareIds.length, grid.groupIds.length];
+    this.zOf = [undefined, undefined, undefined];
+    this.tauOf = [0, 1, 2];
+    if (options.withinGroup === 'quadrant') {
+      this.nodeOf.push(grid.holeCell);
+      sizes.push(grid.cellCount);
+      this.zOf.push(undefined);
+      this.tauOf.push(this.tauOf.length);
+    } else {
+      const shared = this.tauOf.length;
+      for (const z of [grid.groupX, grid.groupY]) {
+        this.nodeOf.push(grid.holeGroup);
+        sizes.push(grid.groupIds.length);
+        this.zOf.push(z);
+        this.tauOf.push(shared);
+      }
+    }
+    this.levels = this.nodeOf.length;
+    this.tau2 = sizes.map(() => TAU_PRIOR_VAR);
     this.u = sizes.map((n) => new Float64Array(n));
-    this.uVar = sizes.map((n, l) => new Float64Array(n).fill(this.tau2[l]));
+    this.uVar = sizes.map((n) => new Float64Array(n).fill(TAU_PRIOR_VAR));
     this.dataPrecision = sizes.map((n) => new Float64Array(n));
   }
 
@@ -187,7 +221,7 @@ export class OnlineLearnerAuthority implements DecisionAuthority {
     for (let h = 0; h < grid.holeCount; h++) {
       let eta = 0;
       for (let j = 0; j < beta.length; j++) eta += beta[j] * this.features[j][h];
-      for (let l = 0; l < LEVELS; l++) eta += u[l][this.nodeOf[l][h]];
+      for (let l = 0; l < this.levels; l++) eta += u[l][this.nodeOf[l][h]] * (this.zOf[l]?.[h] ?? 1);
       out[h] = sigmoid(eta);
     }
     return out;
@@ -224,7 +258,7 @@ export class OnlineLearnerAuthority implements DecisionAuthority {
       obs.forEach((h, i) => {
         let e = 0;
         for (let j = 0; j < this.beta.length; j++) e += this.beta[j] * x[i][j];
-        for (let l = 0; l < LEVELS; l++) e += this.u[l][this.nodeOf[l][h]];
+        for (let l = 0; l < this.levels; l++) e += this.u[l][this.nodeOf[l][h]] * (this.zOf[l]?.[h] ?? 1);
         eta[i] = e;
       });
       this.likelihoodTerms(obs, y, kind, eta, grad, weight);
@@ -234,7 +268,7 @@ export class OnlineLearnerAuthority implements DecisionAuthority {
       refresh();
       this.fixedEffectsStep(x, grad, weight, eta, logLik);
       refresh();
-      for (let l = 0; l < LEVELS; l++) {
+      for (let l = 0; l < this.levels; l++) {
         this.randomEffectsStep(l, obs, grad, weight, eta, logLik);
         refresh();
       }
@@ -352,22 +386,25 @@ export class OnlineLearnerAuthority implements DecisionAuthority {
   /** One Newton step per node of level l (nodes are independent given the rest), halved per node like the fixed step. */
   private randomEffectsStep(l: number, obs: number[], g: Float64Array, w: Float64Array, eta: Float64Array, logLik: (i: number, e: number) => number): void {
     const u = this.u[l];
+    const z = this.zOf[l];
     const grad = new Float64Array(u.length);
     const hess = new Float64Array(u.length);
     const seen = new Uint8Array(u.length);
     obs.forEach((h, i) => {
       const node = this.nodeOf[l][h];
-      grad[node] += g[i];
-      hess[node] += w[i];
+      const zi = z ? z[h] : 1;
+      grad[node] += g[i] * zi;
+      hess[node] += w[i] * zi * zi;
       seen[node] = 1;
     });
     this.dataPrecision[l].set(hess);
-    const precision = 1 / this.tau2[l];
+    const tau2 = this.tau2[this.tauOf[l]];
+    const precision = 1 / tau2;
     const step = new Float64Array(u.length);
     for (let n = 0; n < u.length; n++) {
       if (!seen[n]) {
         u[n] = 0;
-        this.uVar[l][n] = this.tau2[l];
+        this.uVar[l][n] = tau2;
         continue;
       }
       const h = hess[n] + precision;
@@ -379,7 +416,7 @@ export class OnlineLearnerAuthority implements DecisionAuthority {
       const lp = Float64Array.from(u, (v, n) => (seen[n] ? -((v + t[n] * step[n]) ** 2) * precision / 2 : 0));
       obs.forEach((h, i) => {
         const n = this.nodeOf[l][h];
-        lp[n] += logLik(i, eta[i] + t[n] * step[n]);
+        lp[n] += logLik(i, eta[i] + t[n] * step[n] * (z ? z[h] : 1));
       });
       return lp;
     };
@@ -401,12 +438,15 @@ export class OnlineLearnerAuthority implements DecisionAuthority {
 
   /** EM update of each level's variance from the nodes that have data, with a weak prior. */
   private updateTau(obs: number[]): void {
-    for (let l = 0; l < LEVELS; l++) {
+    const ss = this.tau2.map(() => TAU_PRIOR_NODES * TAU_PRIOR_VAR);
+    const count = this.tau2.map(() => TAU_PRIOR_NODES);
+    for (let l = 0; l < this.levels; l++) {
       const seen = new Set<number>();
       for (const h of obs) seen.add(this.nodeOf[l][h]);
-      let ss = TAU_PRIOR_NODES * TAU_PRIOR_VAR;
-      for (const n of seen) ss += this.u[l][n] ** 2 + this.uVar[l][n];
-      this.tau2[l] = ss / (seen.size + TAU_PRIOR_NODES);
+      const shared = this.tauOf[l];
+      for (const n of seen) ss[shared] += this.u[l][n] ** 2 + this.uVar[l][n];
+      count[shared] += seen.size;
     }
+    for (let l = 0; l < this.levels; l++) if (this.tauOf[l] === l) this.tau2[l] = ss[l] / count[l];
   }
 }

@@ -1,7 +1,8 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { WithinGroup } from '@smartem/backend/decisions/online-learner.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const CRYORL = resolve(REPO_ROOT, '../shared/decision-data/cryorl');
@@ -9,9 +10,14 @@ const CRYORL = resolve(REPO_ROOT, '../shared/decision-data/cryorl');
 function positiveNumber(name: string) {
   return (v: string): number => {
     const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got "${v}"`);
+    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`--${name} must be a positive number, got "${v}"`);
     return n;
   };
+}
+
+function withinGroup(v: string): WithinGroup {
+  if (v !== 'gradient' && v !== 'quadrant') throw new InvalidArgumentError(`must be gradient or quadrant, got "${v}"`);
+  return v;
 }
 
 /** `smartem bench decisions …`. */
@@ -27,8 +33,9 @@ export function registerBenchDecisionsCommand(bench: Command): void {
     .option('--generalisation', 'also run degraded predictions and synthetic grids with other structure')
     .option('--diagnose', 'also print where each policy spends its time: holes visited, hit rate, time per kind of move')
     .option('--margins', 'also run the online learner that learns from the revealed CTF margins (off by default)')
+    .option('--within-group <structure>', "online learner's within-group structure: gradient (default) or quadrant", withinGroup)
     .option('--json', 'print one JSON object keyed by policy name (mean, sd, fraction_of_oracle)')
-    .action(async (opts: { truth: string; predictions?: string; budget: number; starts: number; threshold: number; json?: boolean; generalisation?: boolean; diagnose?: boolean; margins?: boolean }) => {
+    .action(async (opts: { truth: string; predictions?: string; budget: number; starts: number; threshold: number; json?: boolean; generalisation?: boolean; diagnose?: boolean; margins?: boolean; withinGroup?: WithinGroup }) => {
       const { runBench } = await import('./run.ts');
       const defaultPredictions = `${CRYORL}/Y1_2_regress_8bit_res50_train_by_hl.txt`;
       let predictions = opts.predictions;
@@ -52,6 +59,7 @@ export function registerBenchDecisionsCommand(bench: Command): void {
           generalisation: Boolean(opts.generalisation),
           diagnose: Boolean(opts.diagnose),
           margins: Boolean(opts.margins),
+          withinGroup: opts.withinGroup,
           print: opts.json ? (l) => console.error(l) : (l) => console.log(l),
         });
         if (opts.json) console.log(JSON.stringify(out));

@@ -1,5 +1,6 @@
 import { createAuthority } from '@smartem/backend/decisions/index.ts';
 import type { AuthorityName } from '@smartem/backend/decisions/authority.ts';
+import type { WithinGroup } from '@smartem/backend/decisions/online-learner.ts';
 import { DecisionGrid, type GridInput } from '@smartem/backend/decisions/grid-model.ts';
 import { nextHole } from '@smartem/backend/decisions/planner.ts';
 import { ctfMargin, ctfMarginFloor } from '@smartem/backend/decisions/quality.ts';
@@ -32,13 +33,13 @@ export function gridInput(g: BenchGrid, withPredictions: boolean): GridInput {
  * Holes keep their dataset order, so hole index = benchmark index. The benchmark knows the time left, so it passes
  * it as the planner's budget (live, the session's remaining time or the default horizon is used).
  */
-export function enginePolicy(authority: AuthorityName, withPredictions: boolean, margins = false): PolicySpec {
+export function enginePolicy(authority: AuthorityName, withPredictions: boolean, margins = false, withinGroup?: WithinGroup): PolicySpec {
   return {
     name: `${authority}${withPredictions ? '+predictions' : ''}${margins ? '+margins' : ''}`,
     needsPredictions: withPredictions,
     create(g: BenchGrid): EpisodePolicy {
       const grid = new DecisionGrid(gridInput(g, withPredictions));
-      const engine = createAuthority(authority, grid, { margins });
+      const engine = createAuthority(authority, grid, { margins, withinGroup });
       return {
         start: () => {},
         next: (current, _visited, budgetLeft) => {

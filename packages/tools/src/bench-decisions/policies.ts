@@ -1,4 +1,5 @@
 import { greedyPredictionsPolicy, oraclePolicy, randomPolicy, systematicPolicy } from './baselines.ts';
+import type { WithinGroup } from '@smartem/backend/decisions/online-learner.ts';
 import { enginePolicy } from './engine-policy.ts';
 import { runEpisode, type BenchGrid, type EpisodeTrace, type PolicySpec } from './episode.ts';
 
@@ -15,20 +16,26 @@ export interface PolicyResult {
  * Baselines first, then our authorities (without predictions, then with them when the grid has predictions).
  * `scope: 'predictions'` keeps only what depends on the predictions (plus oracle), for degraded-prediction runs;
  * `'compact'` drops random and the random mock, for the generalisation grids. `margins` adds the learner that also
- * uses the revealed CTF margins.
+ * uses the revealed CTF margins; `withinGroup` the online learner's within-group structure (its default when omitted).
  */
-export function benchPolicies(hasPredictions: boolean, scope: 'full' | 'compact' | 'predictions' = 'full', margins = false): PolicySpec[] {
+export function benchPolicies(
+  hasPredictions: boolean,
+  scope: 'full' | 'compact' | 'predictions' = 'full',
+  margins = false,
+  withinGroup?: WithinGroup,
+): PolicySpec[] {
+  const learner = (withPredictions: boolean, withMargins = false) => enginePolicy('online-learner', withPredictions, withMargins, withinGroup);
   const specs: PolicySpec[] = [];
   if (scope === 'full') specs.push(randomPolicy);
   if (scope !== 'predictions') specs.push(systematicPolicy);
   if (hasPredictions) specs.push(greedyPredictionsPolicy);
   specs.push(oraclePolicy);
   if (scope === 'full') specs.push(enginePolicy('random-mock', false));
-  if (scope !== 'predictions') specs.push(enginePolicy('online-learner', false));
-  if (hasPredictions) specs.push(enginePolicy('model-weighting', true), enginePolicy('online-learner', true));
+  if (scope !== 'predictions') specs.push(learner(false));
+  if (hasPredictions) specs.push(enginePolicy('model-weighting', true), learner(true));
   // The learner that also uses the revealed CTF margins (off by default), beside the default one.
-  if (margins && scope !== 'predictions') specs.push(enginePolicy('online-learner', false, true));
-  if (margins && hasPredictions) specs.push(enginePolicy('online-learner', true, true));
+  if (margins && scope !== 'predictions') specs.push(learner(false, true));
+  if (margins && hasPredictions) specs.push(learner(true, true));
   return specs;
 }
 

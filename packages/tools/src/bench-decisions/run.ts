@@ -1,3 +1,4 @@
+import type { WithinGroup } from '@smartem/backend/decisions/online-learner.ts';
 import { loadCryoRl, type BenchDataset } from './dataset.ts';
 import { indexDataset } from './episode.ts';
 import { benchPolicies, OUR_POLICIES, runPolicies, type PolicyResult } from './policies.ts';
@@ -17,13 +18,15 @@ export interface BenchOptions {
   diagnose?: boolean;
   /** Also run the learner that uses the revealed CTF margins. */
   margins?: boolean;
+  /** The online learner's within-group structure (its default when omitted). */
+  withinGroup?: WithinGroup;
   /** Progress and secondary tables go here (stderr with --json). */
   print: (line: string) => void;
 }
 
 function runOne(dataset: BenchDataset, o: BenchOptions, scope: 'full' | 'compact' | 'predictions' = 'full', starts = o.starts): Record<string, PolicyResult> {
   const g = indexDataset(dataset, o.threshold);
-  return runPolicies(g, benchPolicies(g.hasPredictions, scope, o.margins), o.budget, starts);
+  return runPolicies(g, benchPolicies(g.hasPredictions, scope, o.margins, o.withinGroup), o.budget, starts);
 }
 
 /** Episodes per generalisation scenario: fewer than the main table so the whole run stays within minutes. */
@@ -53,7 +56,8 @@ export async function runBench(o: BenchOptions): Promise<Record<string, unknown>
   const out: Record<string, unknown> = clean(results);
   const targets = targetLines(results);
   if (!o.json) {
-    o.print(formatTable(`${dataset.name}: ${dataset.holes.length} holes, budget ${o.budget}, ${o.starts} starts, good ≤ ${o.threshold} Å`, results));
+    const structure = o.withinGroup ? `, online learner within groups: ${o.withinGroup}` : '';
+    o.print(formatTable(`${dataset.name}: ${dataset.holes.length} holes, budget ${o.budget}, ${o.starts} starts, good ≤ ${o.threshold} Å${structure}`, results));
     for (const line of targets) o.print(line);
     if (o.diagnose) o.print(formatDiagnosis(results));
   }
