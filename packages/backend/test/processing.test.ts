@@ -12,6 +12,12 @@ import { PermanentMessageError } from '../src/bus/errors.ts';
 const log = createLogger({ level: 'silent', pretty: false });
 const SQUARES = ['sq-a', 'sq-b'];
 const HOLES_PER_SQUARE = 12;
+/**
+ * Each square's holes on a 4 × 3 lattice; the first six (the ones given results) sit on alternate lattice points, so
+ * the results cover the square rather than one side of it, which the learner's within-group gradient would otherwise
+ * extrapolate to the far side.
+ */
+const LATTICE = [0, 2, 5, 7, 8, 10, 1, 3, 4, 6, 9, 11];
 
 for (const kind of testDatabaseKinds()) {
   describe(`processing results and suggestions on ${kind}`, () => {
@@ -23,7 +29,7 @@ for (const kind of testDatabaseKinds()) {
       await api.call('POST', '/batch/gridsquares', { items: SQUARES.map((uuid, i) => ({ uuid, gridsquare_id: String(i + 1), grid_uuid: 'grid' })) });
       const holes = SQUARES.flatMap((sq) =>
         Array.from({ length: HOLES_PER_SQUARE }, (_, i) => ({
-          uuid: `${sq}-fh${i}`, foilhole_id: `${sq}${i}`, gridsquare_uuid: sq, gridsquare_id: sq, x_location: (i % 4) * 10, y_location: Math.floor(i / 4) * 10,
+          uuid: `${sq}-fh${i}`, foilhole_id: `${sq}${i}`, gridsquare_uuid: sq, gridsquare_id: sq, x_location: (LATTICE[i] % 4) * 10, y_location: Math.floor(LATTICE[i] / 4) * 10,
         })),
       );
       const res = await api.call('POST', '/batch/foilholes', { items: holes });
