@@ -135,10 +135,11 @@ export class OnlineLearnerAuthority implements DecisionAuthority {
   private readonly nodeOf: Int32Array[];
   /** Σ p(1 − p) over each node's revealed holes at the last fit: the information its own data carry. */
   private readonly dataPrecision: Float64Array[];
+  /** Each level's variance τ² (levels that share one hold the same value). */
   readonly tau2: number[];
   /** Per level, each hole's multiplier of its node's effect (undefined: 1, a random intercept; else a random slope). */
   private readonly zOf: Array<Float64Array | undefined>;
-  /** Levels that share one variance (the x and y slopes of a group gradient): level → the level whose τ² it uses. */
+  /** Levels that share one variance (the x and y slopes of a group gradient): level → the level whose data it pools with. */
   private readonly tauOf: number[];
   private readonly levels: number;
   /** Cut θ < 0 on the latent log-odds below which a bad hole's margin is at the floor, learned from the grid. */
@@ -398,7 +399,7 @@ export class OnlineLearnerAuthority implements DecisionAuthority {
       seen[node] = 1;
     });
     this.dataPrecision[l].set(hess);
-    const tau2 = this.tau2[this.tauOf[l]];
+    const tau2 = this.tau2[l];
     const precision = 1 / tau2;
     const step = new Float64Array(u.length);
     for (let n = 0; n < u.length; n++) {
@@ -447,6 +448,6 @@ export class OnlineLearnerAuthority implements DecisionAuthority {
       for (const n of seen) ss[shared] += this.u[l][n] ** 2 + this.uVar[l][n];
       count[shared] += seen.size;
     }
-    for (let l = 0; l < this.levels; l++) if (this.tauOf[l] === l) this.tau2[l] = ss[l] / count[l];
+    for (let l = 0; l < this.levels; l++) this.tau2[l] = ss[this.tauOf[l]] / count[this.tauOf[l]];
   }
 }
