@@ -14,9 +14,9 @@ import { foilhole, gridsquare, micrograph } from '../packages/backend/src/db/sch
 import * as schema from '../packages/backend/src/db/schema.ts';
 import { suggestedSquares } from '../packages/backend/src/decisions/live/suggest.ts';
 import { applyProcessingResult } from '../packages/backend/src/decisions/live/processing.ts';
-import { DEFAULT_QUALITY } from '../packages/backend/src/decisions/quality.ts';
+import { DEFAULT_QUALITY } from '@smartem/decisions';
 import { openTestDatabase } from '../packages/backend/test/support/databases.ts';
-import { createRng } from '../packages/backend/src/decisions/rng.ts';
+import { createRng } from '@smartem/decisions';
 
 const { values } = parseArgs({
   options: {

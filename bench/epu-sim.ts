@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateVisit, playVisit } from '../packages/tools/src/epu-sim/index.ts';
+import { generateVisit, playVisit } from '@smartem/epu-sim';
 
 const micrographs = Number(process.argv[2] ?? 50_000);
 const shots = 5;

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { Connection } from 'rabbitmq-client';
-import { generateVisit } from '@smartem/tools/epu-sim/index.ts';
+import { generateVisit } from '@smartem/epu-sim';
 import { parseEpuDirectory, type EpuDirectoryParse } from '@smartem/epu';
 import { createScratchPostgres } from '../packages/backend/test/support/databases.ts';
 

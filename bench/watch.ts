@@ -17,7 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SmartEmClient } from '@smartem/client';
 import { createLogger } from '@smartem/common';
 import { classifyEpuPath, parseEpuXml } from '@smartem/epu';
-import { startWatch } from '@smartem/agent/watch/watch.ts';
+import { startWatch } from '@smartem/agent';
 import { startBackend, startSmartem } from '../packages/agent/test/support/processes.ts';
 
 function arg(name: string, fallback: number): number {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { generateVisit } from '@smartem/tools/epu-sim/index.ts';
+import { generateVisit } from '@smartem/epu-sim';
 import { startAgent, startBackend, startSmartem, type Backend } from './support/processes.ts';
 import { expectedFromVisit } from './support/visit-check.ts';
 import { settleAndCheck, tempDir } from './support/scenario.ts';

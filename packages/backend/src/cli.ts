@@ -17,7 +17,7 @@ function resolvePort(flag: number | undefined): number {
 }
 
 async function distributedUrls(command: string, needAmqp: boolean): Promise<{ databaseUrl: string; amqpUrl?: string } | undefined> {
-  const { amqpUrlFromEnv, databaseUrlFromEnv } = await import('@smartem/common/config.ts');
+  const { amqpUrlFromEnv, databaseUrlFromEnv } = await import('@smartem/common');
   try {
     const databaseUrl = databaseUrlFromEnv();
     const amqpUrl = amqpUrlFromEnv();

@@ -4,3 +4,5 @@ export { insertOutbox } from './outbox/outbox.ts';
 export { buildApp, type AppOptions } from './http/app.ts';
 export { startBackend, type BackendOptions, type RunningBackend } from './runtime/backend.ts';
 export { defaultDataDir } from './runtime/data-dir.ts';
+export { createBus, PermanentMessageError, type Bus, type BusMessage } from './bus/index.ts';
+export { tableTotals, formatTotals, TABLES, type TableTotal } from './tools/table-totals.ts';

@@ -6,7 +6,7 @@ import * as schema from '../src/db/schema.ts';
 import { loadLiveGrid } from '../src/decisions/live/load.ts';
 import { applyProcessingResult } from '../src/decisions/live/processing.ts';
 import { suggestedHoles, suggestedSquares } from '../src/decisions/live/suggest.ts';
-import { DEFAULT_QUALITY } from '../src/decisions/quality.ts';
+import { DEFAULT_QUALITY } from '@smartem/decisions';
 
 const SQUARES = ['sq-a', 'sq-b'];
 const HOLES = 12;

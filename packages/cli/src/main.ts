@@ -1,7 +1,7 @@
 import { Command } from 'commander';
-import { registerAgentCommands } from '@smartem/agent/cli.ts';
-import { registerBackendCommands } from '@smartem/backend/cli.ts';
-import { registerToolsCommands } from '@smartem/tools/cli.ts';
+import { registerAgentCommands } from '@smartem/agent/cli';
+import { registerBackendCommands } from '@smartem/backend/cli';
+import { registerToolsCommands } from '@smartem/tools/cli';
 
 const program = new Command('smartem')
   .description('SmartEM: live EPU intake, backend and decision engine for smart cryo-EM data collection')

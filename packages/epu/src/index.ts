@@ -21,3 +21,7 @@ export {
 } from './directory/parse-directory.ts';
 export { parseMany, type ParseJob, type ParseOutcome } from './directory/parse-pool.ts';
 export { validateEpuDirectory, validateGridDirectory, type ValidationResult } from './validate.ts';
+export { scanXml, type XmlEvents } from './xml/scanner.ts';
+export { decodeXml } from './xml/extract.ts';
+export { listFiles, type WalkResult } from './directory/walk.ts';
+export { locateAtlas } from './directory/locate-atlas.ts';

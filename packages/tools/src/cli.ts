@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
-import { registerEpuSimCommands } from './epu-sim/cli.ts';
-import { registerFsrecorderCommands } from './fsrecorder/cli.ts';
+import { registerEpuSimCommands, registerFsrecorderCommands } from '@smartem/epu-sim/cli';
 import { registerXmlToolsCommands } from './xml-tools/cli.ts';
 import { registerSimulateMsgCommands } from './simulate-msg/cli.ts';
 import { registerDbTableTotalsCommands } from './db-table-totals/cli.ts';
 import { registerBenchDecisionsCommand } from './bench-decisions/cli.ts';
+
+export { registerBenchDecisionsCommand };
 import { registerDemoCommand } from './demo/cli.ts';
 
 /** `smartem tools …`, `smartem bench …` and `smartem demo`. Each tool registers itself from its own folder. */

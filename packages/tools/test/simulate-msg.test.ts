@@ -122,7 +122,7 @@ describe('simulate-msg to RabbitMQ', { skip: !process.env.AMQP_URL && 'AMQP_URL 
       const r = await run(['tools', 'simulate-msg', ...args, '--amqp', amqp, '--queue', queue]);
       assert.equal(r.code, 0, r.stderr);
     }
-    const { createBus } = await import('@smartem/backend/bus/index.ts');
+    const { createBus } = await import('@smartem/backend');
     const { createLogger } = await import('@smartem/common');
     const bus = await createBus({ amqpUrl: amqp, queue, log: createLogger({ level: 'silent', pretty: false }) });
     const got: unknown[] = [];

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { MicroscopeData } from '@smartem/epu/types.ts';
+import type { MicroscopeData } from '@smartem/epu';
 import { keys, type Contribution, type Fields } from './entities.ts';
 import type { ParsedFile, RecordByKind } from './epu.ts';
 

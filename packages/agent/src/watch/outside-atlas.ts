@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { locateAtlas } from '@smartem/epu/directory/locate-atlas.ts';
+import { locateAtlas } from '@smartem/epu';
 import { classifyEpuPath, epuParsers, type ParsedFile, type RecordByKind } from './epu.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateVisit, playVisit, type PlayOptions, type PlaySummary } from '@smartem/tools/epu-sim/index.ts';
+import { generateVisit, playVisit, type PlayOptions, type PlaySummary } from '@smartem/epu-sim';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startSmartem, type Child } from './processes.ts';

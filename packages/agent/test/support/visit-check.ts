@@ -1,6 +1,6 @@
 // What the backend holds for one simulated visit, compared with what the simulator wrote.
 import { SmartEmClient, type EntityResponse } from '@smartem/client';
-import type { GeneratedVisit } from '@smartem/tools/epu-sim/index.ts';
+import type { GeneratedVisit } from '@smartem/epu-sim';
 
 export interface VisitInBackend {
   acquisitions: string[];

@@ -10,7 +10,7 @@ import {
 } from 'drizzle-orm/pg-core';
 import {
   ACQUISITION_STATUSES, FOILHOLE_STATUSES, GRID_STATUSES, GRIDSQUARE_STATUSES, MICROGRAPH_STATUSES,
-} from '@smartem/common/api/statuses.ts';
+} from '@smartem/common';
 
 export const acquisitionStatus = pgEnum('acquisitionstatus', ACQUISITION_STATUSES);
 export const gridStatus = pgEnum('gridstatus', GRID_STATUSES);

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { createLogger, levelFromVerbosity, type Logger } from '@smartem/common';
-import { amqpUrlFromEnv, ConfigError, databaseUrlFromEnv } from '@smartem/common/config.ts';
+import { amqpUrlFromEnv, ConfigError, databaseUrlFromEnv } from '@smartem/common';
 import { openDatabase, migrateDatabase, type DatabaseHandle } from '../db/index.ts';
 import { createBus } from '../bus/index.ts';
 import type { Bus } from '../bus/types.ts';

@@ -2,7 +2,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { WithinGroup } from '@smartem/backend/decisions/online-learner.ts';
+import type { WithinGroup } from '@smartem/decisions';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const CRYORL = resolve(REPO_ROOT, '../shared/decision-data/cryorl');
@@ -36,7 +36,7 @@ export function registerBenchDecisionsCommand(bench: Command): void {
     .option('--within-group <structure>', "online learner's within-group structure: gradient (default) or quadrant", withinGroup)
     .option('--json', 'print one JSON object keyed by policy name (mean, sd, fraction_of_oracle)')
     .action(async (opts: { truth: string; predictions?: string; budget: number; starts: number; threshold: number; json?: boolean; generalisation?: boolean; diagnose?: boolean; margins?: boolean; withinGroup?: WithinGroup }) => {
-      const { runBench } = await import('./run.ts');
+      const { runBench } = await import('@smartem/decisions');
       const defaultPredictions = `${CRYORL}/Y1_2_regress_8bit_res50_train_by_hl.txt`;
       let predictions = opts.predictions;
       if (predictions === undefined && opts.truth === `${CRYORL}/target_CTF_Y1_train.csv` && existsSync(defaultPredictions)) predictions = defaultPredictions;

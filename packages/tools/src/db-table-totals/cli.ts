@@ -8,7 +8,7 @@ export function registerDbTableTotalsCommands(tools: Command): void {
     .option('--data <dir>', 'count a PGlite data directory (not while `smartem up` owns it)')
     .option('--json', 'print {"tables": {name: count}, "total": n} on stdout')
     .action(async (opts: { data?: string; json?: boolean }) => {
-      const { databaseUrlFromEnv } = await import('@smartem/common/config.ts');
+      const { databaseUrlFromEnv } = await import('@smartem/common');
       let url: string | undefined;
       try {
         url = opts.data ? undefined : databaseUrlFromEnv();
@@ -22,8 +22,7 @@ export function registerDbTableTotalsCommands(tools: Command): void {
         process.exitCode = 2;
         return;
       }
-      const { openDatabase } = await import('@smartem/backend/db/index.ts');
-      const { tableTotals, formatTotals } = await import('./totals.ts');
+      const { openDatabase, tableTotals, formatTotals } = await import('@smartem/backend');
       try {
         const handle = await openDatabase({ url, dataDir: opts.data, poolSize: 1 });
         try {

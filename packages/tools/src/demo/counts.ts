@@ -1,5 +1,5 @@
 import type { SmartEmClient } from '@smartem/client';
-import type { VisitCounts } from '../epu-sim/summary.ts';
+import type { VisitCounts } from '@smartem/epu-sim';
 
 /** Rows the backend holds, by entity. */
 export interface BackendCounts {

@@ -3,12 +3,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SmartEmClient } from '@smartem/client';
 import { createLogger, type Logger } from '@smartem/common';
-import { startBackend } from '@smartem/backend/runtime/backend.ts';
-import { startWatch } from '@smartem/agent/watch/watch.ts';
-import { statusLine } from '@smartem/agent/watch/progress.ts';
-import { playVisit } from '../epu-sim/play.ts';
-import { buildVisit, type VisitOptions } from '../epu-sim/model.ts';
-import { summarise } from '../epu-sim/summary.ts';
+import { startBackend } from '@smartem/backend';
+import { startWatch, statusLine } from '@smartem/agent';
+import { buildVisit, playVisit, summarise, type VisitOptions } from '@smartem/epu-sim';
 import { backendCounts, complete, countsLine, expectedCounts, type BackendCounts } from './counts.ts';
 
 export interface DemoOptions extends VisitOptions {

@@ -46,7 +46,7 @@ export function registerSimulateMsgCommands(tools: Command): void {
     .option('--json', 'print the outcome as JSON')
     .action(async (command: string | undefined, opts: SendOptions) => {
       const { createLogger } = await import('@smartem/common');
-      const { amqpUrlFromEnv } = await import('@smartem/common/config.ts');
+      const { amqpUrlFromEnv } = await import('@smartem/common');
       const log = createLogger({ level: 'error', pretty: false });
       const { COMMANDS, PROCESSING_ROUTES, buildMessage } = await import('./messages.ts');
       const { httpTransport, busTransport } = await import('./transport.ts');

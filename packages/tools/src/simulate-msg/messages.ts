@@ -1,4 +1,4 @@
-import type { BusMessage } from '@smartem/backend/bus/types.ts';
+import type { BusMessage } from '@smartem/backend';
 
 /**
  * The original's message simulator (seed-spec §1.5), on today's event names: one message per command, valid or

@@ -1,5 +1,5 @@
 import type { Logger } from '@smartem/common';
-import type { Bus } from '@smartem/backend/bus/types.ts';
+import type { Bus } from '@smartem/backend';
 import { asBusMessage } from './messages.ts';
 
 /** Where simulated messages go: the HTTP API of a running backend, or the bus queue the worker consumes. */
@@ -43,7 +43,7 @@ export function httpTransport(base: string): Transport {
 }
 
 export async function busTransport(amqpUrl: string, queue: string, log: Logger): Promise<Transport> {
-  const { createBus } = await import('@smartem/backend/bus/index.ts');
+  const { createBus } = await import('@smartem/backend');
   const bus: Bus = await createBus({ amqpUrl, queue, log, connectionName: 'smartem-simulate-msg' });
   return {
     async sendProcessing(_route, message) {

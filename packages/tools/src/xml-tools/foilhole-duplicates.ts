@@ -3,7 +3,7 @@
  * manifests at different times (EPU rewrites a hole's manifest; the latest wins). As the original's
  * find_foilhole_duplicates.py, without needing ripgrep.
  */
-import { listFiles } from '@smartem/epu/directory/walk.ts';
+import { listFiles } from '@smartem/epu';
 
 const FOILHOLE_MANIFEST = /(?:^|\/)FoilHoles\/FoilHole_(\d+)_(\d{8}_\d{6})\.xml$/;
 

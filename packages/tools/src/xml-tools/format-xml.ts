@@ -5,8 +5,7 @@
  * byte; whitespace between elements becomes the indentation, and text mixed with elements goes, trimmed, on its own
  * line. A leaf's text stays on the element's line, so values are never wrapped in whitespace.
  */
-import { scanXml } from '@smartem/epu/xml/scanner.ts';
-import { decodeXml } from '@smartem/epu/xml/extract.ts';
+import { decodeXml, scanXml } from '@smartem/epu';
 
 type Token =
   | { type: 'open'; raw: string; selfClosing: boolean }

@@ -1,10 +1,7 @@
 import { eq } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 import { grid as gridTable, griddecisionauthority, gridsquare } from '../../db/schema.ts';
-import { isAuthorityName, type AuthorityName } from '../authority.ts';
-import { createAuthority } from '../index.ts';
-import { rankHoles, rankSquares } from '../planner.ts';
-import { DEFAULT_QUALITY, type QualityConfig } from '../quality.ts';
+import { isAuthorityName, type AuthorityName, createAuthority, rankHoles, rankSquares, DEFAULT_QUALITY, type QualityConfig } from '@smartem/decisions';
 import { loadLiveGrid, type LiveGrid } from './load.ts';
 
 export const DEFAULT_AUTHORITY: AuthorityName = 'online-learner';

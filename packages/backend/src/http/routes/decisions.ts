@@ -2,8 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { eq } from 'drizzle-orm';
 import { Type } from 'typebox';
 import { grid } from '../../db/schema.ts';
-import { AUTHORITY_NAMES } from '../../decisions/authority.ts';
-import { isAuthorityName, type AuthorityName } from '../../decisions/authority.ts';
+import { AUTHORITY_NAMES, isAuthorityName, type AuthorityName } from '@smartem/decisions';
 import { qualityConfigFromEnv, resolveAuthority, setGridAuthority, storedAuthority, suggestedHoles, suggestedSquares } from '../../decisions/live/suggest.ts';
 import { HttpError } from '../errors.ts';
 

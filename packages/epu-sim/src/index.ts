@@ -2,5 +2,7 @@
 export { generateVisit, type GenerateOptions } from './generate.ts';
 export { playVisit, type PlayOptions, type PlaySummary, type PlayEvent } from './play.ts';
 export type { GeneratedVisit, GeneratedGrid, VisitCounts } from './summary.ts';
-export type { VisitOptions } from './model.ts';
+export { buildVisit, type VisitOptions } from './model.ts';
+export { summarise } from './summary.ts';
 export { GROUND_TRUTH_FILE, GROUND_TRUTH_HEADER } from './ground-truth.ts';
+export * from './fsrecorder/index.ts';

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FsRecorder, readRecording, replayRecording, replayTiming, writeRecording, type FsEventType } from '../src/fsrecorder/index.ts';
-import { playVisit } from '../src/epu-sim/index.ts';
+import { FsRecorder, readRecording, replayRecording, replayTiming, writeRecording, type FsEventType } from '../src/index.ts';
+import { playVisit } from '../src/index.ts';
 import { treeHashes } from './support/tree.ts';
 
 const quick = replayTiming({ devMode: true });

@@ -10,7 +10,17 @@ export { DecisionGrid } from './grid-model.ts';
 export type { GridInput, HoleInput, SquareInput } from './grid-model.ts';
 export { DEFAULT_COSTS } from './costs.ts';
 export type { MoveCosts } from './costs.ts';
-export { nextHole, rankHoles, rankSquares } from './planner.ts';
+export { nextHole, rankHoles, rankSquares, type HoleSuggestion, type SquareSuggestion } from './planner.ts';
+export { OnlineLearnerAuthority, type OnlineLearnerOptions, type WithinGroup } from './online-learner.ts';
+export { ModelWeightingAuthority } from './model-weighting.ts';
+export {
+  ctfMargin, ctfMarginFloor, DEFAULT_QUALITY, holeQuality, micrographQuality, RunningStats,
+  type Metric, type QualityConfig, type QualityVerdict,
+} from './quality.ts';
+export { logit, sigmoid } from './math.ts';
+export { createRng, normal, hashString, type Rng } from './rng.ts';
+export { epuHints, squareHint } from './epu-hints.ts';
+export { runBench, type BenchOptions } from './bench/run.ts';
 
 /** The authority registry: one per grid, chosen by name, swappable without touching the rest. */
 export function createAuthority(name: AuthorityName, grid: DecisionGrid, learner: OnlineLearnerOptions = {}): DecisionAuthority {

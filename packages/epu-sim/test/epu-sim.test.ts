@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { classifyEpuPath, parseEpuDirectory, parseEpuXml } from '@smartem/epu';
-import { generateVisit, playVisit, GROUND_TRUTH_HEADER, type PlayEvent } from '../src/epu-sim/index.ts';
+import { generateVisit, playVisit, GROUND_TRUTH_HEADER, type PlayEvent } from '../src/index.ts';
 import { treeHashes } from './support/tree.ts';
 
 let dir = '';

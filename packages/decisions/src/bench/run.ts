@@ -1,4 +1,4 @@
-import type { WithinGroup } from '@smartem/backend/decisions/online-learner.ts';
+import type { WithinGroup } from '../online-learner.ts';
 import { loadCryoRl, type BenchDataset } from './dataset.ts';
 import { indexDataset } from './episode.ts';
 import { benchPolicies, OUR_POLICIES, runPolicies, type PolicyResult } from './policies.ts';

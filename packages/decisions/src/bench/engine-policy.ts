@@ -1,9 +1,9 @@
-import { createAuthority } from '@smartem/backend/decisions/index.ts';
-import type { AuthorityName } from '@smartem/backend/decisions/authority.ts';
-import type { WithinGroup } from '@smartem/backend/decisions/online-learner.ts';
-import { DecisionGrid, type GridInput } from '@smartem/backend/decisions/grid-model.ts';
-import { nextHole } from '@smartem/backend/decisions/planner.ts';
-import { ctfMargin, ctfMarginFloor } from '@smartem/backend/decisions/quality.ts';
+import { createAuthority } from '../index.ts';
+import type { AuthorityName } from '../authority.ts';
+import type { WithinGroup } from '../online-learner.ts';
+import { DecisionGrid, type GridInput } from '../grid-model.ts';
+import { nextHole } from '../planner.ts';
+import { ctfMargin, ctfMarginFloor } from '../quality.ts';
 import type { BenchGrid, EpisodePolicy, PolicySpec } from './episode.ts';
 
 export const PREDICTION_MODEL = 'cryorl-resnet50';

@@ -1,11 +1,11 @@
 /** The decision engine without I/O: each authority's contract, the planner, the quality derivation. */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { createAuthority, DecisionGrid, nextHole, rankHoles, rankSquares, type GridInput } from '../src/decisions/index.ts';
-import { ModelWeightingAuthority } from '../src/decisions/model-weighting.ts';
-import { OnlineLearnerAuthority } from '../src/decisions/online-learner.ts';
-import { ctfMargin, ctfMarginFloor, holeQuality, micrographQuality, RunningStats, DEFAULT_QUALITY } from '../src/decisions/quality.ts';
-import { epuHints } from '../src/decisions/live/load.ts';
+import { createAuthority, DecisionGrid, nextHole, rankHoles, rankSquares, type GridInput } from '../src/index.ts';
+import { ModelWeightingAuthority } from '../src/model-weighting.ts';
+import { OnlineLearnerAuthority } from '../src/online-learner.ts';
+import { ctfMargin, ctfMarginFloor, holeQuality, micrographQuality, RunningStats, DEFAULT_QUALITY } from '../src/quality.ts';
+import { epuHints } from '../src/epu-hints.ts';
 
 /** Two tiles; square A (tile 1) with groups a1, a2; square B (tile 1) with b1; square C (tile 2) with c1. 10 holes each. */
 function input(predictions?: (square: string, group: string, i: number) => Record<string, number>): GridInput {

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openDatabase, migrateDatabase } from '@smartem/backend/db/index.ts';
-import { acquisition, grid } from '@smartem/backend/db/schema.ts';
-import { tableTotals, formatTotals, TABLES } from './totals.ts';
+import { openDatabase, migrateDatabase } from '../src/db/index.ts';
+import { acquisition, grid } from '../src/db/schema.ts';
+import { tableTotals, formatTotals, TABLES } from '../src/tools/table-totals.ts';
 
 test('db-table-totals counts every table (PGlite in memory)', async () => {
   const handle = await openDatabase({});

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { guarded } from '../cli-guard.ts';
+import { guarded } from '@smartem/common';
 import type { VisitOptions } from './model.ts';
 import type { GeneratedVisit } from './summary.ts';
 
@@ -126,3 +126,4 @@ export function registerEpuSimCommands(tools: Command): void {
       printSummary(result, result.aborted ? 'stopped playing' : 'played', flags.json);
     }));
 }
+export { registerFsrecorderCommands } from './fsrecorder/cli.ts';

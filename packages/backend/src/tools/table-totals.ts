@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { Db } from '@smartem/backend/db/index.ts';
+import type { Db } from '../db/index.ts';
 
 /** The original's twelve tables (seed-spec §6.1) and our outbox, in parent-before-child order. */
 export const TABLES = [

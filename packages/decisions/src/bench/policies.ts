@@ -1,5 +1,5 @@
 import { greedyPredictionsPolicy, oraclePolicy, randomPolicy, systematicPolicy } from './baselines.ts';
-import type { WithinGroup } from '@smartem/backend/decisions/online-learner.ts';
+import type { WithinGroup } from '../online-learner.ts';
 import { enginePolicy } from './engine-policy.ts';
 import { runEpisode, type BenchGrid, type EpisodeTrace, type PolicySpec } from './episode.ts';
 

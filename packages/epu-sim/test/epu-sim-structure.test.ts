@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SaxesParser } from 'saxes';
-import { generateVisit, type GeneratedVisit } from '../src/epu-sim/index.ts';
+import { generateVisit, type GeneratedVisit } from '../src/index.ts';
 
 const samples = fileURLToPath(new URL('../../../../shared/epu-samples', import.meta.url));
 const spa = join(samples, 'smartem-decisions/docs/assets/metadata_spa_acquisition');

@@ -1,4 +1,4 @@
-import { createRng, normal, type Rng } from '@smartem/backend/decisions/rng.ts';
+import { createRng, normal, type Rng } from '../rng.ts';
 import type { BenchDataset, BenchHole } from './dataset.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { guarded } from '../cli-guard.ts';
+import { guarded } from '@smartem/common';
 import type { ReplayModeFlags } from './replay.ts';
 
 function seconds(name: string) {
