@@ -1,4 +1,4 @@
-import type { Kind, OwnFields } from '@smartem/common';
+import type { Kind } from '@smartem/common';
 
 // The kinds the agent syncs, their order and their parents' uuid fields are the API's (`KINDS`, `KIND_ORDER`,
 // `parentsOf` in `@smartem/common`); what is the agent's own is below: natural keys and contributions.
@@ -36,9 +36,3 @@ export interface Contribution {
    */
   order?: string;
 }
-
-/**
- * A contribution typed per kind: the fields are the kind's own (`OwnFields`: neither its uuid nor its parents' — the
- * store assigns those), with the types the API declares. A `KindContribution` is a `Contribution`.
- */
-export type KindContribution<K extends Kind = Kind> = { [C in K]: Omit<Contribution, 'kind' | 'fields'> & { kind: C; fields: OwnFields<C> } }[K];

@@ -4,13 +4,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '@smartem/common';
-import { keys, type KindContribution } from './entities.ts';
+import { keys, type Contribution } from './entities.ts';
 import { EntityStore } from './store.ts';
 import { replayJournal } from './journal.ts';
 import { batchBody, Syncer } from './sync.ts';
 
 const grid = 'Grid1';
-const visit: KindContribution[] = [
+const visit: Contribution[] = [
   { key: keys.acquisition(), kind: 'acquisition', parents: [], fields: { name: 'v', id: '1' } },
   { key: keys.grid(grid), kind: 'grid', parents: [keys.acquisition()], fields: { name: 'g' } },
   { key: keys.atlas(grid), kind: 'atlas', parents: [keys.grid(grid)], fields: { atlas_id: 'A', name: 'atlas' } },
@@ -22,7 +22,7 @@ const visit: KindContribution[] = [
   },
 ];
 
-function storeOf(contributions: KindContribution[]): EntityStore {
+function storeOf(contributions: Contribution[]): EntityStore {
   const store = new EntityStore();
   for (const c of contributions) store.apply(c);
   return store;

@@ -279,13 +279,8 @@ export type CreateBody<K extends Kind> = Pick<EntityRecord<K>, Extract<Spec<K>['
 export type UpdateBody<K extends EntityKind> = Partial<Omit<EntityRecord<K>, 'uuid'>>;
 /** An item of `POST /batch/<route>`: a create body that also names every parent. */
 export type BatchItem<K extends Kind> = CreateBody<K> & Pick<EntityRecord<K>, Extract<ParentField<K>, keyof EntityRecord<K>>>;
-/**
- * What describes an entity besides its identity (`uuid`) and its parents: what a client gathers per kind, every
- * field optional and never null (clients omit what they do not know).
- */
-export type OwnFields<K extends Kind> = {
-  [F in Exclude<keyof EntityRecord<K>, 'uuid' | ParentField<K>>]?: NonNullable<EntityRecord<K>[F]>;
-};
+/** What describes an entity besides its identity (`uuid`) and its parents: what a client gathers per kind. */
+export type OwnFields<K extends Kind> = Partial<Omit<EntityRecord<K>, 'uuid' | ParentField<K>>>;
 
 export type Acquisition = EntityRecord<'acquisition'>;
 export type Grid = EntityRecord<'grid'>;
