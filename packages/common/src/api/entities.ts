@@ -266,7 +266,7 @@ export const isEntityKind = (kind: Kind): kind is EntityKind => 'uuid' in KINDS[
 export const ENTITY_KINDS: readonly EntityKind[] = KIND_ORDER.filter(isEntityKind);
 
 /** The parents of a kind, each with the body field that holds its uuid. */
-export const parentsOf = <K extends Kind>(kind: K): Spec<K>['parents'] => KINDS[kind].parents;
+export const parentsOf = <K extends Kind>(kind: K): ReadonlyArray<Spec<K>['parents'][number]> => KINDS[kind].parents;
 
 /** The record of a kind as the API returns it (every field present; datetimes as ISO strings). */
 export type EntityRecord<K extends Kind> = WireRecord<Spec<K>['fields']>;
