@@ -3,3 +3,4 @@ export * from './api/index.ts';
 export * from './config.ts';
 export * from './cli-guard.ts';
 export * from './lock.ts';
+export * from './rng.ts';
