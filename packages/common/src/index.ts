@@ -4,3 +4,4 @@ export * from './config.ts';
 export * from './cli-guard.ts';
 export * from './lock.ts';
 export * from './rng.ts';
+export * from './csv.ts';
