@@ -69,7 +69,7 @@ export function withHeader(rows: CsvRow[], file: string, required: readonly stri
   const [header, ...body] = rows;
   if (!header) throw new CsvFileError(file, 1, undefined, 'empty file (expected a header row)');
   const column: Record<string, number> = {};
-  header.cells.forEach((name, i) => (column[name] ??= i));
+  for (const [i, name] of header.cells.entries()) column[name] ??= i;
   const missing = required.filter((name) => column[name] === undefined);
   if (missing.length > 0) throw new CsvFileError(file, header.line, undefined, `missing column(s) ${missing.join(', ')}`);
   return { column, rows: body };

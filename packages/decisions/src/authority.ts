@@ -1,4 +1,3 @@
-import type { DecisionGrid } from './grid-model.ts';
 import type { Rng } from '@smartem/common/rng';
 
 /**
