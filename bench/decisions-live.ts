@@ -16,7 +16,7 @@ import { suggestedSquares } from '../packages/backend/src/decisions/live/suggest
 import { applyProcessingResult } from '../packages/backend/src/decisions/live/processing.ts';
 import { DEFAULT_QUALITY } from '@smartem/decisions';
 import { openTestDatabase } from '../packages/backend/test/support/databases.ts';
-import { createRng } from '@smartem/decisions';
+import { createRng } from '@smartem/common/rng';
 
 const { values } = parseArgs({
   options: {

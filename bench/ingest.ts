@@ -199,7 +199,13 @@ function rssMonitor(pid: number) {
     peak = Math.max(peak, rssOf(pid));
   };
   const timer = setInterval(read, 50);
-  return { stop: () => (clearInterval(timer), read(), peak) };
+  return {
+    stop: () => {
+      clearInterval(timer);
+      read();
+      return peak;
+    },
+  };
 }
 
 /** Request bodies per route, serialised before the clock starts (as the baseline's CSV files are written before its). */

@@ -1,14 +1,11 @@
 import type { Command } from 'commander';
+import { nonNegativeInteger, verboseOption } from '@smartem/common/cli-options';
 import type { EpuFileKind } from '@smartem/epu';
-
-function increase(_: string, previous: number): number {
-  return previous + 1;
-}
 
 interface Options {
   json?: boolean;
   verbose: number;
-  workers?: string;
+  workers?: number;
 }
 
 /** Per-file subcommands → the file kind they parse. */
@@ -29,15 +26,14 @@ async function setUpLogging(verbose: number): Promise<void> {
 /** `smartem agent parse …` and `smartem agent validate`. */
 export function registerParseCommands(agent: Command): void {
   const parse = agent.command('parse').description('parse EPU output: a whole directory or individual files (no backend needed)');
-  const verbose = ['-v, --verbose', '-v info, -vv debug logs on stderr (default: errors only)', increase, 0] as const;
 
   parse
     .command('dir')
     .description('parse every grid (EpuSession.dm) below DIR with its atlas, squares, foil holes and micrographs')
     .argument('<dir>', 'EPU output directory: a visit holding grid directories, or one grid directory')
     .option('--json', 'print one JSON object: counts, grids, orphans, warnings, errors')
-    .option('--workers <n>', 'parser worker threads (default: one per core; 0 = none)')
-    .option(...verbose)
+    .option('--workers <n>', 'parser worker threads (default: one per core; 0 = none)', nonNegativeInteger)
+    .addOption(verboseOption())
     .action(async (dir: string, options: Options) => {
       process.exitCode = await runParseDir(dir, options);
     });
@@ -48,7 +44,7 @@ export function registerParseCommands(agent: Command): void {
       .description(`parse ${what}; exits 1 if any file cannot be parsed`)
       .argument('<paths...>', 'files to parse')
       .option('--json', 'print one JSON array of records in argument order (a failed file: {"path", "error"})')
-      .option(...verbose)
+      .addOption(verboseOption())
       .action(async (paths: string[], options: Options) => {
         process.exitCode = await runParseFiles(kind, paths, options);
       });
@@ -59,7 +55,7 @@ export function registerParseCommands(agent: Command): void {
     .description('check that DIR is a structurally valid EPU grid directory (or a visit of them); exits 1 and lists each problem if not')
     .argument('<dir>', 'EPU grid directory, or a directory holding several')
     .option('--json', 'print {valid, grids, errors} as JSON')
-    .option(...verbose)
+    .addOption(verboseOption())
     .action(async (dir: string, options: Options) => {
       process.exitCode = await runValidate(dir, options);
     });
@@ -98,11 +94,7 @@ async function runParseDir(dir: string, options: Options): Promise<number> {
   const { directoryJson, directoryText } = await import('./parse/render.ts');
   const { getLogger } = await import('@smartem/common');
   const log = getLogger('parse');
-  const workers = options.workers === undefined ? undefined : Number(options.workers);
-  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0)) {
-    process.stderr.write(`error: --workers must be a whole number ≥ 0, got ${options.workers}\n`);
-    return 1;
-  }
+  const { workers } = options;
   const bar = await progressBar();
   const started = performance.now();
   const parse = await parseEpuDirectory(dir, {

@@ -5,9 +5,10 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { lockDirectory } from '@smartem/common';
 import { repoRoot, startSmartem } from './support/processes.ts';
 import { tempDir } from './support/scenario.ts';
 
@@ -19,6 +20,21 @@ test('a directory that does not exist: exit 1 naming it', async () => {
   const child = startSmartem(['agent', 'watch', missing, '--api', 'http://127.0.0.1:9', '--state', join(tmp.path, 's1')]);
   assert.equal(await child.exited, 1);
   assert.match(child.output(), new RegExp(`error: directory ${missing.replace(/[/\\]/g, '.')} does not exist`));
+});
+
+test('a state directory another agent holds: exit 1 naming the directory and the holder, no stack trace', async () => {
+  const state = join(tmp.path, 's-held');
+  mkdirSync(state);
+  const release = lockDirectory(state, { file: 'agent.lock', what: 'state directory' });
+  try {
+    const child = startSmartem(['agent', 'watch', tmp.path, '--api', 'http://127.0.0.1:9', '--state', state]);
+    assert.equal(await child.exited, 1);
+    const escaped = state.replace(/[/\\]/g, '.');
+    assert.match(child.output(), new RegExp(`error: state directory ${escaped} is in use by process ${process.pid} since .*agent\\.lock\\)`));
+    assert.doesNotMatch(child.output(), /\n\s+at /);
+  } finally {
+    release();
+  }
 });
 
 test('a backend that rejects the credentials: exit 1 with a clear message, and the token was sent', async () => {

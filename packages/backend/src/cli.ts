@@ -1,13 +1,6 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
+import { portNumber, verboseOption } from '@smartem/common/cli-options';
 import { registerWorkerCommand } from './worker/cli.ts';
-
-function portNumber(raw: string): number {
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new InvalidArgumentError(`must be a port number, got '${raw}'`);
-  return value;
-}
-
-const verbosity = (_: string, n: number) => n + 1;
 
 /** Explicit `--port`, else `HTTP_API_PORT` (the original's variable), else 8000. */
 function resolvePort(flag: number | undefined): number {
@@ -43,7 +36,7 @@ export function registerBackendCommands(program: Command, backend: Command): voi
     .option('--port <n>', 'HTTP port (default: $HTTP_API_PORT or 8000; 0 picks a free one)', portNumber)
     .option('--host <host>', 'interface to listen on', '0.0.0.0')
     .option('--data <dir>', 'PGlite data directory (default: the user data directory, e.g. ~/.local/share/smartem)')
-    .option('-v, --verbose', '-v info, -vv debug (default: errors only, or SMARTEM_LOG_LEVEL)', verbosity, 0)
+    .addOption(verboseOption())
     .action(async (opts: ServeOptions & { data?: string }) => {
       const { runBackendProcess } = await import('./runtime/process.ts');
       const { defaultDataDir } = await import('./runtime/data-dir.ts');
@@ -60,7 +53,7 @@ export function registerBackendCommands(program: Command, backend: Command): voi
     .option('--host <host>', 'interface to listen on', '0.0.0.0')
     .option('--no-migrate', 'do not apply database migrations at start-up')
     .option('--queue <name>', 'RabbitMQ queue the outbox relay publishes to', 'smartem_backend')
-    .option('-v, --verbose', '-v info, -vv debug (default: errors only, or SMARTEM_LOG_LEVEL)', verbosity, 0)
+    .addOption(verboseOption())
     .action(async (opts: ServeOptions & { queue: string }) => {
       const urls = await distributedUrls('backend api', true);
       if (!urls) {
@@ -77,7 +70,7 @@ export function registerBackendCommands(program: Command, backend: Command): voi
     .command('migrate')
     .description('apply the database migrations (PostgreSQL from DATABASE_URL or POSTGRES_*, or a PGlite directory with --data)')
     .option('--data <dir>', 'migrate this PGlite data directory instead')
-    .option('-v, --verbose', '-v info, -vv debug', verbosity, 0)
+    .addOption(verboseOption())
     .action(async (opts: { data?: string; verbose: number }) => {
       const urls = opts.data ? undefined : await distributedUrls('backend migrate', false);
       if (!opts.data && !urls) {

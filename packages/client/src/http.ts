@@ -64,7 +64,7 @@ export class HttpTransport {
       signal,
     });
     const text = await response.text();
-    let parsed: unknown = undefined;
+    let parsed: unknown;
     if (text) {
       try {
         parsed = JSON.parse(text);

@@ -1,5 +1,4 @@
-import type { DecisionGrid } from './grid-model.ts';
-import type { Rng } from './rng.ts';
+import type { Rng } from '@smartem/common/rng';
 
 /**
  * A decision authority turns what a grid has revealed into P(good) for every foil hole. The planner (planner.ts)

@@ -18,7 +18,6 @@ export {
   type Metric, type QualityConfig, type QualityVerdict,
 } from './quality.ts';
 export { logit, sigmoid } from './math.ts';
-export { createRng, normal, hashString, type Rng } from './rng.ts';
 export { epuHints, squareHint } from './epu-hints.ts';
 export { runBench, type BenchOptions } from './bench/run.ts';
 

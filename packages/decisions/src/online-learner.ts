@@ -1,7 +1,7 @@
 import type { DecisionAuthority } from './authority.ts';
 import type { DecisionGrid } from './grid-model.ts';
 import { sigmoid, solve } from './math.ts';
-import { normal, type Rng } from './rng.ts';
+import { normal, type Rng } from '@smartem/common/rng';
 
 /**
  * The online learner: a hierarchical logistic model of P(good) fitted only to what this session has revealed,

@@ -1,6 +1,6 @@
 import type { DecisionAuthority } from './authority.ts';
 import type { DecisionGrid } from './grid-model.ts';
-import { createRng, hashString } from './rng.ts';
+import { createRng, hashString } from '@smartem/common/rng';
 
 /**
  * The original's mock (seed-spec §8.1): every hole gets a uniform random "prediction" once, and nothing is learned.

@@ -1,23 +1,8 @@
 import { Option, type Command } from 'commander';
 import { guarded } from '@smartem/common';
+import { nonNegativeInteger, positiveNumber } from '@smartem/common/cli-options';
 import type { VisitOptions } from './model.ts';
 import type { GeneratedVisit } from './summary.ts';
-
-function integer(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a whole number, got "${value}"`);
-    return n;
-  };
-}
-
-function positive(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!(n > 0)) throw new Error(`--${name} must be a positive number, got "${value}"`);
-    return n;
-  };
-}
 
 interface VisitFlags {
   squares: number;
@@ -32,11 +17,11 @@ interface VisitFlags {
 
 function withVisitOptions(cmd: Command): Command {
   return cmd
-    .option('--squares <n>', 'grid squares collected per grid (the atlas shows ~2.5× more)', integer('squares'), 4)
-    .option('--holes-per-square <n>', 'foil holes collected per square', integer('holes-per-square'), 10)
-    .option('--shots-per-hole <n>', 'micrographs per foil hole (4–10 in real visits)', integer('shots-per-hole'), 4)
-    .option('--seed <n>', 'random seed: the same seed writes the same bytes', integer('seed'), 1)
-    .option('--grids <n>', 'grids (EPU sessions) sharing one atlas session', integer('grids'), 1)
+    .option('--squares <n>', 'grid squares collected per grid (the atlas shows ~2.5× more)', nonNegativeInteger, 4)
+    .option('--holes-per-square <n>', 'foil holes collected per square', nonNegativeInteger, 10)
+    .option('--shots-per-hole <n>', 'micrographs per foil hole (4–10 in real visits)', nonNegativeInteger, 4)
+    .option('--seed <n>', 'random seed: the same seed writes the same bytes', nonNegativeInteger, 1)
+    .option('--grids <n>', 'grids (EPU sessions) sharing one atlas session', nonNegativeInteger, 1)
     .option('--quality-map <file>', 'CSV grid of true qualities 0..1 laid over the atlas (default: built-in field)')
     .option('--atlas', 'write the atlas tile images beside Atlas.dm (default)')
     .option('--no-atlas', 'write only Atlas.dm, no tile images')
@@ -100,9 +85,9 @@ export function registerEpuSimCommands(tools: Command): void {
     }));
   withVisitOptions(sim.command('play').argument('<out>', 'output directory (the visit root)'))
     .description('write the visit over time, the way EPU writes it')
-    .addOption(new Option('--speed <x>', 'simulated seconds per real second').argParser(positive('speed')).default(1).conflicts('fast'))
+    .addOption(new Option('--speed <x>', 'simulated seconds per real second').argParser(positiveNumber).default(1).conflicts('fast'))
     .addOption(new Option('--fast', 'no waiting: keep the order, bursts and chunked writes only'))
-    .option('--max-delay <seconds>', 'longest single wait', positive('max-delay'))
+    .option('--max-delay <seconds>', 'longest single wait', positiveNumber)
     .action(guarded('epu-sim play', async (out: string, flags: VisitFlags & { speed: number; fast?: boolean; maxDelay?: number }) => {
       const { playVisit } = await import('./play.ts');
       const controller = new AbortController();

@@ -1,17 +1,15 @@
-/** Seeded pseudo-random numbers (mulberry32): the same seed gives the same visit, byte for byte. */
+import { createRng, normal } from '@smartem/common/rng';
+
+/**
+ * The simulator's draws on the shared seeded generator: the same seed gives the same visit, byte for byte. The seed
+ * is mixed with 0x9e3779b9 first, which keeps the simulated visits what they were before the generator was shared.
+ */
 export class Rng {
-  private state: number;
+  /** Uniform in [0, 1). */
+  readonly next: () => number;
 
   constructor(seed: number) {
-    this.state = (seed >>> 0) ^ 0x9e3779b9;
-  }
-
-  /** Uniform in [0, 1). */
-  next(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = createRng((seed >>> 0) ^ 0x9e3779b9);
   }
 
   range(min: number, max: number): number {
@@ -28,8 +26,7 @@ export class Rng {
 
   /** Standard normal (Box–Muller). */
   gauss(): number {
-    const u = 1 - this.next();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next());
+    return normal(this.next);
   }
 
   /** A random version-4 GUID, lower case, as EPU writes `uniqueID` and `Guid`. */

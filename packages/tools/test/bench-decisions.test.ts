@@ -55,7 +55,7 @@ test('the table ends with our best figure as a fraction of oracle; bad input nam
     writeFileSync(csv, `${holes[0]}\n${holes[1].replace(',1,1,', ',1,oops,')}\n`);
     const bad = run(['--truth', csv]);
     assert.equal(bad.status, 1);
-    assert.match(bad.stderr, /truth\.csv:2: x, y and ctf must be numbers/);
+    assert.match(bad.stderr, /truth\.csv: line 2, column 3: y must be a number, got "oops"/);
     const missing = run(['--truth', join(dir, 'nope.csv')]);
     assert.equal(missing.status, 2);
     assert.match(missing.stderr, /--truth file not found/);

@@ -1,21 +1,18 @@
 import type { Command } from 'commander';
-
-function increase(_: string, previous: number): number {
-  return previous + 1;
-}
+import { nonNegativeNumber, positiveNumber, verboseOption, wholeNumberAtLeast } from '@smartem/common/cli-options';
 
 interface WatchCliOptions {
   api?: string;
   token?: string;
   dryRun?: boolean;
   state?: string;
-  poll?: string | boolean;
+  poll?: number | true;
   status?: boolean;
   json?: boolean;
   verbose: number;
-  statusInterval: string;
-  rescan: string;
-  maxPending: string;
+  statusInterval: number;
+  rescan: number;
+  maxPending: number;
 }
 
 /** `smartem agent watch DIR --api URL`. */
@@ -31,13 +28,18 @@ export function registerWatchCommand(agent: Command): void {
     .option('--token <token>', 'bearer token for the backend (env SMARTEM_API_TOKEN)', process.env.SMARTEM_API_TOKEN)
     .option('--dry-run', 'parse and map everything, send nothing, write no journal')
     .option('--state <dir>', 'state directory holding the journal (default: per-directory folder under the user data dir)')
-    .option('--poll [ms]', 'poll the file system instead of native events (network shares), every ms (default 1000)')
-    .option('--rescan <s>', 'list the whole directory again every s seconds as a safety net (0: never)', '60')
-    .option('--max-pending <n>', 'hold micrograph manifests unread while n parsed entities wait for the backend (memory bound)', '5000')
+    .option('--poll [ms]', 'poll the file system instead of native events (network shares), every ms (default 1000)', positiveNumber)
+    .option('--rescan <s>', 'list the whole directory again every s seconds as a safety net (0: never)', nonNegativeNumber, 60)
+    .option(
+      '--max-pending <n>',
+      'hold micrograph manifests unread while n parsed entities wait for the backend (memory bound)',
+      wholeNumberAtLeast(2),
+      5000,
+    )
     .option('--status', 'print the journal state of DIR (entities, unacknowledged, orphans) and exit')
     .option('--json', 'with --status: print JSON')
-    .option('--status-interval <s>', 'seconds between status log lines in live mode (with -v)', '60')
-    .option('-v, --verbose', '-v info, -vv debug (default: errors only; SMARTEM_LOG_LEVEL when no -v)', increase, 0)
+    .option('--status-interval <s>', 'seconds between status log lines in live mode (with -v)', positiveNumber, 60)
+    .addOption(verboseOption())
     .action(async (dir: string, options: WatchCliOptions) => {
       const code = await runWatch(dir, options);
       process.exitCode = code;
@@ -53,16 +55,6 @@ async function runWatch(dir: string, options: WatchCliOptions): Promise<number> 
   }
   const { startWatch, WatchSetupError } = await import('./watch.ts');
   const { CatchUpProgress, statusLine } = await import('./progress.ts');
-  const pollMs = typeof options.poll === 'string' ? Number(options.poll) : undefined;
-  if (pollMs !== undefined && !(pollMs > 0)) {
-    process.stderr.write(`error: --poll expects milliseconds, got ${String(options.poll)}\n`);
-    return 2;
-  }
-  const maxPending = Number(options.maxPending);
-  if (!Number.isInteger(maxPending) || maxPending < 2) {
-    process.stderr.write(`error: --max-pending expects a whole number of at least 2, got ${options.maxPending}\n`);
-    return 2;
-  }
   let handle;
   try {
     handle = await startWatch({
@@ -71,10 +63,10 @@ async function runWatch(dir: string, options: WatchCliOptions): Promise<number> 
       token: options.token,
       dryRun: options.dryRun,
       stateDir: options.state,
-      poll: Boolean(options.poll),
-      pollIntervalMs: pollMs,
-      rescanIntervalMs: Number(options.rescan) * 1000,
-      maxPending,
+      poll: options.poll !== undefined,
+      pollIntervalMs: options.poll === true ? undefined : options.poll,
+      rescanIntervalMs: options.rescan * 1000,
+      maxPending: options.maxPending,
       log,
     });
   } catch (error) {
@@ -100,7 +92,7 @@ async function runWatch(dir: string, options: WatchCliOptions): Promise<number> 
       const line = statusLine(s);
       if (s.entities.orphanTotal > 0) log.warn({ orphans: watch.store.listOrphans(5) }, line);
       else log.info(line);
-    }, Number(options.statusInterval) * 1000);
+    }, options.statusInterval * 1000);
   });
 
   const stopSignal = new Promise<string>((resolve) => {

@@ -1,7 +1,7 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ApiError, ApiUnreachableError, SmartEmClient } from '@smartem/client';
-import type { Logger } from '@smartem/common';
+import { DirectoryLockedError, lockDirectory, type Logger } from '@smartem/common';
 import { epuParsers, type ParsedFile, type RecordByKind } from './epu.ts';
 import { FileQueue, type FileQueueStats } from './file-queue.ts';
 import { Backpressure } from './backpressure.ts';
@@ -9,7 +9,7 @@ import { Ingest } from './ingest.ts';
 import { readAtlasOutsideRoot } from './outside-atlas.ts';
 import { startIntake, type Intake } from './intake.ts';
 import { Journal, type ReplaySummary } from './journal.ts';
-import { defaultStateDir, lockStateDir } from './state-dir.ts';
+import { defaultStateDir } from './state-dir.ts';
 import { EntityStore, type Entity, type StoreCounts } from './store.ts';
 import { Syncer, type SyncStats } from './sync.ts';
 
@@ -86,13 +86,19 @@ export async function startWatch(opts: WatchOptions): Promise<WatchHandle> {
 
   const store = new EntityStore();
   let journal: Journal | undefined;
-  let unlock: (() => Promise<void>) | undefined;
+  let unlock: (() => void) | undefined;
   let replay: ReplaySummary | null = null;
   const stateDir = opts.dryRun ? null : (opts.stateDir ?? defaultStateDir(dir));
   if (stateDir) {
     journal = new Journal(stateDir);
     await mkdir(stateDir, { recursive: true });
-    unlock = await lockStateDir(stateDir);
+    try {
+      // One agent per state directory: two writers would interleave journals.
+      unlock = lockDirectory(stateDir, { file: 'agent.lock', what: 'state directory' });
+    } catch (error) {
+      if (error instanceof DirectoryLockedError) throw new WatchSetupError(error.message);
+      throw error;
+    }
     replay = await journal.open(store);
     if (replay.records) log.info({ stateDir, ...replay }, 'journal replayed');
   }
@@ -162,7 +168,7 @@ export async function startWatch(opts: WatchOptions): Promise<WatchHandle> {
     });
   } catch (error) {
     await journal?.close();
-    await unlock?.();
+    unlock?.();
     throw error;
   }
 
@@ -197,7 +203,7 @@ export async function startWatch(opts: WatchOptions): Promise<WatchHandle> {
       queue.stop();
       await syncer.stop();
       await journal?.close();
-      await unlock?.();
+      unlock?.();
     },
   };
 }

@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import * as schema from './schema.ts';
-import { acquireDirectoryLock } from './lock.ts';
+import { lockDirectory } from '@smartem/common';
 
 export { schema };
 export type Schema = typeof schema;
@@ -38,7 +38,7 @@ async function openPglite(dataDir: string | undefined): Promise<DatabaseHandle> 
   let release = () => {};
   if (dataDir) {
     mkdirSync(dataDir, { recursive: true });
-    release = acquireDirectoryLock(dataDir);
+    release = lockDirectory(dataDir, { file: 'smartem.lock', what: 'data directory' });
   }
   try {
     const { PGlite } = await import('@electric-sql/pglite');

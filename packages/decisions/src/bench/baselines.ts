@@ -1,4 +1,4 @@
-import type { Rng } from '../rng.ts';
+import type { Rng } from '@smartem/common/rng';
 import { cost, type BenchGrid, type EpisodePolicy, type PolicySpec } from './episode.ts';
 
 /** The cheapest unvisited hole among those `accept` allows (all when none is allowed), ties broken at random. */

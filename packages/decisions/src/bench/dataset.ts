@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { CsvFileError, readCsvFile } from '@smartem/common/csv';
 
 /** One benchmark grid: every hole with its place in the hierarchy, true CTF resolution and optional prediction. */
 export interface BenchHole {
@@ -29,22 +30,22 @@ const GROUP_LEN = 43;
 
 /** Reads CryoRL's `name, x, y, ctf_max_res_A, ctf_confidence` CSV (no header) and optional `name predicted` TXT. */
 export async function loadCryoRl(truthPath: string, predictionsPath?: string): Promise<BenchDataset> {
-  const text = await readFile(truthPath, 'utf8');
   const holes: BenchHole[] = [];
   const seen = new Set<string>();
-  text.split(/\r?\n/).forEach((line, i) => {
-    if (line.trim() === '') return;
-    const cols = line.split(',');
-    const where = `${truthPath}:${i + 1}`;
-    if (cols.length < 4) throw new Error(`${where}: expected name,x,y,ctf[,confidence], got ${cols.length} columns`);
-    const [name, xs, ys, ctfs] = cols.map((c) => c.trim());
-    if (name.length <= GROUP_LEN) throw new Error(`${where}: hole name "${name}" is too short for the CryoRL hierarchy`);
-    if (seen.has(name)) throw new Error(`${where}: duplicate hole "${name}"`);
-    const [x, y, ctf] = [xs, ys, ctfs].map(Number);
-    if (![x, y, ctf].every(Number.isFinite)) throw new Error(`${where}: x, y and ctf must be numbers`);
+  for (const { line, cells } of await readCsvFile(truthPath)) {
+    const fail = (column: number | undefined, reason: string) => new CsvFileError(truthPath, line, column, reason);
+    if (cells.length < 4) throw fail(undefined, `expected name,x,y,ctf[,confidence], got ${cells.length} columns`);
+    const [name] = cells;
+    if (name.length <= GROUP_LEN) throw fail(1, `hole name "${name}" is too short for the CryoRL hierarchy`);
+    if (seen.has(name)) throw fail(1, `duplicate hole "${name}"`);
+    const [x, y, ctf] = [1, 2, 3].map((i) => {
+      const value = Number(cells[i]);
+      if (cells[i] === '' || !Number.isFinite(value)) throw fail(i + 1, `${['x', 'y', 'ctf'][i - 1]} must be a number, got "${cells[i]}"`);
+      return value;
+    });
     seen.add(name);
     holes.push({ id: name, tile: name.slice(0, TILE_LEN), square: name.slice(0, SQUARE_LEN), group: name.slice(0, GROUP_LEN), x, y, ctf });
-  });
+  }
   if (holes.length < 2) throw new Error(`${truthPath}: needs at least 2 holes, found ${holes.length}`);
   if (predictionsPath) {
     const byId = new Map(holes.map((h) => [h.id, h]));

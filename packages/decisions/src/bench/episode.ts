@@ -1,4 +1,4 @@
-import { createRng, type Rng } from '../rng.ts';
+import { createRng, type Rng } from '@smartem/common/rng';
 import type { BenchDataset } from './dataset.ts';
 
 /** Index-based view of a dataset shared by every policy: hierarchy ids as small integers, truth as booleans. */

@@ -12,7 +12,7 @@ export function formatTable(title: string, results: Record<string, PolicyResult>
 /** The targets, measured in the same run. */
 export function targetLines(results: Record<string, PolicyResult>): string[] {
   const lines: string[] = [];
-  const sys = results['systematic'];
+  const sys = results.systematic;
   const learner = results['online-learner'];
   if (sys && learner) {
     const ratio = learner.mean / sys.mean;

@@ -72,7 +72,7 @@ export async function runBench(o: BenchOptions): Promise<Record<string, unknown>
       scenarios[d.name] = clean(r);
       o.print(`${d.name} (${d.holes.length} holes, ${d.holes.filter((h) => h.ctf <= o.threshold).length} good): ${summary(r)}`);
     }
-    if (o.json) out['generalisation'] = scenarios;
+    if (o.json) out.generalisation = scenarios;
   }
   if (!o.json) o.print(headline(results, OUR_POLICIES));
   return out;

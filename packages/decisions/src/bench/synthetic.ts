@@ -1,4 +1,4 @@
-import { createRng, normal, type Rng } from '../rng.ts';
+import { createRng, normal, type Rng } from '@smartem/common/rng';
 import type { BenchDataset, BenchHole } from './dataset.ts';
 
 /**

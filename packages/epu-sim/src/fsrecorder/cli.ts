@@ -1,14 +1,7 @@
 import { Option, type Command } from 'commander';
 import { guarded } from '@smartem/common';
+import { positiveNumber } from '@smartem/common/cli-options';
 import type { ReplayModeFlags } from './replay.ts';
-
-function seconds(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!(n > 0)) throw new Error(`--${name} must be a positive number of seconds, got "${value}"`);
-    return n;
-  };
-}
 
 const extList = (value: string, previous: string[] = []): string[] => [...previous, ...value.split(',').map((v) => v.trim().replace(/^\./, '').toLowerCase())];
 
@@ -40,7 +33,7 @@ export function registerFsrecorderCommands(tools: Command): void {
     .option('--no-skip-binary-content', 'store binary file content too')
     .option('--force-text-extensions <ext...>', 'treat these extensions as text', extList)
     .option('--force-binary-extensions <ext...>', 'treat these extensions as binary', extList)
-    .option('--duration <seconds>', 'stop after this long', seconds('duration'))
+    .option('--duration <seconds>', 'stop after this long', positiveNumber)
     .action(guarded('fsrecorder record', async (dir: string, positional: string | undefined, flags: RecordFlags) => {
       const output = flags.output ?? positional;
       if (!output) throw new Error('fsrecorder record: give the recording file (record DIR OUT.tar.gz, or -o OUT.tar.gz)');

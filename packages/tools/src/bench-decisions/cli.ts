@@ -1,4 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
+import { positiveInteger, positiveNumber } from '@smartem/common/cli-options';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,14 +7,6 @@ import type { WithinGroup } from '@smartem/decisions';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const CRYORL = resolve(REPO_ROOT, '../shared/decision-data/cryorl');
-
-function positiveNumber(name: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`--${name} must be a positive number, got "${v}"`);
-    return n;
-  };
-}
 
 function withinGroup(v: string): WithinGroup {
   if (v !== 'gradient' && v !== 'quadrant') throw new InvalidArgumentError(`must be gradient or quadrant, got "${v}"`);
@@ -27,9 +20,9 @@ export function registerBenchDecisionsCommand(bench: Command): void {
     .description('decision benchmark on CryoRL-format data: baselines beside each decision authority (same starts)')
     .option('--truth <csv>', 'CryoRL truth CSV (name,x,y,ctf,confidence)', `${CRYORL}/target_CTF_Y1_train.csv`)
     .option('--predictions <txt>', 'CryoRL predictions TXT (name predicted_ctf); "none" to run without')
-    .option('--budget <n>', 'time budget per episode', positiveNumber('budget'), 480)
-    .option('--starts <n>', 'episodes (seeds 0 … n−1)', positiveNumber('starts'), 50)
-    .option('--threshold <angstrom>', 'good hole: CTF max resolution ≤ this', positiveNumber('threshold'), 6)
+    .option('--budget <n>', 'time budget per episode', positiveNumber, 480)
+    .option('--starts <n>', 'episodes (seeds 0 … n−1)', positiveInteger, 50)
+    .option('--threshold <angstrom>', 'good hole: CTF max resolution ≤ this', positiveNumber, 6)
     .option('--generalisation', 'also run degraded predictions and synthetic grids with other structure')
     .option('--diagnose', 'also print where each policy spends its time: holes visited, hit rate, time per kind of move')
     .option('--margins', 'also run the online learner that learns from the revealed CTF margins (off by default)')

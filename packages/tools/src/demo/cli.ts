@@ -1,22 +1,5 @@
 import type { Command } from 'commander';
-
-function count(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a whole number ≥ 1, got "${value}"`);
-    return n;
-  };
-}
-
-function positive(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!(n >= 0)) throw new Error(`--${name} must be a number ≥ 0, got "${value}"`);
-    return n;
-  };
-}
-
-const increase = (_: string, n: number) => n + 1;
+import { nonNegativeInteger, portNumber, positiveInteger, positiveNumber, verboseOption } from '@smartem/common/cli-options';
 
 /** `smartem demo` (what `npm start` runs). */
 export function registerDemoCommand(program: Command): void {
@@ -26,18 +9,18 @@ export function registerDemoCommand(program: Command): void {
       'the whole loop in one command: embedded backend, a simulated EPU visit played at high speed into a temporary ' +
         'directory, the agent watching it, live counts from the backend until everything is ingested (what `npm start` runs)',
     )
-    .option('--squares <n>', 'grid squares collected per grid', count('squares'), 4)
-    .option('--holes-per-square <n>', 'foil holes collected per square', count('holes-per-square'), 8)
-    .option('--shots-per-hole <n>', 'micrographs per foil hole', count('shots-per-hole'), 3)
-    .option('--grids <n>', 'grids (EPU sessions) sharing one atlas', count('grids'), 2)
-    .option('--seed <n>', 'simulator seed', count('seed'), 1)
-    .option('--speed <x>', 'simulated seconds per real second', positive('speed'), 3000)
+    .option('--squares <n>', 'grid squares collected per grid', positiveInteger, 4)
+    .option('--holes-per-square <n>', 'foil holes collected per square', positiveInteger, 8)
+    .option('--shots-per-hole <n>', 'micrographs per foil hole', positiveInteger, 3)
+    .option('--grids <n>', 'grids (EPU sessions) sharing one atlas', positiveInteger, 2)
+    .option('--seed <n>', 'simulator seed', nonNegativeInteger, 1)
+    .option('--speed <x>', 'simulated seconds per real second', positiveNumber, 3000)
     .option('--fast', 'write the visit without pauses (order, chunks and rewrites kept)')
     .option('--dir <dir>', 'keep everything (visit, database, journal) in this directory instead of a temporary one')
-    .option('--port <n>', 'backend port (0: any free port)', positive('port'), 0)
+    .option('--port <n>', 'backend port (0: any free port)', portNumber, 0)
     .option('--keep', 'leave the backend and the agent running after the visit is ingested (Ctrl-C to stop)')
-    .option('--timeout <s>', 'give up (exit 1) if the visit is not ingested after this many seconds', positive('timeout'), 300)
-    .option('-v, --verbose', '-v info, -vv debug logs on stderr', increase, 0)
+    .option('--timeout <s>', 'give up (exit 1) if the visit is not ingested after this many seconds', positiveNumber, 300)
+    .addOption(verboseOption())
     .action(async (o: { squares: number; holesPerSquare: number; shotsPerHole: number; grids: number; seed: number; speed: number; fast?: boolean; dir?: string; port: number; keep?: boolean; timeout: number; verbose: number }) => {
       const { runDemo } = await import('./run.ts');
       process.exitCode = await runDemo({

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { nonNegativeNumber, positiveInteger } from '@smartem/common/cli-options';
 
 const QUEUE = 'smartem_backend';
 
@@ -41,8 +42,8 @@ export function registerSimulateMsgCommands(tools: Command): void {
     .option('--event-type-missing', 'rogue-message: leave event_type out instead of sending an unknown one')
     .option('--replay <csv>', 'replay every micrograph of an EMinsight *_data_structure.csv in acquisition order (needs --api)')
     .option('--grid <uuid>', 'replay into this existing grid (squares and holes matched by EPU id)')
-    .option('--limit <n>', 'replay only the first n micrographs', (v) => Number(v))
-    .option('--delay-ms <ms>', 'pause between replayed micrographs', (v) => Number(v), 0)
+    .option('--limit <n>', 'replay only the first n micrographs', positiveInteger)
+    .option('--delay-ms <ms>', 'pause between replayed micrographs', nonNegativeNumber, 0)
     .option('--json', 'print the outcome as JSON')
     .action(async (command: string | undefined, opts: SendOptions) => {
       const { createLogger } = await import('@smartem/common');

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { CsvFileError, readCsvFile, withHeader } from '@smartem/common/csv';
 import { basename } from 'node:path';
 import { api, type Transport } from './transport.ts';
 
@@ -23,34 +23,27 @@ export interface ReplayRow {
 const REQUIRED = ['GridSquare_name', 'DataAcquisition_name', 'TimeStamp', 'rlnAccumMotionTotal', 'rlnCtfMaxResolution', 'n_particles'];
 
 export async function readReplayCsv(path: string): Promise<ReplayRow[]> {
-  const lines = (await readFile(path, 'utf8')).split(/\r?\n/).filter((l) => l.trim() !== '');
-  if (lines.length === 0) throw new Error(`${path}: empty file`);
-  const header = lines[0].split(',');
-  const col = Object.fromEntries(header.map((h, i) => [h.trim(), i]));
-  const missing = REQUIRED.filter((c) => col[c] === undefined);
-  if (missing.length > 0) throw new Error(`${path}: missing column(s) ${missing.join(', ')}`);
+  const { column: col, rows } = withHeader(await readCsvFile(path), path, REQUIRED);
   const num = (cells: string[], name: string, line: number): number | undefined => {
-    const raw = cells[col[name]]?.trim() ?? '';
+    const raw = cells[col[name]] ?? '';
     if (raw === '' || raw.toLowerCase() === 'nan') return undefined;
     const v = Number(raw);
-    if (!Number.isFinite(v) || v < 0) throw new Error(`${path}:${line}: ${name} must be a non-negative number, got "${raw}"`);
+    if (!Number.isFinite(v) || v < 0) throw new CsvFileError(path, line, col[name] + 1, `${name} must be a non-negative number, got "${raw}"`);
     return v;
   };
-  return lines.slice(1).map((text, i) => {
-    const line = i + 2;
-    const cells = text.split(',');
-    const square = /^GridSquare_(\d+)$/.exec(cells[col.GridSquare_name]?.trim() ?? '')?.[1];
-    const micrograph = cells[col.DataAcquisition_name]?.trim() ?? '';
+  return rows.map(({ line, cells }) => {
+    const square = /^GridSquare_(\d+)$/.exec(cells[col.GridSquare_name] ?? '')?.[1];
+    const micrograph = cells[col.DataAcquisition_name] ?? '';
     const hole = /^FoilHole_(\d+)_Data_/.exec(micrograph)?.[1];
-    if (!square) throw new Error(`${path}:${line}: GridSquare_name must look like GridSquare_<id>`);
-    if (!hole) throw new Error(`${path}:${line}: DataAcquisition_name must look like FoilHole_<id>_Data_…`);
+    if (!square) throw new CsvFileError(path, line, col.GridSquare_name + 1, 'GridSquare_name must look like GridSquare_<id>');
+    if (!hole) throw new CsvFileError(path, line, col.DataAcquisition_name + 1, 'DataAcquisition_name must look like FoilHole_<id>_Data_…');
     const particles = num(cells, 'n_particles', line);
     return {
       line,
       square,
       hole,
       micrograph,
-      time: cells[col.TimeStamp]?.trim() || undefined,
+      time: cells[col.TimeStamp] || undefined,
       totalMotion: num(cells, 'rlnAccumMotionTotal', line),
       ctf: num(cells, 'rlnCtfMaxResolution', line),
       particles: particles === undefined ? undefined : Math.round(particles),

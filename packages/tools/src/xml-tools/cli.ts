@@ -1,8 +1,5 @@
 import type { Command } from 'commander';
-
-function increase(_: string, previous: number): number {
-  return previous + 1;
-}
+import { verboseOption } from '@smartem/common/cli-options';
 
 /** Registers `smartem tools format-xml` and `smartem tools find-foilhole-duplicates`. */
 export function registerXmlToolsCommands(tools: Command): void {
@@ -13,7 +10,7 @@ export function registerXmlToolsCommands(tools: Command): void {
     .option('-r, --recursive', 'include files in subdirectories')
     .option('-d, --dry-run', 'only list the files that would be formatted')
     .option('-b, --backup', 'keep a copy <file>.<YYYYmmdd_HHMMSS>.bak before rewriting')
-    .option('-v, --verbose', 'more output', increase, 0)
+    .addOption(verboseOption('more output'))
     .action(async (paths: string[], options: { recursive?: boolean; dryRun?: boolean; backup?: boolean; verbose: number }) => {
       const { runFormatXml } = await import('./format-xml-cli.ts');
       process.exitCode = await runFormatXml(paths, options);
@@ -25,7 +22,7 @@ export function registerXmlToolsCommands(tools: Command): void {
     .argument('[directory]', 'directory to search', '.')
     .option('-f, --format <format>', 'standard | json | summary', 'standard')
     .option('--no-color', 'no ANSI colours')
-    .option('-v, --verbose', 'statistics per foil hole', increase, 0)
+    .addOption(verboseOption('statistics per foil hole'))
     .action(async (directory: string, options: { format: string; color: boolean; verbose: number }) => {
       const { findFoilholeDuplicates, renderStandard, renderSummary, style } = await import('./foilhole-duplicates.ts');
       if (!['standard', 'json', 'summary'].includes(options.format)) {

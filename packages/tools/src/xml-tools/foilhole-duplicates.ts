@@ -63,6 +63,12 @@ export function style(color: boolean): Style {
 const hhmmss = (timestamp: string): string => timestamp.slice(9);
 
 /** `standard`: one panel per duplicated foil hole (with statistics when verbose). */
+/** The length of `text` as a terminal shows it: without its ANSI colour codes (ESC [ n m). */
+function visibleLength(text: string): number {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC is exactly what an ANSI colour code starts with.
+  return text.replace(/\u001b\[\d+m/g, '').length;
+}
+
 export function renderStandard(report: DuplicateReport, s: Style, verbose: boolean): string {
   const out: string[] = [];
   for (const [name, files] of Object.entries(report.duplicates)) {
@@ -72,9 +78,9 @@ export function renderStandard(report: DuplicateReport, s: Style, verbose: boole
       body.push(s.dim(`${files.length} files, first ${times[0]}, last ${times[times.length - 1]}`));
     }
     const title = ` ${name} (${files.length} files) `;
-    const width = Math.max(title.length, ...body.map((l) => l.replace(/\u001b\[\d+m/g, '').length)) + 2;
+    const width = Math.max(title.length, ...body.map((l) => visibleLength(l))) + 2;
     out.push(`╭─${s.bold(s.cyan(title))}${'─'.repeat(Math.max(0, width - title.length - 1))}╮`);
-    for (const line of body) out.push(`│ ${line}${' '.repeat(Math.max(0, width - line.replace(/\u001b\[\d+m/g, '').length - 2))} │`);
+    for (const line of body) out.push(`│ ${line}${' '.repeat(Math.max(0, width - visibleLength(line) - 2))} │`);
     out.push(`╰${'─'.repeat(width)}╯`);
   }
   out.push(summaryLine(report));
