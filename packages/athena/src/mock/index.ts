@@ -1,0 +1,3 @@
+export { startAthenaMock, type AthenaMock, type AthenaMockOptions, type RecordedRequest } from './server.ts';
+export { OpenApiValidator, type OpenApiLike } from './openapi-validator.ts';
+export { AthenaService } from './service.ts';
