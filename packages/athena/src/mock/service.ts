@@ -157,6 +157,11 @@ export class AthenaService {
     return this.operations[`${method.toUpperCase()} ${template.slice(API_PREFIX.length)}`];
   }
 
+  /** How many TimedDecision requests are waiting for a decision. */
+  get waitingTimedDecisions(): number {
+    return this.waiters.size;
+  }
+
   /** Answers every waiting TimedDecision with "none" (used when the server closes). */
   releaseWaiters(): void {
     for (const waiter of this.waiters) waiter.resolve(undefined);
