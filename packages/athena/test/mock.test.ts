@@ -318,8 +318,10 @@ test('closing the mock answers a waiting TimedDecision with 204', async () => {
   const api = client(mock);
   const { body: session } = await api('POST', '/Session', { sessionName: 'closing' });
   await api('POST', '/Area', { id: 1, sessionId: session.sessionId, areaType: 'gridsquare' });
+  let settled = false;
   const waiting = api('GET', `/Session/${session.sessionId}/TimedDecision?areaId=1&timeout=600`);
-  while (mock.service.waitingTimedDecisions === 0) await new Promise((r) => setImmediate(r));
+  void waiting.finally(() => (settled = true));
+  while (mock.service.waitingTimedDecisions === 0 && !settled) await new Promise((r) => setImmediate(r));
   await mock.close();
   assert.equal((await waiting).status, 204);
 });
