@@ -121,11 +121,17 @@ export class OpenApiValidator {
   private readonly coercingAjv: Ajv;
   private readonly compiled = new Map<string, CompiledOperation>();
 
-  constructor(document: OpenApiLike) {
-    if (!document || typeof document !== 'object' || !document.paths) throw new Error('not an OpenAPI document: no "paths"');
-    if (document.openapi && !document.openapi.startsWith('3.0')) {
-      throw new Error(`OpenAPI ${document.openapi} is not supported (3.0.x only)`);
+  /** Throws when the value is not an OpenAPI 3.0 document this validator can work with. */
+  static checkDocument(document: unknown): asserts document is OpenApiLike {
+    const d = document as Partial<OpenApiLike> | null;
+    if (!d || typeof d !== 'object' || !d.paths || typeof d.paths !== 'object') throw new Error('not an OpenAPI document: no "paths"');
+    if (typeof d.openapi !== 'string' || !d.openapi.startsWith('3.0')) {
+      throw new Error(`OpenAPI ${String(d.openapi)} is not supported (3.0.x only)`);
     }
+  }
+
+  constructor(document: OpenApiLike) {
+    OpenApiValidator.checkDocument(document);
     this.document = document;
     this.strictAjv = newAjv(false, document);
     this.coercingAjv = newAjv(true, document);
