@@ -41,6 +41,9 @@ const problem = 'ProblemDetails' as const;
 const path = (name: string, schema: JsonSchema): OpenApiParameter => ({ name, in: 'path', required: true, schema });
 const query = (name: string, schema: JsonSchema): OpenApiParameter => ({ name, in: 'query', schema });
 
+/** The request media types the service accepts (ASP.NET's JSON input formatters). */
+const BODY_TYPES = ['application/json-patch+json', 'application/json', 'text/json', 'application/*+json'];
+
 /** A response: a component name, an inline schema, or `null` for no body (204, or a 500 the document leaves bare). */
 type ResponseSpec = ComponentName | JsonSchema | null;
 
@@ -59,7 +62,7 @@ function operation(
   return {
     summary,
     ...(spec.parameters ? { parameters: spec.parameters } : {}),
-    ...(spec.body ? { requestBody: { content: { 'application/json': { schema: spec.body } } } } : {}),
+    ...(spec.body ? { requestBody: { content: Object.fromEntries(BODY_TYPES.map((t) => [t, { schema: spec.body! }])) } } : {}),
     responses,
   };
 }

@@ -325,3 +325,17 @@ test('closing the mock answers a waiting TimedDecision with 204', async () => {
   await mock.close();
   assert.equal((await waiting).status, 204);
 });
+
+test('bodies are accepted in every JSON media type the service takes, and other types are a 415', async () => {
+  const mock = await startAthenaMock();
+  try {
+    for (const type of ['application/json', 'text/json', 'application/json-patch+json', 'application/vnd.smartem+json; charset=utf-8']) {
+      const r = await fetch(`${mock.url}/api/v1/Session`, { method: 'POST', headers: { 'content-type': type }, body: JSON.stringify({ sessionName: type }) });
+      assert.equal(r.status, 201, type);
+    }
+    const xml = await fetch(`${mock.url}/api/v1/Session`, { method: 'POST', headers: { 'content-type': 'application/xml' }, body: '{"sessionName":"x"}' });
+    assert.equal(xml.status, 415);
+  } finally {
+    await mock.close();
+  }
+});
