@@ -150,6 +150,7 @@ for (const [name, document] of documents) {
     test('bad path and query parameters are a 400 naming the parameter', async () => {
       assertProblem(await api('GET', '/Session/not-a-uuid'), 400, /path parameter id must match format "uuid"/);
       assertProblem(await api('GET', '/Session/12345/Areas'), 400, /path parameter sessionId must match format "uuid"/);
+      assertProblem(await api('GET', '/Session/%E0%A4%A/Areas'), 400, /path parameter sessionId must match format "uuid"/);
       assertProblem(await api('GET', `/Session/${sessionId}/LatestDecision?areaId=abc`), 400, /query parameter areaId must be integer/);
       assertProblem(await api('GET', `/Session/${sessionId}/LatestDecision?areaId=3000000000`), 400, /query parameter areaId must match format "int32"/);
       assertProblem(
@@ -243,6 +244,7 @@ for (const [name, document] of documents) {
     test('TimedDecision: 204 when the timeout passes, and a decision posted meanwhile answers it at once', async () => {
       const timedOut = await api('GET', `/Session/${sessionId}/TimedDecision?areaId=19513700&decisionType=acquisitionOrder&timeout=1`);
       assert.equal(timedOut.status, 204);
+      assertProblem(await api('GET', `/Session/${sessionId}/TimedDecision?areaId=19513700&timeout=-1`), 400, /timeout must not be negative/);
       // A 60 s wait that only a decision can end within the test's lifetime.
       const waiting = api('GET', `/Session/${sessionId}/TimedDecision?areaId=19493759&decisionType=foilHoleSelection&timeout=60`);
       const other = await api('POST', '/Decision', { sessionId, areaId: 19493759, decisionType: 'include', decisionValue: 'true' });
@@ -313,13 +315,17 @@ for (const [name, document] of documents) {
   });
 }
 
-test('closing the mock answers a waiting TimedDecision with 204', async () => {
+test('a record file that cannot be written stops the start with a message naming it', async () => {
+  await assert.rejects(startAthenaMock({ recordFile: join(tmpdir(), 'no-such-dir-athena', 'x.jsonl') }), /cannot write the record file .*no-such-dir-athena/);
+});
+
+test('closing the mock answers a waiting TimedDecision with 204, also for a timeout beyond a timer\'s range', async () => {
   const mock = await startAthenaMock();
   const api = client(mock);
   const { body: session } = await api('POST', '/Session', { sessionName: 'closing' });
   await api('POST', '/Area', { id: 1, sessionId: session.sessionId, areaType: 'gridsquare' });
   let settled = false;
-  const waiting = api('GET', `/Session/${session.sessionId}/TimedDecision?areaId=1&timeout=600`);
+  const waiting = api('GET', `/Session/${session.sessionId}/TimedDecision?areaId=1&timeout=2000000000`);
   void waiting.finally(() => (settled = true));
   while (mock.service.waitingTimedDecisions === 0 && !settled) await new Promise((r) => setImmediate(r));
   await mock.close();

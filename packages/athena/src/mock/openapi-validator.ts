@@ -179,7 +179,13 @@ export class OpenApiValidator {
       }
       const pathParams: Record<string, string> = {};
       route.names.forEach((name, i) => {
-        pathParams[name] = decodeURIComponent(match[i + 1]!);
+        const raw = match[i + 1]!;
+        // A malformed escape stays as sent, and fails the parameter's schema like any other bad value.
+        try {
+          pathParams[name] = decodeURIComponent(raw);
+        } catch {
+          pathParams[name] = raw;
+        }
       });
       return {
         kind: 'found',

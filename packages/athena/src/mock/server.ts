@@ -65,6 +65,13 @@ async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
 export async function startAthenaMock(options: AthenaMockOptions = {}): Promise<AthenaMock> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const validator = new OpenApiValidator(options.document ?? athenaOpenApiDocument());
+  if (options.recordFile) {
+    try {
+      appendFileSync(options.recordFile, '');
+    } catch (err) {
+      throw new Error(`cannot write the record file ${options.recordFile}: ${(err as Error).message}`);
+    }
+  }
   const service = new AthenaService();
 
   async function handle(req: IncomingMessage, url: URL): Promise<{ reply: Reply; body: unknown }> {
@@ -129,7 +136,11 @@ export async function startAthenaMock(options: AthenaMockOptions = {}): Promise<
             body: body ?? null,
             status: reply.status,
           };
-          appendFileSync(options.recordFile, `${JSON.stringify(line)}\n`);
+          try {
+            appendFileSync(options.recordFile, `${JSON.stringify(line)}\n`);
+          } catch (err) {
+            log(`athena-mock: cannot append to the record file ${options.recordFile}: ${(err as Error).message}`);
+          }
         }
         if (!res.destroyed) send(res, reply);
       });

@@ -7,6 +7,9 @@ import { randomUUID } from 'node:crypto';
 import type { Area, AreaState, AreaType, DecisionRecord, ProblemDetails, Session } from '../schemas.ts';
 import { API_PREFIX } from '../openapi.ts';
 
+/** setTimeout's longest delay (about 24.8 days); a longer one would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export interface Reply {
   status: number;
   body?: unknown;
@@ -267,7 +270,7 @@ export class AthenaService {
       const timer = setTimeout(() => {
         this.waiters.delete(waiter);
         resolve(undefined);
-      }, timeoutSeconds * 1000);
+      }, Math.min(timeoutSeconds * 1000, MAX_TIMER_MS));
       this.waiters.add(waiter);
     });
   }
