@@ -4,6 +4,7 @@ import { registerXmlToolsCommands } from './xml-tools/cli.ts';
 import { registerSimulateMsgCommands } from './simulate-msg/cli.ts';
 import { registerDbTableTotalsCommands } from './db-table-totals/cli.ts';
 import { registerBenchDecisionsCommand } from './bench-decisions/cli.ts';
+import { registerAthenaMockCommand } from './athena-mock/cli.ts';
 
 export { registerBenchDecisionsCommand };
 import { registerDemoCommand } from './demo/cli.ts';
@@ -15,6 +16,7 @@ export function registerToolsCommands(program: Command, tools: Command, bench: C
   registerXmlToolsCommands(tools);
   registerSimulateMsgCommands(tools);
   registerDbTableTotalsCommands(tools);
+  registerAthenaMockCommand(tools);
   registerBenchDecisionsCommand(bench);
   registerDemoCommand(program);
 }
