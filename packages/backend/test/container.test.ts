@@ -45,7 +45,10 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** Containers of one test: started detached on the host network (no systemd timers for the HEALTHCHECK here). */
+/**
+ * Containers of one test, locked down as deploy/k8s runs them (read-only root with a tmpfs /tmp, no capabilities, no
+ * privilege escalation), started detached on the host network (no systemd timers for the HEALTHCHECK here).
+ */
 function containers() {
   const prefix = `smartem-test-${randomBytes(4).toString('hex')}`;
   const names: string[] = [];
@@ -54,7 +57,8 @@ function containers() {
       const name = `${prefix}-${role}`;
       names.push(name);
       const envArgs = Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
-      await podman('run', '-d', '--name', name, '--network', 'host', '--health-interval', 'disable', ...envArgs, image, ...args);
+      await podman('run', '-d', '--name', name, '--network', 'host', '--health-interval', 'disable',
+        '--read-only', '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges', ...envArgs, image, ...args);
       return name;
     },
     /** Runs a container to completion; returns its exit code and output. */
