@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { parseAllDocuments } from 'yaml';
+import ts from 'typescript';
 import * as core from 'kubernetes-models/v1';
 import * as apps from 'kubernetes-models/apps/v1';
 import * as autoscaling from 'kubernetes-models/autoscaling/v2';
@@ -80,6 +81,33 @@ function validateObject(object: K8sObject): void {
   }
 }
 
+/**
+ * The JSON schemas accept fields they do not define (a misspelt `readinessprobe` passes), so the objects are also
+ * type-checked as object literals against kubernetes-models' interfaces, where TypeScript rejects unknown properties.
+ * Returns the compiler's messages, each naming the object.
+ */
+function unknownFieldErrors(objects: K8sObject[]): string[] {
+  const file = join(repoRoot, 'packages/cli/test/rendered-manifests.ts'); // in memory only
+  const source = objects
+    .map((o, i) => `export const o${i}: import('kubernetes-models/${o.apiVersion.includes('/') ? o.apiVersion : 'v1'}').I${o.kind} = ${JSON.stringify(o)};`)
+    .join('\n');
+  const options: ts.CompilerOptions = {
+    strict: true, noEmit: true, skipLibCheck: true, types: [],
+    target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext,
+  };
+  const host = ts.createCompilerHost(options);
+  const { getSourceFile, fileExists, readFile } = host;
+  host.getSourceFile = (name, language, ...rest) => (name === file ? ts.createSourceFile(name, source, language) : getSourceFile(name, language, ...rest));
+  host.fileExists = (name) => name === file || fileExists(name);
+  host.readFile = (name) => (name === file ? source : readFile(name));
+  const program = ts.createProgram([file], options, host);
+  return ts.getPreEmitDiagnostics(program).map((d) => {
+    const line = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start).line : -1;
+    const object = objects[line];
+    return `${object ? `${object.kind} ${object.metadata.name}: ` : ''}${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`;
+  });
+}
+
 const rendered = skip ? new Map<string, K8sObject[]>() : new Map(overlays.map((o) => [o, render(o)]));
 
 /** Containers that run the SmartEM image, with the pod spec they are in. */
@@ -144,10 +172,18 @@ test('every overlay renders and every object validates against the Kubernetes sc
   }
 });
 
+test('no rendered object has a field the Kubernetes API does not define', { skip }, () => {
+  for (const [overlay, objects] of rendered) assert.deepEqual(unknownFieldErrors(objects), [], overlay);
+});
+
 test('the schema validation rejects a malformed object (it is not vacuous)', { skip }, () => {
   const api = structuredClone(rendered.get('production')!.find((o) => o.kind === 'Deployment' && o.metadata.name === 'smartem-api')!);
   (api.spec!.template!.spec.containers[0].ports![0] as { containerPort: unknown }).containerPort = 'eight thousand';
   assert.throws(() => validateObject(api), /containerPort must be integer/);
+  const misspelt = structuredClone(rendered.get('production')!.find((o) => o.kind === 'Deployment' && o.metadata.name === 'smartem-api')!);
+  const container = misspelt.spec!.template!.spec.containers[0] as Container & { readinessprobe?: Probe };
+  container.readinessprobe = container.readinessProbe;
+  assert.match(unknownFieldErrors([misspelt]).join('\n'), /Deployment smartem-api: .*readinessprobe.* does not exist in type 'IContainer'/);
 });
 
 test('the manifests run the image the build makes, with commands, flags, ports and variables the code has', { skip }, () => {
