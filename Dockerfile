@@ -1,3 +1,4 @@
+# syntax=docker/dockerfile:1
 # SmartEM: one image for every backend role. The container's arguments are the `smartem` command:
 #   up (default)  |  backend api  |  backend worker  |  backend migrate
 # Build:  docker build -t smartem .        (or podman build; scripts/build-image.sh builds it with Podman here)
