@@ -43,9 +43,9 @@ export function installAuth(app: FastifyInstance, opts: AuthOptions): void {
 
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
-    const needs = methods.map((m) => accessOf(m, route.url));
-    methods.forEach((m, i) => needs[i] === undefined && unclassified.push(`${m} ${route.url}`));
-    const access = needs.find((a): a is Access => a !== undefined);
+    for (const method of methods) if (accessOf(method, route.url) === undefined) unclassified.push(`${method} ${route.url}`);
+    // The document's security requirement (one per route: a route registered for several methods shares it).
+    const access = accessOf(methods[0]!, route.url);
     if (!access || route.schema?.hide) return;
     const requirement = access === 'public' ? [] : [{ bearer: access === 'authenticated' ? [] : [access] }];
     route.schema = { ...route.schema, security: requirement };
