@@ -190,11 +190,9 @@ test('access table: every route the API registers is classified (building with a
   const db = await openTestDatabase('pglite');
   try {
     const app = await buildApp({ db: db.handle.db, log: pino({ level: 'silent' }), auth: { issuer: 'http://127.0.0.1:9' } });
-    const paths = (app.swagger() as { paths: Record<string, Record<string, unknown>> }).paths;
     for (const route of ROUTE_ACCESS.keys()) {
       const [method, url] = route.split(' ') as [string, string];
-      if (url === '/openapi.json') continue; // hidden from the document
-      assert.ok(paths[url.replace(/:(\w+)/g, '{$1}')]?.[method.toLowerCase()], `${route} is in the table but not registered`);
+      assert.ok(app.hasRoute({ method: method as 'GET', url }), `${route} is in the table but not registered`);
     }
     await app.close();
   } finally {
