@@ -137,7 +137,7 @@ function toBatchItems(parse: EpuDirectoryParse): Load {
 function startApi(databaseUrl: string, queue: string): Promise<{ child: ChildProcess; url: string }> {
   // Node flags as arguments, not NODE_OPTIONS, which refuses some (`--cpu-prof`).
   const nodeFlags = args['node-options'].split(/\s+/).filter(Boolean);
-  const child = spawn(process.execPath, [...nodeFlags, join(root, 'packages/cli/bin/smartem.js'), 'backend', 'api', '--port', '0', '--host', '127.0.0.1', '--queue', queue], {
+  const child = spawn(process.execPath, [...nodeFlags, join(root, 'packages/cli/bin/smartem.js'), 'backend', 'api', '--port', '0', '--host', '127.0.0.1', '--insecure', '--queue', queue], {
     env: { ...process.env, DATABASE_URL: databaseUrl, AMQP_URL, SMARTEM_LOG_LEVEL: 'error' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

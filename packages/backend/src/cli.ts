@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { portNumber, verboseOption } from '@smartem/common/cli-options';
 import { registerWorkerCommand } from './worker/cli.ts';
+import type { AuthOptions } from './http/auth/config.ts';
 
 /** Explicit `--port`, else `HTTP_API_PORT` (the original's variable), else 8000. */
 function resolvePort(flag: number | undefined): number {
@@ -26,7 +27,29 @@ async function distributedUrls(command: string, needAmqp: boolean): Promise<{ da
   }
 }
 
-interface ServeOptions { port?: number; host: string; verbose: number; migrate: boolean }
+interface ServeOptions { port?: number; host: string; verbose: number; migrate: boolean; insecure?: boolean }
+
+const INSECURE_HELP = 'serve without OpenID Connect where it would otherwise be refused (logs a warning)';
+
+/** OIDC settings from the environment and the exposure check; undefined (after a one-line message) to refuse. */
+async function serveAuth(command: string, opts: ServeOptions, networkService: boolean): Promise<{ auth?: AuthOptions } | undefined> {
+  const { authFromEnv } = await import('./http/auth/config.ts');
+  const { checkExposure } = await import('./runtime/exposure.ts');
+  let auth;
+  try {
+    auth = authFromEnv();
+  } catch (err) {
+    process.stderr.write(`${command}: ${(err as Error).message}\n`);
+    return undefined;
+  }
+  const verdict = await checkExposure({ command, host: opts.host, authConfigured: Boolean(auth), insecure: Boolean(opts.insecure), networkService });
+  if (verdict.refuse) {
+    process.stderr.write(`${verdict.refuse}\n`);
+    return undefined;
+  }
+  if (verdict.warn) process.stderr.write(`warning: ${verdict.warn}\n`);
+  return { auth };
+}
 
 /** `smartem up` and `smartem backend api|worker|migrate`. */
 export function registerBackendCommands(program: Command, backend: Command): void {
@@ -34,35 +57,43 @@ export function registerBackendCommands(program: Command, backend: Command): voi
     .command('up')
     .description('run the whole backend in one process: embedded PostgreSQL (PGlite), HTTP API, event worker, in-process bus')
     .option('--port <n>', 'HTTP port (default: $HTTP_API_PORT or 8000; 0 picks a free one)', portNumber)
-    .option('--host <host>', 'interface to listen on', '0.0.0.0')
+    .option('--host <host>', 'interface to listen on; other than loopback needs SMARTEM_OIDC_ISSUER or --insecure', '127.0.0.1')
+    .option('--insecure', INSECURE_HELP)
     .option('--data <dir>', 'PGlite data directory (default: the user data directory, e.g. ~/.local/share/smartem)')
     .addOption(verboseOption())
     .action(async (opts: ServeOptions & { data?: string }) => {
+      const serve = await serveAuth('smartem up', opts, false);
+      if (!serve) {
+        process.exitCode = 2;
+        return;
+      }
       const { runBackendProcess } = await import('./runtime/process.ts');
       const { defaultDataDir } = await import('./runtime/data-dir.ts');
       process.exitCode = await runBackendProcess('smartem up', opts.verbose, {
-        dataDir: opts.data ?? defaultDataDir(), host: opts.host, port: resolvePort(opts.port), worker: true, migrate: true,
+        ...serve, dataDir: opts.data ?? defaultDataDir(), host: opts.host, port: resolvePort(opts.port), worker: true, migrate: true,
       });
     });
 
   backend
     .command('api')
     .description('run the HTTP API and outbox relay against PostgreSQL and RabbitMQ (distributed mode; run workers with `smartem backend worker`). ' +
-      'Needs DATABASE_URL (or POSTGRES_*) and AMQP_URL (or RABBITMQ_*)')
+      'Needs DATABASE_URL (or POSTGRES_*) and AMQP_URL (or RABBITMQ_*), and SMARTEM_OIDC_ISSUER (or --insecure)')
     .option('--port <n>', 'HTTP port (default: $HTTP_API_PORT or 8000)', portNumber)
     .option('--host <host>', 'interface to listen on', '0.0.0.0')
+    .option('--insecure', INSECURE_HELP)
     .option('--no-migrate', 'do not apply database migrations at start-up')
     .option('--queue <name>', 'RabbitMQ queue the outbox relay publishes to', 'smartem_backend')
     .addOption(verboseOption())
     .action(async (opts: ServeOptions & { queue: string }) => {
       const urls = await distributedUrls('backend api', true);
-      if (!urls) {
+      const serve = urls && (await serveAuth('smartem backend api', opts, true));
+      if (!urls || !serve) {
         process.exitCode = 2;
         return;
       }
       const { runBackendProcess } = await import('./runtime/process.ts');
       process.exitCode = await runBackendProcess('smartem backend api', opts.verbose, {
-        ...urls, host: opts.host, port: resolvePort(opts.port), worker: false, migrate: opts.migrate, queue: opts.queue,
+        ...urls, ...serve, host: opts.host, port: resolvePort(opts.port), worker: false, migrate: opts.migrate, queue: opts.queue,
       });
     });
 

@@ -4,40 +4,17 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Connection } from 'rabbitmq-client';
 import { createScratchPostgres } from './support/databases.ts';
-
-const root = new URL('../../..', import.meta.url).pathname;
-const bin = join(root, 'packages/cli/bin/smartem.js');
-
-interface Started { child: ChildProcess; url: string; exit: Promise<number | null>; stderr: () => string }
+import { SMARTEM_BIN as bin, runSmartem as runToExit, startSmartem as start, type Started } from './support/cli.ts';
 
 function startUp(dataDir: string): Promise<Started> {
   return start(['up', '--port', '0', '--host', '127.0.0.1', '--data', dataDir], {});
-}
-
-function start(args: string[], env: NodeJS.ProcessEnv): Promise<Started> {
-  const child = spawn(process.execPath, [bin, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, SMARTEM_LOG_LEVEL: 'error', HTTP_API_PORT: '', ...env },
-  });
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const url = /listening on (http:\/\/\S+)/.exec(out)?.[1];
-      if (url) resolve({ child, url, exit, stderr: () => err });
-    });
-    void exit.then((code) => reject(new Error(`smartem up exited with ${code}: ${err}`)));
-  });
 }
 
 async function post(url: string, body: unknown): Promise<Response> {
@@ -77,7 +54,7 @@ test('smartem backend api: rows in PostgreSQL, events through RabbitMQ, SIGTERM 
   const queue = `smartem_test_api_${randomBytes(4).toString('hex')}`;
   const amqp = new Connection(process.env.AMQP_URL!);
   try {
-    const api = await start(['backend', 'api', '--port', '0', '--host', '127.0.0.1', '--queue', queue], { DATABASE_URL: scratch.url });
+    const api = await start(['backend', 'api', '--port', '0', '--host', '127.0.0.1', '--insecure', '--queue', queue], { DATABASE_URL: scratch.url });
     assert.equal((await post(`${api.url}/acquisitions`, { uuid: 'acq-dist', status: 'started' })).status, 201);
     assert.equal((await post(`${api.url}/acquisitions/acq-dist/grids`, { uuid: 'grid-dist', name: 'G', acquisition_uuid: 'acq-dist' })).status, 201);
     api.child.kill('SIGTERM');
@@ -114,16 +91,6 @@ test('smartem backend api without DATABASE_URL explains what to set and exits 2'
   assert.equal(code, 2);
   assert.match(err, /DATABASE_URL/);
 });
-
-async function runToExit(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string; err: string }> {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  return { code, out, err };
-}
 
 test('smartem backend migrate brings PostgreSQL up to date; db-table-totals then counts the seeded models', { skip: !process.env.DATABASE_URL && 'DATABASE_URL not set' }, async () => {
   const scratch = await createScratchPostgres();

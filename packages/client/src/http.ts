@@ -1,11 +1,14 @@
 import { backoffDelay, sleep, type BackoffOptions } from './backoff.ts';
 import { ApiError, ApiUnreachableError, isRetryable } from './errors.ts';
+import type { TokenSource } from './auth.ts';
 
 export interface HttpOptions {
   /** Base URL of the backend, e.g. `http://127.0.0.1:8000`. */
   baseUrl: string;
   /** Sent as `Authorization: Bearer <token>` when set. */
   token?: string;
+  /** Where bearer tokens come from (e.g. client credentials); wins over `token`. A 401 renews the token once. */
+  auth?: TokenSource;
   /** Per-attempt timeout (ms). The original client had none (seed-spec §4.4); we default to 10 s. */
   timeoutMs?: number;
   /** Attempts after the first one for retryable failures (network, timeout, 408, 429, 5xx). */
@@ -35,11 +38,19 @@ export class HttpTransport {
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
     const url = `${this.baseUrl}/${path.replace(/^\/+/, '')}`;
     const retries = options.retries ?? this.opts.retries ?? 3;
+    let renewed = false;
     for (let attempt = 0; ; attempt++) {
+      let bearer: string | undefined;
       try {
-        return await this.once<T>(method, url, options);
+        bearer = this.opts.auth ? await this.opts.auth.token(options.signal) : this.opts.token;
+        return await this.once<T>(method, url, options, bearer);
       } catch (error) {
         if (options.signal?.aborted) throw error;
+        if (!renewed && bearer && error instanceof ApiError && error.status === 401 && this.opts.auth?.invalidate?.(bearer)) {
+          renewed = true;
+          attempt--;
+          continue;
+        }
         if (attempt >= retries || !isRetryable(error)) {
           if (error instanceof ApiError) throw error;
           throw new ApiUnreachableError(method, url, error);
@@ -51,12 +62,12 @@ export class HttpTransport {
     }
   }
 
-  private async once<T>(method: string, url: string, options: RequestOptions): Promise<T> {
+  private async once<T>(method: string, url: string, options: RequestOptions, bearer: string | undefined): Promise<T> {
     const timeout = AbortSignal.timeout(this.opts.timeoutMs ?? 10_000);
     const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
     const headers: Record<string, string> = { accept: 'application/json' };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
-    if (this.opts.token) headers.authorization = `Bearer ${this.opts.token}`;
+    if (bearer) headers.authorization = `Bearer ${bearer}`;
     const response = await fetch(url, {
       method,
       headers,

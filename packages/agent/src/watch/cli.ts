@@ -4,6 +4,7 @@ import { nonNegativeNumber, positiveNumber, verboseOption, wholeNumberAtLeast } 
 interface WatchCliOptions {
   api?: string;
   token?: string;
+  config?: string;
   dryRun?: boolean;
   state?: string;
   poll?: number | true;
@@ -25,7 +26,8 @@ export function registerWatchCommand(agent: Command): void {
     )
     .argument('<dir>', 'EPU output directory (a visit with one or more grid directories, or one grid directory)')
     .option('--api <url>', 'backend base URL (env SMARTEM_API_URL)', process.env.SMARTEM_API_URL)
-    .option('--token <token>', 'bearer token for the backend (env SMARTEM_API_TOKEN)', process.env.SMARTEM_API_TOKEN)
+    .option('--token <token>', 'static bearer token for the backend (env SMARTEM_API_TOKEN)', process.env.SMARTEM_API_TOKEN)
+    .option('--config <file>', 'KEY=value file with SMARTEM_API_URL and the OAuth client credentials SMARTEM_OIDC_ISSUER, SMARTEM_AGENT_CLIENT_ID, SMARTEM_AGENT_CLIENT_SECRET (default: smartem-agent.env beside the executable, if present)')
     .option('--dry-run', 'parse and map everything, send nothing, write no journal')
     .option('--state <dir>', 'state directory holding the journal (default: per-directory folder under the user data dir)')
     .option('--poll [ms]', 'poll the file system instead of native events (network shares), every ms (default 1000)', positiveNumber)
@@ -55,12 +57,15 @@ async function runWatch(dir: string, options: WatchCliOptions): Promise<number> 
   }
   const { startWatch, WatchSetupError } = await import('./watch.ts');
   const { CatchUpProgress, statusLine } = await import('./progress.ts');
+  const { agentAuth } = await import('./auth.ts');
+  const credentials = await agentAuth(options, log, Boolean(options.dryRun));
+  if (typeof credentials === 'number') return credentials;
   let handle;
   try {
     handle = await startWatch({
       dir,
-      api: options.api,
-      token: options.token,
+      api: credentials.api,
+      auth: credentials.auth,
       dryRun: options.dryRun,
       stateDir: options.state,
       poll: options.poll !== undefined,

@@ -1,6 +1,6 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { ApiError, ApiUnreachableError, SmartEmClient } from '@smartem/client';
+import { ApiError, ApiUnreachableError, SmartEmClient, type TokenSource } from '@smartem/client';
 import { DirectoryLockedError, lockDirectory, type Logger } from '@smartem/common';
 import { epuParsers, type ParsedFile, type RecordByKind } from './epu.ts';
 import { FileQueue, type FileQueueStats } from './file-queue.ts';
@@ -19,6 +19,8 @@ export interface WatchOptions {
   /** Backend base URL; required unless `dryRun`. */
   api?: string;
   token?: string;
+  /** Bearer tokens (client credentials or a static token); wins over `token`. */
+  auth?: TokenSource;
   dryRun?: boolean;
   /** Journal location; default a per-directory folder under the user's data dir. */
   stateDir?: string;
@@ -71,7 +73,7 @@ export async function startWatch(opts: WatchOptions): Promise<WatchHandle> {
   let client: SmartEmClient | undefined;
   if (!opts.dryRun) {
     if (!opts.api) throw new WatchSetupError('--api URL is required (or --dry-run)');
-    client = new SmartEmClient({ baseUrl: opts.api, token: opts.token, timeoutMs: opts.requestTimeoutMs ?? 30_000, retries: 0 });
+    client = new SmartEmClient({ baseUrl: opts.api, token: opts.token, auth: opts.auth, timeoutMs: opts.requestTimeoutMs ?? 30_000, retries: 0 });
     try {
       const status = await client.getStatus();
       log.info({ api: client.baseUrl, status: status.status }, 'API is reachable');

@@ -11,6 +11,7 @@ import type { Bus } from '../bus/types.ts';
 import { errorHandler, problem } from './errors.ts';
 import { ROUTES } from './routes/index.ts';
 import type { Store } from './store/crud.ts';
+import { installAuth, OPENAPI_SECURITY_SCHEMES, type AuthOptions } from './auth/index.ts';
 
 export interface AppOptions {
   db: Db;
@@ -20,6 +21,8 @@ export interface AppOptions {
   bus?: Bus;
   /** Maximum request body (batches of 5,000 micrographs are a few MB). */
   bodyLimit?: number;
+  /** Require OpenID Connect bearer tokens and roles (`auth/roles.ts`); without it the API is open. */
+  auth?: AuthOptions;
 }
 
 export type App = FastifyInstance;
@@ -47,6 +50,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     ajv: { customOptions: { coerceTypes: false, removeAdditional: true, useDefaults: true, allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  if (opts.auth) installAuth(app, opts.auth);
   app.decorate('store', { db: opts.db, onCommit: opts.onCommit });
   app.decorate('startedAt', Date.now());
   app.decorate('bus', opts.bus);
@@ -70,6 +74,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         description: 'API for accessing and managing electron microscopy data',
         version: '0.1.0',
       },
+      ...(opts.auth ? { components: { securitySchemes: OPENAPI_SECURITY_SCHEMES } } : {}),
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });

@@ -10,6 +10,7 @@ import { openDatabase, migrateDatabase, type DatabaseHandle } from '../db/index.
 import type { Bus } from '../bus/types.ts';
 import { InProcessBus } from '../bus/in-process.ts';
 import { databaseDeadLetterStore } from '../db/bus-dead-letters.ts';
+import type { AuthOptions } from '../http/auth/config.ts';
 
 export interface BackendOptions {
   log: Logger;
@@ -18,6 +19,7 @@ export interface BackendOptions {
   dataDir?: string;
   /** RabbitMQ URL; without it the in-process bus. */
   amqpUrl?: string;
+  /** Interface to listen on (default loopback, 127.0.0.1). */
   host?: string;
   port?: number;
   /** Run the event worker in this process (embedded mode). */
@@ -26,6 +28,8 @@ export interface BackendOptions {
   /** Bus queue (default `smartem_backend`, the original's). */
   queue?: string;
   poolSize?: number;
+  /** Require OpenID Connect bearer tokens (see `http/auth/`); open without. */
+  auth?: AuthOptions;
 }
 
 export interface RunningBackend {
@@ -34,6 +38,8 @@ export interface RunningBackend {
   bus: Bus;
   /** A URL clients on this machine can use, e.g. http://127.0.0.1:8000. */
   url: string;
+  /** The address actually bound, e.g. http://0.0.0.0:8000 or http://[::1]:8000. */
+  listening: string;
   /** Graceful: stop accepting requests and finish those in flight, stop the worker, flush the outbox, close. */
   stop(): Promise<void>;
 }
@@ -75,13 +81,13 @@ export async function startBackend(opts: BackendOptions): Promise<RunningBackend
     stops.push(['flushing the outbox', () => relay.flush()]);
 
     const { buildApp } = await import('../http/app.ts');
-    const app = await buildApp({ db: handle.db, log: log.child({ component: 'http' }), onCommit: () => relay.wake(), bus });
+    const app = await buildApp({ db: handle.db, log: log.child({ component: 'http' }), onCommit: () => relay.wake(), bus, auth: opts.auth });
     stops.push(['closing the HTTP server', () => app.close()]);
-    const host = opts.host ?? '0.0.0.0';
-    await app.listen({ host, port: opts.port ?? 8000 });
-    const { port } = app.server.address() as AddressInfo;
-    const clientHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-    return { app, handle, bus, url: `http://${clientHost}:${port}`, stop: stopAll };
+    await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 8000 });
+    const { address, port } = app.server.address() as AddressInfo;
+    const hostPart = (a: string) => (a.includes(':') ? `[${a}]` : a);
+    const clientHost = address === '0.0.0.0' ? '127.0.0.1' : address === '::' ? '::1' : address;
+    return { app, handle, bus, url: `http://${hostPart(clientHost)}:${port}`, listening: `http://${hostPart(address)}:${port}`, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

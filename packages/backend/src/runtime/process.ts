@@ -16,7 +16,8 @@ export async function runBackendProcess(name: string, verbose: number, opts: Omi
     return 1;
   }
   const where = opts.databaseUrl ? 'PostgreSQL' : opts.dataDir ? `PGlite in ${opts.dataDir}` : 'PGlite in memory';
-  process.stdout.write(`${name}: listening on ${backend.url} (database: ${where}; bus: ${opts.amqpUrl ? 'RabbitMQ' : 'in-process'}; docs: ${backend.url}/docs)\n`);
+  const local = backend.listening === backend.url ? '' : `; on this machine: ${backend.url}`;
+  process.stdout.write(`${name}: listening on ${backend.listening} (auth: ${opts.auth ? `OpenID Connect, issuer ${opts.auth.issuer}` : 'none'}${local}; database: ${where}; bus: ${opts.amqpUrl ? 'RabbitMQ' : 'in-process'}; docs: ${backend.url}/docs)\n`);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
