@@ -1,11 +1,12 @@
 import { Command } from 'commander';
+import { VERSION } from '@smartem/common';
 import { registerAgentCommands } from '@smartem/agent/cli';
 import { registerBackendCommands } from '@smartem/backend/cli';
 import { registerToolsCommands } from '@smartem/tools/cli';
 
 const program = new Command('smartem')
   .description('SmartEM: live EPU intake, backend and decision engine for smart cryo-EM data collection')
-  .version('0.1.0')
+  .version(VERSION)
   .showHelpAfterError();
 
 registerAgentCommands(program.command('agent').description('EPU intake agent: parse, validate and watch EPU output'));

@@ -5,3 +5,4 @@ export * from './cli-guard.ts';
 export * from './lock.ts';
 export * from './rng.ts';
 export * from './csv.ts';
+export * from './version.ts';

@@ -1,4 +1,5 @@
 import { pino, type Logger, type LevelWithSilent } from 'pino';
+import pinoPretty from 'pino-pretty';
 
 export type { Logger } from 'pino';
 
@@ -17,13 +18,14 @@ let root: Logger | undefined;
 
 /**
  * The process-wide logger. Logs go to stderr so that `--json` output on stdout stays machine-readable.
- * JSON when stderr is not a TTY, pretty otherwise.
+ * JSON when stderr is not a TTY, pretty otherwise (formatted on this thread: a transport's worker thread would have to
+ * load pino-pretty from a file, which the single executable does not have).
  */
 export function createLogger(options: { level?: LevelWithSilent; name?: string; pretty?: boolean } = {}): Logger {
   const level = options.level ?? levelFromVerbosity(0);
   const pretty = options.pretty ?? Boolean(process.stderr.isTTY);
   const logger = pretty
-    ? pino({ level, name: options.name }, pino.transport({ target: 'pino-pretty', options: { destination: 2, translateTime: 'SYS:HH:MM:ss.l' } }))
+    ? pino({ level, name: options.name }, pinoPretty({ destination: 2, translateTime: 'SYS:HH:MM:ss.l', sync: true }))
     : pino({ level, name: options.name }, pino.destination({ dest: 2, sync: true }));
   root = logger;
   return logger;

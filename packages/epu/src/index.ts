@@ -19,7 +19,7 @@ export {
   type MicrographEntry,
   type Orphan,
 } from './directory/parse-directory.ts';
-export { parseMany, type ParseJob, type ParseOutcome } from './directory/parse-pool.ts';
+export { MIN_FILES_FOR_WORKERS, parseMany, type ParseJob, type ParseOutcome } from './directory/parse-pool.ts';
 export { validateEpuDirectory, validateGridDirectory, type ValidationResult } from './validate.ts';
 export { scanXml, type XmlEvents } from './xml/scanner.ts';
 export { decodeXml } from './xml/extract.ts';

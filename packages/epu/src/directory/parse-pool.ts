@@ -28,9 +28,9 @@ export function defaultWorkerCount(): number {
 
 /** Starts `count` parse workers as soon as their code is ready (they wait for work). */
 export function startWorkers(count: number): Promise<Worker[]> {
-  return workerSource().then((source) =>
+  return workerCode().then((code) =>
     Array.from({ length: count }, () => {
-      const worker = source ? new Worker(source, { eval: true }) : new Worker(new URL('./parse-worker-entry.mjs', import.meta.url));
+      const worker = typeof code === 'string' ? new Worker(code, { eval: true }) : new Worker(code);
       worker.on('error', () => {}); // reported through the listener parseMany adds; never an unhandled 'error' event
       return worker;
     }),
@@ -60,15 +60,23 @@ export async function parseMany(jobs: readonly ParseJob[], options: ParseManyOpt
   return parseOnWorkers(jobs, options.prestarted ?? startWorkers(workerCount), onProgress);
 }
 
-let bundled: Promise<string | null> | undefined;
+/** The name of the parse worker's bundled code among the Windows executable's assets. */
+export const PARSE_WORKER_ASSET = 'parse-worker.cjs';
+
+let code: Promise<string | URL> | undefined;
 
 /**
- * The worker's code, bundled in memory by esbuild (what tsx does file by file). A worker started from it is
- * parsing within a few hundred milliseconds; through tsx's module hooks every import is a round trip to the loader
- * thread, which took seconds on a loaded machine. Null (then the tsx entry is used) if esbuild is unavailable.
+ * The parse worker's code: inside the single executable, its bundled source carried as an asset; from compiled
+ * JavaScript, the compiled file beside this one; from the TypeScript sources, an in-memory esbuild bundle (what tsx
+ * does file by file: a worker started from it is parsing within a few hundred milliseconds, while through tsx's
+ * module hooks every import is a round trip to the loader thread, which took seconds on a loaded machine), or the
+ * tsx entry when esbuild is unavailable.
  */
-export function workerSource(): Promise<string | null> {
-  bundled ??= (async () => {
+export function workerCode(): Promise<string | URL> {
+  code ??= (async () => {
+    const sea = await import('node:sea').catch(() => undefined);
+    if (sea?.isSea()) return sea.getAsset(PARSE_WORKER_ASSET, 'utf8');
+    if (import.meta.url.endsWith('.js')) return new URL('./parse-worker.js', import.meta.url);
     try {
       const esbuild = await import('esbuild');
       const result = await esbuild.build({
@@ -80,12 +88,14 @@ export function workerSource(): Promise<string | null> {
         write: false,
         logLevel: 'silent',
       });
-      return result.outputFiles[0]?.text ?? null;
+      const text = result.outputFiles[0]?.text;
+      if (text) return text;
     } catch {
-      return null;
+      // fall through to the tsx entry
     }
+    return new URL('./parse-worker-entry.mjs', import.meta.url);
   })();
-  return bundled;
+  return code;
 }
 
 /**
