@@ -94,7 +94,7 @@ describe('the Windows agent executable under wine', { skip, timeout: 600_000 }, 
       const linux = startSmartem(['agent', 'watch', dir, '--dry-run', '-v', '--status-interval', '1']);
       const expected = await lastStatus(() => linux.output(), /files (\d+)\/\1 parsed, entities (\d+)\/\2 synced/);
       await linux.stop();
-      const seen = await lastStatus(() => (existsSync(err) ? readFileSync(err, 'utf8') : ''), new RegExp(escape(expected)));
+      const seen = await lastStatus(() => (existsSync(err) ? readFileSync(err, 'utf8') : ''), new RegExp(escapeRegExp(expected)));
       assert.equal(seen, expected);
     } finally {
       child.kill('SIGKILL');
@@ -103,7 +103,7 @@ describe('the Windows agent executable under wine', { skip, timeout: 600_000 }, 
   });
 });
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** The first status line matching `pattern` in a process's output, within two minutes. */
 async function lastStatus(output: () => string, pattern: RegExp): Promise<string> {

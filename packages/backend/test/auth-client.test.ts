@@ -25,7 +25,10 @@ describe('agent client credentials against a real provider and an enforcing back
   let app: Awaited<ReturnType<typeof buildApp>>;
   let baseUrl: string;
   const logText: string[] = [];
-  const log = pino({ level: 'trace' }, new Writable({ write: (c, _e, done) => void (logText.push(String(c)), done()) }));
+  const log = pino({ level: 'trace' }, new Writable({ write: (c, _e, done) => {
+    logText.push(String(c));
+    done();
+  } }));
   const issued: string[] = [];
 
   const source = (clientId: keyof typeof CLIENTS, now?: () => number) =>

@@ -42,7 +42,10 @@ describe('OIDC bearer-token auth', () => {
     idp = await startTestProvider(CLIENTS);
     db = await openTestDatabase('pglite');
     const auth: AuthOptions = { issuer: idp.issuer, audience: [AUDIENCE], allowedAzp: ['agent-pc', 'pipeline', 'admin-cli', 'viewer'], jwksCooldownMs: 0 };
-    const sink = new Writable({ write: (chunk, _enc, done) => void (logLines.push(String(chunk)), done()) });
+    const sink = new Writable({ write: (chunk, _enc, done) => {
+      logLines.push(String(chunk));
+      done();
+    } });
     const log = pino({ level: 'debug' }, sink);
     app = await buildApp({ db: db.handle.db, log, auth, bus: new InProcessBus({ log }) });
     for (const id of Object.keys(CLIENTS)) tokens[id] = await idp.token(id);

@@ -17,7 +17,10 @@ const NO_OIDC = { SMARTEM_OIDC_ISSUER: '', SMARTEM_OIDC_AUDIENCE: '', SMARTEM_OI
 function accepts(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host, port });
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
     socket.once('error', () => resolve(false));
   });
 }

@@ -173,7 +173,7 @@ export class AthenaService {
 
   private registerSession(body: Session): Reply {
     const name = body.sessionName;
-    if (!name || !name.trim()) return problem(400, 'body.sessionName is mandatory and must not be empty');
+    if (!name?.trim()) return problem(400, 'body.sessionName is mandatory and must not be empty');
     const sessionId = body.sessionId ?? randomUUID();
     if (this.sessions.has(sessionId)) return problem(409, `session ${sessionId} is already registered`);
     if ([...this.sessions.values()].some((s) => s.session.sessionName === name)) {
