@@ -48,7 +48,8 @@ export function Home() {
                 <tr>
                   <th>grid</th>
                   <th>status</th>
-                  <th className="num">squares with holes</th>
+                  <th className="num">grid squares</th>
+                  <th className="num">with foil holes</th>
                   <th className="num">foil holes</th>
                   <th className="num">micrographs</th>
                   <th className="num">with CTF</th>
@@ -66,6 +67,7 @@ export function Home() {
                       </td>
                       <td>{grid.status ?? '–'}</td>
                       <td className="num">{collection?.squares.length ?? '–'}</td>
+                      <td className="num">{collection?.squares.filter((s) => s.foilholes > 0).length ?? '–'}</td>
                       <td className="num">{sum(collection, (s) => s.foilholes)}</td>
                       <td className="num">{sum(collection, (s) => s.micrographs)}</td>
                       <td className="num">{withCtf}</td>
@@ -78,7 +80,7 @@ export function Home() {
                 })}
                 {grids.length === 0 && (
                   <tr>
-                    <td colSpan={7} className="muted">
+                    <td colSpan={8} className="muted">
                       no grids yet
                     </td>
                   </tr>

@@ -2,32 +2,33 @@
  * `/ui/grids/{grid}/squares/{square}`: every foil hole at its position on the square image, coloured by an observed
  * metric or SmartEM's predicted quality, the suggested hole order as a path, and the micrographs of a selected hole.
  */
-import { useMemo, useState } from 'react';
+import { memo, useCallback, useDeferredValue, useMemo, useState } from 'react';
 import { get, getOptional, paths, type FoilHole, type GridSquare, type Micrograph, type SquareCollection, type SuggestedHoles } from './api.ts';
 import { ScaleLegend } from './Legend.tsx';
 import { MapCanvas, type MapItem } from './MapCanvas.tsx';
-import { fmt, higherIsBetterColour, lowerIsBetterColour, pct, shareColour } from './model.ts';
+import { compareIds, fmt, higherIsBetterColour, lowerIsBetterColour, pct, shareColour } from './model.ts';
 import { href, Link } from './router.tsx';
 import { useData } from './useData.ts';
 
 type Mode = 'ctf' | 'motion' | 'particles' | 'predicted';
 const ORDER_SHOWN = 30;
 
+/** What the square is drawn from; SmartEM's ranking is loaded beside it and fills in when it arrives. */
 async function load(squareUuid: string, signal: AbortSignal) {
-  const [square, holes, collection, suggested] = await Promise.all([
+  const [square, holes, collection] = await Promise.all([
     get<GridSquare>(paths.gridSquare(squareUuid), signal),
     get<FoilHole[]>(paths.foilHoles(squareUuid), signal),
-    getOptional<SquareCollection>(paths.squareCollection(squareUuid), signal),
-    getOptional<SuggestedHoles>(paths.suggestedHoles(squareUuid), signal),
+    get<SquareCollection>(paths.squareCollection(squareUuid), signal),
   ]);
-  return { square, holes, collection, suggested };
+  return { square, holes, collection };
 }
 
 export function SquarePage({ gridUuid, squareUuid }: { gridUuid: string; squareUuid: string }) {
   const data = useData(`square:${squareUuid}`, (signal) => load(squareUuid, signal));
+  const ranking = useData(`ranking:${squareUuid}`, (signal) => getOptional<SuggestedHoles>(paths.suggestedHoles(squareUuid), signal));
   if (data.status === 'loading') return <main><p className="muted">Loading the grid square…</p></main>;
   if (data.status === 'error') return <main><p role="alert" className="error">{data.error}</p></main>;
-  return <Square gridUuid={gridUuid} {...data.data} />;
+  return <Square gridUuid={gridUuid} {...data.data} suggested={ranking.status === 'ok' ? ranking.data : null} />;
 }
 
 interface HoleView {
@@ -51,13 +52,13 @@ function range(values: Array<number | null>): [number, number] {
   return lo === hi ? [lo, lo + 1] : [lo, hi];
 }
 
-function Square({ gridUuid, square, holes, collection, suggested }: { gridUuid: string } & Awaited<ReturnType<typeof load>>) {
+function Square({ gridUuid, square, holes, collection, suggested }: { gridUuid: string; suggested: SuggestedHoles | null } & Awaited<ReturnType<typeof load>>) {
   const [mode, setMode] = useState<Mode>('ctf');
   const [hovered, setHovered] = useState<string | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
-  const limit = collection?.ctf_max_resolution ?? 6;
+  const limit = collection.ctf_max_resolution;
   const views = useMemo<HoleView[]>(() => {
-    const results = new Map((collection?.holes ?? []).map((h) => [h.foilhole_uuid, h]));
+    const results = new Map(collection.holes.map((h) => [h.foilhole_uuid, h]));
     const ranked = new Map((suggested?.holes ?? []).map((h) => [h.foilhole_uuid, h]));
     return holes.map((hole) => {
       const r = results.get(hole.uuid);
@@ -79,18 +80,21 @@ function Square({ gridUuid, square, holes, collection, suggested }: { gridUuid: 
   const byUuid = useMemo(() => new Map(views.map((v) => [v.hole.uuid, v])), [views]);
   const motionRange = useMemo(() => range(views.map((v) => v.motion)), [views]);
   const particleRange = useMemo(() => range(views.map((v) => v.particles)), [views]);
-  const fill = (v: HoleView): string => {
-    if (mode === 'ctf') return lowerIsBetterColour(v.ctf, limit / 2, limit * 1.5);
-    if (mode === 'motion') return lowerIsBetterColour(v.motion, motionRange[0], motionRange[1]);
-    if (mode === 'particles') return higherIsBetterColour(v.particles, particleRange[0], particleRange[1]);
-    return shareColour(v.probability);
-  };
+  const fill = useCallback(
+    (v: HoleView): string => {
+      if (mode === 'ctf') return lowerIsBetterColour(v.ctf, limit / 2, limit * 1.5);
+      if (mode === 'motion') return lowerIsBetterColour(v.motion, motionRange[0], motionRange[1]);
+      if (mode === 'particles') return higherIsBetterColour(v.particles, particleRange[0], particleRange[1]);
+      return shareColour(v.probability);
+    },
+    [mode, limit, motionRange, particleRange],
+  );
   const placed = views.filter((v) => v.x !== null && v.y !== null);
   const typicalDiameter = placed.find((v) => v.hole.diameter)?.hole.diameter ?? 20;
   const items = useMemo<MapItem[]>(
     () => placed.map((v) => ({ id: v.hole.uuid, x: v.x!, y: v.y!, w: v.hole.diameter ?? typicalDiameter, h: v.hole.diameter ?? typicalDiameter, fill: fill(v) })),
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- fill depends on mode and the ranges listed
-    [placed.length, views, mode, limit, motionRange, particleRange],
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- `placed` is derived from `views`
+    [views, fill, typicalDiameter],
   );
   const order = useMemo(
     () => views.filter((v) => v.decision === 'collect' && v.micrographs === 0 && v.rank !== null).sort((a, b) => a.rank! - b.rank!).slice(0, ORDER_SHOWN),
@@ -98,7 +102,9 @@ function Square({ gridUuid, square, holes, collection, suggested }: { gridUuid: 
   );
   const labels = useMemo(() => new Map(order.map((v, k) => [v.hole.uuid, String(k + 1)])), [order]);
   const path = useMemo(() => order.map((v) => v.hole.uuid), [order]);
-  const listed = useMemo(() => [...views].sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity) || a.hole.foilhole_id.localeCompare(b.hole.foilhole_id, undefined, { numeric: true })), [views]);
+  const listed = useMemo(() => [...views].sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity) || compareIds(a.hole.foilhole_id, b.hole.foilhole_id)), [views]);
+  // The list of up to ~1,000 buttons renders after the square is drawn, in the background.
+  const listedSoon = useDeferredValue(listed, EMPTY_HOLES);
   const withMicrographs = views.filter((v) => v.micrographs > 0).length;
   const shown = byUuid.get(hovered ?? selected ?? '') ?? listed[0] ?? null;
 
@@ -170,29 +176,40 @@ function Square({ gridUuid, square, holes, collection, suggested }: { gridUuid: 
         <h2>
           Foil holes <span className="muted small">in SmartEM's order; Tab/Enter selects</span>
         </h2>
-        <ol className="square-list">
-          {listed.map((v) => (
-            <li key={v.hole.uuid}>
-              <button
-                type="button"
-                data-foilhole-id={v.hole.foilhole_id}
-                aria-pressed={selected === v.hole.uuid}
-                onClick={() => setSelected(v.hole.uuid)}
-                onFocus={() => setHovered(v.hole.uuid)}
-                onMouseEnter={() => setHovered(v.hole.uuid)}
-                aria-label={`foil hole ${v.hole.foilhole_id}, ${v.micrographs} micrographs${v.rank !== null ? `, SmartEM rank ${v.rank}` : ''}`}
-              >
-                <i className="swatch" style={{ background: fill(v) }} />
-                {v.hole.foilhole_id}
-                <span className="muted">{v.rank !== null ? ` #${v.rank}` : ''}</span>
-              </button>
-            </li>
-          ))}
-        </ol>
+        <HoleList views={listedSoon} fill={fill} selected={selected} onSelect={setSelected} onHover={setHovered} />
       </section>
     </main>
   );
 }
+
+const EMPTY_HOLES: HoleView[] = [];
+
+/** Every foil hole as a button (keyboard and screen-reader access, and what tests count); memoised, so hovering the
+ * map does not re-render every entry. */
+const HoleList = memo(function HoleList(props: { views: HoleView[]; fill: (v: HoleView) => string; selected: string | null; onSelect: (uuid: string) => void; onHover: (uuid: string) => void }) {
+  const { views, fill, selected, onSelect, onHover } = props;
+  return (
+    <ul className="square-list">
+      {views.map((v) => (
+        <li key={v.hole.uuid}>
+          <button
+            type="button"
+            data-foilhole-id={v.hole.foilhole_id}
+            aria-pressed={selected === v.hole.uuid}
+            onClick={() => onSelect(v.hole.uuid)}
+            onFocus={() => onHover(v.hole.uuid)}
+            onMouseEnter={() => onHover(v.hole.uuid)}
+            aria-label={`foil hole ${v.hole.foilhole_id}, ${v.micrographs} micrographs${v.rank !== null ? `, SmartEM rank ${v.rank}` : ''}`}
+          >
+            <i className="swatch" style={{ background: fill(v) }} />
+            {v.hole.foilhole_id}
+            <span className="muted">{v.rank !== null ? ` #${v.rank}` : ''}</span>
+          </button>
+        </li>
+      ))}
+    </ul>
+  );
+});
 
 function HoleDetails({ view, limit }: { view: HoleView | null; limit: number }) {
   if (!view) return <div className="card details">Point at a hole for its details; click it for its micrographs.</div>;

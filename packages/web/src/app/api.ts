@@ -29,10 +29,27 @@ export interface SuggestedHoles {
   holes: Array<{ foilhole_uuid: string; foilhole_id: string; rank: number; probability_good: number; decision: Decision }>;
 }
 
+/** A grid square as the atlas needs it: its atlas position and what has been collected there. */
+export interface AtlasSquare {
+  gridsquare_uuid: string;
+  gridsquare_id: string;
+  center_x: number | null;
+  center_y: number | null;
+  size_width: number | null;
+  size_height: number | null;
+  unusable: boolean | null;
+  foilholes: number;
+  micrographs: number;
+  with_ctf: number;
+  good: number;
+  mean_ctf: number | null;
+  last_acquired: string | null;
+}
+
 export interface GridCollection {
   grid_uuid: string;
   ctf_max_resolution: number;
-  squares: Array<{ gridsquare_uuid: string; foilholes: number; micrographs: number; with_ctf: number; good: number; mean_ctf: number | null; last_acquired: string | null }>;
+  squares: AtlasSquare[];
   micrographs: { t: number[]; ctf: number[]; gridsquare_uuid: string[] };
 }
 
@@ -77,7 +94,6 @@ export const paths = {
   acquisitions: () => '/acquisitions',
   acquisitionGrids: (a: string) => `/acquisitions/${enc(a)}/grids`,
   grid: (g: string) => `/grids/${enc(g)}`,
-  gridSquares: (g: string) => `/grids/${enc(g)}/gridsquares`,
   gridCollection: (g: string) => `/grids/${enc(g)}/collection`,
   suggestedSquares: (g: string) => `/grids/${enc(g)}/suggested_squares`,
   gridSquare: (s: string) => `/gridsquares/${enc(s)}`,

@@ -1,5 +1,5 @@
 /** What the pages show, derived from the API's reads: square states, colour scales, the recommended order. */
-import type { GridCollection, GridSquare, SuggestedSquares } from './api.ts';
+import type { AtlasSquare, SuggestedSquares } from './api.ts';
 
 export type SquareState = 'collecting' | 'collected' | 'recommended' | 'skipped' | 'not-seen';
 
@@ -14,7 +14,7 @@ export const STATES: Array<{ state: SquareState; label: string; colour: string; 
 export const STATE_COLOUR = Object.fromEntries(STATES.map((s) => [s.state, s.colour])) as Record<SquareState, string>;
 
 export interface SquareView {
-  square: GridSquare;
+  square: AtlasSquare;
   state: SquareState;
   foilholes: number;
   micrographs: number;
@@ -31,32 +31,31 @@ export interface SquareView {
   remainingHoles: number | null;
 }
 
-export function squareViews(squares: GridSquare[], collection: GridCollection | null, suggested: SuggestedSquares | null): SquareView[] {
-  const counts = new Map((collection?.squares ?? []).map((c) => [c.gridsquare_uuid, c]));
+export function squareViews(squares: AtlasSquare[], suggested: SuggestedSquares | null): SquareView[] {
   const ranked = new Map((suggested?.squares ?? []).map((s) => [s.gridsquare_uuid, s]));
   let latest: { uuid: string; at: string } | null = null;
-  for (const c of collection?.squares ?? []) if (c.last_acquired && (!latest || c.last_acquired > latest.at)) latest = { uuid: c.gridsquare_uuid, at: c.last_acquired };
+  for (const c of squares) if (c.last_acquired && (!latest || c.last_acquired > latest.at)) latest = { uuid: c.gridsquare_uuid, at: c.last_acquired };
   return squares.map((square) => {
-    const c = counts.get(square.uuid);
-    const r = ranked.get(square.uuid);
-    const micrographs = c?.micrographs ?? 0;
+    const c = square;
+    const r = ranked.get(square.gridsquare_uuid);
+    const micrographs = c.micrographs;
     let state: SquareState;
-    if (latest?.uuid === square.uuid) state = 'collecting';
+    if (latest?.uuid === square.gridsquare_uuid) state = 'collecting';
     else if (micrographs > 0) state = 'collected';
     // A square without foil holes has not been imaged at square magnification, so a "skip" there is only a low
     // atlas-based priority, not a decision about what was seen.
-    else if (square.unusable || (r?.decision === 'skip' && (c?.foilholes ?? 0) > 0)) state = 'skipped';
+    else if (square.unusable || (r?.decision === 'skip' && c.foilholes > 0)) state = 'skipped';
     else if (r?.decision === 'collect') state = 'recommended';
     else state = 'not-seen';
     return {
       square,
       state,
-      foilholes: c?.foilholes ?? 0,
+      foilholes: c.foilholes,
       micrographs,
-      good: c?.good ?? 0,
-      withCtf: c?.with_ctf ?? 0,
-      meanCtf: c?.mean_ctf ?? null,
-      observed: c && c.with_ctf > 0 ? c.good / c.with_ctf : null,
+      good: c.good,
+      withCtf: c.with_ctf,
+      meanCtf: c.mean_ctf,
+      observed: c.with_ctf > 0 ? c.good / c.with_ctf : null,
       predicted: r && r.remaining_holes > 0 ? Math.min(1, r.expected_good_holes / r.remaining_holes) : null,
       rank: r?.rank ?? null,
       decision: r?.decision ?? null,
@@ -95,3 +94,6 @@ export function fmt(v: number | null | undefined, digits = 1, unit = ''): string
 export function pct(v: number | null | undefined): string {
   return v === null || v === undefined || !Number.isFinite(v) ? '–' : `${Math.round(v * 100)} %`;
 }
+
+/** Compares EPU ids numerically ("9" before "10"); one collator, since creating one per comparison is slow. */
+export const compareIds = new Intl.Collator(undefined, { numeric: true }).compare;

@@ -5,8 +5,8 @@ import { gridExists, gridSquareExists, holeCollection, micrographPoints, squareC
 import { HttpError } from '../errors.ts';
 
 /**
- * Read-only aggregates for the operator dashboard: `GET /grids/{uuid}/collection` (per grid square: holes,
- * micrographs, good ones, mean CTF; plus every CTF result over time) and `GET /gridsquares/{uuid}/collection` (per
+ * Read-only aggregates for the operator dashboard: `GET /grids/{uuid}/collection` (per grid square: atlas position,
+ * holes, micrographs, good ones, mean CTF; plus every CTF result over time) and `GET /gridsquares/{uuid}/collection` (per
  * foil hole: micrographs and mean results). "Good" here is the session's CTF limit (SMARTEM_CTF_MAX_RESOLUTION).
  */
 const nullableNumber = (description: string) => Type.Union([Type.Number(), Type.Null()], { description });
@@ -17,6 +17,12 @@ const GridCollection = Type.Object({
   squares: Type.Array(
     Type.Object({
       gridsquare_uuid: Type.String(),
+      gridsquare_id: Type.String(),
+      center_x: nullableNumber('centre on the atlas image (px)'),
+      center_y: nullableNumber('centre on the atlas image (px)'),
+      size_width: nullableNumber('width on the atlas image (px)'),
+      size_height: nullableNumber('height on the atlas image (px)'),
+      unusable: Type.Union([Type.Boolean(), Type.Null()]),
       foilholes: Type.Integer(),
       micrographs: Type.Integer(),
       with_ctf: Type.Integer({ description: 'micrographs with a CTF estimate' }),
@@ -24,7 +30,7 @@ const GridCollection = Type.Object({
       mean_ctf: nullableNumber('mean CTF max resolution (Å)'),
       last_acquired: Type.Union([Type.String(), Type.Null()]),
     }),
-    { description: 'grid squares with foil holes' },
+    { description: 'every grid square of the grid' },
   ),
   micrographs: Type.Object(
     {
