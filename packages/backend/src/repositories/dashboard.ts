@@ -37,7 +37,6 @@ export interface MicrographPoint {
   /** Acquisition time, ms since the epoch. */
   t: number;
   ctf: number;
-  gridsquare_uuid: string;
 }
 
 type Row = Record<string, unknown>;
@@ -81,8 +80,7 @@ export async function squareCollection(db: Db, gridUuid: string, ctfLimit: numbe
 export async function micrographPoints(db: Db, gridUuid: string): Promise<MicrographPoint[]> {
   const result = await db.execute(sql`
     SELECT (extract(epoch FROM m.acquisition_datetime) * 1000)::float8 AS t,
-           m.ctf_max_resolution_estimate AS ctf,
-           gs.uuid AS gridsquare_uuid
+           m.ctf_max_resolution_estimate AS ctf
       FROM micrograph m
       JOIN foilhole fh ON fh.uuid = m.foilhole_uuid
       JOIN gridsquare gs ON gs.uuid = fh.gridsquare_uuid
@@ -90,7 +88,7 @@ export async function micrographPoints(db: Db, gridUuid: string): Promise<Microg
        AND m.ctf_max_resolution_estimate IS NOT NULL
        AND m.acquisition_datetime IS NOT NULL
      ORDER BY m.acquisition_datetime`);
-  return rowsOf(result).map((r) => ({ t: Number(r.t), ctf: Number(r.ctf), gridsquare_uuid: String(r.gridsquare_uuid) }));
+  return rowsOf(result).map((r) => ({ t: Number(r.t), ctf: Number(r.ctf) }));
 }
 
 /** Foil holes of a grid square that have micrographs, with their mean results. */

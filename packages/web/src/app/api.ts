@@ -50,7 +50,7 @@ export interface GridCollection {
   grid_uuid: string;
   ctf_max_resolution: number;
   squares: AtlasSquare[];
-  micrographs: { t: number[]; ctf: number[]; gridsquare_uuid: string[] };
+  micrographs: { t: number[]; ctf: number[] };
 }
 
 export interface SquareCollection {

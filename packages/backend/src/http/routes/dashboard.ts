@@ -36,7 +36,6 @@ const GridCollection = Type.Object({
     {
       t: Type.Array(Type.Number(), { description: 'acquisition time, ms since the epoch, ascending' }),
       ctf: Type.Array(Type.Number(), { description: 'CTF max resolution (Å)' }),
-      gridsquare_uuid: Type.Array(Type.String()),
     },
     { description: 'every micrograph with a CTF estimate, as columns' },
   ),
@@ -70,7 +69,7 @@ export async function dashboardRoutes(app: FastifyInstance): Promise<void> {
         grid_uuid,
         ctf_max_resolution: limit,
         squares,
-        micrographs: { t: points.map((p) => p.t), ctf: points.map((p) => p.ctf), gridsquare_uuid: points.map((p) => p.gridsquare_uuid) },
+        micrographs: { t: points.map((p) => p.t), ctf: points.map((p) => p.ctf) },
       };
     },
   );
