@@ -10,6 +10,7 @@ import type { Db } from '../db/index.ts';
 import type { Bus } from '../bus/types.ts';
 import { errorHandler, problem } from './errors.ts';
 import { ROUTES } from './routes/index.ts';
+import { uiRoutes } from './ui.ts';
 import type { Store } from './store/crud.ts';
 import { installAuth, OPENAPI_SECURITY_SCHEMES, type AuthOptions } from './auth/index.ts';
 
@@ -81,6 +82,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   for (const register of ROUTES) await app.register(register);
+  await app.register(uiRoutes);
   await app.ready();
   return app as unknown as FastifyInstance;
 }

@@ -14,6 +14,7 @@ import { batchRoutes } from './batch.ts';
 import { deadLetterRoutes } from './dead-letters.ts';
 import { processingRoutes } from './processing.ts';
 import { decisionRoutes } from './decisions.ts';
+import { dashboardRoutes } from './dashboard.ts';
 
 export const ROUTES: Array<(app: FastifyInstance) => Promise<void>> = [
   serviceRoutes,
@@ -27,4 +28,5 @@ export const ROUTES: Array<(app: FastifyInstance) => Promise<void>> = [
   deadLetterRoutes,
   processingRoutes,
   decisionRoutes,
+  dashboardRoutes,
 ];

@@ -1,0 +1,209 @@
+/**
+ * `/ui/grids/{grid}`: the atlas — every grid square at its atlas position, coloured by state, observed or predicted
+ * quality, SmartEM's recommended order as numbers and a path; details of the square under the pointer; plots.
+ */
+import { memo, useDeferredValue, useMemo, useState } from 'react';
+import { get, getOptional, paths, type Grid, type GridCollection, type SuggestedSquares } from './api.ts';
+import { CtfHistogram, GoodOverTime } from './Charts.tsx';
+import { MapCanvas, type MapItem } from './MapCanvas.tsx';
+import { compareIds, fmt, pct, shareColour, squareViews, STATE_COLOUR, STATES, type SquareView } from './model.ts';
+import { href, Link, navigate } from './router.tsx';
+import { ScaleLegend } from './Legend.tsx';
+import { useData } from './useData.ts';
+
+type Mode = 'state' | 'observed' | 'predicted';
+const MODES: Array<{ mode: Mode; label: string }> = [
+  { mode: 'state', label: 'State' },
+  { mode: 'observed', label: 'Observed quality' },
+  { mode: 'predicted', label: 'Predicted quality' },
+];
+/** How many of SmartEM's next squares are numbered and joined by the path. */
+const ORDER_SHOWN = 20;
+
+/** What the atlas is drawn from; SmartEM's ranking is loaded beside it and re-colours the atlas when it arrives. */
+async function load(gridUuid: string, signal: AbortSignal) {
+  const [grid, collection] = await Promise.all([get<Grid>(paths.grid(gridUuid), signal), get<GridCollection>(paths.gridCollection(gridUuid), signal)]);
+  return { grid, collection };
+}
+
+function fillOf(v: SquareView, mode: Mode): string {
+  if (mode === 'state') return STATE_COLOUR[v.state];
+  return shareColour(mode === 'observed' ? v.observed : v.predicted);
+}
+
+export function AtlasPage({ gridUuid }: { gridUuid: string }) {
+  const data = useData(`grid:${gridUuid}`, (signal) => load(gridUuid, signal));
+  const ranking = useData(`ranking:${gridUuid}`, (signal) => getOptional<SuggestedSquares>(paths.suggestedSquares(gridUuid), signal));
+  if (data.status === 'loading') return <main><p className="muted">Loading the atlas…</p></main>;
+  if (data.status === 'error') return <main><p role="alert" className="error">{data.error}</p></main>;
+  return <Atlas {...data.data} suggested={ranking.status === 'ok' ? ranking.data : null} ranking={ranking.status} />;
+}
+
+function Atlas({ grid, collection, suggested, ranking }: Awaited<ReturnType<typeof load>> & { suggested: SuggestedSquares | null; ranking: string }) {
+  const squares = collection.squares;
+  const [mode, setMode] = useState<Mode>('state');
+  const [hovered, setHovered] = useState<string | null>(null);
+  const views = useMemo(() => squareViews(squares, suggested), [squares, suggested]);
+  const byUuid = useMemo(() => new Map(views.map((v) => [v.square.gridsquare_uuid, v])), [views]);
+  const placed = useMemo(() => views.filter((v) => v.square.center_x !== null && v.square.center_y !== null), [views]);
+  const items = useMemo<MapItem[]>(
+    () =>
+      placed.map((v) => ({
+        id: v.square.gridsquare_uuid,
+        x: v.square.center_x!,
+        y: v.square.center_y!,
+        w: v.square.size_width ?? 20,
+        h: v.square.size_height ?? 20,
+        fill: fillOf(v, mode),
+      })),
+    [placed, mode],
+  );
+  const next = useMemo(
+    () => views.filter((v) => v.decision === 'collect' && v.state !== 'collecting' && v.rank !== null).sort((a, b) => a.rank! - b.rank!).slice(0, ORDER_SHOWN),
+    [views],
+  );
+  const labels = useMemo(() => new Map(next.map((v, k) => [v.square.gridsquare_uuid, String(k + 1)])), [next]);
+  const collecting = useMemo(() => views.find((v) => v.state === 'collecting'), [views]);
+  const path = useMemo(() => [...(collecting ? [collecting.square.gridsquare_uuid] : []), ...next.map((v) => v.square.gridsquare_uuid)], [collecting, next]);
+  const listed = useMemo(
+    () => [...views].sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity) || compareIds(a.square.gridsquare_id, b.square.gridsquare_id)),
+    [views],
+  );
+  // The list of 5,000 links renders after the atlas is drawn, in the background (a deferred, interruptible render).
+  const listedSoon = useDeferredValue(listed, EMPTY_VIEWS);
+  const counts = useMemo(() => {
+    const c = Object.fromEntries(STATES.map((s) => [s.state, 0])) as Record<SquareView['state'], number>;
+    for (const v of views) c[v.state]++;
+    return c;
+  }, [views]);
+  const limit = collection.ctf_max_resolution;
+  const shown = hovered ? byUuid.get(hovered) : collecting ?? next[0];
+  const open = (uuid: string) => navigate(href.square(grid.uuid, uuid));
+
+  return (
+    <main>
+      <nav className="crumbs">
+        <Link href={href.home()}>Acquisitions</Link> › grid {grid.name || grid.uuid}
+      </nav>
+      <h1>
+        Atlas of {grid.name || grid.uuid} <span className="muted small">{views.length} grid squares · {placed.length} placed on the atlas</span>
+      </h1>
+      <div className="layout">
+        <section className="map-panel">
+          <div className="toolbar" role="radiogroup" aria-label="Colour squares by">
+            <span className="muted">Colour by</span>
+            {MODES.map((m) => (
+              <label key={m.mode} className={mode === m.mode ? 'on' : ''}>
+                <input type="radio" name="mode" value={m.mode} checked={mode === m.mode} onChange={() => setMode(m.mode)} /> {m.label}
+              </label>
+            ))}
+          </div>
+          <div className="legend" aria-label="Legend">
+            {mode === 'state' ? (
+              STATES.map((s) => (
+                <span key={s.state} title={s.help} className="swatch-label">
+                  <i className="swatch" style={{ background: s.colour }} /> {s.label} ({counts[s.state]})
+                </span>
+              ))
+            ) : mode === 'observed' ? (
+              <ScaleLegend bad="0 %" good="100 %" caption={`share of a square's micrographs with CTF max resolution ≤ ${limit} Å`} />
+            ) : (
+              <ScaleLegend bad="0 %" good="100 %" caption={`SmartEM's expected share of good holes among those left${suggested ? ` (${suggested.authority})` : ranking === 'loading' ? ' — loading the ranking…' : ' — no ranking yet'}`} />
+            )}
+            <span className="swatch-label">
+              <i className="path-key" />
+              {next.length > 0 ? ` SmartEM's next ${next.length} squares in order (numbers), from the one being collected` : ' SmartEM recommends no other square yet'}
+            </span>
+            <span className="swatch-label">
+              <i className="outline-key" /> being collected
+            </span>
+            <span className="muted">Drag to pan, wheel to zoom, click a square to open it.</span>
+          </div>
+          <MapCanvas
+            items={items}
+            shape="rect"
+            path={path}
+            labels={labels}
+            highlighted={hovered}
+            selected={collecting?.square.gridsquare_uuid ?? null}
+            onHover={setHovered}
+            onPick={open}
+            label={`Atlas with ${items.length} grid squares; the list below has the same squares`}
+          />
+        </section>
+        <aside className="side">
+          <SquareDetails view={shown ?? null} limit={limit} hovered={Boolean(hovered)} />
+          <CtfHistogram ctf={collection.micrographs.ctf ?? EMPTY} limit={limit} />
+          <GoodOverTime t={collection.micrographs.t ?? EMPTY} ctf={collection.micrographs.ctf ?? EMPTY} limit={limit} />
+        </aside>
+      </div>
+      <section>
+        <h2>
+          Grid squares <span className="muted small">in SmartEM's order; Tab/Enter to open, focus highlights on the atlas</span>
+        </h2>
+        <SquareList views={listedSoon} gridUuid={grid.uuid} onHover={setHovered} />
+      </section>
+    </main>
+  );
+}
+
+const EMPTY: number[] = [];
+const EMPTY_VIEWS: SquareView[] = [];
+
+/** Every grid square as a link (keyboard and screen-reader access, and what tests count); memoised, so hovering
+ * the atlas does not re-render thousands of entries. */
+const SquareList = memo(function SquareList({ views, gridUuid, onHover }: { views: SquareView[]; gridUuid: string; onHover: (uuid: string) => void }) {
+  return (
+    <ul className="square-list">
+      {views.map((v) => (
+        <li key={v.square.gridsquare_uuid}>
+          <Link
+            href={href.square(gridUuid, v.square.gridsquare_uuid)}
+            data-square-id={v.square.gridsquare_id}
+            data-state={v.state}
+            onFocus={() => onHover(v.square.gridsquare_uuid)}
+            onMouseEnter={() => onHover(v.square.gridsquare_uuid)}
+            aria-label={`grid square ${v.square.gridsquare_id}, ${v.state}, ${v.micrographs} micrographs${v.rank !== null ? `, SmartEM rank ${v.rank}` : ''}`}
+          >
+            <i className="swatch" style={{ background: STATE_COLOUR[v.state] }} />
+            {v.square.gridsquare_id}
+            <span className="muted">{v.rank !== null ? ` #${v.rank}` : ''}</span>
+          </Link>
+        </li>
+      ))}
+    </ul>
+  );
+});
+
+function SquareDetails({ view, limit, hovered }: { view: SquareView | null; limit: number; hovered: boolean }) {
+  if (!view) return <div className="card details">Point at a square for its details.</div>;
+  const s = view.square;
+  return (
+    <div className="card details" aria-live="polite">
+      <h3>
+        Grid square {s.gridsquare_id} <span className="muted small">{hovered ? '' : view.state === 'collecting' ? '(being collected)' : "(SmartEM's next)"}</span>
+      </h3>
+      <dl>
+        <dt>state</dt>
+        <dd>
+          <i className="swatch" style={{ background: STATE_COLOUR[view.state] }} /> {STATES.find((x) => x.state === view.state)?.label}
+        </dd>
+        <dt>foil holes</dt>
+        <dd>{view.foilholes}</dd>
+        <dt>micrographs</dt>
+        <dd>
+          {view.micrographs} ({view.withCtf} with CTF, {view.good} good ≤ {limit} Å)
+        </dd>
+        <dt>observed good</dt>
+        <dd>{pct(view.observed)}</dd>
+        <dt>mean CTF max res.</dt>
+        <dd>{fmt(view.meanCtf, 2, 'Å')}</dd>
+        <dt>SmartEM</dt>
+        <dd>
+          {view.decision ? `${view.decision}, rank ${view.rank}` : 'no ranking'}
+          {view.expectedGood !== null ? ` · expects ${view.expectedGood.toFixed(1)} good of ${view.remainingHoles} holes left (${pct(view.predicted)})` : ''}
+        </dd>
+      </dl>
+    </div>
+  );
+}

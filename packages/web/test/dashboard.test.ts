@@ -1,0 +1,149 @@
+/**
+ * The dashboard in a real browser against a real embedded backend, fed by the agent watching a simulated EPU visit
+ * and by processing results posted through the API: the home page lists the grid, the atlas draws and lists every
+ * grid square the API has, a square opens with every foil hole the API has, a hole shows its micrographs.
+ * Screenshots of each page go to packages/web/test-output/.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import type { VisitOptions } from '@smartem/epu-sim';
+import { buildDashboard } from '../src/build.ts';
+import { browserMissing, launchChromium } from './browser.ts';
+import { startFedBackend, type FedBackend, type Row } from './fixture.ts';
+
+const OUTPUT = fileURLToPath(new URL('../test-output/', import.meta.url));
+const skip = browserMissing();
+const VISIT: VisitOptions = { squares: 6, holesPerSquare: 14, shotsPerHole: 2, grids: 1, seed: 14 };
+
+let fed: FedBackend | undefined;
+let browser: Browser | undefined;
+const url = () => fed!.backend.url;
+const api = <T>(path: string) => fed!.api<T>(path);
+
+before(async () => {
+  if (skip) return;
+  await buildDashboard();
+  fed = await startFedBackend(VISIT);
+  await mkdir(OUTPUT, { recursive: true });
+  process.stdout.write(`screenshots in ${OUTPUT}\n`);
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  await fed?.stop();
+});
+
+/** Page errors, failed requests and console errors, reported with a failing assertion. */
+const problems: string[] = [];
+
+async function newPage(): Promise<Page> {
+  const page = await browser!.newPage({ viewport: { width: 1440, height: 1000 } });
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  page.on('console', (m) => void (m.type() === 'error' && problems.push(`console: ${m.text()}`)));
+  page.on('requestfinished', async (r) => {
+    const timing = r.timing();
+    if (timing.responseEnd > 2000) problems.push(`slow request ${r.url()}: ${Math.round(timing.responseEnd)} ms`);
+  });
+  return page;
+}
+
+/** Waits for the page's map to be drawn; on a timeout, says what the page reported. */
+async function mapDrawn(page: Page, name: string): Promise<void> {
+  try {
+    await page.locator('canvas.map[data-drawn]').waitFor({ timeout: 60_000 });
+  } catch (err) {
+    await page.screenshot({ path: join(OUTPUT, `${name}-failed.png`), fullPage: true });
+    throw new Error(`${name}: map not drawn (${(err as Error).message.split('\n')[0]}); page reported: ${problems.join(' | ') || 'nothing'}`);
+  }
+}
+
+test('GET / from a browser redirects to /ui/; API clients keep a 404; deep links get the app', { skip: skip ?? false }, async () => {
+  const root = await fetch(`${url()}/`, { headers: { accept: 'text/html' }, redirect: 'manual' });
+  assert.equal(root.status, 302);
+  assert.equal(root.headers.get('location'), '/ui/');
+  assert.equal((await fetch(`${url()}/`, { headers: { accept: 'application/json' } })).status, 404);
+  const deep = await fetch(`${url()}/ui/grids/some-grid/squares/some-square`);
+  assert.equal(deep.status, 200);
+  const html = await deep.text();
+  const asset = /\/ui\/assets\/[^"]+\.js/.exec(html)?.[0];
+  assert.ok(asset, 'index.html names its script');
+  const script = await fetch(`${url()}${asset}`);
+  assert.equal(script.status, 200);
+  assert.match(script.headers.get('cache-control') ?? '', /immutable/);
+  assert.equal((await fetch(`${url()}/ui/assets/missing-0000.js`)).status, 404);
+});
+
+test('the atlas shows every grid square of the grid; a square shows every foil hole', { skip: skip ?? false }, async () => {
+  const grids = await api<Row[]>('/grids');
+  assert.equal(grids.length, 1);
+  const grid = grids[0];
+  const squares = await api<Array<Row & { gridsquare_id: string }>>(`/grids/${grid.uuid}/gridsquares`);
+  const page = await newPage();
+
+  await page.goto(`${url()}/`);
+  assert.match(page.url(), /\/ui\/$/);
+  await page.locator(`[data-grid-id="${grid.uuid}"] a`).waitFor();
+  await page.screenshot({ path: join(OUTPUT, 'home.png'), fullPage: true });
+  await page.locator(`[data-grid-id="${grid.uuid}"] a`).click();
+
+  await page.waitForURL(`**/ui/grids/${grid.uuid}`);
+  await mapDrawn(page, 'atlas');
+  assert.equal(await page.locator('[data-square-id]').count(), squares.length);
+  const ids = await page.locator('[data-square-id]').evaluateAll((els) => els.map((e) => e.getAttribute('data-square-id')));
+  assert.deepEqual([...ids].sort(), squares.map((s) => s.gridsquare_id).sort());
+  const states = new Set(await page.locator('[data-square-id]').evaluateAll((els) => els.map((e) => e.getAttribute('data-state'))));
+  assert.ok(states.has('collecting') && states.has('collected'), `states seen: ${[...states].join(', ')}`);
+  assert.match(await page.locator('.legend').textContent() ?? '', /collected/);
+  await page.screenshot({ path: join(OUTPUT, 'atlas.png'), fullPage: true });
+  await page.getByLabel('Observed quality').check();
+  await page.screenshot({ path: join(OUTPUT, 'atlas-observed.png') });
+
+  // Keyboard: focus the collected square's entry and open it with Enter.
+  const entry = page.locator('[data-state="collected"]').first();
+  const squareId = await entry.getAttribute('data-square-id');
+  const square = squares.find((s) => s.gridsquare_id === squareId)!;
+  await entry.focus();
+  await page.keyboard.press('Enter');
+  await page.waitForURL(`**/ui/grids/${grid.uuid}/squares/${square.uuid}`);
+  const holes = await api<Array<Row & { foilhole_id: string }>>(`/gridsquares/${square.uuid}/foilholes`);
+  assert.ok(holes.length > 0);
+  await mapDrawn(page, 'square');
+  assert.equal(await page.locator('[data-foilhole-id]').count(), holes.length);
+
+  // A hole with micrographs shows them with their results.
+  const collected = await api<{ holes: Array<{ foilhole_uuid: string; micrographs: number }> }>(`/gridsquares/${square.uuid}/collection`);
+  const withShots = holes.find((h) => collected.holes.some((c) => c.foilhole_uuid === h.uuid))!;
+  await page.locator(`[data-foilhole-id="${withShots.foilhole_id}"]`).click();
+  const expected = collected.holes.find((c) => c.foilhole_uuid === withShots.uuid)!.micrographs;
+  await page.locator('[data-micrograph-id]').first().waitFor();
+  assert.equal(await page.locator('[data-micrograph-id]').count(), expected);
+  await page.screenshot({ path: join(OUTPUT, 'square.png'), fullPage: true });
+
+  // Clicking a square on the atlas canvas opens it too.
+  await page.goBack();
+  await page.waitForURL(`**/ui/grids/${grid.uuid}`);
+  await mapDrawn(page, 'atlas-again');
+  assert.deepEqual(problems.filter((p) => !p.startsWith('slow')), []);
+  await page.close();
+});
+
+test('the collection reads count what the API lists', { skip: skip ?? false }, async () => {
+  const grid = (await api<Row[]>('/grids'))[0];
+  const collection = await api<{ ctf_max_resolution: number; squares: Array<{ gridsquare_uuid: string; foilholes: number; micrographs: number; with_ctf: number; good: number }>; micrographs: { t: number[]; ctf: number[] } }>(`/grids/${grid.uuid}/collection`);
+  const micrographs = await api<Array<Row & { ctf_max_resolution_estimate: number | null }>>('/micrographs');
+  const holes = await api<Row[]>('/foilholes');
+  assert.equal(collection.squares.reduce((a, s) => a + s.micrographs, 0), micrographs.length);
+  assert.equal(collection.squares.reduce((a, s) => a + s.foilholes, 0), holes.length);
+  assert.equal(collection.micrographs.ctf.length, micrographs.filter((m) => m.ctf_max_resolution_estimate !== null).length);
+  const good = micrographs.filter((m) => m.ctf_max_resolution_estimate !== null && m.ctf_max_resolution_estimate <= collection.ctf_max_resolution).length;
+  assert.equal(collection.squares.reduce((a, s) => a + s.good, 0), good);
+  assert.ok(good > 0 && good < micrographs.length, `a mix of good and bad micrographs (${good} of ${micrographs.length})`);
+  const missing = await fetch(`${url()}/grids/no-such-grid/collection`);
+  assert.equal(missing.status, 404);
+  assert.equal((await fetch(`${url()}/gridsquares/no-such-square/collection`)).status, 404);
+});
