@@ -32,6 +32,21 @@ function withoutProse(value: unknown): unknown {
   return Object.fromEntries(Object.entries(value).filter(([key]) => !PROSE.has(key)).map(([key, v]) => [key, withoutProse(v)]));
 }
 
+/**
+ * The one intended difference: 0.1's document listed every field of the processing bodies as optional although the API
+ * answered 422 without the event's own field (`total_motion` for motion correction, …; see processing.test). The
+ * schemas now say so with `required`, which this removes from those four request bodies before comparing.
+ */
+const PROCESSING_BODIES = ['motion_correction', 'ctf', 'particle_picking', 'particle_selection'].map((r) => `/micrographs/{micrograph_uuid}/${r}`);
+
+function withoutProcessingRequired(path: string, operations: unknown): unknown {
+  if (!PROCESSING_BODIES.includes(path)) return operations;
+  const copy = structuredClone(operations) as { post?: { requestBody?: { content?: Record<string, { schema?: { required?: unknown } }> } } };
+  const schema = copy.post?.requestBody?.content?.['application/json']?.schema;
+  if (schema) delete schema.required;
+  return copy;
+}
+
 describe('wire 0.1: OpenAPI', () => {
   let api: TestApi;
   before(async () => {
@@ -46,7 +61,7 @@ describe('wire 0.1: OpenAPI', () => {
     const served = (await api.call('GET', '/docs/json')).json as typeof baseline;
     assert.deepEqual(Object.keys(served.paths).sort(), Object.keys(baseline.paths).sort(), 'the same paths');
     for (const path of Object.keys(baseline.paths)) {
-      assert.deepEqual(withoutProse(served.paths[path]), withoutProse(baseline.paths[path]), `path ${path}`);
+      assert.deepEqual(withoutProse(withoutProcessingRequired(path, served.paths[path])), withoutProse(baseline.paths[path]), `path ${path}`);
     }
     assert.deepEqual(withoutProse(served.components.schemas), withoutProse(baseline.components.schemas), 'components.schemas');
   });

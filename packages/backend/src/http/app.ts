@@ -2,6 +2,7 @@
  * The HTTP API: fastify with the shared TypeBox wire schemas registered as named components, which both validate
  * requests and generate the OpenAPI document (`/docs/json`, `/openapi.json`, Swagger UI at `/docs`).
  */
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ENTITY_WIRES, POSITION_WIRE, BatchResponseSchema, ProblemDetailsSchema, type Logger } from '@smartem/common';
@@ -22,7 +23,11 @@ export interface AppOptions {
   bodyLimit?: number;
 }
 
-export type App = FastifyInstance;
+/** The API's fastify instance: the TypeBox type provider types each route's params, query and body from its schema. */
+export type App = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+/** A route group: a plugin registered on the typed instance. */
+export type RoutePlugin = (app: App) => Promise<void>;
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -38,7 +43,7 @@ function sharedSchemas(): TSchema[] {
   return out;
 }
 
-export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+export async function buildApp(opts: AppOptions): Promise<App> {
   const app = Fastify({
     loggerInstance: opts.log as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -77,5 +82,5 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   for (const register of ROUTES) await app.register(register);
   await app.ready();
-  return app as unknown as FastifyInstance;
+  return app;
 }

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { App } from '../app.ts';
 import { eq } from 'drizzle-orm';
 import { Type } from 'typebox';
 import { grid } from '../../db/schema.ts';
@@ -66,12 +66,12 @@ const AuthorityChoice = Type.Object({
   source: Type.Union([Type.Literal('grid'), Type.Literal('default')], { description: 'chosen for this grid, or the default' }),
 });
 
-async function gridExists(app: FastifyInstance, gridUuid: string): Promise<boolean> {
+async function gridExists(app: App, gridUuid: string): Promise<boolean> {
   const rows = await app.store.db.select({ uuid: grid.uuid }).from(grid).where(eq(grid.uuid, gridUuid)).limit(1);
   return rows.length > 0;
 }
 
-export async function decisionRoutes(app: FastifyInstance): Promise<void> {
+export async function decisionRoutes(app: App): Promise<void> {
   app.get(
     '/grids/:grid_uuid/decision_authority',
     { schema: { tags: ['decisions'], params: Type.Object({ grid_uuid: Type.String() }), response: { 200: AuthorityChoice } } },
