@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { eq } from 'drizzle-orm';
 import { foilhole, gridsquare, micrograph } from '../packages/backend/src/db/schema.ts';
 import * as schema from '../packages/backend/src/db/schema.ts';
-import { suggestedSquares } from '../packages/backend/src/decisions/live/suggest.ts';
+import { suggestedSquares } from '../packages/backend/src/services/decisions/suggestions.ts';
 import { applyProcessingResult } from '../packages/backend/src/services/processing.ts';
 import { DEFAULT_QUALITY } from '@smartem/decisions';
 import { openTestDatabase } from '../packages/backend/test/support/databases.ts';

@@ -3,9 +3,9 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { openTestDatabase, testDatabaseKinds, type TestDatabase } from './support/databases.ts';
 import * as schema from '../src/db/schema.ts';
-import { loadLiveGrid } from '../src/decisions/live/load.ts';
+import { loadLiveGrid } from '../src/services/decisions/suggestions.ts';
 import { applyProcessingResult } from '../src/services/processing.ts';
-import { suggestedHoles, suggestedSquares } from '../src/decisions/live/suggest.ts';
+import { suggestedHoles, suggestedSquares } from '../src/services/decisions/suggestions.ts';
 import { DEFAULT_QUALITY } from '@smartem/decisions';
 
 const SQUARES = ['sq-a', 'sq-b'];
