@@ -5,4 +5,5 @@ export { buildApp, type AppOptions } from './http/app.ts';
 export { startBackend, type BackendOptions, type RunningBackend } from './runtime/backend.ts';
 export { defaultDataDir } from './runtime/data-dir.ts';
 export { createBus, PermanentMessageError, type Bus, type BusMessage } from './bus/index.ts';
-export { tableTotals, formatTotals, TABLES, type TableTotal } from './tools/table-totals.ts';
+export { tableTotals, TABLES, type TableTotal } from './repositories/table-totals.ts';
+export { formatTotals } from './services/table-totals.ts';

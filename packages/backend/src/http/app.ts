@@ -11,7 +11,7 @@ import type { Db } from '../db/index.ts';
 import type { Bus } from '../bus/types.ts';
 import { errorHandler, problem } from './errors.ts';
 import { ROUTES } from './routes/index.ts';
-import type { Store } from './store/crud.ts';
+import type { Store } from '../services/store.ts';
 
 export interface AppOptions {
   db: Db;
@@ -33,6 +33,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     store: Store;
     startedAt: number;
+    /** The message bus, when the process has one (`buildApp({ bus })`). */
+    bus?: Bus;
   }
 }
 

@@ -9,7 +9,7 @@ import type { Logger } from '@smartem/common';
 import { openDatabase, migrateDatabase, type DatabaseHandle } from '../db/index.ts';
 import type { Bus } from '../bus/types.ts';
 import { InProcessBus } from '../bus/in-process.ts';
-import { databaseDeadLetterStore } from '../db/bus-dead-letters.ts';
+import { databaseDeadLetterStore } from '../repositories/dead-letters.ts';
 
 export interface BackendOptions {
   log: Logger;

@@ -1,7 +1,6 @@
-import { sql } from 'drizzle-orm';
 import { createLogger, levelFromVerbosity, type Logger } from '@smartem/common';
 import { amqpUrlFromEnv, ConfigError, databaseUrlFromEnv } from '@smartem/common';
-import { openDatabase, migrateDatabase, type DatabaseHandle } from '../db/index.ts';
+import { openDatabase, migrateDatabase, pingDatabase, type DatabaseHandle } from '../db/index.ts';
 import { createBus } from '../bus/index.ts';
 import type { Bus } from '../bus/types.ts';
 import { startOutboxRelay, type OutboxRelay } from '../outbox/relay.ts';
@@ -41,7 +40,7 @@ export async function runWorkerProcess(opts: WorkerCommandOptions): Promise<numb
   try {
     handle = await openDatabase({ url: databaseUrl, poolSize: opts.prefetch + 2 });
     if (opts.migrate) await migrateDatabase(handle);
-    else await handle.db.execute(sql`SELECT 1`); // fail now, with the reason, rather than on the first message
+    else await pingDatabase(handle); // fail now, with the reason, rather than on the first message
     bus = await createBus({ amqpUrl, queue: opts.queue, maxAttempts: opts.maxAttempts, log: log.child({ component: 'bus' }), connectionName: `smartem-worker-${process.pid}` });
     relay = startOutboxRelay({ db: handle.db, bus, log: log.child({ component: 'outbox-relay' }) });
     worker = await startWorker({ db: handle.db, bus, log: log.child({ component: 'worker' }), prefetch: opts.prefetch });

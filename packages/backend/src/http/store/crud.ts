@@ -12,10 +12,9 @@ import { ENTITIES } from '../entities.ts';
 import type { Row } from '../convert.ts';
 import { conflict, isForeignKeyViolation, isUniqueViolation, notFound } from '../errors.ts';
 
-export interface Store {
-  db: Db;
-  onCommit?: () => void;
-}
+import type { Store } from '../../services/store.ts';
+
+export type { Store };
 
 export interface ListOptions {
   /** Equality filters on columns (parent uuid, status, natural id…). */
