@@ -1,22 +1,15 @@
-import type { App } from '../app.ts';
+import { Type } from 'typebox';
 import { BATCH_ROUTES, batchRequestSchema } from '@smartem/common';
-import { ENTITIES } from '../entities.ts';
-import type { Row } from '../convert.ts';
-import { batchUpsert } from '../store/batch-upsert.ts';
-import { batchUpsertPositions } from '../store/positions.ts';
+import { upsertBatch } from '../../services/ingest.ts';
+import type { Row } from '../../services/convert.ts';
+import type { App } from '../app.ts';
 import { problemRefs, ref } from './common.ts';
 
 /** `POST /batch/<entities>`: idempotent upserts of up to 5,000 items (docs/architecture.md). */
 export async function batchRoutes(app: App): Promise<void> {
-  for (const [segment, entity] of Object.entries(BATCH_ROUTES)) {
+  for (const [segment, kind] of Object.entries(BATCH_ROUTES)) {
     app.post(`/batch/${segment}`, {
-      schema: { tags: ['batch'], body: batchRequestSchema(entity), response: { 200: ref('BatchResponse'), ...problemRefs(400) } },
-    }, async (req) => {
-      const { items } = req.body as { items: Row[] };
-      const results = entity === 'position'
-        ? await batchUpsertPositions(app.store, items)
-        : await batchUpsert(app.store, ENTITIES[entity], items);
-      return { results };
-    });
+      schema: { tags: ['batch'], body: Type.Unsafe<{ items: Row[] }>(batchRequestSchema(kind)), response: { 200: ref('BatchResponse'), ...problemRefs(400) } },
+    }, async (req) => ({ results: await upsertBatch(app.store, kind, req.body.items) }));
   }
 }

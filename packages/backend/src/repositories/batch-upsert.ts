@@ -5,14 +5,13 @@
  */
 import { and, ne } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
-import { entityEvent, eventPayloadFields, type BatchResult, type EntityEvent } from '@smartem/common';
-import type { Db } from '../../db/index.ts';
-import { anyOf, bulkInsert, bulkUpdate, pairIn, type AfterInsert } from '../../repositories/bulk.ts';
-import { insertOutbox, outboxFromInserted } from '../../repositories/outbox.ts';
-import { ENTITIES, type EntityDef } from '../entities.ts';
-import { bodyToRow, changedKeys, type Row } from '../convert.ts';
-import { sqlState } from '../errors.ts';
-import type { Store } from './crud.ts';
+import { entityEvent, eventPayloadFields, type BatchResult, type EntityEvent, type EntityKind } from '@smartem/common';
+import type { Db } from '../db/index.ts';
+import { anyOf, bulkInsert, bulkUpdate, pairIn, type AfterInsert } from './bulk.ts';
+import { insertOutbox, outboxFromInserted } from './outbox.ts';
+import { ENTITIES, type EntityDef } from './entity-tables.ts';
+import { changedKeys, type Row } from './rows.ts';
+import { sqlState } from './sql-errors.ts';
 
 const LOOKUP_CHUNK = 10_000;
 const RETRYABLE = new Set(['23505', '40P01', '40001']);
@@ -166,11 +165,11 @@ function createdEvents(def: EntityDef): AfterInsert {
   };
 }
 
-/** Upserts validated wire items of one entity; one result per item, in request order. */
-export async function batchUpsert(store: Store, def: EntityDef, items: readonly Row[]): Promise<BatchResult[]> {
-  const rows = items.map((item) => bodyToRow(def.wire.fields, item));
+/**
+ * Upserts rows of one entity (wire items already converted to rows) in one transaction with their events; one
+ * result per row, in order. Retried from fresh reads when a concurrent writer won a race.
+ */
+export async function upsertRows(db: Db, kind: EntityKind, rows: readonly Row[]): Promise<BatchResult[]> {
   // Lookups mutate rows they return; every attempt starts from fresh reads.
-  const results = await withRetry(() => applyOnce(store.db, def, rows));
-  if (results.some((r) => r.outcome === 'created' || r.outcome === 'updated')) store.onCommit?.();
-  return results;
+  return withRetry(() => applyOnce(db, ENTITIES[kind], rows.map((row) => ({ ...row }))));
 }
