@@ -8,6 +8,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { openTestDatabase, type TestDatabase } from './support/databases.ts';
 import { renderStatements } from '../src/repositories/sql/render.ts';
 import { liveGridStatements } from '../src/repositories/live-grid.ts';
+import { insertWithEventsStatements } from '../src/repositories/batch-upsert.ts';
+import { ENTITIES } from '../src/repositories/entity-tables.ts';
+import { ENTITY_KINDS } from '@smartem/common';
 
 const snapshot = (name: string) => new URL(`../src/repositories/sql/${name}`, import.meta.url);
 
@@ -27,5 +30,14 @@ describe('repository SQL snapshots', () => {
 
   test('live grid load', () => {
     check('live-grid.sql', renderStatements('The live grid load (repositories/live-grid.ts liveGridStatements)', liveGridStatements(t.handle.db, ':grid_uuid')));
+  });
+
+  test('batch insert with its outbox events, per entity (a row carrying every column)', () => {
+    const statements = Object.fromEntries(ENTITY_KINDS.map((kind) => {
+      const row = Object.fromEntries(Object.keys(ENTITIES[kind].columns).map((column) => [column, `:${column}`]));
+      const [statement] = insertWithEventsStatements(kind, [row]);
+      return [kind, statement];
+    }));
+    check('batch-insert.sql', renderStatements('Batch insert with outbox events (repositories/batch-upsert.ts insertWithEventsStatements)', statements));
   });
 });

@@ -3,11 +3,11 @@
  * parent, in one transaction with the outbox events of the rows that changed. Items whose parent is missing are
  * rejected (404) while the rest of the batch is applied.
  */
-import { and, ne } from 'drizzle-orm';
+import { and, ne, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import { entityEvent, eventPayloadFields, type BatchResult, type EntityEvent, type EntityKind } from '@smartem/common';
 import type { Db } from '../db/index.ts';
-import { anyOf, bulkInsert, bulkUpdate, pairIn, type AfterInsert } from './bulk.ts';
+import { anyOf, bulkInsert, bulkInsertStatements, bulkUpdate, pairIn, type AfterInsert } from './bulk.ts';
 import { insertOutbox, outboxFromInserted } from './outbox.ts';
 import { ENTITIES, type EntityDef } from './entity-tables.ts';
 import { changedKeys, type Row } from './rows.ts';
@@ -163,6 +163,12 @@ function createdEvents(def: EntityDef): AfterInsert {
     const payload = fields.map(([key, column]) => [key, present.has(column) ? def.columns[column].name : null] as const);
     return { returning: returning.length > 0 ? returning : ['uuid'], then: outboxFromInserted(`${def.event}.created`, payload) };
   };
+}
+
+/** The insert of created rows with their `.created` outbox events, as `upsertRows` runs it (for the SQL snapshot). */
+export function insertWithEventsStatements(kind: EntityKind, rows: readonly Row[]): SQL[] {
+  const def = ENTITIES[kind];
+  return bulkInsertStatements(def.table, rows, createdEvents(def));
 }
 
 /**
