@@ -7,14 +7,14 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ENTITY_WIRES, POSITION_WIRE, BatchResponseSchema, ProblemDetailsSchema, type Logger } from '@smartem/common';
 import type { TSchema } from 'typebox';
-import type { Db } from '../db/index.ts';
 import type { Bus } from '../bus/types.ts';
 import { errorHandler, problem } from './errors.ts';
 import { ROUTES } from './routes/index.ts';
 import type { Store } from '../services/store.ts';
 
+/** Extensible: later options (authentication, …) are added as optional fields. */
 export interface AppOptions {
-  db: Db;
+  db: Store['db'];
   log: Logger;
   /** Called after every committed write (wakes the outbox relay). */
   onCommit?: () => void;
@@ -37,6 +37,21 @@ declare module 'fastify' {
     bus?: Bus;
   }
 }
+
+/** One tag per route group (`routes/index.ts`), in registration order. */
+const TAGS = [
+  { name: 'service', description: 'status and health of the backend' },
+  { name: 'acquisitions', description: 'acquisitions (EPU sessions) and their grids' },
+  { name: 'grids', description: 'grids and their grid squares' },
+  { name: 'atlases', description: 'atlases, atlas tiles, and grid squares placed on tiles' },
+  { name: 'gridsquares', description: 'grid squares and their foil holes' },
+  { name: 'foilholes', description: 'foil holes and their micrographs' },
+  { name: 'micrographs', description: 'micrographs' },
+  { name: 'batch', description: 'idempotent batch upserts, the agent\'s sync path' },
+  { name: 'dead-letters', description: 'messages and events the backend gave up on' },
+  { name: 'processing', description: 'processing results for micrographs (as the bus events)' },
+  { name: 'decisions', description: 'live rankings of squares and holes, and the decision authority per grid' },
+];
 
 function sharedSchemas(): TSchema[] {
   const out: TSchema[] = [];
@@ -77,6 +92,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
         description: 'API for accessing and managing electron microscopy data',
         version: '0.1.0',
       },
+      tags: TAGS,
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });

@@ -40,7 +40,11 @@ const DeadLetterList = Type.Object({
  * the events the outbox relay could never publish (`outbox_dead_letter`), without removing them.
  */
 export async function deadLetterRoutes(app: App): Promise<void> {
-  app.get('/dead-letters', { schema: { tags: ['bus'], querystring: DeadLetterQuery, response: { 200: DeadLetterList } } }, async (req) => {
+  app.get('/dead-letters', { schema: {
+    tags: ['dead-letters'], summary: 'list dead letters',
+    description: 'Messages the worker gave up on (failed maxAttempts times, or malformed) and the events the outbox relay could never publish, oldest first, without removing them; 503 without a bus.',
+    querystring: DeadLetterQuery, response: { 200: DeadLetterList },
+  } }, async (req) => {
     const bus = app.bus;
     if (!bus) throw new HttpError(503, 'no message bus is configured in this process');
     const { limit } = req.query;

@@ -59,7 +59,13 @@ const AuthorityChoice = Type.Object({
 export async function decisionRoutes(app: App): Promise<void> {
   app.get(
     '/grids/:grid_uuid/decision_authority',
-    { schema: { tags: ['decisions'], params: Type.Object({ grid_uuid: Type.String() }), response: { 200: AuthorityChoice } } },
+    {
+      schema: {
+        tags: ['decisions'], summary: "read a grid's decision authority",
+        description: 'The authority chosen for the grid (source grid), else the default (SMARTEM_DECISION_AUTHORITY or the online learner).',
+        params: Type.Object({ grid_uuid: Type.String() }), response: { 200: AuthorityChoice },
+      },
+    },
     async (req) => {
       const { grid_uuid } = req.params;
       const choice = await gridAuthority(app.store.db, grid_uuid);
@@ -71,7 +77,8 @@ export async function decisionRoutes(app: App): Promise<void> {
     '/grids/:grid_uuid/decision_authority',
     {
       schema: {
-        tags: ['decisions'],
+        tags: ['decisions'], summary: "choose a grid's decision authority",
+        description: 'Stores the authority that ranks this grid from now on; 404 when the grid does not exist.',
         params: Type.Object({ grid_uuid: Type.String() }),
         body: Type.Object({ authority: Type.Union(AUTHORITY_NAMES.map((n) => Type.Literal(n))) }),
         response: { 200: AuthorityChoice },
@@ -86,7 +93,13 @@ export async function decisionRoutes(app: App): Promise<void> {
   );
   app.get(
     '/grids/:grid_uuid/suggested_squares',
-    { schema: { tags: ['decisions'], params: Type.Object({ grid_uuid: Type.String() }), querystring: AuthorityQuery, response: { 200: SquaresResponse } } },
+    {
+      schema: {
+        tags: ['decisions'], summary: "rank a grid's squares",
+        description: 'Squares ranked for collection by expected good holes per unit of time, computed from every stored result on this request.',
+        params: Type.Object({ grid_uuid: Type.String() }), querystring: AuthorityQuery, response: { 200: SquaresResponse },
+      },
+    },
     async (req) => {
       const { grid_uuid } = req.params;
       const out = await suggestedSquares(app.store.db, grid_uuid, req.query.authority, qualityConfigFromEnv());
@@ -96,7 +109,13 @@ export async function decisionRoutes(app: App): Promise<void> {
   );
   app.get(
     '/gridsquares/:gridsquare_uuid/suggested_holes',
-    { schema: { tags: ['decisions'], params: Type.Object({ gridsquare_uuid: Type.String() }), querystring: AuthorityQuery, response: { 200: HolesResponse } } },
+    {
+      schema: {
+        tags: ['decisions'], summary: "rank a square's foil holes",
+        description: "The square's remaining foil holes in collection order with their probability of being good.",
+        params: Type.Object({ gridsquare_uuid: Type.String() }), querystring: AuthorityQuery, response: { 200: HolesResponse },
+      },
+    },
     async (req) => {
       const { gridsquare_uuid } = req.params;
       const out = await suggestedHoles(app.store.db, gridsquare_uuid, req.query.authority, qualityConfigFromEnv());

@@ -24,6 +24,7 @@ export async function processingRoutes(app: App): Promise<void> {
         schema: {
           tags: ['processing'],
           summary: `store a ${event} result and re-rank the grid`,
+          description: `Stores the result on the micrograph (status moves forward only) and, when anything changed, publishes \`decision.updated\` for its grid; the same result again is \`unchanged\`. The body is the bus event \`${event}\` without \`micrograph_uuid\`.`,
           params: Type.Object({ micrograph_uuid: Type.String() }),
           body: schema,
           response: { 200: Result },

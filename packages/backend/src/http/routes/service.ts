@@ -6,7 +6,9 @@ const VERSION = '0.1.0';
 
 /** `GET /status`, `GET /health` (the original's bodies) and `GET /openapi.json`. */
 export async function serviceRoutes(app: App): Promise<void> {
-  app.get('/status', { schema: { tags: ['service'] } }, async () => ({
+  app.get('/status', {
+    schema: { tags: ['service'], summary: 'service status', description: 'Version, configuration, endpoints and uptime (the original body).' },
+  }, async () => ({
     status: 'ok',
     service: 'SmartEM Decisions API',
     version: VERSION,
@@ -20,7 +22,12 @@ export async function serviceRoutes(app: App): Promise<void> {
     features: { database_operations: true, message_queue_publishing: true, direct_db_writes: true },
   }));
 
-  app.get('/health', { schema: { tags: ['service'] } }, async (_req, reply) => {
+  app.get('/health', {
+    schema: {
+      tags: ['service'], summary: 'health check',
+      description: 'Whether the database answers and the outbox relay keeps up; 503 with the details when either does not.',
+    },
+  }, async (_req, reply) => {
     const { database, event_broker: broker } = await checkHealth(app.store.db);
     const ok = database.status === 'ok' && broker.status === 'ok';
     const body = {
