@@ -1,6 +1,6 @@
 /** `npm run openapi`: writes docs/openapi.json from the schemas the API serves. */
 import { writeFileSync } from 'node:fs';
-import { formatOpenApi, openApiDocument } from '../packages/backend/src/http/openapi.ts';
+import { formatOpenApi, openApiDocument } from '../packages/backend/src/runtime/openapi.ts';
 
 const target = new URL('../docs/openapi.json', import.meta.url);
 writeFileSync(target, formatOpenApi(await openApiDocument()));

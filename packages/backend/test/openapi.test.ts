@@ -5,7 +5,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { formatOpenApi } from '../src/http/openapi.ts';
+import { formatOpenApi } from '../src/runtime/openapi.ts';
 import { startTestApi, type TestApi } from './support/app.ts';
 
 interface Operation { summary?: string; description?: string; tags?: string[] }

@@ -4,7 +4,7 @@
  */
 import { createLogger } from '@smartem/common';
 import { openDatabase } from '../db/index.ts';
-import { buildApp } from './app.ts';
+import { buildApp } from '../http/app.ts';
 
 /** Builds the API on an empty in-memory database (registering routes queries nothing) and returns its document. */
 export async function openApiDocument(): Promise<unknown> {
