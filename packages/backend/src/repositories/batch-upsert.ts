@@ -57,7 +57,7 @@ interface Plan {
 }
 
 /** Decides, item by item in request order, what to write; later items see the effect of earlier ones. */
-function plan(def: EntityDef, rows: Row[], parents: Set<string> | null, byUuid: Map<string, Row>, byNatural: Map<string, Row>): Plan {
+function plan(def: EntityDef, rows: readonly Row[], parents: Set<string> | null, byUuid: Map<string, Row>, byNatural: Map<string, Row>): Plan {
   const p: Plan = { results: [], inserts: new Map(), updates: new Map(), finalRows: new Map() };
   const parentColumn = def.parent?.column;
   const parentName = def.parent ? ENTITIES[def.parent.key].wire.name : '';
@@ -110,7 +110,7 @@ function plan(def: EntityDef, rows: Row[], parents: Set<string> | null, byUuid: 
   return p;
 }
 
-async function applyOnce(db: Db, def: EntityDef, rows: Row[]): Promise<BatchResult[]> {
+async function applyOnce(db: Db, def: EntityDef, rows: readonly Row[]): Promise<BatchResult[]> {
   return db.transaction(async (tx) => {
     let parents: Set<string> | null = null;
     if (def.parent) {
@@ -176,6 +176,6 @@ export function insertWithEventsStatements(kind: EntityKind, rows: readonly Row[
  * result per row, in order. Retried from fresh reads when a concurrent writer won a race.
  */
 export async function upsertRows(db: Db, kind: EntityKind, rows: readonly Row[]): Promise<BatchResult[]> {
-  // Lookups mutate rows they return; every attempt starts from fresh reads.
-  return withRetry(() => applyOnce(db, ENTITIES[kind], rows.map((row) => ({ ...row }))));
+  // Lookups mutate the rows they read (not `rows`); every attempt starts from fresh reads.
+  return withRetry(() => applyOnce(db, ENTITIES[kind], rows));
 }
