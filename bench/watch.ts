@@ -145,7 +145,7 @@ try {
   const direct: number[] = [];
   for (let i = 0; i < 200; i++) {
     const t = performance.now();
-    await client.batch('micrographs', [{ uuid: randomUUID(), foilhole_uuid: hole.uuid, foilhole_id: String(hole.fields.foilhole_id), micrograph_id: randomUUID(), status: 'none' }]);
+    await client.batch('micrograph', [{ uuid: randomUUID(), foilhole_uuid: hole.uuid, foilhole_id: String(hole.fields.foilhole_id), micrograph_id: randomUUID(), status: 'none' }]);
     direct.push(performance.now() - t);
   }
   direct.sort((a, b) => a - b);

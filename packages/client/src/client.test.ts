@@ -65,8 +65,8 @@ test('batch sends {items}, splits above 5,000 items and returns the results in o
     json(res, 200, { results: items.map((i) => ({ requested_uuid: i.uuid, uuid: i.uuid, outcome: 'created' })) });
   };
   const client = new SmartEmClient({ baseUrl });
-  const items = Array.from({ length: 5001 }, (_, i) => ({ uuid: `u${i}`, foilhole_id: `${i}` }));
-  const results = await client.batch('micrographs', items);
+  const items = Array.from({ length: 5001 }, (_, i) => ({ uuid: `u${i}`, foilhole_id: `${i}`, foilhole_uuid: 'fh' }));
+  const results = await client.batch('micrograph', items);
   assert.equal(results.length, 5001);
   assert.equal(results[5000].uuid, 'u5000');
   assert.deepEqual(seen.map((s) => `${s.method} ${s.url}`), ['POST /batch/micrographs', 'POST /batch/micrographs']);
@@ -75,7 +75,7 @@ test('batch sends {items}, splits above 5,000 items and returns the results in o
 test('a batch answer with the wrong number of results is an error, not a silent partial ack', async () => {
   handler = (_req, _body, res) => json(res, 200, { results: [] });
   const client = new SmartEmClient({ baseUrl });
-  await assert.rejects(client.batch('grids', [{ uuid: 'g', name: 'n', acquisition_uuid: 'a' }]), /expected 1 results/);
+  await assert.rejects(client.batch('grid', [{ uuid: 'g', name: 'n', acquisition_uuid: 'a' }]), /expected 1 results/);
 });
 
 test('backoff delay grows exponentially, is capped, and is jittered in [0, ceiling]', () => {

@@ -1,34 +1,7 @@
-import type { BatchKind } from '@smartem/client';
+import type { Kind } from '@smartem/common';
 
-/** What the agent syncs, one per batch route, in parent-before-child order. */
-export const ENTITY_KINDS = ['acquisition', 'grid', 'atlas', 'tile', 'gridsquare', 'link', 'foilhole', 'micrograph'] as const;
-export type EntityKind = (typeof ENTITY_KINDS)[number];
-
-export const BATCH_ROUTE: Record<EntityKind, BatchKind> = {
-  acquisition: 'acquisitions',
-  grid: 'grids',
-  atlas: 'atlases',
-  tile: 'atlas-tiles',
-  gridsquare: 'gridsquares',
-  link: 'atlas-tile-gridsquare-positions',
-  foilhole: 'foilholes',
-  micrograph: 'micrographs',
-};
-
-/**
- * The body field that carries each parent's uuid, in the order of `Entity.parents`.
- * A link has two parents (tile, square) and no uuid of its own.
- */
-export const PARENT_UUID_FIELDS: Record<EntityKind, readonly string[]> = {
-  acquisition: [],
-  grid: ['acquisition_uuid'],
-  atlas: ['grid_uuid'],
-  tile: ['atlas_uuid'],
-  gridsquare: ['grid_uuid'],
-  link: ['atlastile_uuid', 'gridsquare_uuid'],
-  foilhole: ['gridsquare_uuid'],
-  micrograph: ['foilhole_uuid'],
-};
+// The kinds the agent syncs, their order and their parents' uuid fields are the API's (`KINDS`, `KIND_ORDER`,
+// `parentsOf` in `@smartem/common`); what is the agent's own is below: natural keys and contributions.
 
 export type FieldValue = string | number | boolean;
 export type Fields = Record<string, FieldValue>;
@@ -48,10 +21,13 @@ export const keys = {
   micrograph: (grid: string, gs: string, fh: string, id: string) => `mic|${grid}|${gs}|${fh}|${id}`,
 };
 
-/** One change to the store: the entity (created if new) gets these fields merged in. */
+/**
+ * One change to the store: the entity (created if new) gets these fields merged in. `parents` are the natural keys of
+ * the kind's parents, in the order of `parentsOf(kind)`.
+ */
 export interface Contribution {
   key: string;
-  kind: EntityKind;
+  kind: Kind;
   parents: string[];
   fields: Fields;
   /**

@@ -142,7 +142,7 @@ export class Ingest {
       const tileKey = keys.tile(grid, tile.id);
       out.push({
         key: tileKey,
-        kind: 'tile',
+        kind: 'atlastile',
         parents: [atlasKey],
         fields: defined({
           tile_id: tile.id,
@@ -159,7 +159,7 @@ export class Ingest {
         if (!last) continue;
         out.push({
           key: keys.link(grid, tile.id, gs),
-          kind: 'link',
+          kind: 'position',
           parents: [tileKey, keys.gridsquare(grid, gs)],
           fields: { center_x: last.position[0], center_y: last.position[1], size_width: last.size[0], size_height: last.size[1] },
         });

@@ -2,12 +2,13 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { EntityKind, Fields } from './entities.ts';
+import type { Kind } from '@smartem/common';
+import type { Fields } from './entities.ts';
 import type { Entity, EntityStore, StoreListener } from './store.ts';
 
 /** Journal records, one JSON object per line. */
 type JournalRecord =
-  | { t: 'p'; k: string; n: EntityKind; u: string; P?: string[]; f: Fields; h?: string; v: number; o?: string }
+  | { t: 'p'; k: string; n: Kind; u: string; P?: string[]; f: Fields; h?: string; v: number; o?: string }
   | { t: 'a'; k: string; v: number; u: string }
   | { t: 'x'; k: string; v: number; d: string };
 
@@ -176,6 +177,9 @@ export class Journal implements StoreListener {
   }
 }
 
+/** Kinds as journals written before the agent took the API's kind names spell them. */
+const RENAMED_KINDS: Record<string, Kind> = { tile: 'atlastile', link: 'position' };
+
 /** Reads a journal into a store (used by `open` and by `watch --status`). A missing file is an empty journal. */
 export async function replayJournal(path: string, store: EntityStore): Promise<ReplaySummary> {
   const summary: ReplaySummary = { records: 0, entities: 0, unacknowledged: 0, skippedLines: 0 };
@@ -197,7 +201,7 @@ export async function replayJournal(path: string, store: EntityStore): Promise<R
       continue;
     }
     summary.records++;
-    if (r.t === 'p') store.restore({ key: r.k, kind: r.n, uuid: r.u, parents: r.P, fields: r.f, digest: r.h, version: r.v, order: r.o });
+    if (r.t === 'p') store.restore({ key: r.k, kind: RENAMED_KINDS[r.n] ?? r.n, uuid: r.u, parents: r.P, fields: r.f, digest: r.h, version: r.v, order: r.o });
     else if (r.t === 'a') store.ack(r.k, r.v, r.u, false);
     else if (r.t === 'x') store.fail(r.k, r.v, r.d, false);
   }

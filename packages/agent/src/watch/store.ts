@@ -1,10 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { ENTITY_KINDS, type Contribution, type EntityKind, type Fields } from './entities.ts';
+import { KIND_ORDER, type Kind } from '@smartem/common';
+import type { Contribution, Fields } from './entities.ts';
 
 /** One entity of the visit as the agent knows it, with its sync state. */
 export interface Entity {
   key: string;
-  kind: EntityKind;
+  kind: Kind;
   uuid: string;
   parents: string[];
   /** Empty while `digest` is set. */
@@ -34,11 +35,11 @@ export interface StoreListener {
 }
 
 export interface StoreCounts {
-  entities: Record<EntityKind, number>;
+  entities: Record<Kind, number>;
   synced: number;
   pending: number;
   failed: number;
-  orphans: Record<EntityKind, number>;
+  orphans: Record<Kind, number>;
   orphanTotal: number;
   oldestOrphanMs: number | null;
 }
@@ -51,7 +52,7 @@ export class EntityStore {
   readonly entities = new Map<string, Entity>();
   private readonly children = new Map<string, Set<string>>();
   private readonly orphans = new Set<string>();
-  private readonly dirty = new Map<EntityKind, Set<string>>(ENTITY_KINDS.map((k) => [k, new Set<string>()]));
+  private readonly dirty = new Map<Kind, Set<string>>(KIND_ORDER.map((k) => [k, new Set<string>()]));
   listener: StoreListener | undefined;
 
   get(key: string): Entity | undefined {
@@ -105,7 +106,7 @@ export class EntityStore {
    */
   restore(record: {
     key: string;
-    kind: EntityKind;
+    kind: Kind;
     uuid: string;
     parents?: string[];
     fields: Fields;
@@ -183,7 +184,7 @@ export class EntityStore {
    * Up to `limit` entities of `kind` that need sending and whose parents the backend already has.
    * Orphans and children of unsynced parents wait.
    */
-  sendable(kind: EntityKind, limit: number): Entity[] {
+  sendable(kind: Kind, limit: number): Entity[] {
     const out: Entity[] = [];
     for (const key of this.dirty.get(kind)!) {
       const entity = this.entities.get(key)!;
@@ -225,8 +226,8 @@ export class EntityStore {
   }
 
   counts(now = Date.now()): StoreCounts {
-    const entities = Object.fromEntries(ENTITY_KINDS.map((k) => [k, 0])) as Record<EntityKind, number>;
-    const orphans = Object.fromEntries(ENTITY_KINDS.map((k) => [k, 0])) as Record<EntityKind, number>;
+    const entities = Object.fromEntries(KIND_ORDER.map((k) => [k, 0])) as Record<Kind, number>;
+    const orphans = Object.fromEntries(KIND_ORDER.map((k) => [k, 0])) as Record<Kind, number>;
     let synced = 0;
     let failed = 0;
     let oldest: number | null = null;

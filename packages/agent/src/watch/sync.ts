@@ -1,6 +1,7 @@
-import { backoffDelay, ApiError, type BatchItemResult, type SmartEmClient } from '@smartem/client';
-import type { Logger } from '@smartem/common';
-import { BATCH_ROUTE, ENTITY_KINDS, PARENT_UUID_FIELDS, type EntityKind } from './entities.ts';
+import { backoffDelay, ApiError, type SmartEmClient } from '@smartem/client';
+import {
+  batchItemProblems, isBatchItem, isEntityKind, KIND_ORDER, parentsOf, type BatchItem, type BatchResult, type Kind, type Logger,
+} from '@smartem/common';
 import type { Journal } from './journal.ts';
 import type { Entity, EntityStore } from './store.ts';
 
@@ -35,14 +36,18 @@ export interface SyncerOptions {
   onAuthError?: (error: ApiError) => void;
 }
 
-/** The body of one batch item: the merged fields, the entity's uuid and its parents' uuids. */
-export function batchBody(store: EntityStore, entity: Entity): Record<string, unknown> {
+/**
+ * The batch item of one entity of `kind`: the merged fields, the entity's uuid (kinds that have one) and its parents'
+ * uuids — checked against the kind's batch schema, so a field of the wrong type is reported here, naming the field,
+ * instead of failing the whole request.
+ */
+export function batchBody<K extends Kind>(store: EntityStore, kind: K, entity: Entity): { item: BatchItem<K> } | { problems: string[] } {
   const body: Record<string, unknown> = { ...entity.fields };
-  if (entity.kind !== 'link') body.uuid = entity.uuid;
-  PARENT_UUID_FIELDS[entity.kind].forEach((field, i) => {
+  if (isEntityKind(kind)) body.uuid = entity.uuid;
+  parentsOf(kind).forEach(({ field }, i) => {
     body[field] = store.get(entity.parents[i]!)!.uuid;
   });
-  return body;
+  return isBatchItem(kind, body) ? { item: body } : { problems: batchItemProblems(kind, body) };
 }
 
 /**
@@ -93,7 +98,7 @@ export class Syncer {
   }
 
   private progressPossible(): boolean {
-    return ENTITY_KINDS.some((k) => this.opts.store.sendable(k, 1).length > 0);
+    return KIND_ORDER.some((k) => this.opts.store.sendable(k, 1).length > 0);
   }
 
   private notifyIdle(): void {
@@ -107,7 +112,7 @@ export class Syncer {
     const batchSize = this.opts.batchSize ?? 1000;
     let rejectedThisRound = 0;
     try {
-      for (const kind of ENTITY_KINDS) {
+      for (const kind of KIND_ORDER) {
         for (;;) {
           if (this.stopped) return;
           const batch = store.sendable(kind, batchSize);
@@ -141,17 +146,31 @@ export class Syncer {
   }
 
   /** Sends one batch; returns how many items were rejected for a missing parent. */
-  private async send(kind: EntityKind, batch: Entity[]): Promise<number> {
+  private async send<K extends Kind>(kind: K, candidates: Entity[]): Promise<number> {
     const { store, journal, client, log } = this.opts;
+    const batch: Entity[] = [];
+    const bodies: BatchItem<K>[] = [];
+    for (const entity of candidates) {
+      const body = batchBody(store, kind, entity);
+      if ('item' in body) {
+        batch.push(entity);
+        bodies.push(body.item);
+      } else {
+        // Not sendable as it stands (a parser produced a value of the wrong type): like a rejection by the backend.
+        this.stats.rejected++;
+        store.fail(entity.key, entity.version, `invalid ${kind}: ${body.problems.join('; ')}`);
+        log.error({ key: entity.key, problems: body.problems }, `invalid ${kind}; not sent`);
+      }
+    }
+    if (batch.length === 0) return 0;
     const versions = batch.map((e) => e.version);
-    const bodies = batch.map((e) => batchBody(store, e));
     await journal?.flush();
-    let results: BatchItemResult[];
+    let results: BatchResult[];
     if (client) {
       // Each call gets a single attempt: the round-level backoff handles an absent backend.
-      results = await client.batch(BATCH_ROUTE[kind], bodies as never[], { retries: 0 });
+      results = await client.batch(kind, bodies, { retries: 0 });
     } else {
-      results = batch.map((e) => ({ outcome: 'unchanged', uuid: e.uuid }));
+      results = batch.map((e) => ({ requested_uuid: e.uuid, uuid: e.uuid, outcome: 'unchanged' }));
     }
     this.stats.batches++;
     this.stats.sent += batch.length;

@@ -1,7 +1,8 @@
 // Real child processes for the watch integration tests: the embedded backend (`smartem up`) and the agent.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { SmartEmClient, type EntityResponse } from '@smartem/client';
+import { SmartEmClient } from '@smartem/client';
+import type { EntityRecord } from '@smartem/common';
 
 export const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 const smartemBin = `${repoRoot}packages/cli/bin/smartem.js`;
@@ -79,20 +80,20 @@ export function startAgent(dir: string, api: string, stateDir: string, extra: st
 }
 
 export interface BackendContents {
-  grids: EntityResponse[];
-  atlases: EntityResponse[];
-  gridsquares: EntityResponse[];
-  foilholes: EntityResponse[];
-  micrographs: EntityResponse[];
-  acquisitions: EntityResponse[];
+  grids: EntityRecord<'grid'>[];
+  atlases: EntityRecord<'atlas'>[];
+  gridsquares: EntityRecord<'gridsquare'>[];
+  foilholes: EntityRecord<'foilhole'>[];
+  micrographs: EntityRecord<'micrograph'>[];
+  acquisitions: EntityRecord<'acquisition'>[];
 }
 
 export async function backendContents(url: string): Promise<BackendContents> {
   const client = new SmartEmClient({ baseUrl: url, timeoutMs: 60_000 });
-  const [acquisitions, grids, atlases, gridsquares, foilholes, micrographs] = await Promise.all(
-    (['acquisitions', 'grids', 'atlases', 'gridsquares', 'foilholes', 'micrographs'] as const).map((c) => client.list(c)),
-  );
-  return { acquisitions: acquisitions!, grids: grids!, atlases: atlases!, gridsquares: gridsquares!, foilholes: foilholes!, micrographs: micrographs! };
+  const [acquisitions, grids, atlases, gridsquares, foilholes, micrographs] = await Promise.all([
+    client.list('acquisition'), client.list('grid'), client.list('atlas'), client.list('gridsquare'), client.list('foilhole'), client.list('micrograph'),
+  ]);
+  return { acquisitions, grids, atlases, gridsquares, foilholes, micrographs };
 }
 
 /** Polls until `done(contents)` or the deadline; returns the last contents either way (the caller asserts). */

@@ -1,5 +1,6 @@
 // What the backend holds for one simulated visit, compared with what the simulator wrote.
-import { SmartEmClient, type EntityResponse } from '@smartem/client';
+import { SmartEmClient } from '@smartem/client';
+import type { EntityRecord } from '@smartem/common';
 import type { GeneratedVisit } from '@smartem/epu-sim';
 
 export interface VisitInBackend {
@@ -29,23 +30,24 @@ export function expectedFromVisit(visit: GeneratedVisit): VisitInBackend {
 /** Walks the backend from the grids whose data_dir is inside `root` down to the micrographs. */
 export async function visitInBackend(url: string, root: string): Promise<VisitInBackend> {
   const client = new SmartEmClient({ baseUrl: url, timeoutMs: 60_000, retries: 2 });
-  const get = (path: string) => client.http.request<EntityResponse[]>('GET', path);
-  const grids = (await client.list('grids')).filter((g) => String(g.data_dir).startsWith(root));
+  const squaresOf = (grid: string) => client.http.request<EntityRecord<'gridsquare'>[]>('GET', `grids/${grid}/gridsquares`);
+  const holesOf = (square: string) => client.http.request<EntityRecord<'foilhole'>[]>('GET', `gridsquares/${square}/foilholes`);
+  const grids = (await client.list('grid')).filter((g) => String(g.data_dir).startsWith(root));
   const acquisitions = new Set(grids.map((g) => String(g.acquisition_uuid)));
   const out: VisitInBackend = { acquisitions: acquisitions.size ? [String(acquisitions.size)] : [], grids: [], gridsquares: [], foilholes: [], micrographs: [] };
   const holeGrid = new Map<string, string>();
   for (const grid of grids) {
     const dir = String(grid.data_dir);
     out.grids.push(dir);
-    const squares = await get(`grids/${grid.uuid}/gridsquares`);
-    const holesBySquare = await Promise.all(squares.map((s) => get(`gridsquares/${s.uuid}/foilholes`)));
+    const squares = await squaresOf(grid.uuid);
+    const holesBySquare = await Promise.all(squares.map((s) => holesOf(s.uuid)));
     for (const s of squares) out.gridsquares.push(`${dir}|${String(s.gridsquare_id)}`);
     for (const hole of holesBySquare.flat()) {
       out.foilholes.push(`${dir}|${String(hole.foilhole_id)}`);
       holeGrid.set(hole.uuid, dir);
     }
   }
-  for (const m of await client.list('micrographs')) {
+  for (const m of await client.list('micrograph')) {
     const dir = holeGrid.get(String(m.foilhole_uuid));
     if (dir) out.micrographs.push(`${dir}|${String(m.micrograph_id)}`);
   }

@@ -43,7 +43,7 @@ function def(key: EntityKind): EntityDef {
     wire: ENTITY_WIRES[key],
     event: spec.event,
     notFound: spec.notFound,
-    ...(parent ? { parent: { key: parent.kind as EntityKind, column: parent.field } } : {}),
+    ...(parent ? { parent: { key: parent.kind, column: parent.field } } : {}),
     ...(spec.natural ? { natural: spec.natural } : {}),
     ...(spec.defaultStatus ? { defaultStatus: spec.defaultStatus } : {}),
   };

@@ -1,6 +1,7 @@
 /** The batch upsert extension (docs/architecture.md "HTTP API: batch upserts"): request and response shapes. */
 import { Type, type TSchema } from 'typebox';
-import { batchRequired, KIND_ORDER, KINDS, type Kind } from './entities.ts';
+import { Compile, type Validator } from 'typebox/compile';
+import { batchRequired, KIND_ORDER, KINDS, type BatchItem, type Kind } from './entities.ts';
 import { objectSchema } from './fields.ts';
 
 /** At most this many items per batch request. */
@@ -26,10 +27,29 @@ export const BATCH_ROUTES: Readonly<Record<string, Kind>> = Object.fromEntries(K
 /** The path of a kind's batch route, relative to the API root (`batch/atlas-tiles`). */
 export const batchPath = (kind: Kind): string => `batch/${KINDS[kind].route}`;
 
-/** `{items: [...]}` of one kind's create body, with its parents' uuids required. */
+/** One item of a kind's batch: its create body, with its parents' uuids required. */
+export const batchItemSchema = (kind: Kind): TSchema => objectSchema(undefined, KINDS[kind].fields, batchRequired(kind));
+
+/** `{items: [...]}` of one kind's batch items. */
 export function batchRequestSchema(kind: Kind): TSchema {
-  const item = objectSchema(undefined, KINDS[kind].fields, batchRequired(kind));
-  return Type.Object({ items: Type.Array(item, { maxItems: BATCH_MAX_ITEMS }) }, { additionalProperties: false });
+  return Type.Object({ items: Type.Array(batchItemSchema(kind), { maxItems: BATCH_MAX_ITEMS }) }, { additionalProperties: false });
+}
+
+const itemValidators = new Map<Kind, Validator>();
+function itemValidator(kind: Kind): Validator {
+  let validator = itemValidators.get(kind);
+  if (!validator) itemValidators.set(kind, (validator = Compile(batchItemSchema(kind))));
+  return validator;
+}
+
+/** Is `value` a valid batch item of `kind` (what the backend's batch route accepts)? */
+export function isBatchItem<K extends Kind>(kind: K, value: unknown): value is BatchItem<K> {
+  return itemValidator(kind).Check(value);
+}
+
+/** Why `value` is not a valid batch item of `kind`, one line per problem naming the field (empty when it is). */
+export function batchItemProblems(kind: Kind, value: unknown): string[] {
+  return itemValidator(kind).Errors(value).map((e) => `${e.instancePath || '/'}: ${e.message}`);
 }
 
 export const BatchResponseSchema = Type.Object(

@@ -4,7 +4,7 @@ import { Value } from 'typebox/value';
 import {
   batchRequired, ENTITY_KINDS, ENTITY_WIRES, KIND_ORDER, KINDS, parentsOf, type CreateBody, type Kind,
 } from './entities.ts';
-import { BATCH_ROUTES, batchPath, batchRequestSchema } from './batch.ts';
+import { BATCH_ROUTES, batchItemProblems, batchPath, batchRequestSchema, isBatchItem } from './batch.ts';
 import { ENTITY_EVENT_SCHEMAS, ENTITY_EVENT_TYPES, entityEvent, eventPayloadFields, EVENT_KINDS } from './events.ts';
 import type { Fields } from './fields.ts';
 
@@ -80,4 +80,15 @@ test('each event type has a schema that accepts the built event and rejects othe
       if (Object.keys(KINDS[kind].payload).length > 0) assert.ok(!Value.Check(schema, partial), `${type}: missing field`);
     }
   }
+});
+
+test('batch items are checked locally as the backend checks them, naming the field', () => {
+  const item = { uuid: 'm', foilhole_uuid: 'h', foilhole_id: '1', micrograph_id: 'E1', defocus: -1.5 };
+  assert.ok(isBatchItem('micrograph', item));
+  assert.deepEqual(batchItemProblems('micrograph', item), []);
+  assert.ok(!isBatchItem('micrograph', { ...item, defocus: 'near' }));
+  assert.match(batchItemProblems('micrograph', { ...item, defocus: 'near' }).join('\n'), /\/defocus/);
+  assert.match(batchItemProblems('micrograph', { uuid: 'm', foilhole_id: '1' }).join('\n'), /foilhole_uuid/);
+  assert.ok(!isBatchItem('position', { atlastile_uuid: 't', gridsquare_uuid: 's', center_x: 1, center_y: 2, size_width: 3 }));
+  assert.ok(!isBatchItem('acquisition', { uuid: 'a', start_time: 'yesterday' }));
 });

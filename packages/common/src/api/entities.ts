@@ -265,9 +265,8 @@ export const isEntityKind = (kind: Kind): kind is EntityKind => 'uuid' in KINDS[
 /** The kinds with a uuid, parents before children. */
 export const ENTITY_KINDS: readonly EntityKind[] = KIND_ORDER.filter(isEntityKind);
 
-/** The parents of a kind (kind and uuid field), typed. */
-export const parentsOf = (kind: Kind): ReadonlyArray<{ kind: Kind; field: string }> =>
-  specOf(kind).parents as ReadonlyArray<{ kind: Kind; field: string }>;
+/** The parents of a kind, each with the body field that holds its uuid. */
+export const parentsOf = <K extends Kind>(kind: K): ReadonlyArray<Spec<K>['parents'][number]> => KINDS[kind].parents;
 
 /** The record of a kind as the API returns it (every field present; datetimes as ISO strings). */
 export type EntityRecord<K extends Kind> = WireRecord<Spec<K>['fields']>;

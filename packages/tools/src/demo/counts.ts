@@ -11,9 +11,13 @@ export interface BackendCounts {
 }
 
 export async function backendCounts(client: SmartEmClient): Promise<BackendCounts> {
-  const kinds = ['acquisitions', 'grids', 'gridsquares', 'foilholes', 'micrographs'] as const;
-  const lists = await Promise.all(kinds.map((k) => client.list(k)));
-  return Object.fromEntries(kinds.map((k, i) => [k, lists[i]!.length])) as unknown as BackendCounts;
+  const [acquisitions, grids, gridsquares, foilholes, micrographs] = await Promise.all([
+    client.list('acquisition'), client.list('grid'), client.list('gridsquare'), client.list('foilhole'), client.list('micrograph'),
+  ]);
+  return {
+    acquisitions: acquisitions.length, grids: grids.length, gridsquares: gridsquares.length,
+    foilholes: foilholes.length, micrographs: micrographs.length,
+  };
 }
 
 /** What the backend must hold once the visit is ingested (one acquisition for the whole visit). */
