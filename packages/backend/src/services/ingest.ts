@@ -48,7 +48,7 @@ export async function createEntity(store: Store, kind: EntityKind, body: Row, ch
 export async function updateEntity(store: Store, kind: EntityKind, uuid: string, body: Row): Promise<Row> {
   const changes = bodyToRow(fieldsOf(kind), body, { omit: ['uuid'] });
   const parentField = parentFieldOf(kind);
-  if (parentField && changes[parentField] != null && !(await rowExists(store.db, parentsOf(kind)[0].kind as EntityKind, String(changes[parentField])))) {
+  if (parentField && changes[parentField] != null && !(await rowExists(store.db, parentsOf(kind)[0].kind, String(changes[parentField])))) {
     throw missingParent(kind, changes[parentField]);
   }
   const stored = await updateRow(store.db, kind, uuid, changes);
