@@ -3,3 +3,4 @@ export * from './errors.ts';
 export * from './backoff.ts';
 export * from './http.ts';
 export * from './client.ts';
+export * from './sse.ts';

@@ -7,7 +7,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ENTITY_WIRES, POSITION_WIRE, BatchResponseSchema, ProblemDetailsSchema, type Logger } from '@smartem/common';
 import type { TSchema } from 'typebox';
-import type { Db } from '../db/index.ts';
+import type { Db, Listen } from '../db/index.ts';
 import type { Bus } from '../bus/types.ts';
 import { errorHandler, problem } from './errors.ts';
 import { ROUTES } from './routes/index.ts';
@@ -21,6 +21,10 @@ export interface AppOptions {
   bus?: Bus;
   /** Maximum request body (batches of 5,000 micrographs are a few MB). */
   bodyLimit?: number;
+  /** The database's LISTEN, which pushes instructions to agents' streams (without it streams answer 503). */
+  listen?: Listen;
+  /** Seconds between `heartbeat` events on instruction streams (default 15). */
+  instructionHeartbeatSeconds?: number;
 }
 
 /** The API's fastify instance: the TypeBox type provider types each route's params, query and body from its schema. */
@@ -33,6 +37,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     store: Store;
     startedAt: number;
+    databaseListen: Listen | undefined;
+    instructionHeartbeatMs: number;
   }
 }
 
@@ -54,6 +60,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
 
   app.decorate('store', { db: opts.db, onCommit: opts.onCommit });
   app.decorate('startedAt', Date.now());
+  app.decorate('databaseListen', opts.listen);
+  app.decorate('instructionHeartbeatMs', (opts.instructionHeartbeatSeconds ?? 15) * 1000);
   app.decorate('bus', opts.bus);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => {

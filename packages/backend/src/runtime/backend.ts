@@ -75,7 +75,7 @@ export async function startBackend(opts: BackendOptions): Promise<RunningBackend
     stops.push(['flushing the outbox', () => relay.flush()]);
 
     const { buildApp } = await import('../http/app.ts');
-    const app = await buildApp({ db: handle.db, log: log.child({ component: 'http' }), onCommit: () => relay.wake(), bus });
+    const app = await buildApp({ db: handle.db, log: log.child({ component: 'http' }), onCommit: () => relay.wake(), bus, listen: handle.listen });
     stops.push(['closing the HTTP server', () => app.close()]);
     const host = opts.host ?? '0.0.0.0';
     await app.listen({ host, port: opts.port ?? 8000 });

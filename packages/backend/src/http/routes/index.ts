@@ -14,6 +14,7 @@ import { batchRoutes } from './batch.ts';
 import { deadLetterRoutes } from './dead-letters.ts';
 import { processingRoutes } from './processing.ts';
 import { decisionRoutes } from './decisions.ts';
+import { agentRoutes } from './agents.ts';
 
 export const ROUTES: Array<(app: App) => Promise<void>> = [
   serviceRoutes,
@@ -27,4 +28,5 @@ export const ROUTES: Array<(app: App) => Promise<void>> = [
   deadLetterRoutes,
   processingRoutes,
   decisionRoutes,
+  agentRoutes,
 ];
