@@ -1,6 +1,6 @@
 /** The backend's programmatic entry points (the CLI lives in `cli.ts`; heavy modules load on first use). */
 export { openDatabase, migrateDatabase, type Db, type DatabaseHandle } from './db/index.ts';
-export { insertOutbox } from './outbox/outbox.ts';
+export { insertOutbox } from './repositories/outbox.ts';
 export { buildApp, type AppOptions } from './http/app.ts';
 export { startBackend, type BackendOptions, type RunningBackend } from './runtime/backend.ts';
 export { defaultDataDir } from './runtime/data-dir.ts';

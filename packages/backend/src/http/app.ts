@@ -2,11 +2,12 @@
  * The HTTP API: fastify with the shared TypeBox wire schemas registered as named components, which both validate
  * requests and generate the OpenAPI document (`/docs/json`, `/openapi.json`, Swagger UI at `/docs`).
  */
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ENTITY_WIRES, POSITION_WIRE, BatchResponseSchema, ProblemDetailsSchema, type Logger } from '@smartem/common';
 import type { TSchema } from 'typebox';
-import type { Db } from '../db/index.ts';
+import type { Db, Listen } from '../db/index.ts';
 import type { Bus } from '../bus/types.ts';
 import { errorHandler, problem } from './errors.ts';
 import { ROUTES } from './routes/index.ts';
@@ -24,14 +25,24 @@ export interface AppOptions {
   bodyLimit?: number;
   /** Require OpenID Connect bearer tokens and roles (`auth/roles.ts`); without it the API is open. */
   auth?: AuthOptions;
+  /** The database's LISTEN, which pushes instructions to agents' streams (without it streams answer 503). */
+  listen?: Listen;
+  /** Seconds between `heartbeat` events on instruction streams (default 15). */
+  instructionHeartbeatSeconds?: number;
 }
 
-export type App = FastifyInstance;
+/** The API's fastify instance: the TypeBox type provider types each route's params, query and body from its schema. */
+export type App = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+/** A route group: a plugin registered on the typed instance. */
+export type RoutePlugin = (app: App) => Promise<void>;
 
 declare module 'fastify' {
   interface FastifyInstance {
     store: Store;
     startedAt: number;
+    databaseListen: Listen | undefined;
+    instructionHeartbeatMs: number;
   }
 }
 
@@ -42,7 +53,7 @@ function sharedSchemas(): TSchema[] {
   return out;
 }
 
-export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+export async function buildApp(opts: AppOptions): Promise<App> {
   const app = Fastify({
     loggerInstance: opts.log as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -54,6 +65,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   if (opts.auth) installAuth(app, opts.auth);
   app.decorate('store', { db: opts.db, onCommit: opts.onCommit });
   app.decorate('startedAt', Date.now());
+  app.decorate('databaseListen', opts.listen);
+  app.decorate('instructionHeartbeatMs', (opts.instructionHeartbeatSeconds ?? 15) * 1000);
   app.decorate('bus', opts.bus);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => {
@@ -84,5 +97,5 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   for (const register of ROUTES) await app.register(register);
   await app.register(uiRoutes);
   await app.ready();
-  return app as unknown as FastifyInstance;
+  return app;
 }

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { App } from '../app.ts';
 import { ENTITIES } from '../entities.ts';
 import { bodyToRow, type Row } from '../convert.ts';
 import { createOne } from '../store/crud.ts';
@@ -6,7 +6,7 @@ import { problemRefs, ref, registerEntityRoutes, wire } from './common.ts';
 import { registerChildRoutes } from './children.ts';
 
 /** `/acquisitions…` and `/acquisitions/{acquisition_uuid}/grids`. */
-export async function acquisitionRoutes(app: FastifyInstance): Promise<void> {
+export async function acquisitionRoutes(app: App): Promise<void> {
   const def = ENTITIES.acquisition;
   registerEntityRoutes(app, def, 'acquisitions', 'acquisition_uuid');
   app.post('/acquisitions', {

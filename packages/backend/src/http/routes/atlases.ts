@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { App } from '../app.ts';
 import { Type } from 'typebox';
 import { ENTITY_WIRES, objectSchema } from '@smartem/common';
 import { ENTITIES } from '../entities.ts';
@@ -20,7 +20,7 @@ const atlasCreateWithTiles = Type.Unsafe({
 });
 
 /** `/atlases…`, `/grids/{grid_uuid}/atlas`, `/atlases/{atlas_uuid}/tiles`, `/atlas-tiles…` and tile↔square links. */
-export async function atlasRoutes(app: FastifyInstance): Promise<void> {
+export async function atlasRoutes(app: App): Promise<void> {
   const atlas = ENTITIES.atlas;
   const tile = ENTITIES.atlastile;
   registerEntityRoutes(app, atlas, 'atlases', 'atlas_uuid');

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { App } from '../app.ts';
 import { BATCH_ROUTES, batchRequestSchema } from '@smartem/common';
 import { ENTITIES } from '../entities.ts';
 import type { Row } from '../convert.ts';
@@ -7,7 +7,7 @@ import { batchUpsertPositions } from '../store/positions.ts';
 import { problemRefs, ref } from './common.ts';
 
 /** `POST /batch/<entities>`: idempotent upserts of up to 5,000 items (docs/architecture.md). */
-export async function batchRoutes(app: FastifyInstance): Promise<void> {
+export async function batchRoutes(app: App): Promise<void> {
   for (const [segment, entity] of Object.entries(BATCH_ROUTES)) {
     app.post(`/batch/${segment}`, {
       schema: { tags: ['batch'], body: batchRequestSchema(entity), response: { 200: ref('BatchResponse'), ...problemRefs(400) } },

@@ -1,5 +1,5 @@
 /** `GET|POST /<parents>/{param}/<children>`: list and create children of a parent (the path's parent wins). */
-import type { FastifyInstance } from 'fastify';
+import type { App } from '../app.ts';
 import type { EntityDef } from '../entities.ts';
 import { bodyToRow, type Row } from '../convert.ts';
 import { exists, list, createOne } from '../store/crud.ts';
@@ -7,7 +7,7 @@ import { notFound } from '../errors.ts';
 import { listOf, listQuery, problemRefs, ref, splitListQuery, uuidParam, wire } from './common.ts';
 
 export function registerChildRoutes(
-  app: FastifyInstance,
+  app: App,
   parent: { def: EntityDef; plural: string; param: string },
   child: { def: EntityDef; segment: string },
 ): void {

@@ -1,5 +1,5 @@
 /** Schemas and helpers shared by the route groups. */
-import type { FastifyInstance } from 'fastify';
+import type { App } from '../app.ts';
 import { Type, type TSchema } from 'typebox';
 import type { EntityDef } from '../entities.ts';
 import { rowToWire, type Row } from '../convert.ts';
@@ -35,7 +35,7 @@ export const wire = (def: EntityDef, row: Row) => rowToWire(def.wire.fields, row
  * `GET /<plural>`, `GET|PUT|DELETE /<plural>/{param}` for one entity: the original's single-entity routes
  * (updates apply only the keys sent; an explicit null clears a column; deletes really delete, with cascade).
  */
-export function registerEntityRoutes(app: FastifyInstance, def: EntityDef, plural: string, param: string): void {
+export function registerEntityRoutes(app: App, def: EntityDef, plural: string, param: string): void {
   const tags = [plural];
   const response = `${def.wire.name}Response`;
   app.get(`/${plural}`, { schema: { tags, querystring: listQuery(def), response: { 200: listOf(response), ...problemRefs(400) } } }, async (req) => {
@@ -57,6 +57,6 @@ export function registerEntityRoutes(app: FastifyInstance, def: EntityDef, plura
   });
   app.delete(`/${plural}/:${param}`, { schema: { tags, params: uuidParam(param), response: { 204: Type.Null(), ...problemRefs(404) } } }, async (req, reply) => {
     await deleteOne(app.store, def, (req.params as Record<string, string>)[param]);
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   });
 }

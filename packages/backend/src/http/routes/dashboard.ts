@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { qualityConfigFromEnv } from '../../decisions/live/suggest.ts';
+import { qualityConfigFromEnv } from '../../services/decisions/suggestions.ts';
 import { gridExists, gridSquareExists, holeCollection, micrographPoints, squareCollection } from '../../repositories/dashboard.ts';
 import { HttpError } from '../errors.ts';
 

@@ -1,3 +1,4 @@
+import type { App } from '../app.ts';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { asc } from 'drizzle-orm';
@@ -48,7 +49,7 @@ const DeadLetterList = Type.Object({
  * `GET /dead-letters`: messages the worker gave up on (failed `maxAttempts` times, or malformed), and under `outbox`
  * the events the outbox relay could never publish (`outbox_dead_letter`), without removing them.
  */
-export async function deadLetterRoutes(app: FastifyInstance): Promise<void> {
+export async function deadLetterRoutes(app: App): Promise<void> {
   app.get('/dead-letters', { schema: { tags: ['bus'], querystring: DeadLetterQuery, response: { 200: DeadLetterList } } }, async (req) => {
     const bus = app.bus;
     if (!bus) throw new HttpError(503, 'no message bus is configured in this process');

@@ -1,10 +1,10 @@
-import type { FastifyInstance } from 'fastify';
+import type { App } from '../app.ts';
 import { ENTITIES } from '../entities.ts';
 import { registerEntityRoutes } from './common.ts';
 import { registerChildRoutes } from './children.ts';
 
 /** `/gridsquares…` and `/gridsquares/{gridsquare_uuid}/foilholes` (filtered by the parent's uuid, unlike the original). */
-export async function gridSquareRoutes(app: FastifyInstance): Promise<void> {
+export async function gridSquareRoutes(app: App): Promise<void> {
   registerEntityRoutes(app, ENTITIES.gridsquare, 'gridsquares', 'gridsquare_uuid');
   registerChildRoutes(app, { def: ENTITIES.gridsquare, plural: 'gridsquares', param: 'gridsquare_uuid' }, { def: ENTITIES.foilhole, segment: 'foilholes' });
 }

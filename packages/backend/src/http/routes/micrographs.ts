@@ -1,8 +1,8 @@
-import type { FastifyInstance } from 'fastify';
+import type { App } from '../app.ts';
 import { ENTITIES } from '../entities.ts';
 import { registerEntityRoutes } from './common.ts';
 
 /** `/micrographs…`. */
-export async function micrographRoutes(app: FastifyInstance): Promise<void> {
+export async function micrographRoutes(app: App): Promise<void> {
   registerEntityRoutes(app, ENTITIES.micrograph, 'micrographs', 'micrograph_uuid');
 }

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { App } from '../app.ts';
 import { sql } from 'drizzle-orm';
 import { problem } from '../errors.ts';
 
@@ -7,7 +7,7 @@ const VERSION = '0.1.0';
 const OUTBOX_STALE_SECONDS = 60;
 
 /** `GET /status`, `GET /health` (the original's bodies) and `GET /openapi.json`. */
-export async function serviceRoutes(app: FastifyInstance): Promise<void> {
+export async function serviceRoutes(app: App): Promise<void> {
   app.get('/status', { schema: { tags: ['service'] } }, async () => ({
     status: 'ok',
     service: 'SmartEM Decisions API',

@@ -6,7 +6,7 @@ import { and, asc, eq, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import { entityEvent } from '@smartem/common';
 import type { Db } from '../../db/index.ts';
-import { insertOutbox } from '../../outbox/outbox.ts';
+import { insertOutbox } from '../../repositories/outbox.ts';
 import type { EntityDef } from '../entities.ts';
 import { ENTITIES } from '../entities.ts';
 import type { Row } from '../convert.ts';

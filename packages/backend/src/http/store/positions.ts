@@ -1,6 +1,6 @@
 /** Atlas-tile ↔ grid-square positions: the original's link route and its batch upsert. They publish no events. */
 import { and, eq } from 'drizzle-orm';
-import { anyOf, bulkInsert } from '../../db/bulk.ts';
+import { anyOf, bulkInsert } from '../../repositories/bulk.ts';
 import type { BatchResult } from '@smartem/common';
 import { atlastilegridsquareposition as positions } from '../../db/schema.ts';
 import { ENTITIES } from '../entities.ts';

@@ -5,7 +5,7 @@
  */
 import { getTableColumns, getTableName, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
-import type { Db } from './index.ts';
+import type { Db } from '../db/index.ts';
 
 type Row = Record<string, unknown>;
 
@@ -29,7 +29,7 @@ const toParam = (value: unknown): unknown => {
 
 /**
  * `INSERT … RETURNING` columns handed to `then`, which turns the inserted rows (relation `inserted`) into a further
- * statement run in the same one — e.g. their outbox events (`outbox/outbox.ts`). `present` tells which columns the
+ * statement run in the same one — e.g. their outbox events (`repositories/outbox.ts`). `present` tells which columns the
  * statement's rows carry (rows are grouped by their set of keys).
  */
 export type AfterInsert = (present: ReadonlySet<string>) => { returning: readonly string[]; then: SQL };
