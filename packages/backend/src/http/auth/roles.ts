@@ -24,6 +24,7 @@ const ENTITY_READS = [
   'GET /grids/:grid_uuid/decision_authority', 'GET /grids/:grid_uuid/suggested_squares',
   'GET /gridsquares/:gridsquare_uuid/suggested_holes',
   'GET /agents', 'GET /agent/:agent_id/session/:session_id', 'GET /agent/:agent_id/session/:session_id/instructions',
+  'GET /grids/:grid_uuid/collection', 'GET /gridsquares/:gridsquare_uuid/collection',
 ];
 
 /** What the agent writes: EPU's entities, one by one or in batches. */
@@ -61,7 +62,7 @@ const ADMIN = [
 ];
 
 const TABLE: Array<[Access, string[]]> = [
-  ['public', ['GET /status', 'GET /health', 'GET /openapi.json']],
+  ['public', ['GET /status', 'GET /health', 'GET /openapi.json', 'GET /']],
   ['authenticated', ENTITY_READS],
   ['smartem-agent', [...EPU_WRITES, ...AGENT_CHANNEL]],
   ['smartem-operator', OPERATOR_WRITES],
