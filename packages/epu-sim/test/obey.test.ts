@@ -4,7 +4,7 @@
 // simulator's ground truth; a CryoRL truth file is laid over the visit.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AthenaClient, acquisitionOrderDecision, foilHoleSelectionDecision, includeDecision, type DecisionRecord } from '@smartem/athena';
@@ -126,4 +126,39 @@ test('the budget stops the session once spent (the crossing hole counts), and go
   const truth = await loadCryoRl(summary.groundTruthCsv);
   const good = new Set(truth.holes.filter((h) => h.ctf <= 6).map((h) => Number(h.id)));
   assert.equal(acq.goodHoles, acq.holeOrder.filter((h) => good.has(h)).length);
+});
+
+test('a CryoRL truth file is laid over the visit: one square per truth square, holes by patch, its CTF decides good holes', async () => {
+  // 2 squares on 2 tiles: square A has patches a1 (2 holes) and a2 (1 hole); square B one patch of 2 holes.
+  const name = (tile: number, sq: number, hl: number, en: number) =>
+    `21mar02c_grid1c_${String(tile).padStart(5, '0')}gr_${String(sq).padStart(5, '0')}sq_v01_${String(hl).padStart(5, '0')}hl_v01_${String(en).padStart(5, '0')}en-a`;
+  const rows = [
+    [name(1, 1, 2, 1), 4.1], // a2
+    [name(1, 1, 1, 2), 9.5], // a1
+    [name(1, 1, 1, 1), 5.0], // a1
+    [name(2, 3, 4, 1), 100000], // B: failed fit
+    [name(2, 3, 4, 2), 3.2], // B
+  ];
+  const truthFile = join(dir, 'cryorl.csv');
+  writeFileSync(truthFile, rows.map(([n, ctf]) => `${n},0,0,${ctf},0.9`).join('\n') + '\n');
+  const summary = await playVisit({ out: join(dir, 'cryorl'), shotsPerHole: 1, seed: 3, atlas: false, fast: true, truth: truthFile });
+  const acq = summary.acquisition!;
+  assert.equal(summary.counts.gridSquaresCollected, 2);
+  assert.equal(acq.holesCollected, 5);
+  assert.equal(acq.goodHoles, 3); // 4.1, 5.0, 3.2 Å
+  // EPU's order meets square A's patches in turn (a1 then a2), then square B: costs 0, 1, 2, then 8 (other tile), 1
+  assert.equal(acq.beamTime, 0 + 1 + 2 + 8 + 1);
+  // the simulator's ground-truth.csv agrees with the truth on every hole
+  const own = await loadCryoRl(summary.groundTruthCsv);
+  assert.deepEqual(own.holes.map((h) => h.ctf <= 6).sort(), [false, false, true, true, true]);
+});
+
+test('a truth file whose holes do not fit, and --grids 2 with --athena, are refused with a clear error', async () => {
+  const bad = join(dir, 'bad.csv');
+  writeFileSync(bad, 'grid_dir,gridsquare_id,foilhole_id,quality,gridsquare_quality,collected\nG,1,12,1.5,0.5,true\nG,1,13,0.5,0.5,true\n');
+  await assert.rejects(playVisit({ out: join(dir, 'bad'), truth: bad, fast: true, atlas: false }), /bad\.csv: line 2, column 4: quality must be a number in \[0, 1\], got "1\.5"/);
+  await assert.rejects(
+    playVisit({ out: join(dir, 'two'), grids: 2, squares: 1, holesPerSquare: 2, shotsPerHole: 1, fast: true, atlas: false, athena: { url: mock.url, timeoutSeconds: 0 } }),
+    /one grid; got --grids 2/,
+  );
 });
