@@ -99,7 +99,7 @@ export function buildSquares(options: Visit['options'], rng: Rng, ids: IdSource,
     sq.collected = true;
     sq.selectionRank = rank;
     sq.collectionId = ids.next();
-    sq.holes = buildHoles(options, options.holesBySquare?.[rank] ?? options.holesPerSquare, rng, ids, field, sq, ex, ey);
+    sq.holes = buildHoles(options.holesBySquare?.[rank] ?? options.holesPerSquare, rng, ids, field, sq, ex, ey);
   }
   return squares;
 }
@@ -117,7 +117,7 @@ function nearestTile(tiles: AtlasTile[], x: number, y: number): AtlasTile {
   return best;
 }
 
-function buildHoles(options: Visit['options'], holesPerSquare: number, rng: Rng, ids: IdSource, field: QualityField, sq: Square, ex: number, ey: number): Hole[] {
+function buildHoles(holesPerSquare: number, rng: Rng, ids: IdSource, field: QualityField, sq: Square, ex: number, ey: number): Hole[] {
   // The metadata lists every hole EPU found; 20 % more than are collected (unselected or near the grid bar).
   const total = Math.ceil(holesPerSquare * 1.2);
   const side = Math.ceil(Math.sqrt(total));

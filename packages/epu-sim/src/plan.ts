@@ -75,7 +75,7 @@ function byTime(entries: PlanEntry[]): PlanEntry[] {
 }
 
 /** A collected square's image (its folder, manifest and preview) and its target folders, sorted by time. */
-export function squareImageEntries(visit: Visit, grid: Grid, sq: Square): PlanEntry[] {
+export function squareImageEntries(grid: Grid, sq: Square): PlanEntry[] {
   const out: PlanEntry[] = [];
   squareImage(grid, sq, out);
   return byTime(out);

@@ -67,7 +67,7 @@ export async function* acquisitionEntries(visit: Visit, opts: AcquisitionOptions
     summary.squaresCollected++;
     summary.squareOrder.push(chosen.id);
     t = scheduleSquareImage(chosen, t, rng);
-    yield* squareImageEntries(visit, grid, chosen);
+    yield* squareImageEntries(grid, chosen);
 
     const targets = chosen.holes.filter((h) => h.selected);
     const holeStep = decisions ? await decisions.holeStep(chosen, targets) : { excluded: new Set<number>() };
