@@ -87,7 +87,8 @@ function printAcquisition(result: PlaySummary): void {
         `beam time ${a.beamTime}${a.budget === null ? '' : ` of ${a.budget}${a.budgetSpent ? ' (spent)' : ''}`}, ` +
         `${hours.toFixed(2)} simulated h\n` +
         `  squares: ${a.squaresCollected} collected (order ${a.squareOrder.join(' ')}), ${a.squaresSkipped} skipped; ` +
-        `holes deselected: ${a.holesDeselected}; Decision Service: ${a.decisionsFound} of ${a.decisionQueries} queries answered\n`,
+        `holes deselected: ${a.holesDeselected}; Decision Service: ${a.decisionsFound} of ${a.decisionQueries} queries answered` +
+        `${a.decisionServiceUnavailable > 0 ? `, ${a.decisionServiceUnavailable} calls failed (unreachable)` : ''}\n`,
     );
   }
   const f = result.feedback;

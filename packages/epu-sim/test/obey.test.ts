@@ -162,3 +162,16 @@ test('a truth file whose holes do not fit, and --grids 2 with --athena, are refu
     /one grid; got --grids 2/,
   );
 });
+
+test('a Decision Service that cannot be reached does not stop the microscope: EPU\'s default order, failures counted', async () => {
+  const closed = await startAthenaMock({ port: 0, log: () => undefined });
+  const url = closed.url;
+  await closed.close();
+  const plan = defaultPlan(7);
+  const summary = await playVisit({ out: join(dir, 'unreachable'), ...VISIT, seed: 7, fast: true, athena: { url, timeoutSeconds: 0 } });
+  const acq = summary.acquisition!;
+  assert.deepEqual(acq.squareOrder, plan.squares.map((s) => s.id));
+  assert.equal(acq.holesCollected, plan.squares.flatMap((s) => s.holes).length);
+  assert.equal(acq.decisionsFound, 0);
+  assert.ok(acq.decisionServiceUnavailable >= 1);
+});

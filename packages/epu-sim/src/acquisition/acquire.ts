@@ -32,6 +32,8 @@ export interface AcquisitionSummary {
   /** Decision Service queries asked and answered with a decision (0 without `--athena`). */
   decisionQueries: number;
   decisionsFound: number;
+  /** Decision Service calls that failed because it could not be reached (the step went on with EPU's default). */
+  decisionServiceUnavailable: number;
 }
 
 export async function* acquisitionEntries(visit: Visit, opts: AcquisitionOptions, summary: AcquisitionSummary): AsyncGenerator<PlanEntry> {
@@ -100,6 +102,7 @@ export async function* acquisitionEntries(visit: Visit, opts: AcquisitionOptions
   }
   summary.decisionQueries = decisions?.asked ?? 0;
   summary.decisionsFound = decisions?.answered ?? 0;
+  summary.decisionServiceUnavailable = decisions?.unavailable ?? 0;
 }
 
 export function emptySummary(truth: HoleTruth, budget: number | undefined): AcquisitionSummary {
@@ -117,5 +120,6 @@ export function emptySummary(truth: HoleTruth, budget: number | undefined): Acqu
     holeOrder: [],
     decisionQueries: 0,
     decisionsFound: 0,
+    decisionServiceUnavailable: 0,
   };
 }

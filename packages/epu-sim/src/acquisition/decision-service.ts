@@ -2,7 +2,9 @@
 // revealed, and before acquiring, ask for the latest decisions with a short `TimedDecision` (204 = none: EPU's own
 // choice). Area ids are EPU's natural ids (the atlas's id from Atlas.dm for the atlas area), as `@smartem/athena`
 // maps them; registration is an idempotent upsert, so an agent that registered them first is not disturbed.
-import { AthenaClient, decodeAcquisitionOrder, decodeInclude, decodeSelection, type Area, type DecisionType } from '@smartem/athena';
+// A service that cannot be reached does not stop the microscope: after a short retry the step proceeds without
+// decisions (EPU's default), and the summary counts it.
+import { AthenaClient, AthenaUnavailableError, decodeAcquisitionOrder, decodeInclude, decodeSelection, type Area, type DecisionType } from '@smartem/athena';
 import type { Grid, Hole, Square } from '../model.ts';
 
 export interface DecisionServiceOptions {
@@ -25,12 +27,13 @@ export class DecisionService {
   private readonly client: AthenaClient;
   private readonly timeoutSeconds: number;
   private sessionId = '';
-  /** Queries asked and how many got a decision (for the summary). */
+  /** Queries asked, how many got a decision, and calls that failed because the service was unreachable. */
   asked = 0;
   answered = 0;
+  unavailable = 0;
 
   constructor(opts: DecisionServiceOptions) {
-    this.client = opts.client ?? new AthenaClient({ baseUrl: opts.url });
+    this.client = opts.client ?? new AthenaClient({ baseUrl: opts.url, retries: 2, backoff: { baseMs: 200, maxMs: 1000 } });
     this.timeoutSeconds = opts.timeoutSeconds ?? 1;
     if (!Number.isInteger(this.timeoutSeconds) || this.timeoutSeconds < 0) {
       throw new Error(`--decision-timeout must be a whole number of seconds ≥ 0, got ${opts.timeoutSeconds}`);
@@ -39,12 +42,13 @@ export class DecisionService {
 
   /** The EPU session (found by name or registered), its atlas and its selected squares. */
   async openGrid(grid: Grid): Promise<void> {
-    const session = await this.client.findOrRegisterSession({ sessionName: grid.sessionName });
+    const session = await this.tolerant(() => this.client.findOrRegisterSession({ sessionName: grid.sessionName }));
+    if (!session) return;
     if (!session.sessionId) throw new Error(`Decision Service: session ${grid.sessionName} has no sessionId`);
     this.sessionId = session.sessionId;
     const areas: Area[] = [{ id: grid.atlasId, sessionId: this.sessionId, areaType: 'atlas', parentId: null }];
     for (const sq of grid.squares) if (sq.collected) areas.push({ id: sq.id, sessionId: this.sessionId, areaType: 'gridsquare', parentId: grid.atlasId });
-    await this.client.upsertAreas(areas);
+    await this.tolerant(() => this.client.upsertAreas(areas));
   }
 
   /** Before choosing the next square: the atlas's `acquisitionOrder` and `gridSquareSelection`. */
@@ -64,7 +68,9 @@ export class DecisionService {
 
   /** Once a square's holes are found (registered now): its `foilHoleSelection` and `acquisitionOrder`. */
   async holeStep(sq: Square, holes: readonly Hole[]): Promise<StepDecisions> {
-    await this.client.upsertAreas(holes.map((h) => ({ id: h.id, sessionId: this.sessionId, areaType: 'foilhole' as const, parentId: sq.id })));
+    if (this.sessionId) {
+      await this.tolerant(() => this.client.upsertAreas(holes.map((h) => ({ id: h.id, sessionId: this.sessionId, areaType: 'foilhole' as const, parentId: sq.id }))));
+    }
     const [selection, order] = await Promise.all([this.ask(sq.id, 'foilHoleSelection'), this.ask(sq.id, 'acquisitionOrder')]);
     return {
       ...(order === undefined ? {} : { order: decodeAcquisitionOrder(order) }),
@@ -74,10 +80,25 @@ export class DecisionService {
 
   private async ask(areaId: number, decisionType: DecisionType): Promise<string | undefined> {
     this.asked++;
-    const record = await this.client.timedDecision(this.sessionId, { areaId, decisionType, timeoutSeconds: this.timeoutSeconds });
+    if (!this.sessionId) {
+      this.unavailable++;
+      return undefined;
+    }
+    const record = await this.tolerant(() => this.client.timedDecision(this.sessionId, { areaId, decisionType, timeoutSeconds: this.timeoutSeconds }));
     if (record === undefined) return undefined;
     this.answered++;
     return record.decisionValue ?? undefined;
+  }
+
+  /** The call's result, or undefined when the service could not be reached (other errors propagate). */
+  private async tolerant<T>(call: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await call();
+    } catch (error) {
+      if (!(error instanceof AthenaUnavailableError)) throw error;
+      this.unavailable++;
+      return undefined;
+    }
   }
 }
 
