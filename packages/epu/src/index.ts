@@ -5,7 +5,7 @@ export { parseEpuSession } from './parsers/session.ts';
 export { parseAtlas } from './parsers/atlas.ts';
 export { parseGridSquareMetadata } from './parsers/gridsquare-metadata.ts';
 export { parseGridSquareManifest, parseFoilHoleManifest, parseMicrographManifest } from './parsers/image-manifests.ts';
-export { parseEpuFile, parseEpuXml, readEpuFile, PARSERS as EPU_PARSERS, type ParsedEpuFile, type EpuRecordByKind } from './parse-file.ts';
+export { parseEpuFile, parseEpuXml, parseClassified, readEpuFile, PARSERS as EPU_PARSERS, type ParsedEpuFile, type EpuRecordByKind } from './parse-file.ts';
 export { toCygwinPath, atlasPathRelativeToStorage } from './windows-paths.ts';
 export type * from './types.ts';
 export {
@@ -24,4 +24,16 @@ export { validateEpuDirectory, validateGridDirectory, type ValidationResult } fr
 export { scanXml, type XmlEvents } from './xml/scanner.ts';
 export { decodeXml } from './xml/extract.ts';
 export { listFiles, type WalkResult } from './directory/walk.ts';
-export { locateAtlas } from './directory/locate-atlas.ts';
+export { locateAtlas } from './entities/locate-atlas.ts';
+export { EntityAssembler } from './entities/assembler.ts';
+export {
+  entityKeys,
+  mergeContribution,
+  isSuperseded,
+  addContributions,
+  type EntityKind,
+  type FieldValue,
+  type Fields,
+  type Contribution,
+  type AssembledEntity,
+} from './entities/contribution.ts';

@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { relative } from 'node:path';
-import { classifyEpuPath, EpuParseError, type EpuFileKind, type EpuParsers, type ParsedFile } from './epu.ts';
+import { classifyEpuPath, EpuParseError, parseClassified, type EpuFileKind, type ParsedEpuFile } from '@smartem/epu';
 
 /** Parents before children: fewer orphans when a burst of files is queued at once. */
 const PRIORITY: Record<EpuFileKind, number> = {
@@ -40,9 +40,8 @@ export interface FileQueueStats {
 
 export interface FileQueueOptions {
   root: string;
-  parsers: EpuParsers;
-  /** Called with each successfully parsed file. */
-  onParsed: (file: ParsedFile, absPath: string) => void;
+  /** Called with each successfully parsed file (classified relative to `root`). */
+  onParsed: (file: ParsedEpuFile) => void;
   /** Called once when a file stays unparseable past the limit (and again if it later parses: `fixed`). */
   onBroken: (absPath: string, error: Error) => void;
   concurrency?: number;
@@ -202,11 +201,9 @@ export class FileQueue {
       }
       return this.failed(absPath, state, error as Error);
     }
-    let parsed: ParsedFile;
+    let parsed: ParsedEpuFile;
     try {
-      const cls = classifyEpuPath(relative(this.opts.root, absPath))!;
-      const parser = this.opts.parsers[cls.kind] as (xml: Buffer, path: string) => ParsedFile['record'];
-      parsed = { cls, record: parser(xml, absPath) } as ParsedFile;
+      parsed = parseClassified(classifyEpuPath(relative(this.opts.root, absPath))!, xml, absPath);
     } catch (error) {
       if (error instanceof EpuParseError) return this.failed(absPath, state, error);
       throw error;
@@ -220,7 +217,7 @@ export class FileQueue {
       state.parsedOnce = true;
       this.stats.parsed++;
     }
-    this.opts.onParsed(parsed, absPath);
+    this.opts.onParsed(parsed);
     return this.afterRead(absPath, state);
   }
 

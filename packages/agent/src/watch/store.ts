@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { isSuperseded, mergeContribution } from '@smartem/epu';
 import { ENTITY_KINDS, type Contribution, type EntityKind, type Fields } from './entities.ts';
 
 /** One entity of the visit as the agent knows it, with its sync state. */
@@ -65,21 +66,15 @@ export class EntityStore {
     if (!entity) {
       entity = { key: c.key, kind: c.kind, uuid: randomUUID(), parents: c.parents, fields: {}, version: 0, acked: 0 };
       this.insert(entity, now);
-    } else if (c.order !== undefined && entity.order !== undefined && c.order < entity.order) {
+    } else if (isSuperseded(entity, c)) {
       return false;
     }
-    if (c.order !== undefined) entity.order = c.order;
-    if (entity.digest !== undefined) return this.applyToDigested(entity, c);
-    const delta: Fields = {};
-    let changed = created;
-    for (const [name, value] of Object.entries(c.fields)) {
-      if (entity.fields[name] !== value) {
-        entity.fields[name] = value;
-        delta[name] = value;
-        changed = true;
-      }
+    if (entity.digest !== undefined) {
+      if (c.order !== undefined) entity.order = c.order;
+      return this.applyToDigested(entity, c);
     }
-    if (!changed) return false;
+    const delta = mergeContribution(entity, c)!;
+    if (!created && Object.keys(delta).length === 0) return false;
     entity.version++;
     entity.failed = undefined;
     this.markDirty(entity);
