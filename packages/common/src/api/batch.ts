@@ -1,8 +1,9 @@
 /** The batch upsert extension (docs/architecture.md "HTTP API: batch upserts"): request and response shapes. */
 import { Type, type TSchema } from 'typebox';
-import { ENTITY_WIRES, POSITION_WIRE, type EntityKey } from './entities.ts';
+import { batchRequired, KIND_ORDER, KINDS, type Kind } from './entities.ts';
 import { objectSchema } from './fields.ts';
 
+/** At most this many items per batch request. */
 export const BATCH_MAX_ITEMS = 5000;
 
 export type BatchOutcome = 'created' | 'updated' | 'unchanged' | 'rejected';
@@ -19,40 +20,15 @@ export interface BatchResponse {
   results: BatchResult[];
 }
 
-/** Batch route path segment → entity, in parent-before-child order. */
-export const BATCH_ROUTES = {
-  acquisitions: 'acquisition',
-  grids: 'grid',
-  atlases: 'atlas',
-  'atlas-tiles': 'atlastile',
-  'atlas-tile-gridsquare-positions': 'position',
-  gridsquares: 'gridsquare',
-  foilholes: 'foilhole',
-  micrographs: 'micrograph',
-} as const satisfies Record<string, EntityKey | 'position'>;
+/** Batch route path segment → kind, parents before children. */
+export const BATCH_ROUTES: Readonly<Record<string, Kind>> = Object.fromEntries(KIND_ORDER.map((k) => [KINDS[k].route, k]));
 
-/** The parent uuid an item of each entity must carry in a batch (null for acquisitions). */
-export const BATCH_PARENT_FIELD: Record<EntityKey, string | null> = {
-  acquisition: null,
-  grid: 'acquisition_uuid',
-  atlas: 'grid_uuid',
-  atlastile: 'atlas_uuid',
-  gridsquare: 'grid_uuid',
-  foilhole: 'gridsquare_uuid',
-  micrograph: 'foilhole_uuid',
-};
+/** The path of a kind's batch route, relative to the API root (`batch/atlas-tiles`). */
+export const batchPath = (kind: Kind): string => `batch/${KINDS[kind].route}`;
 
-/** `{items: [...]}` of one entity's create body, with its parent uuid required. */
-export function batchRequestSchema(entity: EntityKey | 'position'): TSchema {
-  let item: TSchema;
-  if (entity === 'position') {
-    item = POSITION_WIRE.batchItem;
-  } else {
-    const wire = ENTITY_WIRES[entity];
-    const parent = BATCH_PARENT_FIELD[entity];
-    const requiredKeys = parent ? [...new Set([...wire.createRequired, parent])] : wire.createRequired;
-    item = objectSchema(undefined, wire.fields, requiredKeys);
-  }
+/** `{items: [...]}` of one kind's create body, with its parents' uuids required. */
+export function batchRequestSchema(kind: Kind): TSchema {
+  const item = objectSchema(undefined, KINDS[kind].fields, batchRequired(kind));
   return Type.Object({ items: Type.Array(item, { maxItems: BATCH_MAX_ITEMS }) }, { additionalProperties: false });
 }
 

@@ -1,6 +1,8 @@
 /**
- * The original's entities on the wire (seed-spec §5.2): one field list per entity; the create, update and response
- * schemas are generated from it. Additive fields beyond the original are marked.
+ * The entity vocabulary, defined once: `KINDS` says, for every kind, its names on the wire (component, route, event),
+ * parents, natural id, fields, the original's "not found" message, the server's default status and its event payload.
+ * Schemas, batch order, per-kind TypeScript types, the client's and agent's vocabularies and the backend's entity
+ * definitions are all derived from it. Additive fields beyond the original are marked.
  */
 import type { TSchema } from 'typebox';
 import { bool, datetime, int, num, objectSchema, oneOf, required, str, type Fields, type WireRecord } from './fields.ts';
@@ -8,7 +10,7 @@ import {
   ACQUISITION_STATUSES, FOILHOLE_STATUSES, GRID_STATUSES, GRIDSQUARE_STATUSES, MICROGRAPH_STATUSES,
 } from './statuses.ts';
 
-export const acquisitionFields = {
+const acquisitionFields = {
   uuid: required(str()),
   id: str(), // additive: the EPU session id
   name: required(str()),
@@ -25,7 +27,7 @@ export const acquisitionFields = {
   computer_name: str(),
 } as const satisfies Fields;
 
-export const gridFields = {
+const gridFields = {
   uuid: required(str()),
   acquisition_uuid: str(),
   status: oneOf(GRID_STATUSES),
@@ -36,7 +38,7 @@ export const gridFields = {
   scan_end_time: datetime(),
 } as const satisfies Fields;
 
-export const atlasFields = {
+const atlasFields = {
   uuid: required(str()),
   grid_uuid: str(),
   atlas_id: required(str()),
@@ -46,7 +48,7 @@ export const atlasFields = {
   name: required(str()),
 } as const satisfies Fields;
 
-export const atlasTileFields = {
+const atlasTileFields = {
   uuid: required(str()),
   atlas_uuid: str(),
   tile_id: required(str()),
@@ -58,7 +60,7 @@ export const atlasTileFields = {
   base_filename: str(),
 } as const satisfies Fields;
 
-export const atlasTileGridSquarePositionFields = {
+const atlasTileGridSquarePositionFields = {
   atlastile_uuid: required(str()),
   gridsquare_uuid: required(str()),
   center_x: required(int()),
@@ -67,7 +69,7 @@ export const atlasTileGridSquarePositionFields = {
   size_height: required(int()),
 } as const satisfies Fields;
 
-export const gridSquareFields = {
+const gridSquareFields = {
   uuid: required(str()),
   gridsquare_id: required(str()),
   grid_uuid: str(),
@@ -98,7 +100,7 @@ export const gridSquareFields = {
   atlas_quality: num(), // additive: the atlas node's PositionOnTheAtlas/Quality
 } as const satisfies Fields;
 
-export const foilHoleFields = {
+const foilHoleFields = {
   uuid: required(str()),
   foilhole_id: required(str()),
   gridsquare_id: str(),
@@ -122,7 +124,7 @@ export const foilHoleFields = {
   acquisition_datetime: datetime(), // additive: the foil-hole image's acquisition time
 } as const satisfies Fields;
 
-export const micrographFields = {
+const micrographFields = {
   uuid: required(str()),
   micrograph_id: required(str()), // additive on create: the manifest's unique_id
   foilhole_uuid: str(),
@@ -150,17 +152,153 @@ export const micrographFields = {
   pick_distribution: str(),
 } as const satisfies Fields;
 
-export type Acquisition = WireRecord<typeof acquisitionFields>;
-export type Grid = WireRecord<typeof gridFields>;
-export type Atlas = WireRecord<typeof atlasFields>;
-export type AtlasTile = WireRecord<typeof atlasTileFields>;
-export type AtlasTileGridSquarePosition = WireRecord<typeof atlasTileGridSquarePositionFields>;
-export type GridSquare = WireRecord<typeof gridSquareFields>;
-export type FoilHole = WireRecord<typeof foilHoleFields>;
-export type Micrograph = WireRecord<typeof micrographFields>;
+/** A parent of a kind and the field of a child's body that holds the parent's uuid. */
+export interface ParentRef {
+  readonly kind: string;
+  readonly field: string;
+}
 
-/** What a create body carries: the required keys, every other field optional. */
-export type CreateBody<F extends Fields, R extends keyof F> = Pick<WireRecord<F>, R> & Partial<WireRecord<F>>;
+export interface KindSpec {
+  /** Component-name prefix: `<name>Create`, `<name>Update`, `<name>Response` (e.g. `GridSquare`). */
+  readonly name: string;
+  /** Component name of the HTTP create body when it is not `<name>Create`. */
+  readonly createName?: string;
+  /** Route segment of the collection and of its batch route (`/atlas-tiles`, `/batch/atlas-tiles`). */
+  readonly route: string;
+  /** Path parameter naming one item (`/atlas-tiles/{tile_uuid}`); null when it has no item routes. */
+  readonly param: string | null;
+  /** Segment of its collection under its parent's item route (`/atlases/{atlas_uuid}/tiles`); null when none. */
+  readonly underParent: string | null;
+  /** Bus event name (`atlas_tile` → `atlas_tile.created`); null when it publishes none. */
+  readonly event: string | null;
+  /** Its parents, each with the body field holding the parent's uuid; routes nest under the first. */
+  readonly parents: readonly ParentRef[];
+  /** Natural (EPU) id, unique within the parent; null when none. */
+  readonly natural: string | null;
+  /** The original's 404 message; null when it has no item routes. */
+  readonly notFound: string | null;
+  /** Status the server stores on create when none is sent; null when none. */
+  readonly defaultStatus: string | null;
+  readonly fields: Fields;
+  /** Keys an HTTP create body must have (the original's required fields). */
+  readonly createRequired: readonly string[];
+  /** Event payload besides `uuid`: payload key → field of the stored row (string fields only: SQL builds them too). */
+  readonly payload: Readonly<Record<string, string>>;
+}
+
+/** The one table of the entity vocabulary, keyed by kind, parents before children. */
+export const KINDS = {
+  acquisition: {
+    name: 'Acquisition', route: 'acquisitions', param: 'acquisition_uuid', underParent: null, event: 'acquisition',
+    parents: [], natural: null, notFound: 'Acquisition not found', defaultStatus: 'planned',
+    fields: acquisitionFields, createRequired: ['uuid'], payload: { id: 'id' },
+  },
+  grid: {
+    name: 'Grid', route: 'grids', param: 'grid_uuid', underParent: 'grids', event: 'grid',
+    parents: [{ kind: 'acquisition', field: 'acquisition_uuid' }], natural: null, notFound: 'Grid not found', defaultStatus: 'none',
+    fields: gridFields, createRequired: ['uuid', 'name', 'acquisition_uuid'], payload: { acquisition_uuid: 'acquisition_uuid' },
+  },
+  atlas: {
+    name: 'Atlas', route: 'atlases', param: 'atlas_uuid', underParent: 'atlas', event: 'atlas',
+    parents: [{ kind: 'grid', field: 'grid_uuid' }], natural: 'atlas_id', notFound: 'Atlas not found', defaultStatus: null,
+    fields: atlasFields, createRequired: ['uuid', 'grid_uuid', 'name'], payload: { id: 'atlas_id', grid_uuid: 'grid_uuid' },
+  },
+  atlastile: {
+    name: 'AtlasTile', route: 'atlas-tiles', param: 'tile_uuid', underParent: 'tiles', event: 'atlas_tile',
+    parents: [{ kind: 'atlas', field: 'atlas_uuid' }], natural: 'tile_id', notFound: 'Atlas tile not found', defaultStatus: null,
+    fields: atlasTileFields, createRequired: ['uuid', 'atlas_uuid'], payload: { id: 'tile_id', atlas_uuid: 'atlas_uuid' },
+  },
+  gridsquare: {
+    name: 'GridSquare', route: 'gridsquares', param: 'gridsquare_uuid', underParent: 'gridsquares', event: 'gridsquare',
+    parents: [{ kind: 'grid', field: 'grid_uuid' }], natural: 'gridsquare_id', notFound: 'Grid Square not found', defaultStatus: 'none',
+    fields: gridSquareFields, createRequired: ['uuid', 'gridsquare_id', 'grid_uuid'],
+    payload: { grid_uuid: 'grid_uuid', gridsquare_id: 'gridsquare_id' },
+  },
+  /** A tile ↔ square link: no uuid of its own (identified by its two parents), no events, no item routes. */
+  position: {
+    name: 'AtlasTileGridSquarePosition', createName: 'GridSquarePositionRequest', route: 'atlas-tile-gridsquare-positions',
+    param: null, underParent: null, event: null,
+    parents: [{ kind: 'atlastile', field: 'atlastile_uuid' }, { kind: 'gridsquare', field: 'gridsquare_uuid' }],
+    natural: null, notFound: null, defaultStatus: null,
+    fields: atlasTileGridSquarePositionFields, createRequired: ['center_x', 'center_y', 'size_width', 'size_height'], payload: {},
+  },
+  foilhole: {
+    name: 'FoilHole', route: 'foilholes', param: 'foilhole_uuid', underParent: 'foilholes', event: 'foilhole',
+    parents: [{ kind: 'gridsquare', field: 'gridsquare_uuid' }], natural: 'foilhole_id', notFound: 'Foil Hole not found', defaultStatus: 'none',
+    fields: foilHoleFields, createRequired: ['uuid', 'foilhole_id', 'gridsquare_id', 'gridsquare_uuid'],
+    payload: { foilhole_id: 'foilhole_id', gridsquare_uuid: 'gridsquare_uuid', gridsquare_id: 'gridsquare_id' },
+  },
+  micrograph: {
+    name: 'Micrograph', route: 'micrographs', param: 'micrograph_uuid', underParent: 'micrographs', event: 'micrograph',
+    parents: [{ kind: 'foilhole', field: 'foilhole_uuid' }], natural: 'micrograph_id', notFound: 'Micrograph not found', defaultStatus: 'none',
+    fields: micrographFields, createRequired: ['uuid', 'foilhole_id'],
+    payload: { foilhole_uuid: 'foilhole_uuid', foilhole_id: 'foilhole_id', micrograph_id: 'micrograph_id' },
+  },
+} as const satisfies Record<string, KindSpec>;
+
+/** Every kind the API takes (the batch routes'). */
+export type Kind = keyof typeof KINDS;
+type Spec<K extends Kind> = (typeof KINDS)[K];
+/** Kinds with a uuid of their own: item routes, update bodies and bus events. */
+export type EntityKind = { [K in Kind]: 'uuid' extends keyof Spec<K>['fields'] ? K : never }[Kind];
+
+/** A kind's entry seen as the general `KindSpec` (optional members readable). */
+const specOf = (kind: Kind): KindSpec => KINDS[kind];
+
+/** Every kind, parents before children (the order batches must be sent in). */
+export const KIND_ORDER: readonly Kind[] = (() => {
+  const order: Kind[] = [];
+  const visit = (kind: Kind, path: readonly Kind[]): void => {
+    if (order.includes(kind)) return;
+    if (path.includes(kind)) throw new Error(`KINDS: parent cycle ${[...path, kind].join(' → ')}`);
+    for (const parent of specOf(kind).parents) {
+      if (!(parent.kind in KINDS)) throw new Error(`KINDS.${kind}: unknown parent kind ${parent.kind}`);
+      visit(parent.kind as Kind, [...path, kind]);
+    }
+    order.push(kind);
+  };
+  for (const kind of Object.keys(KINDS) as Kind[]) visit(kind, []);
+  return order;
+})();
+
+export const isEntityKind = (kind: Kind): kind is EntityKind => 'uuid' in KINDS[kind].fields;
+/** The kinds with a uuid, parents before children. */
+export const ENTITY_KINDS: readonly EntityKind[] = KIND_ORDER.filter(isEntityKind);
+
+/** The parents of a kind (kind and uuid field), typed. */
+export const parentsOf = (kind: Kind): ReadonlyArray<{ kind: Kind; field: string }> =>
+  specOf(kind).parents as ReadonlyArray<{ kind: Kind; field: string }>;
+
+/** The record of a kind as the API returns it (every field present; datetimes as ISO strings). */
+export type EntityRecord<K extends Kind> = WireRecord<Spec<K>['fields']>;
+/** The body fields that hold a kind's parents' uuids. */
+export type ParentField<K extends Kind> = Spec<K>['parents'][number]['field'];
+/** An HTTP create body: the original's required keys, every other field optional. */
+export type CreateBody<K extends Kind> = Pick<EntityRecord<K>, Extract<Spec<K>['createRequired'][number], keyof EntityRecord<K>>> &
+  Partial<EntityRecord<K>>;
+/** An HTTP update body: any field but `uuid`. */
+export type UpdateBody<K extends EntityKind> = Partial<Omit<EntityRecord<K>, 'uuid'>>;
+/** An item of `POST /batch/<route>`: a create body that also names every parent. */
+export type BatchItem<K extends Kind> = CreateBody<K> & Pick<EntityRecord<K>, Extract<ParentField<K>, keyof EntityRecord<K>>>;
+/** What describes an entity besides its identity (`uuid`) and its parents: what a client gathers per kind. */
+export type OwnFields<K extends Kind> = Partial<Omit<EntityRecord<K>, 'uuid' | ParentField<K>>>;
+
+export type Acquisition = EntityRecord<'acquisition'>;
+export type Grid = EntityRecord<'grid'>;
+export type Atlas = EntityRecord<'atlas'>;
+export type AtlasTile = EntityRecord<'atlastile'>;
+export type AtlasTileGridSquarePosition = EntityRecord<'position'>;
+export type GridSquare = EntityRecord<'gridsquare'>;
+export type FoilHole = EntityRecord<'foilhole'>;
+export type Micrograph = EntityRecord<'micrograph'>;
+
+/** The keys a batch item of a kind must have: the create body's and every parent's uuid field. */
+export function batchRequired(kind: Kind): string[] {
+  const spec = specOf(kind);
+  const keys = new Set([...spec.createRequired, ...spec.parents.map((p) => p.field)]);
+  // A kind without a uuid is identified by its parents: list its keys in field order.
+  return 'uuid' in spec.fields ? [...keys] : Object.keys(spec.fields).filter((k) => keys.has(k));
+}
 
 export interface EntityWire {
   /** Component name prefix, e.g. `GridSquare`. */
@@ -174,36 +312,27 @@ export interface EntityWire {
   response: TSchema;
 }
 
-function entityWire(name: string, fields: Fields, createRequired: readonly string[]): EntityWire {
+function entityWire(kind: EntityKind): EntityWire {
+  const { name, fields, createRequired } = specOf(kind);
   const { uuid: _uuid, ...updatable } = fields;
-  const all = Object.keys(fields);
   return {
     name,
     fields,
     createRequired,
     create: objectSchema(`${name}Create`, fields, createRequired),
     update: objectSchema(`${name}Update`, updatable, []),
-    response: objectSchema(`${name}Response`, fields, all, { additionalProperties: true }),
+    response: objectSchema(`${name}Response`, fields, Object.keys(fields), { additionalProperties: true }),
   };
 }
 
-export const ENTITY_WIRES = {
-  acquisition: entityWire('Acquisition', acquisitionFields, ['uuid']),
-  grid: entityWire('Grid', gridFields, ['uuid', 'name', 'acquisition_uuid']),
-  atlas: entityWire('Atlas', atlasFields, ['uuid', 'grid_uuid', 'name']),
-  atlastile: entityWire('AtlasTile', atlasTileFields, ['uuid', 'atlas_uuid']),
-  gridsquare: entityWire('GridSquare', gridSquareFields, ['uuid', 'gridsquare_id', 'grid_uuid']),
-  foilhole: entityWire('FoilHole', foilHoleFields, ['uuid', 'foilhole_id', 'gridsquare_id', 'gridsquare_uuid']),
-  micrograph: entityWire('Micrograph', micrographFields, ['uuid', 'foilhole_id']),
-} as const;
+/** The HTTP schemas of every kind with a uuid (registered as named components, in `ENTITY_KINDS` order). */
+export const ENTITY_WIRES = Object.fromEntries(ENTITY_KINDS.map((k) => [k, entityWire(k)])) as Record<EntityKind, EntityWire>;
 
-export type EntityKey = keyof typeof ENTITY_WIRES;
-
-export const POSITION_WIRE = {
-  request: objectSchema('GridSquarePositionRequest', atlasTileGridSquarePositionFields, [
-    'center_x', 'center_y', 'size_width', 'size_height',
-  ]),
-  response: objectSchema('AtlasTileGridSquarePositionResponse', atlasTileGridSquarePositionFields,
-    Object.keys(atlasTileGridSquarePositionFields), { additionalProperties: true }),
-  batchItem: objectSchema(undefined, atlasTileGridSquarePositionFields, Object.keys(atlasTileGridSquarePositionFields)),
-};
+/** The HTTP schemas of a tile ↔ square position: its request body (uuids from the path) and response. */
+export const POSITION_WIRE = (() => {
+  const { name, createName, fields, createRequired } = KINDS.position;
+  return {
+    request: objectSchema(createName, fields, createRequired),
+    response: objectSchema(`${name}Response`, fields, Object.keys(fields), { additionalProperties: true }),
+  };
+})();

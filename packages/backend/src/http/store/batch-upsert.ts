@@ -5,7 +5,7 @@
  */
 import { and, ne } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
-import { entityEvent, type BatchResult, type EntityEvent } from '@smartem/common';
+import { entityEvent, eventPayloadFields, type BatchResult, type EntityEvent } from '@smartem/common';
 import type { Db } from '../../db/index.ts';
 import { anyOf, bulkInsert, bulkUpdate, pairIn, type AfterInsert } from '../../db/bulk.ts';
 import { insertOutbox, outboxFromInserted } from '../../outbox/outbox.ts';
@@ -13,7 +13,6 @@ import { ENTITIES, type EntityDef } from '../entities.ts';
 import { bodyToRow, changedKeys, type Row } from '../convert.ts';
 import { sqlState } from '../errors.ts';
 import type { Store } from './crud.ts';
-import { eventColumns } from './event-columns.ts';
 
 const LOOKUP_CHUNK = 10_000;
 const RETRYABLE = new Set(['23505', '40P01', '40001']);
@@ -159,7 +158,7 @@ async function applyOnce(db: Db, def: EntityDef, rows: Row[]): Promise<BatchResu
  * column the rows did not carry is null, as `entityEvent` gives for the row sent (not the column's default).
  */
 function createdEvents(def: EntityDef): AfterInsert {
-  const fields = eventColumns(def);
+  const fields = eventPayloadFields(def.event);
   return (present) => {
     const returning = [...new Set(fields.flatMap(([, column]) => (present.has(column) ? [column] : [])))];
     const payload = fields.map(([key, column]) => [key, present.has(column) ? def.columns[column].name : null] as const);
