@@ -12,6 +12,7 @@ import { createLogger } from '@smartem/common';
 import { parseEpuDirectory, type AssembledEntity } from '@smartem/epu';
 import { generateVisit } from '@smartem/epu-sim';
 import { startWatch } from '@smartem/agent';
+import { AGENT_KIND } from '../src/watch/entities.ts';
 import { fieldsDigest } from '../src/watch/store.ts';
 
 const SAMPLES = resolve(import.meta.dirname, '../../../../shared/epu-samples');
@@ -28,7 +29,7 @@ async function assertSameEntities(dir: string): Promise<number> {
     assert.deepEqual([...watched.keys()].sort(), [...parse.entities.keys()].sort());
     for (const [key, e] of watched) {
       const p: AssembledEntity = parse.entities.get(key)!;
-      assert.equal(e.kind, p.kind, key);
+      assert.equal(e.kind, AGENT_KIND[p.kind], key);
       assert.deepEqual(e.parents, p.parents, key);
       if (e.digest !== undefined) assert.equal(e.digest, fieldsDigest(p.fields), key);
       else assert.deepEqual(e.fields, p.fields, key);
@@ -53,7 +54,7 @@ test('a simulated visit, and one grid of it watched alone: parse dir and watch y
     assert.ok(all >= counts.micrographs + counts.foilHoles, `${all} entities for ${JSON.stringify(counts)}`);
     const oneGrid = await assertSameEntities(visit.grids[0]!.dir);
     const parse = await parseEpuDirectory(visit.grids[0]!.dir, { workers: 0 });
-    assert.ok([...parse.entities.values()].some((e) => e.kind === 'tile'), 'the atlas beside the grid directory is read');
+    assert.ok([...parse.entities.values()].some((e) => e.kind === 'atlastile'), 'the atlas beside the grid directory is read');
     assert.ok(oneGrid < all);
   } finally {
     await rm(tmp, { recursive: true, force: true });

@@ -31,9 +31,10 @@ export {
   mergeContribution,
   isSuperseded,
   addContributions,
-  type EntityKind,
+  type KindFields,
+  type EntityFields,
   type FieldValue,
-  type Fields,
+  type KindContribution,
   type Contribution,
   type AssembledEntity,
 } from './entities/contribution.ts';

@@ -1,4 +1,6 @@
 import type { BatchKind } from '@smartem/client';
+import type { Kind } from '@smartem/common';
+import type { KindFields } from '@smartem/epu';
 
 /** What the agent syncs, one per batch route, in parent-before-child order. */
 export const ENTITY_KINDS = ['acquisition', 'grid', 'atlas', 'tile', 'gridsquare', 'link', 'foilhole', 'micrograph'] as const;
@@ -30,33 +32,22 @@ export const PARENT_UUID_FIELDS: Record<EntityKind, readonly string[]> = {
   micrograph: ['foilhole_uuid'],
 };
 
-export type FieldValue = string | number | boolean;
-export type Fields = Record<string, FieldValue>;
-
 /**
- * Natural keys: unique per parent, built from the grid directory (relative to the watched root, POSIX separators) and
- * EPU's natural ids, so the same foil hole id on two grids is two entities.
+ * The agent's name of each API kind: its journal records and the order above carry these (a tile is an `atlastile`,
+ * a link a `position` in @smartem/common's table).
  */
-export const keys = {
-  acquisition: () => 'acq',
-  grid: (grid: string) => `grid|${grid}`,
-  atlas: (grid: string) => `atlas|${grid}`,
-  tile: (grid: string, tileId: string) => `tile|${grid}|${tileId}`,
-  gridsquare: (grid: string, gs: string) => `gs|${grid}|${gs}`,
-  link: (grid: string, tileId: string, gs: string) => `link|${grid}|${tileId}|${gs}`,
-  foilhole: (grid: string, gs: string, fh: string) => `fh|${grid}|${gs}|${fh}`,
-  micrograph: (grid: string, gs: string, fh: string, id: string) => `mic|${grid}|${gs}|${fh}|${id}`,
-};
+export const AGENT_KIND = {
+  acquisition: 'acquisition',
+  grid: 'grid',
+  atlas: 'atlas',
+  atlastile: 'tile',
+  gridsquare: 'gridsquare',
+  position: 'link',
+  foilhole: 'foilhole',
+  micrograph: 'micrograph',
+} as const satisfies Record<Kind, EntityKind>;
 
-/** One change to the store: the entity (created if new) gets these fields merged in. */
-export interface Contribution {
-  key: string;
-  kind: EntityKind;
-  parents: string[];
-  fields: Fields;
-  /**
-   * For fields that several files of one entity set (FoilHole manifests of one hole): the contribution applies only if
-   * its `order` is not lower than the one last applied, so the latest manifest wins whatever the arrival order.
-   */
-  order?: string;
-}
+/** The fields of an entity of the agent's kind A: those of the API kind it is. */
+export type AgentKindFields<A extends EntityKind> = KindFields<{ [K in Kind]: (typeof AGENT_KIND)[K] extends A ? K : never }[Kind]>;
+
+export { entityKeys as keys, type Contribution, type EntityFields } from '@smartem/epu';

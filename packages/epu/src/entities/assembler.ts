@@ -8,14 +8,14 @@ import { join, relative, resolve } from 'node:path';
 import type { ParsedEpuFile } from '../parse-file.ts';
 import type { AtlasRecord, EpuSessionRecord, FoilHoleManifestRecord, GridSquareManifestRecord, GridSquareMetadataRecord, MicroscopeData, MicrographManifestRecord } from '../types.ts';
 import type { EpuFileClass } from '../classify.ts';
-import { entityKeys as keys, type Contribution, type Fields } from './contribution.ts';
+import { entityKeys as keys, type Contribution, type KindFields } from './contribution.ts';
 import { locateAtlas } from './locate-atlas.ts';
 
 /** Drops null/undefined values (the original client sends `exclude_none`). */
-function defined(values: Record<string, string | number | boolean | null | undefined>): Fields {
-  const out: Fields = {};
-  for (const [k, v] of Object.entries(values)) if (v !== null && v !== undefined) out[k] = v;
-  return out;
+function defined<T extends object>(values: T): T {
+  const out: Partial<T> = {};
+  for (const name of Object.keys(values) as (keyof T)[]) if (values[name] !== null && values[name] !== undefined) out[name] = values[name];
+  return out as T;
 }
 
 export class EntityAssembler {
@@ -152,7 +152,7 @@ export class EntityAssembler {
       const tileKey = keys.tile(grid, tile.id);
       out.push({
         key: tileKey,
-        kind: 'tile',
+        kind: 'atlastile',
         parents: [atlasKey],
         fields: defined({
           tile_id: tile.id,
@@ -169,7 +169,7 @@ export class EntityAssembler {
         if (!last) continue;
         out.push({
           key: keys.link(grid, tile.id, gs),
-          kind: 'link',
+          kind: 'position',
           parents: [tileKey, keys.gridsquare(grid, gs)],
           fields: { center_x: last.position[0], center_y: last.position[1], size_width: last.size[0], size_height: last.size[1] },
         });
@@ -308,6 +308,6 @@ export class EntityAssembler {
   }
 }
 
-function instrumentFields(i: MicroscopeData | null): Fields {
+function instrumentFields(i: MicroscopeData | null): KindFields<'acquisition'> {
   return defined({ instrument_model: i?.instrument_model, instrument_id: i?.instrument_id, computer_name: i?.computer_name });
 }
