@@ -21,14 +21,15 @@ const log = createLogger({ level: 'silent' });
 
 /** Both paths over `dir`: the same keys, kinds, parents and fields (an acknowledged micrograph's by digest). */
 async function assertSameEntities(dir: string): Promise<number> {
-  const parse = await parseEpuDirectory(dir, { workers: 0 });
+  const { entities } = await parseEpuDirectory(dir, { workers: 0, entities: true });
+  const parsed = entities!;
   const watch = await startWatch({ dir, dryRun: true, rescanIntervalMs: 0, log });
   try {
     await watch.whenSettled();
     const watched = watch.store.entities;
-    assert.deepEqual([...watched.keys()].sort(), [...parse.entities.keys()].sort());
+    assert.deepEqual([...watched.keys()].sort(), [...parsed.keys()].sort());
     for (const [key, e] of watched) {
-      const p: AssembledEntity = parse.entities.get(key)!;
+      const p: AssembledEntity = parsed.get(key)!;
       assert.equal(e.kind, AGENT_KIND[p.kind], key);
       assert.deepEqual(e.parents, p.parents, key);
       if (e.digest !== undefined) assert.equal(e.digest, fieldsDigest(p.fields), key);
@@ -53,8 +54,8 @@ test('a simulated visit, and one grid of it watched alone: parse dir and watch y
     const counts = visit.counts;
     assert.ok(all >= counts.micrographs + counts.foilHoles, `${all} entities for ${JSON.stringify(counts)}`);
     const oneGrid = await assertSameEntities(visit.grids[0]!.dir);
-    const parse = await parseEpuDirectory(visit.grids[0]!.dir, { workers: 0 });
-    assert.ok([...parse.entities.values()].some((e) => e.kind === 'atlastile'), 'the atlas beside the grid directory is read');
+    const parse = await parseEpuDirectory(visit.grids[0]!.dir, { workers: 0, entities: true });
+    assert.ok([...parse.entities!.values()].some((e) => e.kind === 'atlastile'), 'the atlas beside the grid directory is read');
     assert.ok(oneGrid < all);
   } finally {
     await rm(tmp, { recursive: true, force: true });

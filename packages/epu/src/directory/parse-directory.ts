@@ -85,16 +85,19 @@ export interface EpuDirectoryParse {
   warnings: string[];
   errors: { path: string; reason: string }[];
   /**
-   * The entities the tree describes, by natural key: what `smartem agent watch` sends for the same tree (the same
-   * assembler, fed every parsed file in the order the watch reads a finished tree).
+   * With `entities: true`: the entities the tree describes, by natural key — what `smartem agent watch` sends for the
+   * same tree (the same assembler, fed every parsed file in the order the watch reads a finished tree).
    */
-  entities: Map<string, AssembledEntity>;
+  entities?: Map<string, AssembledEntity>;
   /** Files and bytes parsed (for throughput figures). */
   files_parsed: number;
   bytes_parsed: number;
 }
 
-export type ParseDirectoryOptions = Omit<ParseManyOptions, 'prestarted'>;
+export interface ParseDirectoryOptions extends Omit<ParseManyOptions, 'prestarted'> {
+  /** Also assemble the entities (`EpuDirectoryParse.entities`); off by default: 50,000 micrographs' fields cost memory. */
+  entities?: boolean;
+}
 
 type EpuRecord = EpuRecordByKind[EpuFileKind];
 
@@ -139,7 +142,6 @@ async function parseDirectory(
     orphans: [],
     warnings: walk.unreadable.map((u) => `${u.path}: directory not readable (${u.reason})`),
     errors: [],
-    entities: new Map(),
     files_parsed: 0,
     bytes_parsed: 0,
   };
@@ -229,18 +231,17 @@ async function parseDirectory(
     result.counts.micrographs += grid.micrographs.length;
   }
   result.counts.acquisitions = result.counts.grids > 0 ? 1 : 0;
-  assembleEntities(result, absRoot, classified, atlasForGrid, parsed);
+  if (options.entities) result.entities = assembleEntities(absRoot, classified, atlasForGrid, parsed);
   return result;
 }
 
 /** Feeds every parsed file to the entity assembler, parents before children (each atlas once, when a grid uses it). */
 function assembleEntities(
-  result: EpuDirectoryParse,
   absRoot: string,
   classified: Classified[],
   atlasForGrid: Map<string, string>,
   parsed: Map<string, EpuRecord>,
-): void {
+): Map<string, AssembledEntity> {
   const files: ParsedEpuFile[] = [];
   for (const c of classified) {
     const record = parsed.get(c.abs);
@@ -253,7 +254,9 @@ function assembleEntities(
   }
   files.sort((a, b) => READ_ORDER[a.kind] - READ_ORDER[b.kind]);
   const assembler = new EntityAssembler(absRoot);
-  for (const file of files) addContributions(result.entities, assembler.contributions(file));
+  const entities = new Map<string, AssembledEntity>();
+  for (const file of files) addContributions(entities, assembler.contributions(file));
+  return entities;
 }
 
 /** Books one outcome into the result; returns the record or null. */
