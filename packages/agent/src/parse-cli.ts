@@ -7,6 +7,7 @@ function increase(_: string, previous: number): number {
 
 interface Options {
   json?: boolean;
+  entities?: boolean;
   verbose: number;
   workers?: string;
 }
@@ -36,6 +37,7 @@ export function registerParseCommands(agent: Command): void {
     .description('parse every grid (EpuSession.dm) below DIR with its atlas, squares, foil holes and micrographs')
     .argument('<dir>', 'EPU output directory: a visit holding grid directories, or one grid directory')
     .option('--json', 'print one JSON object: counts, grids, orphans, warnings, errors')
+    .option('--entities', "with --json: also the entities `agent watch` would send for this tree ({key, kind, parents, fields})")
     .option('--workers <n>', 'parser worker threads (default: one per core; 0 = none)')
     .option(...verbose)
     .action(async (dir: string, options: Options) => {
@@ -105,8 +107,13 @@ async function runParseDir(dir: string, options: Options): Promise<number> {
   }
   const bar = await progressBar();
   const started = performance.now();
+  if (options.entities && !options.json) {
+    process.stderr.write('error: --entities needs --json\n');
+    return 1;
+  }
   const parse = await parseEpuDirectory(dir, {
     ...(workers === undefined ? {} : { workers }),
+    entities: options.entities === true,
     onProgress: (done, total) => bar?.update(done, total),
   });
   bar?.stop();
