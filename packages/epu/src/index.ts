@@ -1,6 +1,6 @@
 /** @smartem/epu — reading what EPU writes. See docs/epu.md. */
 export { EpuParseError } from './errors.ts';
-export { classifyEpuPath, toPosixPath, gridsquareIdFromDir, type EpuFileClass, type EpuFileKind } from './classify.ts';
+export { classifyEpuPath, PARENT_FIRST_RANK, toPosixPath, gridsquareIdFromDir, type EpuFileClass, type EpuFileKind } from './classify.ts';
 export { parseEpuSession } from './parsers/session.ts';
 export { parseAtlas } from './parsers/atlas.ts';
 export { parseGridSquareMetadata } from './parsers/gridsquare-metadata.ts';

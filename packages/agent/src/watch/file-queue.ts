@@ -1,16 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { relative } from 'node:path';
-import { classifyEpuPath, EpuParseError, parseClassified, type EpuFileKind, type ParsedEpuFile } from '@smartem/epu';
-
-/** Parents before children: fewer orphans when a burst of files is queued at once. */
-const PRIORITY: Record<EpuFileKind, number> = {
-  session: 0,
-  atlas: 1,
-  'gridsquare-metadata': 2,
-  'gridsquare-manifest': 3,
-  'foilhole-manifest': 4,
-  'micrograph-manifest': 5,
-};
+import { classifyEpuPath, EpuParseError, parseClassified, PARENT_FIRST_RANK, type EpuFileKind, type ParsedEpuFile } from '@smartem/epu';
 
 interface FileState {
   /** Only the kind is kept per file (memory: one state per file of a 50,000-micrograph visit); `process` re-classifies. */
@@ -139,7 +129,7 @@ export class FileQueue {
 
   private enqueue(absPath: string, state: FileState): void {
     state.status = 'queued';
-    this.queues[PRIORITY[state.kind]]!.push(absPath);
+    this.queues[PARENT_FIRST_RANK[state.kind]]!.push(absPath);
     this.stats.queued++;
     this.pump();
   }
@@ -162,7 +152,7 @@ export class FileQueue {
   private next(): string | undefined {
     for (const [priority, q] of this.queues.entries()) {
       if (!q.length) continue;
-      if (priority === PRIORITY['micrograph-manifest']) {
+      if (priority === PARENT_FIRST_RANK['micrograph-manifest']) {
         this.stats.holding = this.opts.holdBack?.() ?? false;
         if (this.stats.holding) return undefined;
       }

@@ -6,7 +6,7 @@
  */
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Worker } from 'node:worker_threads';
-import { classifyEpuPath, toPosixPath, type EpuFileClass, type EpuFileKind } from '../classify.ts';
+import { classifyEpuPath, PARENT_FIRST_RANK, toPosixPath, type EpuFileClass, type EpuFileKind } from '../classify.ts';
 import type {
   AtlasRecord,
   EpuSessionRecord,
@@ -104,16 +104,6 @@ type EpuRecord = EpuRecordByKind[EpuFileKind];
 interface Classified extends EpuFileClass {
   abs: string;
 }
-
-/** The order in which the watch reads the files of a finished tree: parents before children. */
-const READ_ORDER: Record<EpuFileKind, number> = {
-  session: 0,
-  atlas: 1,
-  'gridsquare-metadata': 2,
-  'gridsquare-manifest': 3,
-  'foilhole-manifest': 4,
-  'micrograph-manifest': 5,
-};
 
 export async function parseEpuDirectory(root: string, options: ParseDirectoryOptions = {}): Promise<EpuDirectoryParse> {
   // Workers start while the tree is still being listed, once it is clearly big enough to need them.
@@ -252,7 +242,7 @@ function assembleEntities(
     const file = classifyEpuPath(relative(absRoot, abs));
     if (record && file) files.push(asParsedEpuFile(file, record, abs));
   }
-  files.sort((a, b) => READ_ORDER[a.kind] - READ_ORDER[b.kind]);
+  files.sort((a, b) => PARENT_FIRST_RANK[a.kind] - PARENT_FIRST_RANK[b.kind]); // as the watch's file queue reads them
   const assembler = new EntityAssembler(absRoot);
   const entities = new Map<string, AssembledEntity>();
   for (const file of files) addContributions(entities, assembler.contributions(file));
