@@ -23,6 +23,8 @@ export class EntityAssembler {
   /** Atlases by absolute path. */
   private readonly atlases = new Map<string, AtlasRecord>();
   private acquisitionSource: string | undefined;
+  /** Path of the image manifest whose instrument the acquisition has. */
+  private instrumentSource: string | undefined;
   private readonly root: string;
 
   /** `root` is the directory the files were found under; each file's class (`file`) is relative to it. */
@@ -40,7 +42,7 @@ export class EntityAssembler {
       case 'gridsquare-metadata':
         return this.gridsquareMetadata(parsed.file.grid_dir, parsed.file.gridsquare_id!, parsed.record);
       case 'gridsquare-manifest':
-        return this.gridsquareManifest(parsed.file.grid_dir ?? '', parsed.file.gridsquare_id!, parsed.record);
+        return this.gridsquareManifest(parsed.file, parsed.record);
       case 'foilhole-manifest':
         return this.foilholeManifest(parsed.file, parsed.record);
       case 'micrograph-manifest':
@@ -221,7 +223,9 @@ export class EntityAssembler {
     return out;
   }
 
-  private gridsquareManifest(grid: string, gs: string, m: GridSquareManifestRecord): Contribution[] {
+  private gridsquareManifest(cls: EpuFileClass, m: GridSquareManifestRecord): Contribution[] {
+    const grid = cls.grid_dir ?? '';
+    const gs = cls.gridsquare_id!;
     return [
       {
         key: keys.gridsquare(grid, gs),
@@ -239,7 +243,7 @@ export class EntityAssembler {
           applied_defocus: m.applied_defocus,
         }),
       },
-      ...this.instrument(m.instrument),
+      ...this.instrument(cls, m.instrument),
     ];
   }
 
@@ -265,7 +269,7 @@ export class EntityAssembler {
           size_height: m.size_height,
         }),
       },
-      ...this.instrument(m.instrument),
+      ...this.instrument(cls, m.instrument),
     ];
   }
 
@@ -296,14 +300,19 @@ export class EntityAssembler {
           status: 'none',
         }),
       },
-      ...this.instrument(m.instrument),
+      ...this.instrument(cls, m.instrument),
     ];
   }
 
-  /** The instrument of the first image manifest that has one goes to the acquisition (seed-spec §3.3 step 8). */
-  private instrument(i: MicroscopeData | null): Contribution[] {
+  /**
+   * The instrument of the first image manifest (by path) that has one goes to the acquisition, so the result does not
+   * depend on arrival order (a tree may hold images of several microscopes).
+   */
+  private instrument(cls: EpuFileClass, i: MicroscopeData | null): Contribution[] {
     const fields = instrumentFields(i);
     if (Object.keys(fields).length === 0) return [];
+    if (this.instrumentSource !== undefined && cls.path > this.instrumentSource) return [];
+    this.instrumentSource = cls.path;
     return [{ key: keys.acquisition(), kind: 'acquisition', parents: [], fields }];
   }
 }
