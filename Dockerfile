@@ -28,8 +28,12 @@ RUN --mount=type=secret,id=npm_ca \
     npm ci --no-audit --no-fund --ignore-scripts && npm cache clean --force
 COPY . .
 # The compiled release: packages/*/dist and the dashboard (packages/web/dist); the root `prepare` script that does
-# this on a plain `npm ci` was skipped above, the sources not being there yet. Then only production dependencies stay.
-RUN npm run build --silent && npm prune --omit=dev --no-audit --no-fund
+# this on a plain `npm ci` was skipped above, the sources not being there yet. Then only production dependencies stay:
+# at run time the dashboard is static files, so packages/web leaves the workspace first and its build tools (Vite,
+# React) are pruned with the development dependencies.
+RUN npm run build --silent \
+ && rm -r packages/web/package.json packages/web/src \
+ && npm prune --omit=dev --no-audit --no-fund
 
 FROM ${BASE}
 RUN groupadd --system --gid 10001 smartem \
