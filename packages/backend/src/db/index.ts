@@ -4,6 +4,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import * as schema from './schema.ts';
 import { lockDirectory } from '@smartem/common';
@@ -87,4 +88,9 @@ export async function migrateDatabase(handle: DatabaseHandle): Promise<void> {
   } finally {
     client.release();
   }
+}
+
+/** Fails, with the driver's reason, when the database cannot be reached. */
+export async function pingDatabase(handle: DatabaseHandle): Promise<void> {
+  await handle.db.execute(sql`SELECT 1`);
 }

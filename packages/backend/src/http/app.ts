@@ -2,20 +2,21 @@
  * The HTTP API: fastify with the shared TypeBox wire schemas registered as named components, which both validate
  * requests and generate the OpenAPI document (`/docs/json`, `/openapi.json`, Swagger UI at `/docs`).
  */
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ENTITY_WIRES, POSITION_WIRE, BatchResponseSchema, ProblemDetailsSchema, type Logger } from '@smartem/common';
 import type { TSchema } from 'typebox';
-import type { Db } from '../db/index.ts';
 import type { Bus } from '../bus/types.ts';
 import { errorHandler, problem } from './errors.ts';
 import { ROUTES } from './routes/index.ts';
 import { uiRoutes } from './ui.ts';
-import type { Store } from './store/crud.ts';
+import type { Store } from '../services/store.ts';
 import { installAuth, OPENAPI_SECURITY_SCHEMES, type AuthOptions } from './auth/index.ts';
 
+/** Extensible: later options (authentication, …) are added as optional fields. */
 export interface AppOptions {
-  db: Db;
+  db: Store['db'];
   log: Logger;
   /** Called after every committed write (wakes the outbox relay). */
   onCommit?: () => void;
@@ -26,14 +27,36 @@ export interface AppOptions {
   auth?: AuthOptions;
 }
 
-export type App = FastifyInstance;
+/** The API's fastify instance: the TypeBox type provider types each route's params, query and body from its schema. */
+export type App = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+/** A route group: a plugin registered on the typed instance. */
+export type RoutePlugin = (app: App) => Promise<void>;
 
 declare module 'fastify' {
   interface FastifyInstance {
     store: Store;
     startedAt: number;
+    /** The message bus, when the process has one (`buildApp({ bus })`). */
+    bus?: Bus;
   }
 }
+
+/** One tag per route group (`routes/index.ts`), in registration order. */
+const TAGS = [
+  { name: 'service', description: 'status and health of the backend' },
+  { name: 'acquisitions', description: 'acquisitions (EPU sessions) and their grids' },
+  { name: 'grids', description: 'grids and their grid squares' },
+  { name: 'atlases', description: 'atlases, atlas tiles, and grid squares placed on tiles' },
+  { name: 'gridsquares', description: 'grid squares and their foil holes' },
+  { name: 'foilholes', description: 'foil holes and their micrographs' },
+  { name: 'micrographs', description: 'micrographs' },
+  { name: 'batch', description: 'idempotent batch upserts, the agent\'s sync path' },
+  { name: 'dead-letters', description: 'messages and events the backend gave up on' },
+  { name: 'processing', description: 'processing results for micrographs (as the bus events)' },
+  { name: 'decisions', description: 'live rankings of squares and holes, and the decision authority per grid' },
+  { name: 'dashboard', description: 'aggregates for the operator dashboard (served under /ui/)' },
+];
 
 function sharedSchemas(): TSchema[] {
   const out: TSchema[] = [];
@@ -42,7 +65,7 @@ function sharedSchemas(): TSchema[] {
   return out;
 }
 
-export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+export async function buildApp(opts: AppOptions): Promise<App> {
   const app = Fastify({
     loggerInstance: opts.log as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -75,6 +98,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         description: 'API for accessing and managing electron microscopy data',
         version: '0.1.0',
       },
+      tags: TAGS,
       ...(opts.auth ? { components: { securitySchemes: OPENAPI_SECURITY_SCHEMES } } : {}),
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
@@ -84,5 +108,5 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   for (const register of ROUTES) await app.register(register);
   await app.register(uiRoutes);
   await app.ready();
-  return app as unknown as FastifyInstance;
+  return app;
 }

@@ -4,3 +4,4 @@ export * from './entities.ts';
 export * from './batch.ts';
 export * from './problem.ts';
 export * from './events.ts';
+export * from './processing.ts';

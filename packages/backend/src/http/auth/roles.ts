@@ -23,6 +23,7 @@ const ENTITY_READS = [
   'GET /micrographs', 'GET /micrographs/:micrograph_uuid',
   'GET /grids/:grid_uuid/decision_authority', 'GET /grids/:grid_uuid/suggested_squares',
   'GET /gridsquares/:gridsquare_uuid/suggested_holes',
+  'GET /grids/:grid_uuid/collection', 'GET /gridsquares/:gridsquare_uuid/collection',
 ];
 
 /** What the agent writes: EPU's entities, one by one or in batches. */
@@ -53,7 +54,7 @@ const ADMIN = [
 ];
 
 const TABLE: Array<[Access, string[]]> = [
-  ['public', ['GET /status', 'GET /health', 'GET /openapi.json']],
+  ['public', ['GET /status', 'GET /health', 'GET /openapi.json', 'GET /']],
   ['authenticated', ENTITY_READS],
   ['smartem-agent', EPU_WRITES],
   ['smartem-operator', OPERATOR_WRITES],
