@@ -7,6 +7,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ENTITY_WIRES, POSITION_WIRE, BatchResponseSchema, ProblemDetailsSchema, type Logger } from '@smartem/common';
 import type { TSchema } from 'typebox';
+import type { Listen } from '../db/index.ts';
 import type { Bus } from '../bus/types.ts';
 import { errorHandler, problem } from './errors.ts';
 import { ROUTES } from './routes/index.ts';
@@ -25,6 +26,10 @@ export interface AppOptions {
   bodyLimit?: number;
   /** Require OpenID Connect bearer tokens and roles (`auth/roles.ts`); without it the API is open. */
   auth?: AuthOptions;
+  /** The database's LISTEN, which pushes instructions to agents' streams (without it streams answer 503). */
+  listen?: Listen;
+  /** Seconds between `heartbeat` events on instruction streams (default 15). */
+  instructionHeartbeatSeconds?: number;
 }
 
 /** The API's fastify instance: the TypeBox type provider types each route's params, query and body from its schema. */
@@ -39,6 +44,8 @@ declare module 'fastify' {
     startedAt: number;
     /** The message bus, when the process has one (`buildApp({ bus })`). */
     bus?: Bus;
+    databaseListen: Listen | undefined;
+    instructionHeartbeatMs: number;
   }
 }
 
@@ -56,6 +63,7 @@ const TAGS = [
   { name: 'processing', description: 'processing results for micrographs (as the bus events)' },
   { name: 'decisions', description: 'live rankings of squares and holes, and the decision authority per grid' },
   { name: 'dashboard', description: 'aggregates for the operator dashboard (served under /ui/)' },
+  { name: 'agents', description: 'agent sessions and the instruction channel to them (Server-Sent Events, acknowledgements)' },
 ];
 
 function sharedSchemas(): TSchema[] {
@@ -77,6 +85,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   if (opts.auth) installAuth(app, opts.auth);
   app.decorate('store', { db: opts.db, onCommit: opts.onCommit });
   app.decorate('startedAt', Date.now());
+  app.decorate('databaseListen', opts.listen);
+  app.decorate('instructionHeartbeatMs', (opts.instructionHeartbeatSeconds ?? 15) * 1000);
   app.decorate('bus', opts.bus);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => {

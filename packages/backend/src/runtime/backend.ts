@@ -76,7 +76,7 @@ export async function startBackend(opts: BackendOptions, shutdown = new Shutdown
     shutdown.add('flushing the outbox', () => relay.flush());
 
     const { buildApp } = await import('../http/app.ts');
-    const app = await buildApp({ db: handle.db, log: log.child({ component: 'http' }), onCommit: () => relay.wake(), bus, auth: opts.auth });
+    const app = await buildApp({ db: handle.db, log: log.child({ component: 'http' }), onCommit: () => relay.wake(), bus, auth: opts.auth, listen: handle.listen });
     shutdown.add('closing the HTTP server', () => app.close());
     await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 8000 });
     const { address, port } = app.server.address() as AddressInfo;

@@ -18,24 +18,15 @@ export function buildHandlerRegistry(families: readonly HandlerFamily[]): Map<st
   return registry;
 }
 
-/**
- * Events the backend publishes for consumers other than this worker: `decision.updated` (a grid's ranking changed) is
- * for the closed loop that will turn it into recommendations for the agent. Every event shares the one work queue
- * (`smartem_backend`, as the original), so the worker receives these too: it acknowledges them without running
- * anything rather than dead-lettering them as unknown.
- */
-export const PUBLISHED_FOR_OTHERS: ReadonlySet<string> = new Set(['decision.updated']);
 
 /**
- * The bus handler: dispatch on `event_type`; an event for other consumers is acknowledged; an event type nobody
- * handles is dead-lettered with the reason; a database that cannot be reached puts the message back without using up
+ * The bus handler: dispatch on `event_type`; an event type nobody handles is dead-lettered with the reason; a database that cannot be reached puts the message back without using up
  * an attempt.
  */
 export function createDispatcher(opts: { db: Db; log: Logger; families?: readonly HandlerFamily[] }): MessageHandler {
   const registry = buildHandlerRegistry(opts.families ?? handlerFamilies);
   return async (message, info) => {
     const handlers = registry.get(message.event_type);
-    if (!handlers && PUBLISHED_FOR_OTHERS.has(message.event_type)) return;
     if (!handlers) throw new PermanentMessageError(`no handler registered for event type "${message.event_type}"`);
     const log = opts.log.child({ event_type: message.event_type });
     try {

@@ -5,3 +5,4 @@ export * from './batch.ts';
 export * from './problem.ts';
 export * from './events.ts';
 export * from './processing.ts';
+export * from './instructions.ts';

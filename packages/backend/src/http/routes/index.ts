@@ -15,6 +15,7 @@ import { deadLetterRoutes } from './dead-letters.ts';
 import { processingRoutes } from './processing.ts';
 import { decisionRoutes } from './decisions.ts';
 import { dashboardRoutes } from './dashboard.ts';
+import { agentRoutes } from './agents.ts';
 
 export const ROUTES: Array<(app: App) => Promise<void>> = [
   serviceRoutes,
@@ -29,4 +30,5 @@ export const ROUTES: Array<(app: App) => Promise<void>> = [
   processingRoutes,
   decisionRoutes,
   dashboardRoutes,
+  agentRoutes,
 ];
