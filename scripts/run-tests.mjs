@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Runs every *.test.ts under packages/*/src and packages/*/test with node's test runner through tsx.
+// Runs every *.test.ts under packages/*/src and packages/*/test with node's test runner through tsx, on the
+// TypeScript sources: the `smartem-source` export condition makes workspace imports resolve to src/, not dist/.
 // Node 20's --test does not expand globs, so the files are collected here. Extra arguments filter by path substring.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -39,5 +40,7 @@ if (selected.length === 0) {
   process.exit(1);
 }
 const args = ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=600000', ...passThrough, ...selected];
-const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit' });
+// Through NODE_OPTIONS the condition reaches every process the tests start too (`node packages/cli/bin/smartem.js …`).
+const env = { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --conditions=smartem-source`.trim() };
+const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit', env });
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +14,8 @@ const packagesDir = fileURLToPath(new URL('../../', import.meta.url));
 
 interface Manifest {
   name: string;
-  exports?: Record<string, string>;
+  /** Entry → compiled file by default, TypeScript source under `smartem-source` (a plain path: the sources only). */
+  exports?: Record<string, string | { 'smartem-source': string; default: string }>;
   dependencies?: Record<string, string>;
   devDependencies?: Record<string, string>;
 }
@@ -90,6 +91,28 @@ test('no import reaches past another package\'s exports map', () => {
       if (!target || i.pkg === byName.get(`@smartem/${dir}`)?.manifest.name) continue;
       const key = `.${i.subpath}`;
       if (!(target.manifest.exports && key in target.manifest.exports)) problems.push(`${i.file} imports ${i.pkg}${i.subpath}, not in its exports`);
+    }
+  }
+  assert.deepEqual(problems, []);
+});
+
+test('every exports entry resolves to its compiled file by default and to its source under smartem-source', () => {
+  const problems: string[] = [];
+  for (const { dir, manifest } of packages) {
+    // The dashboard's dist is its Vite output; its one entry (the build script) runs from source.
+    if (dir === 'web') continue;
+    for (const [key, value] of Object.entries(manifest.exports ?? {})) {
+      const where = `${manifest.name} exports ${key}`;
+      if (typeof value === 'string') {
+        problems.push(`${where} is a plain path: run node scripts/compiled-exports.mjs`);
+        continue;
+      }
+      const source = value['smartem-source'];
+      if (!existsSync(join(packagesDir, dir, source))) problems.push(`${where}: ${source} does not exist`);
+      const compiled = source.replace(/^\.\/src\//, './dist/').replace(/\.ts$/, '.js');
+      if (Object.keys(value).join() !== 'smartem-source,default' || value.default !== compiled) {
+        problems.push(`${where} should be { "smartem-source": "${source}", "default": "${compiled}" }`);
+      }
     }
   }
   assert.deepEqual(problems, []);
