@@ -1,4 +1,4 @@
-/** Every route of the original API (seed-spec §5), success and error paths, on PGlite and (when set) PostgreSQL. */
+/** Every route of the original API, success and error paths, on PGlite and (when set) PostgreSQL. */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { testDatabaseKinds } from './support/databases.ts';

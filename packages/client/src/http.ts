@@ -9,7 +9,7 @@ export interface HttpOptions {
   token?: string;
   /** Where bearer tokens come from (e.g. client credentials); wins over `token`. A 401 renews the token once. */
   auth?: TokenSource;
-  /** Per-attempt timeout (ms). The original client had none (seed-spec §4.4); we default to 10 s. */
+  /** Per-attempt timeout (ms). The original client had none; we default to 10 s. */
   timeoutMs?: number;
   /** Attempts after the first one for retryable failures (network, timeout, 408, 429, 5xx). */
   retries?: number;

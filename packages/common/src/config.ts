@@ -1,6 +1,6 @@
 /**
  * Connection settings from the environment: `DATABASE_URL` / `AMQP_URL`, or the original's `POSTGRES_*` /
- * `RABBITMQ_*` variables (seed-spec §9.1) when the URL is not set.
+ * `RABBITMQ_*` variables when the URL is not set.
  */
 export class ConfigError extends Error {
   override name = 'ConfigError';

@@ -3,7 +3,7 @@ import type { DecisionGrid } from './grid-model.ts';
 import { createRng, hashString } from '@smartem/common/rng';
 
 /**
- * The original's mock (seed-spec §8.1): every hole gets a uniform random "prediction" once, and nothing is learned.
+ * The original's mock: every hole gets a uniform random "prediction" once, and nothing is learned.
  * Kept as the reference point every real authority must beat.
  */
 export class RandomMockAuthority implements DecisionAuthority {

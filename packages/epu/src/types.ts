@@ -1,5 +1,5 @@
 /**
- * Records parsed from EPU files. Field names and units are the original agent's (seed-spec §2, §4.1): metres for
+ * Records parsed from EPU files. Field names and units are the original agent's: metres for
  * stage positions, defocus and pixel sizes, pixels for image coordinates, nanometres for atlas `physical`.
  * Absent values are `null`. Date-times are ISO 8601 strings exactly as EPU wrote them (offset preserved).
  * Pairs (`position`, `size`, …) are `[x, y]` / `[width, height]` arrays, as the original serialises its tuples.

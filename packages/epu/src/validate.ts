@@ -1,5 +1,5 @@
 /**
- * Structural check of an EPU grid directory, with the original's messages (seed-spec §2.3), on Windows and POSIX
+ * Structural check of an EPU grid directory, with the original's messages, on Windows and POSIX
  * paths alike, plus a parse of EpuSession.dm. A directory without EpuSession.dm that holds grid directories below it
  * (a visit) is checked grid by grid, each problem prefixed with the grid's relative path.
  */

@@ -1,5 +1,5 @@
 /**
- * The database schema: every table and column of the original (seed-spec §6), with the fixes the original lacked —
+ * The database schema: every table and column of the original, with the fixes the original lacked —
  * `ON DELETE CASCADE` foreign keys, natural ids unique per parent, status enums stored as the API's lowercase values —
  * plus the transactional outbox. Property names equal the column names (snake_case), so a row is its wire shape.
  */

@@ -2,7 +2,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/index.ts';
 
-/** The original's twelve tables (seed-spec §6.1) and our outbox, in parent-before-child order. */
+/** The original's twelve tables and our outbox, in parent-before-child order. */
 export const TABLES = [
   'acquisition', 'grid', 'atlas', 'atlastile', 'atlastilegridsquareposition', 'gridsquare', 'foilhole', 'micrograph',
   'qualitypredictionmodel', 'qualitypredictionmodelparameter', 'qualitypredictionmodelweight', 'qualityprediction', 'outbox',

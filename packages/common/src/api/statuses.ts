@@ -1,4 +1,4 @@
-/** Status values as the original's API (and our database) spell them: lowercase, with spaces (seed-spec §6.3). */
+/** Status values as the original's API (and our database) spell them: lowercase, with spaces. */
 export const ACQUISITION_STATUSES = ['planned', 'started', 'completed', 'paused', 'abandoned'] as const;
 export const GRID_STATUSES = [
   'none', 'scan started', 'scan completed', 'grid squares decision started', 'grid squares decision completed',

@@ -1,4 +1,4 @@
-// The recording format of the original fsrecorder (seed-spec §1.4): `recording.json` + `chunks/chunk_<n>.bin`
+// The recording format of the original fsrecorder: `recording.json` + `chunks/chunk_<n>.bin`
 // in a gzip tar, format version 2.0. Field names and event types are the original's.
 
 export type FsEventType =

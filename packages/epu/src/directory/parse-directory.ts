@@ -1,5 +1,5 @@
 /**
- * Whole-directory parse (seed-spec §2.11, without its crashes): every EpuSession.dm below `root` is a grid; each
+ * Whole-directory parse (as the original agent's, without its crashes): every EpuSession.dm below `root` is a grid; each
  * grid's atlas, grid-square metadata, grid-square / foil-hole / micrograph manifests are parsed (on worker threads
  * for large trees). Incomplete trees are fine: what exists is parsed, what is missing becomes a warning, a bad file
  * an error entry, and a micrograph whose foil hole is unknown an orphan.

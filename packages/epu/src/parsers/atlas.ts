@@ -1,4 +1,4 @@
-/** `Atlas.dm` (root `AtlasSessionXml`) → AtlasRecord: atlas, tiles, grid-square positions (seed-spec §2.5). */
+/** `Atlas.dm` (root `AtlasSessionXml`) → AtlasRecord: atlas, tiles, grid-square positions. */
 import { compileSchema, extract, type Rule } from '../xml/extract.ts';
 import { float, int, isoDateTime, required, str } from '../xml/values.ts';
 import type { AtlasRecord, AtlasTileRecord, GridSquarePosition, IntPair } from '../types.ts';

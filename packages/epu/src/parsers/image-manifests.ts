@@ -1,5 +1,5 @@
 /**
- * The three `MicroscopeImage` manifests EPU writes under `Images-Disc<N>/GridSquare_<id>/` (seed-spec §2.7–2.10):
+ * The three `MicroscopeImage` manifests EPU writes under `Images-Disc<N>/GridSquare_<id>/`:
  * the grid square image, foil hole images (`FoilHoles/`) and exposures (`Data/`). One pass extracts what any of
  * them needs; each public parser then checks its required fields and adds the ids from the path.
  */

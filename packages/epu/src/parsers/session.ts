@@ -1,4 +1,4 @@
-/** `EpuSession.dm` (root `EpuSessionXml`) → EpuSessionRecord (seed-spec §2.4). */
+/** `EpuSession.dm` (root `EpuSessionXml`) → EpuSessionRecord. */
 import { compileSchema, extract } from '../xml/extract.ts';
 import { isoDateTime, required, str } from '../xml/values.ts';
 import { atlasPathRelativeToStorage, toCygwinPath } from '../windows-paths.ts';

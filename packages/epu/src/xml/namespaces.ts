@@ -1,4 +1,4 @@
-/** Namespace URIs of EPU's .NET DataContract XML (seed-spec §2.1). Elements are matched on URI + local name. */
+/** Namespace URIs of EPU's .NET DataContract XML. Elements are matched on URI + local name. */
 const DC = 'http://schemas.datacontract.org/2004/07/';
 
 export const NS = {

@@ -1,7 +1,7 @@
 import type { BusMessage } from '@smartem/backend';
 
 /**
- * The original's message simulator (seed-spec §1.5), on today's event names: one message per command, valid or
+ * The original's message simulator, on today's event names: one message per command, valid or
  * (`legit: false`) deliberately malformed — misspelt keys, negative numbers — to exercise validation.
  */
 export const COMMANDS = [
