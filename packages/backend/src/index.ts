@@ -6,3 +6,5 @@ export { startBackend, type BackendOptions, type RunningBackend } from './runtim
 export { defaultDataDir } from './runtime/data-dir.ts';
 export { createBus, PermanentMessageError, type Bus, type BusMessage } from './bus/index.ts';
 export { tableTotals, formatTotals, TABLES, type TableTotal } from './tools/table-totals.ts';
+export { issueInstructions, type NewInstruction } from './services/agents/instructions.ts';
+export { findSession as findAgentSession } from './repositories/instructions.ts';
