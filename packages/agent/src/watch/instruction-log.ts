@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { mkdir, open, stat, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { AckStatus } from '@smartem/common';
 
@@ -32,7 +32,7 @@ export class InstructionLog {
 
   /** Reads what earlier runs finished (a torn last line is skipped) and opens the file for appending. */
   async open(): Promise<number> {
-    await mkdir(join(this.path, '..'), { recursive: true });
+    await mkdir(dirname(this.path), { recursive: true });
     if (await stat(this.path).catch(() => null)) {
       const lines = createInterface({ input: createReadStream(this.path, { encoding: 'utf8' }), crlfDelay: Infinity });
       for await (const line of lines) {

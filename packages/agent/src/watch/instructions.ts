@@ -254,11 +254,13 @@ export function startInstructionChannel(opts: InstructionChannelOptions): Instru
       }
       if (!outcome) return;
       const ack: FinalAck = { ...outcome, processing_time_ms: Date.now() - next.arrived };
+      let recorded = true;
       try {
         await instructionLog.finish(id, ack);
       } catch (error) {
         // Not recorded: not acknowledged either, so a redelivery applies it again (same decision ids).
-        log.error({ instructionId: id, err: (error as Error).message }, 'instruction log write failed');
+        recorded = false;
+        log.error({ instructionId: id, err: (error as Error).message }, 'instruction log write failed; the outcome is not acknowledged');
       }
       queue.shift();
       inHand.delete(id);
@@ -267,7 +269,7 @@ export function startInstructionChannel(opts: InstructionChannelOptions): Instru
         stats.failed++;
         log.error({ instructionId: id, err: ack.error_message }, 'instruction failed');
       }
-      void acknowledge(id, ack);
+      if (recorded) void acknowledge(id, ack);
     }
   }
 
