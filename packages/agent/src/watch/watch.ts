@@ -91,10 +91,9 @@ export async function startWatch(opts: WatchOptions): Promise<WatchHandle> {
     throw new WatchSetupError(`--mode ${opts.mode} sends decisions to Athena: --athena URL is required`);
   }
   if (opts.athena) {
-    try {
-      new URL(opts.athena);
-    } catch {
-      throw new WatchSetupError(`--athena ${JSON.stringify(opts.athena)} is not a URL`);
+    const protocol = URL.canParse(opts.athena) ? new URL(opts.athena).protocol : '';
+    if (protocol !== 'http:' && protocol !== 'https:') {
+      throw new WatchSetupError(`--athena ${JSON.stringify(opts.athena)} is not an http(s) URL`);
     }
   }
   let client: SmartEmClient | undefined;
