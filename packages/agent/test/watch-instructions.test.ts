@@ -2,7 +2,7 @@
 // backend (which writes the instructions, as the decision engine does), `smartem agent watch --mode … --athena …`
 // and the Athena stand-in. Auto mode sends the right decisions; the agent killed between receiving and acknowledging
 // applies the instruction once after its restart; Athena away means the decisions arrive, in order, when it returns;
-// observe mode sends nothing; the backend killed while an instruction is unacknowledged changes nothing.
+// observe mode sends nothing; confirm mode waits for the operator; the backend killed while an instruction is unacknowledged changes nothing.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
@@ -282,6 +282,17 @@ test('observe mode: nothing is sent to Athena; acknowledged processed with what 
   assert.deepEqual(result.decisions.map((d) => d.decisionType), ['foilHoleSelection', 'acquisitionOrder']);
   assert.match(agent.output(), /would send these decisions/);
   assert.deepEqual(await recorded(record), [], 'no request reached Athena');
+});
+
+test('confirm mode: nothing reaches Athena until an operator approves; then the decisions are sent', async () => {
+  const { mock } = await athenaMock('confirm');
+  const { visit: v } = await visitWithAgent('confirm', 36, ['--mode', 'confirm', '--athena', mock.url]);
+  const [issued] = await backend.issue(v.sessionId, [holeOrder(v)]);
+  await waitForStatus(v, [issued!.instruction_id], 'awaiting_approval');
+  assert.deepEqual(await decisionsAt(mock, v), []);
+  await api(`/instructions/${issued!.instruction_id}/approve`, 'POST');
+  await waitForStatus(v, [issued!.instruction_id], 'processed');
+  assertHoleOrderDecisions(await decisionsAt(mock, v), v);
 });
 
 test('backend killed (SIGKILL) while an instruction is unacknowledged: after its restart the instruction is applied exactly once', async () => {
