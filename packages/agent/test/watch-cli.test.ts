@@ -22,6 +22,25 @@ test('a directory that does not exist: exit 1 naming it', async () => {
   assert.match(child.output(), new RegExp(`error: directory ${missing.replace(/[/\\]/g, '.')} does not exist`));
 });
 
+test('--mode auto or confirm without --athena, an --athena that is not a URL, an unknown mode: one clear error each', async () => {
+  const dir = join(tmp.path, 'visit-for-modes');
+  mkdirSync(dir, { recursive: true });
+  const run = async (args: string[]) => {
+    const child = startSmartem(['agent', 'watch', dir, '--api', 'http://127.0.0.1:9', '--state', join(tmp.path, 's-modes'), ...args]);
+    return { code: await child.exited, output: child.output() };
+  };
+  const noAthena = await run(['--mode', 'confirm']);
+  assert.equal(noAthena.code, 1);
+  assert.match(noAthena.output, /error: --mode confirm sends decisions to Athena: --athena URL is required/);
+  const badUrl = await run(['--mode', 'auto', '--athena', 'athena:8000 ']);
+  assert.equal(badUrl.code, 1);
+  assert.match(badUrl.output, /error: --athena "athena:8000 " is not an http\(s\) URL/);
+  const badMode = await run(['--mode', 'sometimes', '--athena', 'http://127.0.0.1:9']);
+  assert.equal(badMode.code, 1);
+  assert.match(badMode.output, /argument 'sometimes' is invalid. Allowed choices are observe, confirm, auto/);
+  assert.doesNotMatch(noAthena.output + badUrl.output + badMode.output, /\n\s+at /, 'no stack trace');
+});
+
 test('a state directory another agent holds: exit 1 naming the directory and the holder, no stack trace', async () => {
   const state = join(tmp.path, 's-held');
   mkdirSync(state);

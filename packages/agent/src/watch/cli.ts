@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { nonNegativeNumber, positiveNumber, verboseOption, wholeNumberAtLeast } from '@smartem/common/cli-options';
 
 interface WatchCliOptions {
@@ -14,6 +14,9 @@ interface WatchCliOptions {
   statusInterval: number;
   rescan: number;
   maxPending: number;
+  athena?: string;
+  mode?: 'observe' | 'confirm' | 'auto';
+  agentId?: string;
 }
 
 /** `smartem agent watch DIR --api URL`. */
@@ -38,6 +41,12 @@ export function registerWatchCommand(agent: Command): void {
       wholeNumberAtLeast(2),
       5000,
     )
+    .option('--athena <url>', 'Athena Decision Service root URL (env SMARTEM_ATHENA_URL); decisions are sent there', process.env.SMARTEM_ATHENA_URL)
+    .addOption(
+      new Option('--mode <mode>', 'apply the backend\'s instructions: observe (log what would be sent to Athena), confirm (operator approves in the backend), auto (default observe with --athena; none without)')
+        .choices(['observe', 'confirm', 'auto']),
+    )
+    .option('--agent-id <id>', 'this agent\'s id at the backend (default: the computer name)')
     .option('--status', 'print the journal state of DIR (entities, unacknowledged, orphans) and exit')
     .option('--json', 'with --status: print JSON')
     .option('--status-interval <s>', 'seconds between status log lines in live mode (with -v)', positiveNumber, 60)
@@ -72,6 +81,9 @@ async function runWatch(dir: string, options: WatchCliOptions): Promise<number> 
       pollIntervalMs: options.poll === true ? undefined : options.poll,
       rescanIntervalMs: options.rescan * 1000,
       maxPending: options.maxPending,
+      athena: options.athena,
+      mode: options.mode ?? (options.athena ? 'observe' : undefined),
+      agentId: options.agentId,
       log,
     });
   } catch (error) {

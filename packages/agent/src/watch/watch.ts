@@ -1,10 +1,13 @@
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { ApiError, ApiUnreachableError, SmartEmClient, type TokenSource } from '@smartem/client';
-import { DirectoryLockedError, lockDirectory, type Logger } from '@smartem/common';
+import { AthenaClient } from '@smartem/athena';
+import { DirectoryLockedError, lockDirectory, type AgentMode, type Logger } from '@smartem/common';
 import { classifyEpuPath, EntityAssembler, parseClassified, type ParsedEpuFile } from '@smartem/epu';
 import { FileQueue, type FileQueueStats } from './file-queue.ts';
 import { Backpressure } from './backpressure.ts';
+import { InstructionLog } from './instruction-log.ts';
+import { startInstructionChannel, type InstructionChannel, type InstructionStats } from './instructions.ts';
 import { startIntake, type Intake } from './intake.ts';
 import { Journal, type ReplaySummary } from './journal.ts';
 import { defaultStateDir } from './state-dir.ts';
@@ -31,6 +34,18 @@ export interface WatchOptions {
   /** Backpressure: micrograph manifests wait unread while this many parsed entities wait for the backend (default 5,000). */
   maxPending?: number;
   requestTimeoutMs?: number;
+  /**
+   * Apply the backend's instructions: `observe` logs the Athena decisions it would send, `confirm` and `auto` send them
+   * to the Decision Service at `athena` (confirm-mode instructions reach the agent once an operator approved them).
+   * Unset: no instruction channel.
+   */
+  mode?: AgentMode;
+  /** Athena Decision Service root URL (operations under `/api/v1`); required in confirm and auto mode. */
+  athena?: string;
+  /** The agent's id at the backend (default: the computer name). */
+  agentId?: string;
+  /** Milliseconds between heartbeats to the backend (default 30 s). */
+  heartbeatMs?: number;
   log: Logger;
   onAcked?: (entity: Entity) => void;
 }
@@ -42,6 +57,8 @@ export interface WatchStatus {
   entities: StoreCounts;
   sync: SyncStats;
   journalBytes: number;
+  /** Null without an instruction channel. */
+  instructions: InstructionStats | null;
 }
 
 export interface WatchHandle {
@@ -68,6 +85,15 @@ export async function startWatch(opts: WatchOptions): Promise<WatchHandle> {
   if (!info) throw new WatchSetupError(`directory ${dir} does not exist`);
   if (!info.isDirectory()) throw new WatchSetupError(`${dir} is not a directory`);
 
+  if (opts.mode && opts.mode !== 'observe' && !opts.athena && !opts.dryRun) {
+    throw new WatchSetupError(`--mode ${opts.mode} sends decisions to Athena: --athena URL is required`);
+  }
+  if (opts.athena) {
+    const protocol = URL.canParse(opts.athena) ? new URL(opts.athena).protocol : '';
+    if (protocol !== 'http:' && protocol !== 'https:') {
+      throw new WatchSetupError(`--athena ${JSON.stringify(opts.athena)} is not an http(s) URL`);
+    }
+  }
   let client: SmartEmClient | undefined;
   if (!opts.dryRun) {
     if (!opts.api) throw new WatchSetupError('--api URL is required (or --dry-run)');
@@ -131,6 +157,34 @@ export async function startWatch(opts: WatchOptions): Promise<WatchHandle> {
   // Whatever the journal held unacknowledged goes out first.
   if (store.pendingCount()) syncer.wake();
 
+  let instructions: InstructionChannel | undefined;
+  if (client && stateDir && opts.mode) {
+    const instructionLog = new InstructionLog(stateDir);
+    const finished = await instructionLog.open();
+    if (finished) log.info({ finished }, 'instruction log replayed');
+    const athena = opts.athena
+      ? new AthenaClient({
+          baseUrl: opts.athena,
+          retries: 2,
+          onRetry: ({ method, url, attempt, delayMs }) => log.debug({ method, url, attempt, delayMs }, 'Athena request retried'),
+        })
+      : undefined;
+    instructions = startInstructionChannel({
+      client,
+      auth: opts.auth,
+      token: opts.token,
+      store,
+      log,
+      instructionLog,
+      mode: opts.mode,
+      athena,
+      agentId: opts.agentId,
+      description: dir,
+      heartbeatMs: opts.heartbeatMs,
+    });
+  }
+
+
   const assembler = new EntityAssembler(dir);
   /** Reads of atlases outside the watched directory in flight (part of "settled"). */
   let atlasReads: Promise<void> = Promise.resolve();
@@ -171,6 +225,7 @@ export async function startWatch(opts: WatchOptions): Promise<WatchHandle> {
       onError: (error) => log.warn({ err: error.message }, 'watcher error'),
     });
   } catch (error) {
+    await instructions?.stop();
     await journal?.close();
     unlock?.();
     throw error;
@@ -183,6 +238,7 @@ export async function startWatch(opts: WatchOptions): Promise<WatchHandle> {
     entities: store.counts(),
     sync: { ...syncer.stats },
     journalBytes: journal?.sizeBytes ?? 0,
+    instructions: instructions ? { ...instructions.stats } : null,
   });
 
   let stopped = false;
@@ -205,6 +261,7 @@ export async function startWatch(opts: WatchOptions): Promise<WatchHandle> {
       stopped = true;
       await intake.close();
       queue.stop();
+      await instructions?.stop();
       await syncer.stop();
       await journal?.close();
       unlock?.();

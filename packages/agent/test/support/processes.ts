@@ -24,10 +24,15 @@ process.once('exit', () => {
 });
 
 export function startSmartem(args: string[], env: NodeJS.ProcessEnv = {}): Child {
-  const proc = spawn(process.execPath, [smartemBin, ...args], {
+  return startNode([smartemBin, ...args], env);
+}
+
+/** `node <args>` from the repository root, with output captured (and stdin writable when `stdin` is 'pipe'). */
+function startNode(args: string[], env: NodeJS.ProcessEnv = {}, stdin: 'ignore' | 'pipe' = 'ignore'): Child {
+  const proc = spawn(process.execPath, args, {
     cwd: repoRoot,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [stdin, 'pipe', 'pipe'],
   });
   let out = '';
   proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
@@ -61,15 +66,45 @@ export interface Backend extends Child {
 
 /** `smartem up` on a PGlite directory; resolves once it prints its URL. Pass `port` to restart on the same one. */
 export async function startBackend(dataDir: string, port = 0): Promise<Backend> {
-  const child = startSmartem(['up', '--host', '127.0.0.1', '--port', String(port), '--data', dataDir]);
+  return backendListening(startSmartem(['up', '--host', '127.0.0.1', '--port', String(port), '--data', dataDir]));
+}
+
+export interface InstructionBackend extends Backend {
+  /** Writes instructions for an agent session (as the decision engine does); resolves with their ids. */
+  issue(sessionId: string, items: { type: string; topic: string; payload: Record<string, unknown>; priority?: number }[]): Promise<{ instruction_id: string; sequence_number: number }[]>;
+}
+
+/** The embedded backend (as `smartem up`) that also writes instructions on request: see `instruction-backend.ts`. */
+export async function startInstructionBackend(dataDir: string, port = 0): Promise<InstructionBackend> {
+  const script = fileURLToPath(new URL('./instruction-backend.ts', import.meta.url));
+  const backend = await backendListening(startNode(['--import', 'tsx', script, dataDir, String(port)], {}, 'pipe'));
+  let answered = 0;
+  const issue: InstructionBackend['issue'] = async (sessionId, items) => {
+    backend.proc.stdin!.write(`${JSON.stringify({ session_id: sessionId, items })}\n`);
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const answers = [...backend.output().matchAll(/^issue(d|\s+failed) (.*)$/gm)];
+      if (answers.length > answered) {
+        const answer = answers[answered++]!;
+        if (answer[1] !== 'd') throw new Error(`issuing instructions failed: ${answer[2]}`);
+        return JSON.parse(answer[2]!) as { instruction_id: string; sequence_number: number }[];
+      }
+      if (Date.now() > deadline) throw new Error(`no answer to the instructions:\n${backend.output()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  return { ...backend, issue };
+}
+
+async function backendListening(child: Child): Promise<Backend> {
   const deadline = Date.now() + 180_000;
   for (;;) {
     const m = /listening on (http:\/\/[\d.]+:(\d+))/.exec(child.output());
     if (m) return { ...child, url: m[1]!, port: Number(m[2]) };
-    if (child.proc.exitCode !== null) throw new Error(`smartem up exited ${child.proc.exitCode}:\n${child.output()}`);
+    if (child.proc.exitCode !== null) throw new Error(`the backend exited ${child.proc.exitCode}:\n${child.output()}`);
     if (Date.now() > deadline) {
       await child.kill();
-      throw new Error(`smartem up did not start:\n${child.output()}`);
+      throw new Error(`the backend did not start:\n${child.output()}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
