@@ -13,6 +13,7 @@ import { ROUTES } from './routes/index.ts';
 import { uiRoutes } from './ui.ts';
 import type { Store } from './store/crud.ts';
 import { installAuth, OPENAPI_SECURITY_SCHEMES, type AuthOptions } from './auth/index.ts';
+import { installMetrics } from '../metrics.ts';
 
 export interface AppOptions {
   db: Db;
@@ -52,6 +53,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   if (opts.auth) installAuth(app, opts.auth);
+  installMetrics(app, { db: opts.db });
   app.decorate('store', { db: opts.db, onCommit: opts.onCommit });
   app.decorate('startedAt', Date.now());
   app.decorate('bus', opts.bus);

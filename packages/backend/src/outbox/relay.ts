@@ -3,6 +3,7 @@ import type { Logger } from '@smartem/common';
 import type { Db } from '../db/index.ts';
 import { outbox, outboxDeadLetter } from '../db/schema.ts';
 import type { Bus, BusMessage } from '../bus/types.ts';
+import { countOutboxPublished } from '../metrics.ts';
 
 export interface OutboxRelay {
   /** A commit wrote outbox rows: publish soon (ignored while backing off after a broker failure). */
@@ -195,8 +196,11 @@ export function startOutboxRelay(opts: {
   /** Publish batches until none is left. */
   async function drain(): Promise<void> {
     const publishBatch = lockRows ? publishLockedBatch : publishUnlockedBatch;
-    while ((await publishBatch()) === batchSize) {
+    for (;;) {
+      const published = await publishBatch();
+      countOutboxPublished(published);
       // a full batch: there may be more
+      if (published < batchSize) return;
     }
   }
 

@@ -7,6 +7,8 @@ import type { Bus } from '../bus/types.ts';
 import { startOutboxRelay, type OutboxRelay } from '../outbox/relay.ts';
 import { startWorker } from './worker.ts';
 import type { WorkerCommandOptions } from './cli.ts';
+import type { MetricsServer } from '@smartem/common';
+import { serveBackendMetrics } from '../metrics.ts';
 
 /**
  * The `smartem backend worker` process: PostgreSQL + RabbitMQ, the handler families, and an outbox relay (so events
@@ -38,6 +40,7 @@ export async function runWorkerProcess(opts: WorkerCommandOptions): Promise<numb
   let bus: Bus | undefined;
   let relay: OutboxRelay | undefined;
   let worker: { stop(): Promise<void> } | undefined;
+  let metrics: MetricsServer | undefined;
   try {
     handle = await openDatabase({ url: databaseUrl, poolSize: opts.prefetch + 2 });
     if (opts.migrate) await migrateDatabase(handle);
@@ -45,13 +48,15 @@ export async function runWorkerProcess(opts: WorkerCommandOptions): Promise<numb
     bus = await createBus({ amqpUrl, queue: opts.queue, maxAttempts: opts.maxAttempts, log: log.child({ component: 'bus' }), connectionName: `smartem-worker-${process.pid}` });
     relay = startOutboxRelay({ db: handle.db, bus, log: log.child({ component: 'outbox-relay' }) });
     worker = await startWorker({ db: handle.db, bus, log: log.child({ component: 'worker' }), prefetch: opts.prefetch });
+    if (opts.metricsPort !== undefined) metrics = await serveBackendMetrics(handle.db, { port: opts.metricsPort, host: opts.metricsHost });
   } catch (err) {
     log.error({ err }, 'worker failed to start');
     process.stderr.write(`smartem backend worker: failed to start: ${(err as Error).message}\n`);
-    await shutdown(log, { worker, relay, bus, handle });
+    await shutdown(log, { worker, relay, bus, handle, metrics });
     return 1;
   }
-  log.info({ pid: process.pid, queue: opts.queue }, 'worker ready');
+  log.info({ pid: process.pid, queue: opts.queue, metrics: metrics && `${metrics.url}/metrics` }, 'worker ready');
+  if (metrics) process.stdout.write(`smartem backend worker: metrics on ${metrics.url}/metrics\n`);
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
@@ -59,14 +64,14 @@ export async function runWorkerProcess(opts: WorkerCommandOptions): Promise<numb
   });
   for (const again of ['SIGTERM', 'SIGINT'] as const) process.once(again, () => process.exit(1));
   log.info({ signal }, 'worker stopping: finishing messages in flight');
-  await shutdown(log, { worker, relay, bus, handle });
+  await shutdown(log, { worker, relay, bus, handle, metrics });
   log.info('worker stopped');
   return 0;
 }
 
 async function shutdown(
   log: Logger,
-  parts: { worker?: { stop(): Promise<void> }; relay?: OutboxRelay; bus?: Bus; handle?: DatabaseHandle },
+  parts: { worker?: { stop(): Promise<void> }; relay?: OutboxRelay; bus?: Bus; handle?: DatabaseHandle; metrics?: MetricsServer },
 ): Promise<void> {
   const step = async (what: string, fn: (() => Promise<void>) | undefined) => {
     try {
@@ -80,4 +85,5 @@ async function shutdown(
   await step('stopping the relay', parts.relay?.stop);
   await step('closing the bus', parts.bus && (() => (parts.bus as Bus).close()));
   await step('closing the database', parts.handle?.close);
+  await step('closing the metrics server', parts.metrics?.close);
 }

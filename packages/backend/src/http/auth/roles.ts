@@ -53,7 +53,7 @@ const ADMIN = [
 ];
 
 const TABLE: Array<[Access, string[]]> = [
-  ['public', ['GET /status', 'GET /health', 'GET /openapi.json']],
+  ['public', ['GET /status', 'GET /health', 'GET /openapi.json', 'GET /metrics']],
   ['authenticated', ENTITY_READS],
   ['smartem-agent', EPU_WRITES],
   ['smartem-operator', OPERATOR_WRITES],

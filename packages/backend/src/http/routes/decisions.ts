@@ -5,6 +5,7 @@ import { grid } from '../../db/schema.ts';
 import { AUTHORITY_NAMES, isAuthorityName, type AuthorityName } from '@smartem/decisions';
 import { qualityConfigFromEnv, resolveAuthority, setGridAuthority, storedAuthority, suggestedHoles, suggestedSquares } from '../../decisions/live/suggest.ts';
 import { HttpError } from '../errors.ts';
+import { timeRanking } from '../../metrics.ts';
 
 /**
  * Live rankings: `GET /grids/{uuid}/suggested_squares` and `GET /gridsquares/{uuid}/suggested_holes`, computed from
@@ -106,7 +107,7 @@ export async function decisionRoutes(app: FastifyInstance): Promise<void> {
     { schema: { tags: ['decisions'], params: Type.Object({ grid_uuid: Type.String() }), querystring: AuthorityQuery, response: { 200: SquaresResponse } } },
     async (req) => {
       const { grid_uuid } = req.params as { grid_uuid: string };
-      const out = await suggestedSquares(app.store.db, grid_uuid, authorityOf(req.query), qualityConfigFromEnv());
+      const out = await timeRanking('squares', () => suggestedSquares(app.store.db, grid_uuid, authorityOf(req.query), qualityConfigFromEnv()));
       if (!out) throw new HttpError(404, `grid ${grid_uuid} not found`);
       return out;
     },
@@ -116,7 +117,7 @@ export async function decisionRoutes(app: FastifyInstance): Promise<void> {
     { schema: { tags: ['decisions'], params: Type.Object({ gridsquare_uuid: Type.String() }), querystring: AuthorityQuery, response: { 200: HolesResponse } } },
     async (req) => {
       const { gridsquare_uuid } = req.params as { gridsquare_uuid: string };
-      const out = await suggestedHoles(app.store.db, gridsquare_uuid, authorityOf(req.query), qualityConfigFromEnv());
+      const out = await timeRanking('holes', () => suggestedHoles(app.store.db, gridsquare_uuid, authorityOf(req.query), qualityConfigFromEnv()));
       if (!out) throw new HttpError(404, `grid square ${gridsquare_uuid} not found`);
       return out;
     },

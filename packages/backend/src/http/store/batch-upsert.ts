@@ -13,6 +13,7 @@ import { ENTITIES, type EntityDef } from '../entities.ts';
 import { bodyToRow, changedKeys, type Row } from '../convert.ts';
 import { sqlState } from '../errors.ts';
 import type { Store } from './crud.ts';
+import { countIngested } from '../../metrics.ts';
 
 const LOOKUP_CHUNK = 10_000;
 const RETRYABLE = new Set(['23505', '40P01', '40001']);
@@ -172,5 +173,6 @@ export async function batchUpsert(store: Store, def: EntityDef, items: readonly 
   // Lookups mutate rows they return; every attempt starts from fresh reads.
   const results = await withRetry(() => applyOnce(store.db, def, rows));
   if (results.some((r) => r.outcome === 'created' || r.outcome === 'updated')) store.onCommit?.();
+  countIngested(def.event, results);
   return results;
 }

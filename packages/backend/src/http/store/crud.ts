@@ -11,6 +11,7 @@ import type { EntityDef } from '../entities.ts';
 import { ENTITIES } from '../entities.ts';
 import type { Row } from '../convert.ts';
 import { conflict, isForeignKeyViolation, isUniqueViolation, notFound } from '../errors.ts';
+import { countIngested } from '../../metrics.ts';
 
 export interface Store {
   db: Db;
@@ -91,6 +92,7 @@ export async function createOne(
     translateWriteError(def, row, error);
   }
   store.onCommit?.();
+  countIngested(def.event, [{ outcome: 'created' }, ...children.map(() => ({ outcome: 'created' }))]);
   return stored;
 }
 
@@ -111,6 +113,7 @@ export async function updateOne(store: Store, def: EntityDef, uuid: string, chan
   }
   if (!stored) throw notFound(def.notFound);
   store.onCommit?.();
+  countIngested(def.event, [{ outcome: 'updated' }]);
   return stored;
 }
 
