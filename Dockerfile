@@ -13,6 +13,7 @@ ARG NPM_CONFIG_REGISTRY=https://registry.npmjs.org/
 # Workspace manifests first, so the dependency layer is rebuilt only when they change.
 COPY package.json package-lock.json ./
 COPY packages/agent/package.json packages/agent/
+COPY packages/athena/package.json packages/athena/
 COPY packages/backend/package.json packages/backend/
 COPY packages/cli/package.json packages/cli/
 COPY packages/client/package.json packages/client/
@@ -21,6 +22,7 @@ COPY packages/decisions/package.json packages/decisions/
 COPY packages/epu/package.json packages/epu/
 COPY packages/epu-sim/package.json packages/epu-sim/
 COPY packages/tools/package.json packages/tools/
+COPY packages/web/package.json packages/web/
 RUN --mount=type=secret,id=npm_ca \
     if [ -s /run/secrets/npm_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npm_ca npm_config_cafile=/run/secrets/npm_ca; fi; \
     npm ci --no-audit --no-fund && npm cache clean --force

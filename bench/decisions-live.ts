@@ -12,8 +12,8 @@ import { parseArgs } from 'node:util';
 import { eq } from 'drizzle-orm';
 import { foilhole, gridsquare, micrograph } from '../packages/backend/src/db/schema.ts';
 import * as schema from '../packages/backend/src/db/schema.ts';
-import { suggestedSquares } from '../packages/backend/src/decisions/live/suggest.ts';
-import { applyProcessingResult } from '../packages/backend/src/decisions/live/processing.ts';
+import { suggestedSquares } from '../packages/backend/src/services/decisions/suggestions.ts';
+import { applyProcessingResult } from '../packages/backend/src/services/processing.ts';
 import { DEFAULT_QUALITY } from '@smartem/decisions';
 import { openTestDatabase } from '../packages/backend/test/support/databases.ts';
 import { createRng } from '@smartem/common/rng';
@@ -70,7 +70,7 @@ try {
   };
   let n = 0;
   const rerank = await time(async () => {
-    await applyProcessingResult(db, 'ctf.completed', `m0-${n++ % perHole}`, { ctf_max_resolution_estimate: 3 + n / 100 });
+    await applyProcessingResult({ db }, 'ctf.completed', `m0-${n++ % perHole}`, { ctf_max_resolution_estimate: 3 + n / 100 });
     const out = await suggestedSquares(db, 'grid', 'online-learner', DEFAULT_QUALITY);
     if (!out || out.squares.length !== squares) throw new Error('unexpected ranking');
   });

@@ -11,7 +11,7 @@ import { pino } from 'pino';
 import { Connection } from 'rabbitmq-client';
 import { openDatabase, migrateDatabase, type Db } from '../packages/backend/src/db/index.ts';
 import { outbox } from '../packages/backend/src/db/schema.ts';
-import { insertOutbox } from '../packages/backend/src/outbox/outbox.ts';
+import { insertOutbox } from '../packages/backend/src/repositories/outbox.ts';
 import { startOutboxRelay } from '../packages/backend/src/outbox/relay.ts';
 import { createBus } from '../packages/backend/src/bus/index.ts';
 import type { Bus, BusMessage } from '../packages/backend/src/bus/types.ts';

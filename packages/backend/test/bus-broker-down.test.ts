@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isNull, sql } from 'drizzle-orm';
 import { outbox } from '../src/db/schema.ts';
-import { insertOutbox } from '../src/outbox/outbox.ts';
+import { insertOutbox } from '../src/repositories/outbox.ts';
 import { startOutboxRelay } from '../src/outbox/relay.ts';
 import { createBus } from '../src/bus/index.ts';
 import type { BusMessage } from '../src/bus/types.ts';

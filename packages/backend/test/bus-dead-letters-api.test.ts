@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/http/app.ts';
 import { InProcessBus } from '../src/bus/in-process.ts';
 import { startWorker } from '../src/worker/worker.ts';
-import { insertOutbox } from '../src/outbox/outbox.ts';
+import { insertOutbox } from '../src/repositories/outbox.ts';
 import { startOutboxRelay } from '../src/outbox/relay.ts';
 import type { BusMessage } from '../src/bus/types.ts';
 import { openTestDatabase, type TestDatabase } from './support/databases.ts';

@@ -7,8 +7,8 @@ import { spawn } from 'node:child_process';
 import { eq, sql } from 'drizzle-orm';
 import { openDatabase, migrateDatabase } from '../src/db/index.ts';
 import { acquisition, grid, gridsquare, foilhole, micrograph, outbox, qualitypredictionmodel } from '../src/db/schema.ts';
-import { insertOutbox } from '../src/outbox/outbox.ts';
-import { bulkInsert } from '../src/db/bulk.ts';
+import { insertOutbox } from '../src/repositories/outbox.ts';
+import { bulkInsert } from '../src/repositories/bulk.ts';
 import { openTestDatabase, testDatabaseKinds, type TestDatabase } from './support/databases.ts';
 
 for (const kind of testDatabaseKinds()) {

@@ -3,9 +3,9 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { openTestDatabase, testDatabaseKinds, type TestDatabase } from './support/databases.ts';
 import * as schema from '../src/db/schema.ts';
-import { loadLiveGrid } from '../src/decisions/live/load.ts';
-import { applyProcessingResult } from '../src/decisions/live/processing.ts';
-import { suggestedHoles, suggestedSquares } from '../src/decisions/live/suggest.ts';
+import { loadLiveGrid } from '../src/services/decisions/suggestions.ts';
+import { applyProcessingResult } from '../src/services/processing.ts';
+import { suggestedHoles, suggestedSquares } from '../src/services/decisions/suggestions.ts';
 import { DEFAULT_QUALITY } from '@smartem/decisions';
 
 const SQUARES = ['sq-a', 'sq-b'];
@@ -79,7 +79,7 @@ for (const kind of testDatabaseKinds()) {
       const store = async (sq: string, ctf: number): Promise<void> => {
         for (let i = 0; i < MICS; i++) {
           const uuid = `mic-${sq}-${i}`;
-          assert.equal((await applyProcessingResult(db, 'ctf.completed', uuid, { ctf_max_resolution_estimate: ctf })).outcome, 'updated');
+          assert.equal((await applyProcessingResult({ db }, 'ctf.completed', uuid, { ctf_max_resolution_estimate: ctf })).outcome, 'updated');
         }
       };
       const order = async (): Promise<string[]> => (await suggestedSquares(db, 'grid', 'online-learner', DEFAULT_QUALITY))!.squares.map((s) => s.gridsquare_uuid);

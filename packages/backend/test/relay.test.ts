@@ -3,7 +3,7 @@ import { describe, test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { isNull, sql } from 'drizzle-orm';
 import { outbox, outboxDeadLetter, acquisition } from '../src/db/schema.ts';
-import { insertOutbox } from '../src/outbox/outbox.ts';
+import { insertOutbox } from '../src/repositories/outbox.ts';
 import { startOutboxRelay } from '../src/outbox/relay.ts';
 import { InProcessBus } from '../src/bus/in-process.ts';
 import type { BusMessage } from '../src/bus/types.ts';

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openDatabase, migrateDatabase } from '../src/db/index.ts';
 import { acquisition, grid } from '../src/db/schema.ts';
-import { tableTotals, formatTotals, TABLES } from '../src/tools/table-totals.ts';
+import { tableTotals, TABLES } from '../src/repositories/table-totals.ts';
+import { formatTotals } from '../src/services/table-totals.ts';
 
 test('db-table-totals counts every table (PGlite in memory)', async () => {
   const handle = await openDatabase({});

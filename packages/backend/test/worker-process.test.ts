@@ -10,7 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { acquisition, grid, qualitypredictionmodelweight } from '../src/db/schema.ts';
-import { insertOutbox } from '../src/outbox/outbox.ts';
+import { insertOutbox } from '../src/repositories/outbox.ts';
 import { startOutboxRelay } from '../src/outbox/relay.ts';
 import { createBus } from '../src/bus/index.ts';
 import type { Db } from '../src/db/index.ts';

@@ -3,7 +3,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { eq } from 'drizzle-orm';
 import { acquisition, grid, qualitypredictionmodelweight } from '../src/db/schema.ts';
-import { insertOutbox } from '../src/outbox/outbox.ts';
+import { insertOutbox } from '../src/repositories/outbox.ts';
 import { startOutboxRelay } from '../src/outbox/relay.ts';
 import { InProcessBus } from '../src/bus/in-process.ts';
 import { startWorker } from '../src/worker/worker.ts';
@@ -77,10 +77,11 @@ for (const kind of testDatabaseKinds()) {
       assert.deepEqual((await weights('grid-2')).map((r) => r.model).sort(), ['Bender', 'Claptrap', 'R2-D2', 'WALL-E']);
     });
 
-    test('unknown event types and payloads missing their uuid are dead-lettered with a reason naming them', async () => {
+    test('unknown event types and payloads missing their uuid are dead-lettered with a reason naming them; events for other consumers are not', async () => {
       const bus = new InProcessBus({ log: silentLog, maxAttempts: 3 });
       const worker = await startWorker({ db, bus, log: silentLog });
       await bus.publish([
+        { event_type: 'decision.updated', grid_uuid: 'g', trigger: 'ctf.completed' },
         { event_type: 'bogus.happened', uuid: 'x' },
         { event_type: 'gridsquare.updated', grid_uuid: 'g' },
         { event_type: 'grid.created', uuid: 'no-such-grid', acquisition_uuid: 'acq-1' },

@@ -4,3 +4,4 @@ export * from './backoff.ts';
 export * from './http.ts';
 export * from './client.ts';
 export * from './auth.ts';
+export * from './sse.ts';

@@ -4,6 +4,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import * as schema from './schema.ts';
 import { lockDirectory } from '@smartem/common';
@@ -12,9 +13,20 @@ export { schema };
 export type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
 
+/** Stops a `listen`. */
+export type Unlisten = () => Promise<void>;
+
+/**
+ * Calls `onNotify` with the payload of every `NOTIFY channel` (sent with `pg_notify` in the writing transaction, so
+ * it arrives once the rows are committed), and with `null` after a lost listening connection is back (notifications
+ * may have been missed meanwhile: look again).
+ */
+export type Listen = (channel: string, onNotify: (payload: string | null) => void) => Promise<Unlisten>;
+
 export interface DatabaseHandle {
   db: Db;
   kind: 'pglite' | 'postgres';
+  listen: Listen;
   close(): Promise<void>;
 }
 
@@ -31,7 +43,52 @@ async function openPostgres(url: string, max: number): Promise<DatabaseHandle> {
   // An idle client losing its connection must not crash the process; the next query gets a fresh one.
   pool.on('error', () => {});
   const db = drizzle({ client: pool, schema });
-  return { db, kind: 'postgres', close: () => pool.end() };
+  return { db, kind: 'postgres', listen: (channel, onNotify) => listenPostgres(url, channel, onNotify), close: () => pool.end() };
+}
+
+/** A dedicated connection per listener (a pooled one would lose its LISTEN), re-established when lost. */
+async function listenPostgres(url: string, channel: string, onNotify: (payload: string | null) => void): Promise<Unlisten> {
+  const { default: pg } = await import('pg');
+  let client: import('pg').Client | undefined;
+  let stopped = false;
+  let retry: NodeJS.Timeout | undefined;
+  const connect = async (isReconnect: boolean): Promise<void> => {
+    const next = new pg.Client({ connectionString: url });
+    next.on('notification', (n) => {
+      if (n.channel === channel) onNotify(n.payload ?? '');
+    });
+    next.on('error', () => {
+      if (client === next) lost();
+    });
+    next.on('end', () => {
+      if (client === next) lost();
+    });
+    await next.connect();
+    await next.query(`LISTEN ${quoteIdentifier(channel)}`);
+    if (stopped) return void (await next.end().catch(() => {}));
+    client = next;
+    if (isReconnect) onNotify(null);
+  };
+  const lost = (): void => {
+    client = undefined;
+    if (stopped || retry) return;
+    retry = setTimeout(function again() {
+      connect(true).then(
+        () => (retry = undefined),
+        () => (retry = setTimeout(again, 1000)),
+      );
+    }, 200);
+  };
+  await connect(false);
+  return async () => {
+    stopped = true;
+    clearTimeout(retry);
+    await client?.end().catch(() => {});
+  };
+}
+
+function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
 }
 
 async function openPglite(dataDir: string | undefined): Promise<DatabaseHandle> {
@@ -49,6 +106,7 @@ async function openPglite(dataDir: string | undefined): Promise<DatabaseHandle> 
     return {
       db,
       kind: 'pglite',
+      listen: async (channel, onNotify) => client.listen(channel, (payload) => onNotify(payload)),
       async close() {
         if (closed) return;
         closed = true;
@@ -87,4 +145,9 @@ export async function migrateDatabase(handle: DatabaseHandle): Promise<void> {
   } finally {
     client.release();
   }
+}
+
+/** Fails, with the driver's reason, when the database cannot be reached. */
+export async function pingDatabase(handle: DatabaseHandle): Promise<void> {
+  await handle.db.execute(sql`SELECT 1`);
 }

@@ -274,3 +274,6 @@ export const busDeadLetter = pgTable('bus_dead_letter', {
 
 /** The decision engine's tables (packages/backend/src/db/decisions-schema.ts). */
 export * from './decisions-schema.ts';
+
+/** The backend → agent instruction channel (packages/backend/src/db/agents-schema.ts). */
+export * from './agents-schema.ts';

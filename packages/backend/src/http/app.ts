@@ -2,21 +2,23 @@
  * The HTTP API: fastify with the shared TypeBox wire schemas registered as named components, which both validate
  * requests and generate the OpenAPI document (`/docs/json`, `/openapi.json`, Swagger UI at `/docs`).
  */
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ENTITY_WIRES, POSITION_WIRE, BatchResponseSchema, ProblemDetailsSchema, type Logger } from '@smartem/common';
 import type { TSchema } from 'typebox';
-import type { Db } from '../db/index.ts';
+import type { Listen } from '../db/index.ts';
 import type { Bus } from '../bus/types.ts';
 import { errorHandler, problem } from './errors.ts';
 import { ROUTES } from './routes/index.ts';
 import { uiRoutes } from './ui.ts';
-import type { Store } from './store/crud.ts';
+import type { Store } from '../services/store.ts';
 import { installAuth, OPENAPI_SECURITY_SCHEMES, type AuthOptions } from './auth/index.ts';
 import { installMetrics } from '../metrics.ts';
 
+/** Extensible: later options (authentication, …) are added as optional fields. */
 export interface AppOptions {
-  db: Db;
+  db: Store['db'];
   log: Logger;
   /** Called after every committed write (wakes the outbox relay). */
   onCommit?: () => void;
@@ -25,16 +27,45 @@ export interface AppOptions {
   bodyLimit?: number;
   /** Require OpenID Connect bearer tokens and roles (`auth/roles.ts`); without it the API is open. */
   auth?: AuthOptions;
+  /** The database's LISTEN, which pushes instructions to agents' streams (without it streams answer 503). */
+  listen?: Listen;
+  /** Seconds between `heartbeat` events on instruction streams (default 15). */
+  instructionHeartbeatSeconds?: number;
 }
 
-export type App = FastifyInstance;
+/** The API's fastify instance: the TypeBox type provider types each route's params, query and body from its schema. */
+export type App = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+/** A route group: a plugin registered on the typed instance. */
+export type RoutePlugin = (app: App) => Promise<void>;
 
 declare module 'fastify' {
   interface FastifyInstance {
     store: Store;
     startedAt: number;
+    /** The message bus, when the process has one (`buildApp({ bus })`). */
+    bus?: Bus;
+    databaseListen: Listen | undefined;
+    instructionHeartbeatMs: number;
   }
 }
+
+/** One tag per route group (`routes/index.ts`), in registration order. */
+const TAGS = [
+  { name: 'service', description: 'status and health of the backend' },
+  { name: 'acquisitions', description: 'acquisitions (EPU sessions) and their grids' },
+  { name: 'grids', description: 'grids and their grid squares' },
+  { name: 'atlases', description: 'atlases, atlas tiles, and grid squares placed on tiles' },
+  { name: 'gridsquares', description: 'grid squares and their foil holes' },
+  { name: 'foilholes', description: 'foil holes and their micrographs' },
+  { name: 'micrographs', description: 'micrographs' },
+  { name: 'batch', description: 'idempotent batch upserts, the agent\'s sync path' },
+  { name: 'dead-letters', description: 'messages and events the backend gave up on' },
+  { name: 'processing', description: 'processing results for micrographs (as the bus events)' },
+  { name: 'decisions', description: 'live rankings of squares and holes, and the decision authority per grid' },
+  { name: 'dashboard', description: 'aggregates for the operator dashboard (served under /ui/)' },
+  { name: 'agents', description: 'agent sessions and the instruction channel to them (Server-Sent Events, acknowledgements)' },
+];
 
 function sharedSchemas(): TSchema[] {
   const out: TSchema[] = [];
@@ -43,7 +74,7 @@ function sharedSchemas(): TSchema[] {
   return out;
 }
 
-export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+export async function buildApp(opts: AppOptions): Promise<App> {
   const app = Fastify({
     loggerInstance: opts.log as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -56,6 +87,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   installMetrics(app, { db: opts.db });
   app.decorate('store', { db: opts.db, onCommit: opts.onCommit });
   app.decorate('startedAt', Date.now());
+  app.decorate('databaseListen', opts.listen);
+  app.decorate('instructionHeartbeatMs', (opts.instructionHeartbeatSeconds ?? 15) * 1000);
   app.decorate('bus', opts.bus);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => {
@@ -77,6 +110,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         description: 'API for accessing and managing electron microscopy data',
         version: '0.1.0',
       },
+      tags: TAGS,
       ...(opts.auth ? { components: { securitySchemes: OPENAPI_SECURITY_SCHEMES } } : {}),
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
@@ -86,5 +120,5 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   for (const register of ROUTES) await app.register(register);
   await app.register(uiRoutes);
   await app.ready();
-  return app as unknown as FastifyInstance;
+  return app;
 }

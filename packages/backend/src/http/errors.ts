@@ -1,6 +1,7 @@
 /** HTTP errors as problem-details bodies (`@smartem/common` ProblemDetails), and database errors mapped onto them. */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { ProblemDetails } from '@smartem/common';
+import { ConflictError, NotFoundError } from '../errors.ts';
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type',
@@ -17,8 +18,6 @@ export class HttpError extends Error {
   }
 }
 
-export const notFound = (detail: string) => new HttpError(404, detail);
-export const conflict = (detail: string) => new HttpError(409, detail);
 
 export function problem(status: number, detail: string, instance?: string, errors?: ProblemDetails['errors']): ProblemDetails {
   return {
@@ -31,18 +30,6 @@ export function problem(status: number, detail: string, instance?: string, error
   };
 }
 
-/** PostgreSQL's SQLSTATE of an error thrown by pg, PGlite or drizzle (which wraps them in `cause`). */
-export function sqlState(error: unknown): string | undefined {
-  for (let e: unknown = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
-  }
-  return undefined;
-}
-
-export const isUniqueViolation = (error: unknown) => sqlState(error) === '23505';
-export const isForeignKeyViolation = (error: unknown) => sqlState(error) === '23503';
-
 /** "/items/3/gridsquare_uuid" + missing property → "items/3/gridsquare_uuid". */
 function fieldOf(v: { instancePath?: string; params?: Record<string, unknown> }, context: string | undefined): string {
   let path = (v.instancePath ?? '').replace(/^\//, '');
@@ -51,9 +38,14 @@ function fieldOf(v: { instancePath?: string; params?: Record<string, unknown> },
   return path || context || 'body';
 }
 
-/** Fastify error handler: validation → 422 (400 for batch routes and non-body parts), HttpError → its status. */
-export function errorHandler(error: FastifyError | HttpError, request: FastifyRequest, reply: FastifyReply): void {
+/** Fastify error handler: validation → 422 (400 for batch routes and non-body parts), not found → 404, conflict → 409, HttpError → its status. */
+export function errorHandler(error: FastifyError | HttpError | NotFoundError | ConflictError, request: FastifyRequest, reply: FastifyReply): void {
   const instance = request.url;
+  if (error instanceof NotFoundError || error instanceof ConflictError) {
+    const status = error instanceof NotFoundError ? 404 : 409;
+    void reply.status(status).type('application/problem+json').send(problem(status, error.message, instance));
+    return;
+  }
   if (error instanceof HttpError) {
     void reply.status(error.status).type('application/problem+json').send(problem(error.status, error.detail, instance, error.errors));
     return;

@@ -1,9 +1,11 @@
-import { inArray, isNull, sql } from 'drizzle-orm';
 import type { Logger } from '@smartem/common';
 import type { Db } from '../db/index.ts';
-import { outbox, outboxDeadLetter } from '../db/schema.ts';
-import type { Bus, BusMessage } from '../bus/types.ts';
+import type { Bus } from '../bus/types.ts';
 import { countOutboxPublished } from '../metrics.ts';
+import {
+  copyToOutboxDeadLetters, deleteOutboxBatchWhile, deleteOutboxEvents, lockOutboxBatch, readOutboxBatch, recordPublishFailure,
+  type OutboxEvent as Claimed,
+} from '../repositories/outbox.ts';
 
 export interface OutboxRelay {
   /** A commit wrote outbox rows: publish soon (ignored while backing off after a broker failure). */
@@ -17,11 +19,6 @@ export interface OutboxRelay {
 const MAX_BACKOFF_MS = 10_000;
 /** Rows failing one after another, with none published, that mean the broker is down rather than one bad event. */
 const OUTAGE_STREAK = 3;
-
-interface Claimed {
-  id: number;
-  payload: BusMessage;
-}
 
 /**
  * Publishes outbox rows in id order, in batches, and deletes them once the broker confirmed them (one write per event
@@ -54,13 +51,6 @@ export function startOutboxRelay(opts: {
   let again = false;
   let failures = 0;
   let stopped = false;
-
-  async function recordFailure(exec: Db, ids: number[], error: string): Promise<void> {
-    await exec
-      .update(outbox)
-      .set({ attempts: sql`${outbox.attempts} + 1`, last_error: error.slice(0, 2000) })
-      .where(inArray(outbox.id, ids));
-  }
 
   /**
    * A batch failed: publish its rows one at a time, in id order, so one row the bus refuses does not hold back the
@@ -98,10 +88,10 @@ export function startOutboxRelay(opts: {
     }
     // Refused rows with no later row to show the broker is up (say, the last event written): ask the bus itself.
     if (suspects.length > 0 && streak < OUTAGE_STREAK && (await busAnswers())) await settleSuspects();
-    if (handled.length > 0) await exec.delete(outbox).where(inArray(outbox.id, handled));
+    await deleteOutboxEvents(exec, handled);
     // Rows not reached after an outage streak carry the attempt and the error too, as after a failed batch.
     const left = rows.filter((row) => !handled.includes(row.id)).map((row) => row.id);
-    if (left.length > 0) await recordFailure(exec, left, lastError);
+    if (left.length > 0) await recordPublishFailure(exec, left, lastError);
     return { handled: handled.length, outage: handled.length === 0 ? new OutboxPublishError(lastError, rows.length) : undefined };
   }
 
@@ -130,21 +120,14 @@ export function startOutboxRelay(opts: {
   }
 
   async function moveToDeadLetters(exec: Db, row: Claimed, error: string): Promise<void> {
-    await exec.execute(sql`INSERT INTO ${outboxDeadLetter} (id, event_type, payload, error, attempts, created_at)
-      SELECT id, event_type, payload, ${error.slice(0, 2000)}, attempts + ${maxAttempts}, created_at
-      FROM ${outbox} WHERE id = ${row.id} ON CONFLICT (id) DO NOTHING`);
+    await copyToOutboxDeadLetters(exec, row.id, error, maxAttempts);
     log.error({ outbox_id: row.id, event_type: row.payload.event_type, error, attempts: maxAttempts },
       'outbox relay: the bus refused this event every time while later events were published; moved to outbox_dead_letter');
   }
 
   /** PGlite: read a batch, publish it, delete it (no concurrent relay; a crash before the delete republishes). */
   async function publishUnlockedBatch(): Promise<number> {
-    const rows = (await db
-      .select({ id: outbox.id, payload: outbox.payload })
-      .from(outbox)
-      .where(isNull(outbox.published_at))
-      .orderBy(outbox.id)
-      .limit(batchSize)) as Claimed[];
+    const rows = await readOutboxBatch(db, batchSize);
     if (rows.length === 0) return 0;
     const ids = rows.map((row) => row.id);
     try {
@@ -152,44 +135,27 @@ export function startOutboxRelay(opts: {
     } catch {
       return throwOnOutage(await isolateBatch(db, rows));
     }
-    await db.delete(outbox).where(inArray(outbox.id, ids));
+    await deleteOutboxEvents(db, ids);
     return rows.length;
   }
 
   /** PostgreSQL: one transaction per batch, deleted rows come back if the publish fails or the process dies. */
   async function publishLockedBatch(): Promise<number> {
     let failed = false;
-    const published = await db
-      .transaction(async (tx) => {
-        // The delete need not wait for its WAL flush: lost in a crash, the rows come back and are published again
-        // (at least once either way). Saves a disk flush per batch on the relay's path.
-        await tx.execute(sql`SET LOCAL synchronous_commit = off`);
-        const result = await tx.execute(sql`DELETE FROM outbox WHERE id IN (
-            SELECT id FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED)
-          RETURNING id, payload`);
-        const rows = (result as unknown as { rows: Claimed[] }).rows.map((r) => ({ id: Number(r.id), payload: r.payload }));
-        if (rows.length === 0) return 0;
-        rows.sort((a, b) => a.id - b.id);
-        try {
-          await bus.publish(rows.map((row) => row.payload));
-        } catch (err) {
-          failed = true;
-          throw err;
-        }
-        return rows.length;
-      })
-      .catch((err: unknown) => {
-        if (failed) return 0;
+    const published = await deleteOutboxBatchWhile(db, batchSize, async (rows) => {
+      try {
+        await bus.publish(rows.map((row) => row.payload));
+      } catch (err) {
+        failed = true;
         throw err;
-      });
+      }
+    }).catch((err: unknown) => {
+      if (failed) return 0;
+      throw err;
+    });
     if (!failed) return published;
     // The delete rolled back; claim the same rows again and publish them one by one.
-    const isolated = await db.transaction(async (tx) => {
-      const result = await tx.execute(sql`SELECT id, payload FROM outbox WHERE published_at IS NULL
-        ORDER BY id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`);
-      const rows = (result as unknown as { rows: Claimed[] }).rows.map((r) => ({ id: Number(r.id), payload: r.payload }));
-      return isolateBatch(tx as unknown as Db, rows);
-    });
+    const isolated = await lockOutboxBatch(db, batchSize, (tx, rows) => isolateBatch(tx, rows));
     return throwOnOutage(isolated);
   }
 

@@ -9,8 +9,9 @@ import type { Logger } from '@smartem/common';
 import { openDatabase, migrateDatabase, type DatabaseHandle } from '../db/index.ts';
 import type { Bus } from '../bus/types.ts';
 import { InProcessBus } from '../bus/in-process.ts';
-import { databaseDeadLetterStore } from '../db/bus-dead-letters.ts';
+import { databaseDeadLetterStore } from '../repositories/dead-letters.ts';
 import type { AuthOptions } from '../http/auth/config.ts';
+import { Shutdown } from './lifecycle.ts';
 
 export interface BackendOptions {
   log: Logger;
@@ -44,45 +45,39 @@ export interface RunningBackend {
   stop(): Promise<void>;
 }
 
-export async function startBackend(opts: BackendOptions): Promise<RunningBackend> {
+/**
+ * Starts the parts in order, registering each one's stop on `shutdown` (a fresh one when not given): on failure, what
+ * did start is stopped and the error rethrown.
+ */
+export async function startBackend(opts: BackendOptions, shutdown = new Shutdown(opts.log)): Promise<RunningBackend> {
   const { log } = opts;
-  const stops: Array<[string, () => Promise<void>]> = [];
-  const stopAll = async () => {
-    for (const [what, fn] of stops.reverse()) {
-      try {
-        await fn();
-      } catch (err) {
-        log.error({ err }, `shutdown: ${what} failed`);
-      }
-    }
-    stops.length = 0;
-  };
+  const stopAll = () => shutdown.run();
   try {
     const handle = await openDatabase({ url: opts.databaseUrl, dataDir: opts.dataDir, poolSize: opts.poolSize });
-    stops.push(['closing the database', () => handle.close()]);
+    shutdown.add('closing the database', () => handle.close());
     if (opts.migrate ?? true) await migrateDatabase(handle);
 
     const { createBus } = await import('../bus/index.ts');
     const bus = await createBus({ amqpUrl: opts.amqpUrl, queue: opts.queue, log: log.child({ component: 'bus' }), connectionName: `smartem-api-${process.pid}` });
-    stops.push(['closing the bus', () => bus.close()]);
+    shutdown.add('closing the bus', () => bus.close());
     if (bus instanceof InProcessBus) bus.useDeadLetterStore(databaseDeadLetterStore(handle.db, bus.queue));
 
     const { startOutboxRelay } = await import('../outbox/relay.ts');
     // Large relay batches: the API writes thousands of events per request.
     const relay = startOutboxRelay({ db: handle.db, bus, log: log.child({ component: 'outbox-relay' }), batchSize: 2000 });
-    stops.push(['stopping the outbox relay', () => relay.stop()]);
+    shutdown.add('stopping the outbox relay', () => relay.stop());
 
     if (opts.worker) {
       const { startWorker } = await import('../worker/worker.ts');
       const worker = await startWorker({ db: handle.db, bus, log: log.child({ component: 'worker' }) });
-      stops.push(['stopping the worker', () => worker.stop()]);
+      shutdown.add('stopping the worker', () => worker.stop());
     }
     // Shutdown runs these in reverse: HTTP server, outbox flush, worker, relay, bus, database.
-    stops.push(['flushing the outbox', () => relay.flush()]);
+    shutdown.add('flushing the outbox', () => relay.flush());
 
     const { buildApp } = await import('../http/app.ts');
-    const app = await buildApp({ db: handle.db, log: log.child({ component: 'http' }), onCommit: () => relay.wake(), bus, auth: opts.auth });
-    stops.push(['closing the HTTP server', () => app.close()]);
+    const app = await buildApp({ db: handle.db, log: log.child({ component: 'http' }), onCommit: () => relay.wake(), bus, auth: opts.auth, listen: handle.listen });
+    shutdown.add('closing the HTTP server', () => app.close());
     await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 8000 });
     const { address, port } = app.server.address() as AddressInfo;
     const hostPart = (a: string) => (a.includes(':') ? `[${a}]` : a);

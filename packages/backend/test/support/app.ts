@@ -17,7 +17,7 @@ export interface TestApi {
 
 export async function startTestApi(kind: TestDatabaseKind): Promise<TestApi> {
   const db = await openTestDatabase(kind);
-  const app = await buildApp({ db: db.handle.db, log: createLogger({ level: 'silent', pretty: false }) });
+  const app = await buildApp({ db: db.handle.db, log: createLogger({ level: 'silent', pretty: false }), listen: db.handle.listen });
   let seen = 0;
   return {
     db,

@@ -4,3 +4,5 @@ export * from './entities.ts';
 export * from './batch.ts';
 export * from './problem.ts';
 export * from './events.ts';
+export * from './processing.ts';
+export * from './instructions.ts';

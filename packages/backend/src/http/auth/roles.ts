@@ -23,6 +23,8 @@ const ENTITY_READS = [
   'GET /micrographs', 'GET /micrographs/:micrograph_uuid',
   'GET /grids/:grid_uuid/decision_authority', 'GET /grids/:grid_uuid/suggested_squares',
   'GET /gridsquares/:gridsquare_uuid/suggested_holes',
+  'GET /agents', 'GET /agent/:agent_id/session/:session_id', 'GET /agent/:agent_id/session/:session_id/instructions',
+  'GET /grids/:grid_uuid/collection', 'GET /gridsquares/:gridsquare_uuid/collection',
 ];
 
 /** What the agent writes: EPU's entities, one by one or in batches. */
@@ -38,11 +40,18 @@ const EPU_WRITES = [
   'POST /batch/atlas-tile-gridsquare-positions', 'POST /batch/gridsquares', 'POST /batch/foilholes', 'POST /batch/micrographs',
 ];
 
+/** The agent's side of the instruction channel: its session, the stream, acknowledgements and heartbeats. */
+const AGENT_CHANNEL = [
+  'PUT /agent/:agent_id/session/:session_id', 'GET /agent/:agent_id/session/:session_id/instructions/stream',
+  'POST /agent/:agent_id/session/:session_id/instructions/:instruction_id/ack', 'POST /agent/:agent_id/session/:session_id/heartbeat',
+];
+
 /** Processing results from the pipelines and the decision settings operators choose. */
 const OPERATOR_WRITES = [
   'POST /micrographs/:micrograph_uuid/motion_correction', 'POST /micrographs/:micrograph_uuid/ctf',
   'POST /micrographs/:micrograph_uuid/particle_picking', 'POST /micrographs/:micrograph_uuid/particle_selection',
   'PUT /grids/:grid_uuid/decision_authority',
+  'POST /instructions/:instruction_id/approve', 'POST /instructions/:instruction_id/decline',
 ];
 
 const ADMIN = [
@@ -53,9 +62,9 @@ const ADMIN = [
 ];
 
 const TABLE: Array<[Access, string[]]> = [
-  ['public', ['GET /status', 'GET /health', 'GET /openapi.json', 'GET /metrics']],
+  ['public', ['GET /status', 'GET /health', 'GET /openapi.json', 'GET /', 'GET /metrics']],
   ['authenticated', ENTITY_READS],
-  ['smartem-agent', EPU_WRITES],
+  ['smartem-agent', [...EPU_WRITES, ...AGENT_CHANNEL]],
   ['smartem-operator', OPERATOR_WRITES],
   ['smartem-admin', ADMIN],
 ];

@@ -1,19 +1,17 @@
-import type { FastifyInstance } from 'fastify';
-import { ENTITIES } from '../entities.ts';
-import { bodyToRow, type Row } from '../convert.ts';
-import { createOne } from '../store/crud.ts';
-import { problemRefs, ref, registerEntityRoutes, wire } from './common.ts';
+import { createEntity } from '../../services/ingest.ts';
+import type { App } from '../app.ts';
+import { problemRefs, ref, refOf, registerEntityRoutes } from './common.ts';
 import { registerChildRoutes } from './children.ts';
 
 /** `/acquisitions…` and `/acquisitions/{acquisition_uuid}/grids`. */
-export async function acquisitionRoutes(app: FastifyInstance): Promise<void> {
-  const def = ENTITIES.acquisition;
-  registerEntityRoutes(app, def, 'acquisitions', 'acquisition_uuid');
+export async function acquisitionRoutes(app: App): Promise<void> {
+  registerEntityRoutes(app, 'acquisition', 'acquisitions', 'acquisition_uuid');
   app.post('/acquisitions', {
-    schema: { tags: ['acquisitions'], body: ref('AcquisitionCreate'), response: { 201: ref('AcquisitionResponse'), ...problemRefs(409, 422) } },
-  }, async (req, reply) => {
-    const stored = await createOne(app.store, def, bodyToRow(def.wire.fields, req.body as Row));
-    return reply.status(201).send(wire(def, stored));
-  });
-  registerChildRoutes(app, { def, plural: 'acquisitions', param: 'acquisition_uuid' }, { def: ENTITIES.grid, segment: 'grids' });
+    schema: {
+      tags: ['acquisitions'], summary: 'create an Acquisition',
+      description: 'Creates an acquisition (status planned when none is sent) and publishes `acquisition.created`; 409 for a duplicate uuid.',
+      body: refOf('AcquisitionCreate'), response: { 201: ref('AcquisitionResponse'), ...problemRefs(409, 422) },
+    },
+  }, async (req, reply) => reply.status(201).send(await createEntity(app.store, 'acquisition', req.body)));
+  registerChildRoutes(app, { kind: 'acquisition', plural: 'acquisitions', param: 'acquisition_uuid' }, { kind: 'grid', segment: 'grids' });
 }

@@ -1,62 +1,56 @@
 /** Schemas and helpers shared by the route groups. */
-import type { FastifyInstance } from 'fastify';
 import { Type, type TSchema } from 'typebox';
-import type { EntityDef } from '../entities.ts';
-import { rowToWire, type Row } from '../convert.ts';
-import { findOne, list, requireParent, updateOne, deleteOne } from '../store/crud.ts';
-import { bodyToRow } from '../convert.ts';
-import { notFound } from '../errors.ts';
+import { ENTITY_WIRES, KINDS, parentsOf, type EntityKind } from '@smartem/common';
+import { deleteEntity, getEntity, listEntities, updateEntity } from '../../services/ingest.ts';
+import type { Row } from '../../services/convert.ts';
+import type { App } from '../app.ts';
 
 export const ref = (id: string) => ({ $ref: `${id}#` });
+/** A reference to a shared schema, typed for the handler as `T` (the registered schema validates it). */
+export const refOf = <T = Row>(id: string) => Type.Unsafe<T>(ref(id));
 export const listOf = (id: string) => ({ type: 'array', items: ref(id) });
 export const problemRefs = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, ref('ProblemDetails')]));
 export const uuidParam = (name: string) => Type.Object({ [name]: Type.String({ minLength: 1 }) });
 
 /** Additive paging and filtering of list routes: `?limit=&offset=&status=` and the entity's parent/natural id. */
-export function listQuery(def: EntityDef) {
+export function listQuery(kind: EntityKind) {
   const props: Record<string, TSchema> = {
     limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,5}$', description: 'page size, 1–999999 (default: all rows)' })),
     offset: Type.Optional(Type.String({ pattern: '^[0-9]{1,9}$', description: 'rows to skip (rows are ordered by uuid)' })),
   };
-  if ('status' in def.wire.fields) props.status = Type.Optional(Type.String({ description: 'only rows with this status' }));
-  if (def.parent) props[def.parent.column] = Type.Optional(Type.String({ description: 'only children of this parent' }));
-  if (def.natural) props[def.natural] = Type.Optional(Type.String({ description: 'only rows with this natural (EPU) id' }));
+  const parent = parentsOf(kind)[0];
+  const natural = KINDS[kind].natural;
+  if ('status' in ENTITY_WIRES[kind].fields) props.status = Type.Optional(Type.String({ description: 'only rows with this status' }));
+  if (parent) props[parent.field] = Type.Optional(Type.String({ description: 'only children of this parent' }));
+  if (natural) props[natural] = Type.Optional(Type.String({ description: 'only rows with this natural (EPU) id' }));
   return Type.Object(props, { additionalProperties: false });
 }
 
 export function splitListQuery(query: Record<string, unknown>) {
-  const { limit, offset, ...where } = query as { limit?: string; offset?: string } & Record<string, unknown>;
+  const { limit, offset, ...where } = query;
   return { limit: limit === undefined ? undefined : Number(limit), offset: offset === undefined ? undefined : Number(offset), where };
 }
-
-export const wire = (def: EntityDef, row: Row) => rowToWire(def.wire.fields, row);
 
 /**
  * `GET /<plural>`, `GET|PUT|DELETE /<plural>/{param}` for one entity: the original's single-entity routes
  * (updates apply only the keys sent; an explicit null clears a column; deletes really delete, with cascade).
  */
-export function registerEntityRoutes(app: FastifyInstance, def: EntityDef, plural: string, param: string): void {
-  const tags = [plural];
-  const response = `${def.wire.name}Response`;
-  app.get(`/${plural}`, { schema: { tags, querystring: listQuery(def), response: { 200: listOf(response), ...problemRefs(400) } } }, async (req) => {
-    const rows = await list(app.store.db, def, splitListQuery(req.query as Record<string, unknown>));
-    return rows.map((r) => wire(def, r));
-  });
-  app.get(`/${plural}/:${param}`, { schema: { tags, params: uuidParam(param), response: { 200: ref(response), ...problemRefs(404) } } }, async (req) => {
-    const row = await findOne(app.store.db, def, (req.params as Record<string, string>)[param]);
-    if (!row) throw notFound(def.notFound);
-    return wire(def, row);
-  });
+export function registerEntityRoutes(app: App, kind: EntityKind, plural: string, param: string, tag = plural): void {
+  const tags = [tag];
+  const name = ENTITY_WIRES[kind].name;
+  const response = `${name}Response`;
+  app.get(`/${plural}`, { schema: { tags, summary: `list ${plural}`, description: `Every ${name} row, ordered by uuid; filter by status, parent or natural id and page with limit/offset.`, querystring: listQuery(kind), response: { 200: listOf(response), ...problemRefs(400) } } }, async (req) =>
+    listEntities(app.store, kind, splitListQuery(req.query)));
+  app.get(`/${plural}/:${param}`, { schema: { tags, summary: `read one ${name}`, description: `The ${name} with this uuid; 404 when there is none.`, params: uuidParam(param), response: { 200: ref(response), ...problemRefs(404) } } }, async (req) =>
+    getEntity(app.store, kind, req.params[param]));
   app.put(`/${plural}/:${param}`, {
-    schema: { tags, params: uuidParam(param), body: ref(`${def.wire.name}Update`), response: { 200: ref(response), ...problemRefs(404, 409, 422) } },
-  }, async (req) => {
-    const uuid = (req.params as Record<string, string>)[param];
-    const changes = bodyToRow(def.wire.fields, req.body as Row, { omit: ['uuid'] });
-    if (def.parent && changes[def.parent.column] != null) await requireParent(app.store.db, def, changes[def.parent.column]);
-    return wire(def, await updateOne(app.store, def, uuid, changes));
-  });
-  app.delete(`/${plural}/:${param}`, { schema: { tags, params: uuidParam(param), response: { 204: Type.Null(), ...problemRefs(404) } } }, async (req, reply) => {
-    await deleteOne(app.store, def, (req.params as Record<string, string>)[param]);
-    return reply.status(204).send();
+    schema: {
+      tags, summary: `update one ${name}`,
+      description: `Sets the fields sent (an explicit null clears one; fields not sent keep their value) and publishes \`${KINDS[kind].event}.updated\`.`,
+      params: uuidParam(param), body: refOf(`${name}Update`), response: { 200: ref(response), ...problemRefs(404, 409, 422) } },
+  }, async (req) => updateEntity(app.store, kind, req.params[param], req.body));
+  app.delete(`/${plural}/:${param}`, { schema: { tags, summary: `delete one ${name}`, description: `Deletes the ${name} and, by cascade, everything under it; publishes \`${KINDS[kind].event}.deleted\`.`, params: uuidParam(param), response: { 204: Type.Null(), ...problemRefs(404) } } }, async (req, reply) => {
+    await deleteEntity(app.store, kind, req.params[param]);
+    return reply.status(204).send(null);
   });
 }

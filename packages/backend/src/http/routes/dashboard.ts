@@ -1,7 +1,6 @@
-import type { FastifyInstance } from 'fastify';
+import type { App } from '../app.ts';
 import { Type } from 'typebox';
-import { qualityConfigFromEnv } from '../../decisions/live/suggest.ts';
-import { gridExists, gridSquareExists, holeCollection, micrographPoints, squareCollection } from '../../repositories/dashboard.ts';
+import { gridCollection, gridSquareCollection } from '../../services/dashboard.ts';
 import { HttpError } from '../errors.ts';
 
 /**
@@ -56,30 +55,39 @@ const SquareCollection = Type.Object({
   ),
 });
 
-export async function dashboardRoutes(app: FastifyInstance): Promise<void> {
+export async function dashboardRoutes(app: App): Promise<void> {
   app.get(
     '/grids/:grid_uuid/collection',
-    { schema: { tags: ['dashboard'], params: Type.Object({ grid_uuid: Type.String() }), response: { 200: GridCollection } } },
+    {
+      schema: {
+        tags: ['dashboard'],
+        summary: 'A grid for the dashboard',
+        description: 'Every grid square with its atlas position and counts (holes, micrographs, good ones, mean CTF), and every CTF result over time.',
+        params: Type.Object({ grid_uuid: Type.String() }),
+        response: { 200: GridCollection },
+      },
+    },
     async (req) => {
-      const { grid_uuid } = req.params as { grid_uuid: string };
-      if (!(await gridExists(app.store.db, grid_uuid))) throw new HttpError(404, `grid ${grid_uuid} not found`);
-      const limit = qualityConfigFromEnv().ctfMaxResolution;
-      const [squares, points] = await Promise.all([squareCollection(app.store.db, grid_uuid, limit), micrographPoints(app.store.db, grid_uuid)]);
-      return {
-        grid_uuid,
-        ctf_max_resolution: limit,
-        squares,
-        micrographs: { t: points.map((p) => p.t), ctf: points.map((p) => p.ctf) },
-      };
+      const found = await gridCollection(app.store.db, req.params.grid_uuid);
+      if (!found) throw new HttpError(404, `grid ${req.params.grid_uuid} not found`);
+      return found;
     },
   );
   app.get(
     '/gridsquares/:gridsquare_uuid/collection',
-    { schema: { tags: ['dashboard'], params: Type.Object({ gridsquare_uuid: Type.String() }), response: { 200: SquareCollection } } },
+    {
+      schema: {
+        tags: ['dashboard'],
+        summary: 'A grid square for the dashboard',
+        description: 'Every foil hole of the square with its micrographs and their mean results.',
+        params: Type.Object({ gridsquare_uuid: Type.String() }),
+        response: { 200: SquareCollection },
+      },
+    },
     async (req) => {
-      const { gridsquare_uuid } = req.params as { gridsquare_uuid: string };
-      if (!(await gridSquareExists(app.store.db, gridsquare_uuid))) throw new HttpError(404, `grid square ${gridsquare_uuid} not found`);
-      return { gridsquare_uuid, ctf_max_resolution: qualityConfigFromEnv().ctfMaxResolution, holes: await holeCollection(app.store.db, gridsquare_uuid) };
+      const found = await gridSquareCollection(app.store.db, req.params.gridsquare_uuid);
+      if (!found) throw new HttpError(404, `grid square ${req.params.gridsquare_uuid} not found`);
+      return found;
     },
   );
 }

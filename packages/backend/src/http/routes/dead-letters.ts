@@ -1,16 +1,7 @@
-import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { asc } from 'drizzle-orm';
-import type { Bus } from '../../bus/types.ts';
-import { outboxDeadLetter } from '../../db/schema.ts';
+import { deadLetterReport, DeadLetterQueueUnavailable } from '../../services/dead-letters.ts';
+import type { App } from '../app.ts';
 import { HttpError } from '../errors.ts';
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** The message bus, when the process has one (`buildApp({ bus })`). */
-    bus?: Bus;
-  }
-}
 
 const DeadLetterQuery = Type.Object({
   // A string pattern: the API does not coerce query types (see routes/common.ts listQuery).
@@ -48,30 +39,20 @@ const DeadLetterList = Type.Object({
  * `GET /dead-letters`: messages the worker gave up on (failed `maxAttempts` times, or malformed), and under `outbox`
  * the events the outbox relay could never publish (`outbox_dead_letter`), without removing them.
  */
-export async function deadLetterRoutes(app: FastifyInstance): Promise<void> {
-  app.get('/dead-letters', { schema: { tags: ['bus'], querystring: DeadLetterQuery, response: { 200: DeadLetterList } } }, async (req) => {
+export async function deadLetterRoutes(app: App): Promise<void> {
+  app.get('/dead-letters', { schema: {
+    tags: ['dead-letters'], summary: 'list dead letters',
+    description: 'Messages the worker gave up on (failed maxAttempts times, or malformed) and the events the outbox relay could never publish, oldest first, without removing them; 503 without a bus.',
+    querystring: DeadLetterQuery, response: { 200: DeadLetterList },
+  } }, async (req) => {
     const bus = app.bus;
     if (!bus) throw new HttpError(503, 'no message bus is configured in this process');
-    const { limit } = req.query as { limit?: string };
-    let letters;
+    const { limit } = req.query;
     try {
-      letters = await bus.deadLetters(limit === undefined ? 100 : Number(limit));
+      return await deadLetterReport(app.store.db, bus, limit === undefined ? 100 : Number(limit));
     } catch (err) {
-      throw new HttpError(503, `the dead-letter queue cannot be read now: ${(err as Error).message}`);
+      if (err instanceof DeadLetterQueueUnavailable) throw new HttpError(503, err.message);
+      throw err;
     }
-    const unpublishable = await app.store.db
-      .select()
-      .from(outboxDeadLetter)
-      .orderBy(asc(outboxDeadLetter.id))
-      .limit(limit === undefined ? 100 : Number(limit));
-    const outbox = {
-      table: 'outbox_dead_letter',
-      count: unpublishable.length,
-      dead_letters: unpublishable.map((row) => ({
-        id: row.id, event_type: row.event_type, message: row.payload, error: row.error, attempts: row.attempts,
-        failed_at: row.failed_at.toISOString(),
-      })),
-    };
-    return { queue: `${bus.queue}.dlq`, count: letters.length, dead_letters: letters, outbox };
   });
 }

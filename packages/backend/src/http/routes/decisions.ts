@@ -1,9 +1,7 @@
-import type { FastifyInstance } from 'fastify';
-import { eq } from 'drizzle-orm';
+import type { App } from '../app.ts';
 import { Type } from 'typebox';
-import { grid } from '../../db/schema.ts';
-import { AUTHORITY_NAMES, isAuthorityName, type AuthorityName } from '@smartem/decisions';
-import { qualityConfigFromEnv, resolveAuthority, setGridAuthority, storedAuthority, suggestedHoles, suggestedSquares } from '../../decisions/live/suggest.ts';
+import { AUTHORITY_NAMES } from '@smartem/decisions';
+import { gridAuthority, qualityConfigFromEnv, setGridAuthority, suggestedHoles, suggestedSquares } from '../../services/decisions/suggestions.ts';
 import { HttpError } from '../errors.ts';
 import { timeRanking } from '../../metrics.ts';
 
@@ -53,71 +51,75 @@ const HolesResponse = Type.Object({
   ),
 });
 
-/** The authority named in the query, if any (the schema already restricts it to known names). */
-function authorityOf(query: unknown): AuthorityName | undefined {
-  const name = (query as { authority?: string }).authority;
-  if (name === undefined) return undefined;
-  if (!isAuthorityName(name)) throw new HttpError(400, `unknown decision authority "${name}"`);
-  return name;
-}
-
 const AuthorityChoice = Type.Object({
   grid_uuid: Type.String(),
   authority: Type.String(),
   source: Type.Union([Type.Literal('grid'), Type.Literal('default')], { description: 'chosen for this grid, or the default' }),
 });
 
-async function gridExists(app: FastifyInstance, gridUuid: string): Promise<boolean> {
-  const rows = await app.store.db.select({ uuid: grid.uuid }).from(grid).where(eq(grid.uuid, gridUuid)).limit(1);
-  return rows.length > 0;
-}
-
-export async function decisionRoutes(app: FastifyInstance): Promise<void> {
+export async function decisionRoutes(app: App): Promise<void> {
   app.get(
     '/grids/:grid_uuid/decision_authority',
-    { schema: { tags: ['decisions'], params: Type.Object({ grid_uuid: Type.String() }), response: { 200: AuthorityChoice } } },
+    {
+      schema: {
+        tags: ['decisions'], summary: "read a grid's decision authority",
+        description: 'The authority chosen for the grid (source grid), else the default (SMARTEM_DECISION_AUTHORITY or the online learner).',
+        params: Type.Object({ grid_uuid: Type.String() }), response: { 200: AuthorityChoice },
+      },
+    },
     async (req) => {
-      const { grid_uuid } = req.params as { grid_uuid: string };
-      const stored = await storedAuthority(app.store.db, grid_uuid);
-      if (stored) return { grid_uuid, authority: stored, source: 'grid' as const };
-      // Distinguish "no choice" from "no grid".
-      if (!(await gridExists(app, grid_uuid))) throw new HttpError(404, `grid ${grid_uuid} not found`);
-      return { grid_uuid, authority: resolveAuthority(), source: 'default' as const };
+      const { grid_uuid } = req.params;
+      const choice = await gridAuthority(app.store.db, grid_uuid);
+      if (!choice) throw new HttpError(404, `grid ${grid_uuid} not found`);
+      return { grid_uuid, ...choice };
     },
   );
   app.put(
     '/grids/:grid_uuid/decision_authority',
     {
       schema: {
-        tags: ['decisions'],
+        tags: ['decisions'], summary: "choose a grid's decision authority",
+        description: 'Stores the authority that ranks this grid from now on; 404 when the grid does not exist.',
         params: Type.Object({ grid_uuid: Type.String() }),
         body: Type.Object({ authority: Type.Union(AUTHORITY_NAMES.map((n) => Type.Literal(n))) }),
         response: { 200: AuthorityChoice },
       },
     },
     async (req) => {
-      const { grid_uuid } = req.params as { grid_uuid: string };
-      const { authority } = req.body as { authority: AuthorityName };
+      const { grid_uuid } = req.params;
+      const { authority } = req.body;
       if (!(await setGridAuthority(app.store.db, grid_uuid, authority))) throw new HttpError(404, `grid ${grid_uuid} not found`);
       return { grid_uuid, authority, source: 'grid' as const };
     },
   );
   app.get(
     '/grids/:grid_uuid/suggested_squares',
-    { schema: { tags: ['decisions'], params: Type.Object({ grid_uuid: Type.String() }), querystring: AuthorityQuery, response: { 200: SquaresResponse } } },
+    {
+      schema: {
+        tags: ['decisions'], summary: "rank a grid's squares",
+        description: 'Squares ranked for collection by expected good holes per unit of time, computed from every stored result on this request.',
+        params: Type.Object({ grid_uuid: Type.String() }), querystring: AuthorityQuery, response: { 200: SquaresResponse },
+      },
+    },
     async (req) => {
-      const { grid_uuid } = req.params as { grid_uuid: string };
-      const out = await timeRanking('squares', () => suggestedSquares(app.store.db, grid_uuid, authorityOf(req.query), qualityConfigFromEnv()));
+      const { grid_uuid } = req.params;
+      const out = await timeRanking('squares', () => suggestedSquares(app.store.db, grid_uuid, req.query.authority, qualityConfigFromEnv()));
       if (!out) throw new HttpError(404, `grid ${grid_uuid} not found`);
       return out;
     },
   );
   app.get(
     '/gridsquares/:gridsquare_uuid/suggested_holes',
-    { schema: { tags: ['decisions'], params: Type.Object({ gridsquare_uuid: Type.String() }), querystring: AuthorityQuery, response: { 200: HolesResponse } } },
+    {
+      schema: {
+        tags: ['decisions'], summary: "rank a square's foil holes",
+        description: "The square's remaining foil holes in collection order with their probability of being good.",
+        params: Type.Object({ gridsquare_uuid: Type.String() }), querystring: AuthorityQuery, response: { 200: HolesResponse },
+      },
+    },
     async (req) => {
-      const { gridsquare_uuid } = req.params as { gridsquare_uuid: string };
-      const out = await timeRanking('holes', () => suggestedHoles(app.store.db, gridsquare_uuid, authorityOf(req.query), qualityConfigFromEnv()));
+      const { gridsquare_uuid } = req.params;
+      const out = await timeRanking('holes', () => suggestedHoles(app.store.db, gridsquare_uuid, req.query.authority, qualityConfigFromEnv()));
       if (!out) throw new HttpError(404, `grid square ${gridsquare_uuid} not found`);
       return out;
     },

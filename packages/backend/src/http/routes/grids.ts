@@ -1,10 +1,9 @@
-import type { FastifyInstance } from 'fastify';
-import { ENTITIES } from '../entities.ts';
+import type { App } from '../app.ts';
 import { registerEntityRoutes } from './common.ts';
 import { registerChildRoutes } from './children.ts';
 
 /** `/grids…` and `/grids/{grid_uuid}/gridsquares` (the grid's atlas is in atlases.ts). */
-export async function gridRoutes(app: FastifyInstance): Promise<void> {
-  registerEntityRoutes(app, ENTITIES.grid, 'grids', 'grid_uuid');
-  registerChildRoutes(app, { def: ENTITIES.grid, plural: 'grids', param: 'grid_uuid' }, { def: ENTITIES.gridsquare, segment: 'gridsquares' });
+export async function gridRoutes(app: App): Promise<void> {
+  registerEntityRoutes(app, 'grid', 'grids', 'grid_uuid');
+  registerChildRoutes(app, { kind: 'grid', plural: 'grids', param: 'grid_uuid' }, { kind: 'gridsquare', segment: 'gridsquares' });
 }

@@ -1,10 +1,9 @@
-import type { FastifyInstance } from 'fastify';
-import { ENTITIES } from '../entities.ts';
+import type { App } from '../app.ts';
 import { registerEntityRoutes } from './common.ts';
 import { registerChildRoutes } from './children.ts';
 
 /** `/gridsquares…` and `/gridsquares/{gridsquare_uuid}/foilholes` (filtered by the parent's uuid, unlike the original). */
-export async function gridSquareRoutes(app: FastifyInstance): Promise<void> {
-  registerEntityRoutes(app, ENTITIES.gridsquare, 'gridsquares', 'gridsquare_uuid');
-  registerChildRoutes(app, { def: ENTITIES.gridsquare, plural: 'gridsquares', param: 'gridsquare_uuid' }, { def: ENTITIES.foilhole, segment: 'foilholes' });
+export async function gridSquareRoutes(app: App): Promise<void> {
+  registerEntityRoutes(app, 'gridsquare', 'gridsquares', 'gridsquare_uuid');
+  registerChildRoutes(app, { kind: 'gridsquare', plural: 'gridsquares', param: 'gridsquare_uuid' }, { kind: 'foilhole', segment: 'foilholes' });
 }

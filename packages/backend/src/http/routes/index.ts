@@ -1,8 +1,8 @@
 /**
  * Every route group of the API, registered in this order. To add a group, write `routes/<name>.ts` exporting an
- * `async (app: FastifyInstance) => void` and add one line here.
+ * `async (app: App) => void` and add one line here.
  */
-import type { FastifyInstance } from 'fastify';
+import type { App } from '../app.ts';
 import { serviceRoutes } from './service.ts';
 import { acquisitionRoutes } from './acquisitions.ts';
 import { gridRoutes } from './grids.ts';
@@ -15,8 +15,9 @@ import { deadLetterRoutes } from './dead-letters.ts';
 import { processingRoutes } from './processing.ts';
 import { decisionRoutes } from './decisions.ts';
 import { dashboardRoutes } from './dashboard.ts';
+import { agentRoutes } from './agents.ts';
 
-export const ROUTES: Array<(app: FastifyInstance) => Promise<void>> = [
+export const ROUTES: Array<(app: App) => Promise<void>> = [
   serviceRoutes,
   acquisitionRoutes,
   gridRoutes,
@@ -29,4 +30,5 @@ export const ROUTES: Array<(app: FastifyInstance) => Promise<void>> = [
   processingRoutes,
   decisionRoutes,
   dashboardRoutes,
+  agentRoutes,
 ];

@@ -1,8 +1,7 @@
-import type { FastifyInstance } from 'fastify';
-import { ENTITIES } from '../entities.ts';
+import type { App } from '../app.ts';
 import { registerEntityRoutes } from './common.ts';
 
 /** `/micrographs…`. */
-export async function micrographRoutes(app: FastifyInstance): Promise<void> {
-  registerEntityRoutes(app, ENTITIES.micrograph, 'micrographs', 'micrograph_uuid');
+export async function micrographRoutes(app: App): Promise<void> {
+  registerEntityRoutes(app, 'micrograph', 'micrographs', 'micrograph_uuid');
 }

@@ -1,14 +1,14 @@
-import type { FastifyInstance } from 'fastify';
-import { sql } from 'drizzle-orm';
+import type { App } from '../app.ts';
+import { checkHealth } from '../../services/health.ts';
 import { problem } from '../errors.ts';
 
 const VERSION = '0.1.0';
-/** Unpublished events older than this mean the relay cannot reach the broker. */
-const OUTBOX_STALE_SECONDS = 60;
 
 /** `GET /status`, `GET /health` (the original's bodies) and `GET /openapi.json`. */
-export async function serviceRoutes(app: FastifyInstance): Promise<void> {
-  app.get('/status', { schema: { tags: ['service'] } }, async () => ({
+export async function serviceRoutes(app: App): Promise<void> {
+  app.get('/status', {
+    schema: { tags: ['service'], summary: 'service status', description: 'Version, configuration, endpoints and uptime (the original body).' },
+  }, async () => ({
     status: 'ok',
     service: 'SmartEM Decisions API',
     version: VERSION,
@@ -22,23 +22,13 @@ export async function serviceRoutes(app: FastifyInstance): Promise<void> {
     features: { database_operations: true, message_queue_publishing: true, direct_db_writes: true },
   }));
 
-  app.get('/health', { schema: { tags: ['service'] } }, async (_req, reply) => {
-    const database = { status: 'ok', details: 'Database connection successful' };
-    const broker = { status: 'ok', details: 'Outbox relay up to date' };
-    try {
-      const result = (await app.store.db.execute(sql`SELECT count(*)::int AS waiting,
-        coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS oldest
-        FROM outbox WHERE published_at IS NULL`)) as unknown as { rows: Array<{ waiting: number; oldest: number }> };
-      const { waiting, oldest } = result.rows[0];
-      if (waiting > 0 && oldest > OUTBOX_STALE_SECONDS) {
-        Object.assign(broker, { status: 'error', details: `Event broker unreachable: ${waiting} events waiting, oldest ${Math.round(oldest)} s` });
-      } else if (waiting > 0) {
-        broker.details = `Outbox relay running: ${waiting} events waiting`;
-      }
-    } catch (error) {
-      Object.assign(database, { status: 'error', details: `Database connection failed: ${(error as Error).message}` });
-      Object.assign(broker, { status: 'error', details: 'Outbox unavailable (database down)' });
-    }
+  app.get('/health', {
+    schema: {
+      tags: ['service'], summary: 'health check',
+      description: 'Whether the database answers and the outbox relay keeps up; 503 with the details when either does not.',
+    },
+  }, async (_req, reply) => {
+    const { database, event_broker: broker } = await checkHealth(app.store.db);
     const ok = database.status === 'ok' && broker.status === 'ok';
     const body = {
       status: ok ? 'ok' : 'degraded',

@@ -2,6 +2,7 @@ import type { HandlerFamily } from './types.ts';
 import { entityEventHandlers } from './entity-events.ts';
 import { gridWeightHandlers } from './grid-weights.ts';
 import { processingHandlers } from './processing.ts';
+import { recommendationHandlers } from './recommendations.ts';
 
 export type { EventHandler, HandlerContext, HandlerFamily } from './types.ts';
 
@@ -13,4 +14,5 @@ export const handlerFamilies: readonly HandlerFamily[] = [
   entityEventHandlers,
   gridWeightHandlers,
   processingHandlers,
+  recommendationHandlers,
 ];

@@ -1,21 +1,23 @@
 /** Atlas-tile ↔ grid-square positions: the original's link route and its batch upsert. They publish no events. */
 import { and, eq } from 'drizzle-orm';
-import { anyOf, bulkInsert } from '../../db/bulk.ts';
 import type { BatchResult } from '@smartem/common';
-import { atlastilegridsquareposition as positions } from '../../db/schema.ts';
-import { ENTITIES } from '../entities.ts';
-import { changedKeys, type Row } from '../convert.ts';
-import { conflict, isForeignKeyViolation, isUniqueViolation, notFound } from '../errors.ts';
+import type { Db } from '../db/index.ts';
+import { atlastilegridsquareposition as positions } from '../db/schema.ts';
+import { conflict, notFound } from '../errors.ts';
+import { anyOf, bulkInsert } from './bulk.ts';
 import { withRetry } from './batch-upsert.ts';
-import { exists, type Store } from './crud.ts';
+import { rowExists } from './entities.ts';
+import { ENTITIES } from './entity-tables.ts';
+import { changedKeys, type Row } from './rows.ts';
+import { isForeignKeyViolation, isUniqueViolation } from './sql-errors.ts';
 
 const pairKey = (tile: unknown, square: unknown) => `${String(tile)}/${String(square)}`;
 
-export async function createPosition(store: Store, row: Row): Promise<Row> {
-  if (!(await exists(store.db, ENTITIES.atlastile, String(row.atlastile_uuid)))) throw notFound('Atlas tile not found');
-  if (!(await exists(store.db, ENTITIES.gridsquare, String(row.gridsquare_uuid)))) throw notFound('Grid Square not found');
+export async function insertPosition(db: Db, row: Row): Promise<Row> {
+  if (!(await rowExists(db, 'atlastile', String(row.atlastile_uuid)))) throw notFound('Atlas tile not found');
+  if (!(await rowExists(db, 'gridsquare', String(row.gridsquare_uuid)))) throw notFound('Grid Square not found');
   try {
-    const [stored] = await store.db.insert(positions).values(row as typeof positions.$inferInsert).returning();
+    const [stored] = await db.insert(positions).values(row as typeof positions.$inferInsert).returning();
     return stored as Row;
   } catch (error) {
     if (isUniqueViolation(error)) throw conflict(`position of grid square ${String(row.gridsquare_uuid)} on atlas tile ${String(row.atlastile_uuid)} already exists`);
@@ -25,9 +27,9 @@ export async function createPosition(store: Store, row: Row): Promise<Row> {
 }
 
 /** `requested_uuid`/`uuid` of a position result is `<atlastile_uuid>/<gridsquare_uuid>`. */
-export async function batchUpsertPositions(store: Store, items: readonly Row[]): Promise<BatchResult[]> {
-  const results = await withRetry(() =>
-    store.db.transaction(async (tx) => {
+export async function upsertPositions(db: Db, items: readonly Row[]): Promise<BatchResult[]> {
+  return withRetry(() =>
+    db.transaction(async (tx) => {
       const tiles = new Set((await tx.select({ uuid: ENTITIES.atlastile.columns.uuid }).from(ENTITIES.atlastile.table)
         .where(anyOf(ENTITIES.atlastile.columns.uuid, [...new Set(items.map((i) => String(i.atlastile_uuid)))]))).map((r) => String(r.uuid)));
       const squares = new Set((await tx.select({ uuid: ENTITIES.gridsquare.columns.uuid }).from(ENTITIES.gridsquare.table)
@@ -72,6 +74,4 @@ export async function batchUpsertPositions(store: Store, items: readonly Row[]):
       return out;
     }),
   );
-  if (results.some((r) => r.outcome === 'created' || r.outcome === 'updated')) store.onCommit?.();
-  return results;
 }

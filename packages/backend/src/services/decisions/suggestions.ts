@@ -1,8 +1,13 @@
-import { eq } from 'drizzle-orm';
-import type { Db } from '../../db/index.ts';
-import { grid as gridTable, griddecisionauthority, gridsquare } from '../../db/schema.ts';
 import { isAuthorityName, type AuthorityName, createAuthority, rankHoles, rankSquares, DEFAULT_QUALITY, type QualityConfig } from '@smartem/decisions';
-import { loadLiveGrid, type LiveGrid } from './load.ts';
+import type { Db } from '../../db/index.ts';
+import { saveAuthority, storedAuthorityName } from '../../repositories/authority.ts';
+import { gridExists, gridOfSquare, loadLiveGridRows } from '../../repositories/live-grid.ts';
+import { buildLiveGrid, type LiveGrid } from './live-grid.ts';
+
+/** Loads a grid's rows and builds the engine's model of it. */
+export async function loadLiveGrid(db: Db, gridUuid: string, config: QualityConfig): Promise<LiveGrid> {
+  return buildLiveGrid(gridUuid, await loadLiveGridRows(db, gridUuid), config);
+}
 
 export const DEFAULT_AUTHORITY: AuthorityName = 'online-learner';
 
@@ -15,19 +20,23 @@ export function resolveAuthority(requested?: string): AuthorityName {
 
 /** The authority chosen for a grid (PUT /grids/{uuid}/decision_authority), if any. */
 export async function storedAuthority(db: Db, gridUuid: string): Promise<AuthorityName | undefined> {
-  const rows = await db.select({ a: griddecisionauthority.authority }).from(griddecisionauthority).where(eq(griddecisionauthority.grid_uuid, gridUuid));
-  const name = rows[0]?.a;
+  const name = await storedAuthorityName(db, gridUuid);
   return name !== undefined && isAuthorityName(name) ? name : undefined;
+}
+
+/** The authority that decides for a grid, and whether it was chosen for it; undefined when the grid does not exist. */
+export async function gridAuthority(db: Db, gridUuid: string): Promise<{ authority: AuthorityName; source: 'grid' | 'default' } | undefined> {
+  const stored = await storedAuthority(db, gridUuid);
+  if (stored) return { authority: stored, source: 'grid' };
+  // Distinguish "no choice" from "no grid".
+  if (!(await gridExists(db, gridUuid))) return undefined;
+  return { authority: resolveAuthority(), source: 'default' };
 }
 
 /** Chooses the authority for a grid; returns false when the grid does not exist. */
 export async function setGridAuthority(db: Db, gridUuid: string, authority: AuthorityName): Promise<boolean> {
-  const found = await db.select({ uuid: gridTable.uuid }).from(gridTable).where(eq(gridTable.uuid, gridUuid)).limit(1);
-  if (found.length === 0) return false;
-  await db
-    .insert(griddecisionauthority)
-    .values({ grid_uuid: gridUuid, authority })
-    .onConflictDoUpdate({ target: griddecisionauthority.grid_uuid, set: { authority, updated_at: new Date() } });
+  if (!(await gridExists(db, gridUuid))) return false;
+  await saveAuthority(db, gridUuid, authority);
   return true;
 }
 
@@ -88,8 +97,7 @@ function estimate(live: LiveGrid, authority: AuthorityName): Float64Array {
 
 /** Squares of a grid ranked for collection; undefined when the grid does not exist. */
 export async function suggestedSquares(db: Db, gridUuid: string, requested: AuthorityName | undefined, config: QualityConfig): Promise<SuggestedSquares | undefined> {
-  const found = await db.select({ uuid: gridTable.uuid }).from(gridTable).where(eq(gridTable.uuid, gridUuid)).limit(1);
-  if (found.length === 0) return undefined;
+  if (!(await gridExists(db, gridUuid))) return undefined;
   const authority = requested ?? (await storedAuthority(db, gridUuid)) ?? resolveAuthority();
   const live = await loadLiveGrid(db, gridUuid, config);
   const p = estimate(live, authority);
@@ -113,8 +121,7 @@ export async function suggestedSquares(db: Db, gridUuid: string, requested: Auth
 
 /** A square's remaining foil holes in collection order; undefined when the square (or its grid) does not exist. */
 export async function suggestedHoles(db: Db, squareUuid: string, requested: AuthorityName | undefined, config: QualityConfig): Promise<SuggestedHoles | undefined> {
-  const found = await db.select({ grid: gridsquare.grid_uuid }).from(gridsquare).where(eq(gridsquare.uuid, squareUuid)).limit(1);
-  const gridUuid = found[0]?.grid;
+  const gridUuid = await gridOfSquare(db, squareUuid);
   if (!gridUuid) return undefined;
   const authority = requested ?? (await storedAuthority(db, gridUuid)) ?? resolveAuthority();
   const live = await loadLiveGrid(db, gridUuid, config);

@@ -1,3 +1,4 @@
+/** Row counts of the backend's tables (`smartem tools db-table-totals`). */
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/index.ts';
 
@@ -19,11 +20,4 @@ export async function tableTotals(db: Db): Promise<TableTotal[]> {
     out.push({ table, count: Number(result.rows[0].n) });
   }
   return out;
-}
-
-/** `table  count` lines and TOTAL, aligned, as the original tool printed them. */
-export function formatTotals(totals: readonly TableTotal[]): string {
-  const width = Math.max(...totals.map((t) => t.table.length), 'TOTAL'.length);
-  const total = totals.reduce((sum, t) => sum + t.count, 0);
-  return [...totals.map((t) => `${t.table.padEnd(width)}  ${t.count}`), `${'TOTAL'.padEnd(width)}  ${total}`].join('\n');
 }

@@ -5,7 +5,7 @@
  */
 import { getTableColumns, getTableName, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
-import type { Db } from './index.ts';
+import type { Db } from '../db/index.ts';
 
 type Row = Record<string, unknown>;
 
@@ -29,7 +29,7 @@ const toParam = (value: unknown): unknown => {
 
 /**
  * `INSERT … RETURNING` columns handed to `then`, which turns the inserted rows (relation `inserted`) into a further
- * statement run in the same one — e.g. their outbox events (`outbox/outbox.ts`). `present` tells which columns the
+ * statement run in the same one — e.g. their outbox events (`repositories/outbox.ts`). `present` tells which columns the
  * statement's rows carry (rows are grouped by their set of keys).
  */
 export type AfterInsert = (present: ReadonlySet<string>) => { returning: readonly string[]; then: SQL };
@@ -42,7 +42,12 @@ export type AfterInsert = (present: ReadonlySet<string>) => { returning: readonl
  * bench/ingest), and an array per column sends each name once, not once per row.
  */
 export async function bulkInsert(db: Db, table: PgTable, rows: readonly Row[], after?: AfterInsert): Promise<void> {
-  if (rows.length === 0) return;
+  for (const statement of bulkInsertStatements(table, rows, after)) await db.execute(statement);
+}
+
+/** The statements `bulkInsert` runs (one per set of keys). */
+export function bulkInsertStatements(table: PgTable, rows: readonly Row[], after?: AfterInsert): SQL[] {
+  const statements: SQL[] = [];
   const columns = getTableColumns(table) as Record<string, PgColumn>;
   const groups = new Map<string, Row[]>();
   for (const row of rows) {
@@ -60,13 +65,14 @@ export async function bulkInsert(db: Db, table: PgTable, rows: readonly Row[], a
     const casts = sql.join(keys.map((k, i) => sql.raw(`c${i}::${columns[k].getSQLType()}`)), sql.raw(', '));
     const insert = sql`INSERT INTO ${tableName} (${names}) SELECT ${casts} FROM ROWS FROM (${sources}) AS v(${aliases})`;
     if (!after) {
-      await db.execute(insert);
+      statements.push(insert);
       continue;
     }
     const { returning, then } = after(new Set(keys));
     const returned = sql.join(returning.map((k) => sql.identifier(columns[k].name)), sql.raw(', '));
-    await db.execute(sql`WITH inserted AS (${insert} RETURNING ${returned}) ${then}`);
+    statements.push(sql`WITH inserted AS (${insert} RETURNING ${returned}) ${then}`);
   }
+  return statements;
 }
 
 /**

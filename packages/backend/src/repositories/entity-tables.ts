@@ -1,5 +1,5 @@
 /**
- * What the routes need to know about each entity: the vocabulary (`KINDS` in `@smartem/common`: wire schemas, event
+ * What the repositories need to know about each entity: the vocabulary (`KINDS` in `@smartem/common`: wire schemas, event
  * name, parent, natural id, "not found" message, default status) joined with what only the backend has, its table.
  */
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';

@@ -1,7 +1,9 @@
 /** Wire JSON ↔ database rows. Field names are the same; datetimes are ISO strings on the wire and Dates in rows. */
 import type { Fields } from '@smartem/common';
 
-export type Row = Record<string, unknown>;
+import type { Row } from '../repositories/rows.ts';
+
+export type { Row };
 
 const HAS_OFFSET = /(Z|z|[+-]\d{2}(:?\d{2})?)$/;
 
@@ -32,17 +34,4 @@ export function rowToWire(fields: Fields, row: Row): Row {
     out[key] = value instanceof Date ? value.toISOString() : (value ?? null);
   }
   return out;
-}
-
-/** Same stored value? (Dates by instant; everything else strictly.) */
-export function sameValue(a: unknown, b: unknown): boolean {
-  if (a instanceof Date || b instanceof Date) {
-    return a instanceof Date && b instanceof Date && a.getTime() === b.getTime();
-  }
-  return (a ?? null) === (b ?? null);
-}
-
-/** The keys of `changes` whose value differs from `stored`. */
-export function changedKeys(stored: Row, changes: Row): string[] {
-  return Object.keys(changes).filter((k) => !sameValue(stored[k], changes[k]));
 }

@@ -3,17 +3,15 @@
  * parent, in one transaction with the outbox events of the rows that changed. Items whose parent is missing are
  * rejected (404) while the rest of the batch is applied.
  */
-import { and, ne } from 'drizzle-orm';
+import { and, ne, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
-import { entityEvent, eventPayloadFields, type BatchResult, type EntityEvent } from '@smartem/common';
-import type { Db } from '../../db/index.ts';
-import { anyOf, bulkInsert, bulkUpdate, pairIn, type AfterInsert } from '../../db/bulk.ts';
-import { insertOutbox, outboxFromInserted } from '../../outbox/outbox.ts';
-import { ENTITIES, type EntityDef } from '../entities.ts';
-import { bodyToRow, changedKeys, type Row } from '../convert.ts';
-import { sqlState } from '../errors.ts';
-import type { Store } from './crud.ts';
-import { countIngested } from '../../metrics.ts';
+import { entityEvent, eventPayloadFields, type BatchResult, type EntityEvent, type EntityKind } from '@smartem/common';
+import type { Db } from '../db/index.ts';
+import { anyOf, bulkInsert, bulkInsertStatements, bulkUpdate, pairIn, type AfterInsert } from './bulk.ts';
+import { insertOutbox, outboxFromInserted } from './outbox.ts';
+import { ENTITIES, type EntityDef } from './entity-tables.ts';
+import { changedKeys, type Row } from './rows.ts';
+import { sqlState } from './sql-errors.ts';
 
 const LOOKUP_CHUNK = 10_000;
 const RETRYABLE = new Set(['23505', '40P01', '40001']);
@@ -59,7 +57,7 @@ interface Plan {
 }
 
 /** Decides, item by item in request order, what to write; later items see the effect of earlier ones. */
-function plan(def: EntityDef, rows: Row[], parents: Set<string> | null, byUuid: Map<string, Row>, byNatural: Map<string, Row>): Plan {
+function plan(def: EntityDef, rows: readonly Row[], parents: Set<string> | null, byUuid: Map<string, Row>, byNatural: Map<string, Row>): Plan {
   const p: Plan = { results: [], inserts: new Map(), updates: new Map(), finalRows: new Map() };
   const parentColumn = def.parent?.column;
   const parentName = def.parent ? ENTITIES[def.parent.key].wire.name : '';
@@ -112,7 +110,7 @@ function plan(def: EntityDef, rows: Row[], parents: Set<string> | null, byUuid: 
   return p;
 }
 
-async function applyOnce(db: Db, def: EntityDef, rows: Row[]): Promise<BatchResult[]> {
+async function applyOnce(db: Db, def: EntityDef, rows: readonly Row[]): Promise<BatchResult[]> {
   return db.transaction(async (tx) => {
     let parents: Set<string> | null = null;
     if (def.parent) {
@@ -167,12 +165,17 @@ function createdEvents(def: EntityDef): AfterInsert {
   };
 }
 
-/** Upserts validated wire items of one entity; one result per item, in request order. */
-export async function batchUpsert(store: Store, def: EntityDef, items: readonly Row[]): Promise<BatchResult[]> {
-  const rows = items.map((item) => bodyToRow(def.wire.fields, item));
-  // Lookups mutate rows they return; every attempt starts from fresh reads.
-  const results = await withRetry(() => applyOnce(store.db, def, rows));
-  if (results.some((r) => r.outcome === 'created' || r.outcome === 'updated')) store.onCommit?.();
-  countIngested(def.event, results);
-  return results;
+/** The insert of created rows with their `.created` outbox events, as `upsertRows` runs it (for the SQL snapshot). */
+export function insertWithEventsStatements(kind: EntityKind, rows: readonly Row[]): SQL[] {
+  const def = ENTITIES[kind];
+  return bulkInsertStatements(def.table, rows, createdEvents(def));
+}
+
+/**
+ * Upserts rows of one entity (wire items already converted to rows) in one transaction with their events; one
+ * result per row, in order. Retried from fresh reads when a concurrent writer won a race.
+ */
+export async function upsertRows(db: Db, kind: EntityKind, rows: readonly Row[]): Promise<BatchResult[]> {
+  // Lookups mutate the rows they read (not `rows`); every attempt starts from fresh reads.
+  return withRetry(() => applyOnce(db, ENTITIES[kind], rows));
 }
