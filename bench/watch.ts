@@ -141,7 +141,8 @@ try {
 
   // Baseline: one-item batch upserts straight to the backend, one after another (its own round trip, no queueing).
   const client = new SmartEmClient({ baseUrl: backend.url });
-  const hole = [...live.store.entities.values()].find((e) => e.kind === 'foilhole' && e.acked > 0)!;
+  const hole = [...live.store.entities.values()].find((e) => e.kind === 'foilhole' && e.acked > 0);
+  if (hole?.kind !== 'foilhole') throw new Error('bench watch: no acknowledged foil hole to use for the baseline');
   const direct: number[] = [];
   for (let i = 0; i < 200; i++) {
     const t = performance.now();

@@ -4,6 +4,7 @@ import type { EpuFileKind } from '@smartem/epu';
 
 interface Options {
   json?: boolean;
+  entities?: boolean;
   verbose: number;
   workers?: number;
 }
@@ -32,6 +33,7 @@ export function registerParseCommands(agent: Command): void {
     .description('parse every grid (EpuSession.dm) below DIR with its atlas, squares, foil holes and micrographs')
     .argument('<dir>', 'EPU output directory: a visit holding grid directories, or one grid directory')
     .option('--json', 'print one JSON object: counts, grids, orphans, warnings, errors')
+    .option('--entities', "with --json: also the entities `agent watch` would send for this tree ({key, kind, parents, fields})")
     .option('--workers <n>', 'parser worker threads (default: one per core; 0 = none)', nonNegativeInteger)
     .addOption(verboseOption())
     .action(async (dir: string, options: Options) => {
@@ -94,11 +96,16 @@ async function runParseDir(dir: string, options: Options): Promise<number> {
   const { directoryJson, directoryText } = await import('./parse/render.ts');
   const { getLogger } = await import('@smartem/common');
   const log = getLogger('parse');
+  if (options.entities && !options.json) {
+    process.stderr.write('error: --entities needs --json\n');
+    return 1;
+  }
   const { workers } = options;
   const bar = await progressBar();
   const started = performance.now();
   const parse = await parseEpuDirectory(dir, {
     ...(workers === undefined ? {} : { workers }),
+    entities: options.entities === true,
     onProgress: (done, total) => bar?.update(done, total),
   });
   bar?.stop();

@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { parseEpuDirectory } from '@smartem/epu';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const SAMPLES = resolve(ROOT, '../shared/epu-samples');
@@ -66,9 +67,25 @@ test('parse dir --json: counts, orphans, warnings, errors', { skip: SKIP }, asyn
   assert.equal(out.orphans.length, 55);
   assert.ok(out.warnings.length > 0);
   assert.deepEqual(out.errors, []);
+  assert.equal('entities' in out, false, 'entities only with --entities');
   const text = await smartem('agent', 'parse', 'dir', EXAMPLE);
   assert.equal(text.code, 0);
   assert.match(text.stdout, /grids 1, atlases 0, grid squares 2, foil holes 2, micrographs 4/);
+});
+
+test("parse dir --json --entities: the entities the directory parse assembles, as the watch's assembler maps them", { skip: SKIP }, async () => {
+  const { code, stdout } = await smartem('agent', 'parse', 'dir', EXAMPLE, '--json', '--entities');
+  assert.equal(code, 0);
+  const out = JSON.parse(stdout) as { entities: { key: string; kind: string; parents: string[]; fields: Record<string, unknown> }[] };
+  const expected = (await parseEpuDirectory(EXAMPLE, { workers: 0, entities: true })).entities!;
+  assert.deepEqual(out.entities, JSON.parse(JSON.stringify([...expected.values()])));
+  const micrographs = out.entities.filter((e) => e.kind === 'micrograph');
+  assert.equal(micrographs.length, 4);
+  for (const m of micrographs) assert.ok(String(m.fields.manifest_file).startsWith(`${EXAMPLE}/Images-Disc1/`), String(m.fields.manifest_file));
+  assert.ok(out.entities.some((e) => e.kind === 'acquisition' && e.fields.instrument_model === 'TITAN52336320'));
+  const withoutJson = await smartem('agent', 'parse', 'dir', EXAMPLE, '--entities');
+  assert.equal(withoutJson.code, 1);
+  assert.match(withoutJson.stderr, /--entities needs --json/);
 });
 
 test('validate: exit 1 and each problem listed; exit 0 on a valid grid', { skip: SKIP }, async () => {

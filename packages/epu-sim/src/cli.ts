@@ -1,8 +1,9 @@
 import { Option, type Command } from 'commander';
 import { guarded } from '@smartem/common';
-import { nonNegativeInteger, positiveNumber } from '@smartem/common/cli-options';
+import { nonNegativeInteger, nonNegativeNumber, positiveNumber } from '@smartem/common/cli-options';
 import type { VisitOptions } from './model.ts';
 import type { GeneratedVisit } from './summary.ts';
+import type { PlaySummary } from './play.ts';
 
 interface VisitFlags {
   squares: number;
@@ -65,6 +66,35 @@ function printSummary(result: GeneratedVisit, verb: string, json: boolean | unde
   );
 }
 
+interface PlayFlags {
+  speed: number;
+  fast?: boolean;
+  maxDelay?: number;
+  athena?: string;
+  decisionTimeout: number;
+  truth?: string;
+  budget?: number;
+  api?: string;
+  feedbackDelay: number;
+}
+
+function printAcquisition(result: PlaySummary): void {
+  const a = result.acquisition;
+  if (a) {
+    const hours = result.simulatedMs / 3_600_000;
+    process.stdout.write(
+      `  acquisition: ${a.holesCollected} holes collected, ${a.goodHoles} good (truth: ${a.truthSource}), ` +
+        `beam time ${a.beamTime}${a.budget === null ? '' : ` of ${a.budget}${a.budgetSpent ? ' (spent)' : ''}`}, ` +
+        `${hours.toFixed(2)} simulated h\n` +
+        `  squares: ${a.squaresCollected} collected (order ${a.squareOrder.join(' ')}), ${a.squaresSkipped} skipped; ` +
+        `holes deselected: ${a.holesDeselected}; Decision Service: ${a.decisionsFound} of ${a.decisionQueries} queries answered` +
+        `${a.decisionServiceUnavailable > 0 ? `, ${a.decisionServiceUnavailable} calls failed (unreachable)` : ''}\n`,
+    );
+  }
+  const f = result.feedback;
+  if (f) process.stdout.write(`  processing feedback: ${f.sent} micrographs sent, ${f.failed} failed, ${f.pending} dropped\n`);
+}
+
 function progressLine(enabled: boolean) {
   return (done: number, total: number): void => {
     if (enabled) process.stderr.write(`\r  ${done}/${total} files (${Math.round((100 * done) / Math.max(total, 1))} %)   `);
@@ -88,7 +118,13 @@ export function registerEpuSimCommands(tools: Command): void {
     .addOption(new Option('--speed <x>', 'simulated seconds per real second').argParser(positiveNumber).default(1).conflicts('fast'))
     .addOption(new Option('--fast', 'no waiting: keep the order, bursts and chunked writes only'))
     .option('--max-delay <seconds>', 'longest single wait', positiveNumber)
-    .action(guarded('epu-sim play', async (out: string, flags: VisitFlags & { speed: number; fast?: boolean; maxDelay?: number }) => {
+    .option('--athena <url>', 'obey this Athena Decision Service: ask before each square and its holes (one grid)')
+    .option('--decision-timeout <seconds>', 'how long each TimedDecision waits for a decision (whole seconds)', nonNegativeInteger, 1)
+    .option('--truth <csv>', 'CryoRL truth file laid over the visit (one square per truth square); default: the simulated quality')
+    .option('--budget <units>', 'stop once this much beam time is spent (bench units: 1 same patch, 2 same square, 6 same tile, 8 other)', positiveNumber)
+    .option('--api <url>', 'send processing results (motion, CTF, particles) of each micrograph to this backend')
+    .option('--feedback-delay <seconds>', 'simulated seconds from a micrograph to its processing results', nonNegativeNumber, 300)
+    .action(guarded('epu-sim play', async (out: string, flags: VisitFlags & PlayFlags) => {
       const { playVisit } = await import('./play.ts');
       const controller = new AbortController();
       const stop = (): void => controller.abort();
@@ -104,11 +140,16 @@ export function registerEpuSimCommands(tools: Command): void {
         ...(flags.maxDelay === undefined ? {} : { maxDelayMs: flags.maxDelay * 1000 }),
         signal: controller.signal,
         onProgress: (p) => line(p.files, p.total),
+        ...(flags.athena === undefined ? {} : { athena: { url: flags.athena, timeoutSeconds: flags.decisionTimeout } }),
+        ...(flags.truth === undefined ? {} : { truth: flags.truth }),
+        ...(flags.budget === undefined ? {} : { budget: flags.budget }),
+        ...(flags.api === undefined ? {} : { feedback: { api: flags.api, delayMs: flags.feedbackDelay * 1000 } }),
       });
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
       if (tty) process.stderr.write('\n');
       printSummary(result, result.aborted ? 'stopped playing' : 'played', flags.json);
+      if (!flags.json) printAcquisition(result);
     }));
 }
 export { registerFsrecorderCommands } from './fsrecorder/cli.ts';

@@ -84,6 +84,7 @@ export function buildSquares(options: Visit['options'], rng: Rng, ids: IdSource,
       rotation: rng.range(-0.45, -0.35),
       quality: field(x / ex, y / ey),
       collected: false,
+      selectionRank: -1,
       order: -1,
       collectionId: 0,
       imageTimeMs: 0,
@@ -94,10 +95,11 @@ export function buildSquares(options: Visit['options'], rng: Rng, ids: IdSource,
   });
   // EPU's operator picks squares of medium-to-good atlas appearance, not perfectly: a noisy ranking.
   const ranked = [...squares].sort((a, b) => b.quality + rng.gauss() * 0.25 - (a.quality + rng.gauss() * 0.25));
-  for (const sq of ranked.slice(0, options.squares)) {
+  for (const [rank, sq] of ranked.slice(0, options.squares).entries()) {
     sq.collected = true;
+    sq.selectionRank = rank;
     sq.collectionId = ids.next();
-    sq.holes = buildHoles(options, rng, ids, field, sq, ex, ey);
+    sq.holes = buildHoles(options.holesBySquare?.[rank] ?? options.holesPerSquare, rng, ids, field, sq, ex, ey);
   }
   return squares;
 }
@@ -115,9 +117,9 @@ function nearestTile(tiles: AtlasTile[], x: number, y: number): AtlasTile {
   return best;
 }
 
-function buildHoles(options: Visit['options'], rng: Rng, ids: IdSource, field: QualityField, sq: Square, ex: number, ey: number): Hole[] {
+function buildHoles(holesPerSquare: number, rng: Rng, ids: IdSource, field: QualityField, sq: Square, ex: number, ey: number): Hole[] {
   // The metadata lists every hole EPU found; 20 % more than are collected (unselected or near the grid bar).
-  const total = Math.ceil(options.holesPerSquare * 1.2);
+  const total = Math.ceil(holesPerSquare * 1.2);
   const side = Math.ceil(Math.sqrt(total));
   const pitch = Math.min(100, 1700 / side);
   const cx = SQUARE_IMAGE.width / 2;
@@ -133,7 +135,7 @@ function buildHoles(options: Visit['options'], rng: Rng, ids: IdSource, field: Q
   spots.sort((a, b) => a.edge - b.edge || a.y - b.y || a.x - b.x);
   const listed = spots.slice(0, total).sort((a, b) => a.y - b.y || a.x - b.x);
   const outermost = [...listed].sort((a, b) => b.edge - a.edge);
-  const excluded = new Set(outermost.slice(0, total - options.holesPerSquare));
+  const excluded = new Set(outermost.slice(0, total - holesPerSquare));
   const gradient = { u: rng.gauss() * 0.08, v: rng.gauss() * 0.08 };
   const scale = SQUARE_IMAGE.pixelSize;
   const cos = Math.cos(sq.rotation);

@@ -21,6 +21,11 @@ export interface VisitOptions {
   qualityMap?: string;
   /** Grids (EPU sessions, one `EpuSession.dm` each) sharing one atlas screening session. Default 1. */
   grids?: number;
+  /**
+   * Foil holes collected in each selected square, in the operator's selection order (`selectionRank`); sets the
+   * number of squares and overrides `holesPerSquare`. Lays a truth file's squares over the visit.
+   */
+  holesBySquare?: readonly number[];
 }
 
 export const SHOT_SECONDS = 4;
@@ -84,6 +89,8 @@ export interface Square {
   rotation: number;
   quality: number;
   collected: boolean;
+  /** Place in the operator's selection (0 = picked first), -1 when not selected. */
+  selectionRank: number;
   /** Collection order (EPU's `Order`), -1 when not collected. */
   order: number;
   collectionId: number;
@@ -119,7 +126,7 @@ export interface Visit {
   atlasDirName: string;
   atlasStartMs: number;
   grids: Grid[];
-  options: Required<Omit<VisitOptions, 'qualityMap'>> & { qualityMap?: string };
+  options: Required<Omit<VisitOptions, 'qualityMap' | 'holesBySquare'>> & { qualityMap?: string; holesBySquare?: readonly number[] };
 }
 
 export function resolveOptions(opts: VisitOptions): Visit['options'] {
@@ -136,6 +143,7 @@ export function resolveOptions(opts: VisitOptions): Visit['options'] {
     atlas: opts.atlas ?? true,
     grids: positive('grids', opts.grids, 1),
     ...(opts.qualityMap === undefined ? {} : { qualityMap: opts.qualityMap }),
+    ...(opts.holesBySquare === undefined ? {} : { holesBySquare: opts.holesBySquare, squares: opts.holesBySquare.length }),
   };
 }
 
@@ -171,6 +179,49 @@ function stampCompact(ms: number): string {
   return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}_${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}`;
 }
 
+/** Times of a square's image and hole finding from `t`; returns when its first hole can start. */
+export function scheduleSquareImage(sq: Square, t: number, rng: Rng): number {
+  sq.imageTimeMs = t;
+  sq.targetsTimeMs = t + rng.int(40, 90) * 1000;
+  return sq.targetsTimeMs + rng.int(20, 60) * 1000;
+}
+
+/**
+ * Times, manifests and shots of `holes`, collected in this order from `t`; returns the time after the last one.
+ * `order` numbers the exposures (the square's collection order plus one).
+ */
+export function scheduleHoles(holes: readonly Hole[], areas: Grid['areas'], defocusList: readonly number[], order: number, t: number, rng: Rng): number {
+  for (const hole of holes) {
+    hole.manifestTimes = [t];
+    hole.manifestGuids = [rng.guid()];
+    if (rng.chance(0.3)) {
+      hole.manifestTimes.push(t + rng.int(5, 9) * 1000);
+      hole.manifestGuids.push(rng.guid());
+    }
+    t += rng.int(10, 14) * 1000;
+    hole.shots = areas.map((area, k) => {
+      t += SHOT_SECONDS * 1000 + rng.int(0, 900);
+      const applied = defocusList[(hole.id + k) % defocusList.length];
+      return {
+        areaId: area.id,
+        n: 1 + ((order * 7 + k) % 60),
+        timeMs: t,
+        uniqueId: rng.guid(),
+        guid: rng.guid(),
+        appliedDefocus: applied,
+        defocus: applied + rng.gauss() * 1.5e-7,
+      };
+    });
+    t += rng.int(2, 6) * 1000;
+  }
+  return t;
+}
+
+/** The stage move and setup between two squares. */
+export function squareGap(rng: Rng): number {
+  return rng.int(60, 180) * 1000;
+}
+
 function buildGrid(
   index: number,
   options: Visit['options'],
@@ -200,34 +251,9 @@ function buildGrid(
   for (const sq of squares) {
     if (!sq.collected) continue;
     sq.order = order++;
-    sq.imageTimeMs = t;
-    sq.targetsTimeMs = t + rng.int(40, 90) * 1000;
-    t = sq.targetsTimeMs + rng.int(20, 60) * 1000;
-    for (const hole of sq.holes) {
-      if (!hole.collected) continue;
-      hole.manifestTimes = [t];
-      hole.manifestGuids = [rng.guid()];
-      if (rng.chance(0.3)) {
-        hole.manifestTimes.push(t + rng.int(5, 9) * 1000);
-        hole.manifestGuids.push(rng.guid());
-      }
-      t += rng.int(10, 14) * 1000;
-      hole.shots = areas.map((area, k) => {
-        t += SHOT_SECONDS * 1000 + rng.int(0, 900);
-        const applied = defocusList[(hole.id + k) % defocusList.length];
-        return {
-          areaId: area.id,
-          n: 1 + ((order * 7 + k) % 60),
-          timeMs: t,
-          uniqueId: rng.guid(),
-          guid: rng.guid(),
-          appliedDefocus: applied,
-          defocus: applied + rng.gauss() * 1.5e-7,
-        };
-      });
-      t += rng.int(2, 6) * 1000;
-    }
-    t += rng.int(60, 180) * 1000;
+    t = scheduleSquareImage(sq, t, rng);
+    t = scheduleHoles(sq.holes.filter((h) => h.collected), areas, defocusList, order, t, rng);
+    t += squareGap(rng);
   }
   return {
     index,

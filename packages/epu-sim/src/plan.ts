@@ -26,6 +26,8 @@ export interface PlanFile {
   content: () => string | Buffer;
   /** True for the first version of a file EPU rewrites later (session without squares, square stubs). */
   superseded?: boolean;
+  /** For a micrograph manifest: the foil hole and the manifest's unique id (the micrograph's natural id). */
+  micrograph?: { holeId: number; uniqueId: string };
 }
 
 export type PlanEntry = PlanDir | PlanFile;
@@ -50,18 +52,40 @@ function image(kind: MicroscopeImageFields['kind'], f: Omit<MicroscopeImageField
   return microscopeImageXml({ kind, ticks: ticks(salt), jitter: ((salt * 2654435761) >>> 0) / 4294967296, ...f });
 }
 
-/** The whole plan, sorted by time (stable: entries at the same time keep their EPU order). */
-export function buildPlan(visit: Visit): PlanEntry[] {
+/**
+ * The whole plan, sorted by time (stable: entries at the same time keep their EPU order). `squares: false` leaves
+ * out what is written while squares are collected (their images, targets and holes): up to square selection only.
+ */
+export function buildPlan(visit: Visit, opts: { squares?: boolean } = {}): PlanEntry[] {
   const entries: PlanEntry[] = [];
   const storage = storageFolder(visit);
   for (const grid of visit.grids) {
     atlasEntries(visit, grid, entries);
     sessionEntries(visit, grid, storage, entries);
+    if (opts.squares ?? true) for (const sq of grid.squares) if (sq.collected) squareEntries(visit, grid, sq, entries);
   }
+  return byTime(entries);
+}
+
+function byTime(entries: PlanEntry[]): PlanEntry[] {
   return entries
     .map((e, i) => ({ e, i }))
     .sort((a, b) => a.e.timeMs - b.e.timeMs || a.i - b.i)
     .map(({ e }) => e);
+}
+
+/** A collected square's image (its folder, manifest and preview) and its target folders, sorted by time. */
+export function squareImageEntries(grid: Grid, sq: Square): PlanEntry[] {
+  const out: PlanEntry[] = [];
+  squareImage(grid, sq, out);
+  return byTime(out);
+}
+
+/** A collected square's targets metadata and its collected holes, sorted by time (after `squareImageEntries`). */
+export function squareHoleEntries(visit: Visit, grid: Grid, sq: Square): PlanEntry[] {
+  const out: PlanEntry[] = [];
+  squareHoles(grid, sq, storageFolder(visit), out);
+  return byTime(out);
 }
 
 function atlasEntries(visit: Visit, grid: Grid, out: PlanEntry[]): void {
@@ -99,11 +123,19 @@ function sessionEntries(visit: Visit, grid: Grid, storage: string, out: PlanEntr
       content: () => gridSquareStubXml(sq, storage, grid),
     });
   }
-  for (const sq of grid.squares) if (sq.collected) squareEntries(grid, sq, storage, out);
 }
 
-function squareEntries(grid: Grid, sq: Square, storage: string, out: PlanEntry[]): void {
-  const dir = `${grid.dirName}/Images-Disc1/GridSquare_${sq.id}`;
+function squareDir(grid: Grid, sq: Square): string {
+  return `${grid.dirName}/Images-Disc1/GridSquare_${sq.id}`;
+}
+
+function squareEntries(visit: Visit, grid: Grid, sq: Square, out: PlanEntry[]): void {
+  squareImage(grid, sq, out);
+  squareHoles(grid, sq, storageFolder(visit), out);
+}
+
+function squareImage(grid: Grid, sq: Square, out: PlanEntry[]): void {
+  const dir = squareDir(grid, sq);
   const t = sq.imageTimeMs;
   out.push({ type: 'dir', timeMs: t, path: dir });
   const base = `${dir}/GridSquare_${fileStamp(t)}`;
@@ -111,10 +143,14 @@ function squareEntries(grid: Grid, sq: Square, storage: string, out: PlanEntry[]
   out.push({ type: 'file', timeMs: t, path: `${base}.xml`, kind: 'gridsquare-manifest', content: () => image('GridSquare', fields, sq.id) });
   out.push({ type: 'file', timeMs: t, path: `${base}.jpg`, kind: 'preview', content: () => previewJpeg(sq.quality, sq.id) });
   out.push({ type: 'dir', timeMs: sq.targetsTimeMs, path: `${dir}/FoilHoles` }, { type: 'dir', timeMs: sq.targetsTimeMs, path: `${dir}/Data` });
+}
+
+function squareHoles(grid: Grid, sq: Square, storage: string, out: PlanEntry[]): void {
+  const dir = squareDir(grid, sq);
   // On some squares EPU's metadata rewrite lands after the first foil hole images: children before their parent.
-  const firstHole = sq.holes.find((h) => h.collected);
-  const late = sq.id % 3 === 0 && firstHole !== undefined;
-  const metadataTime = late ? firstHole.manifestTimes[0] + 1500 : sq.targetsTimeMs;
+  const firstTime = Math.min(...sq.holes.filter((h) => h.collected && h.manifestTimes.length > 0).map((h) => h.manifestTimes[0]));
+  const late = sq.id % 3 === 0 && Number.isFinite(firstTime);
+  const metadataTime = late ? firstTime + 1500 : sq.targetsTimeMs;
   out.push({ type: 'file', timeMs: metadataTime, path: `${grid.dirName}/Metadata/GridSquare_${sq.id}.dm`, kind: 'gridsquare-metadata', content: () => gridSquareTargetsXml(sq, storage, grid) });
   for (const hole of sq.holes) if (hole.collected) holeEntries(sq, hole, dir, out);
 }
@@ -137,7 +173,14 @@ function holeEntries(sq: Square, hole: Hole, dir: string, out: PlanEntry[]): voi
   for (const shot of hole.shots) {
     const base = `${dir}/Data/FoilHole_${hole.id}_Data_${shot.areaId}_${shot.n}_${fileStamp(shot.timeMs)}`;
     const fields = { uniqueId: shot.uniqueId, coreGuid: shot.guid, timeMs: shot.timeMs, stage: { x: hole.stageX, y: hole.stageY, z: sq.stageZ }, defocus: shot.defocus, appliedDefocus: shot.appliedDefocus };
-    out.push({ type: 'file', timeMs: shot.timeMs, path: `${base}.xml`, kind: 'micrograph-manifest', content: () => image('Data', fields, hole.id ^ shot.areaId) });
+    out.push({
+      type: 'file',
+      timeMs: shot.timeMs,
+      path: `${base}.xml`,
+      kind: 'micrograph-manifest',
+      micrograph: { holeId: hole.id, uniqueId: shot.uniqueId },
+      content: () => image('Data', fields, hole.id ^ shot.areaId),
+    });
     out.push({ type: 'file', timeMs: shot.timeMs, path: `${base}.jpg`, kind: 'preview', content: () => previewJpeg(hole.quality, shot.areaId) });
   }
 }

@@ -5,7 +5,11 @@ import { mkdir, open, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
 import { buildVisit, type VisitOptions } from './model.ts';
-import { buildPlan, type PlanFile, type PlanKind } from './plan.ts';
+import { buildPlan, type PlanEntry, type PlanFile, type PlanKind } from './plan.ts';
+import { acquisitionEntries, emptySummary, type AcquisitionSummary } from './acquisition/acquire.ts';
+import { DecisionService, type DecisionServiceOptions } from './acquisition/decision-service.ts';
+import { layTruth, ownTruth, readTruthFile, truthCtf } from './acquisition/truth.ts';
+import { ProcessingFeedback, type FeedbackOptions, type FeedbackSummary } from './acquisition/feedback.ts';
 import { GROUND_TRUTH_FILE, groundTruthCsv } from './ground-truth.ts';
 import { summarise, type GeneratedVisit } from './summary.ts';
 
@@ -23,6 +27,17 @@ export interface PlayOptions extends VisitOptions {
   onEvent?: (event: PlayEvent) => void;
   /** Every 500 files and at the end. */
   onProgress?: (progress: { files: number; total: number; simulatedMs: number }) => void;
+  /**
+   * Obey this Decision Service: ask before each square and each square's holes, skip what is excluded, follow the
+   * order (see docs/epu-sim.md). One grid only.
+   */
+  athena?: DecisionServiceOptions;
+  /** A CryoRL truth file laid over the visit (one square per truth square); default: the simulator's own quality. */
+  truth?: string;
+  /** Stop once this much beam time (the benchmark's units) is spent. */
+  budget?: number;
+  /** Send each micrograph's processing results (per the truth) to this backend after a delay; waits for them at the end. */
+  feedback?: Omit<FeedbackOptions, 'ctfOf' | 'speed' | 'fast'>;
 }
 
 export type PlayEvent =
@@ -30,7 +45,7 @@ export type PlayEvent =
   /** A file is open with `written` of its `size` bytes on disk; more chunks follow. */
   | { type: 'chunk'; path: string; kind: PlanKind; written: number; size: number }
   /** `rewrite`: the path existed before (EPU rewrote it). */
-  | { type: 'file'; path: string; kind: PlanKind; size: number; rewrite: boolean };
+  | { type: 'file'; path: string; kind: PlanKind; size: number; rewrite: boolean; micrograph?: PlanFile['micrograph'] };
 
 export interface PlaySummary extends GeneratedVisit {
   aborted: boolean;
@@ -40,6 +55,9 @@ export interface PlaySummary extends GeneratedVisit {
   rewrites: number;
   /** Simulated time covered, first to last write. */
   simulatedMs: number;
+  /** With `athena`, `truth` or `budget`: what was collected, good holes and beam time. */
+  acquisition?: AcquisitionSummary;
+  feedback?: FeedbackSummary;
 }
 
 /** Files being written at once (EPU's bursts; also what makes play --fast quick). */
@@ -67,12 +85,24 @@ export async function playVisit(opts: PlayOptions): Promise<PlaySummary> {
   const speed = opts.speed ?? 1;
   if (!(speed > 0)) throw new Error(`epu-sim play: --speed must be a positive number, got ${opts.speed}`);
   const fast = opts.fast ?? false;
-  const visit = buildVisit(opts);
+  const acquiring = opts.athena !== undefined || opts.truth !== undefined || opts.budget !== undefined;
+  if (opts.budget !== undefined && !(opts.budget > 0)) throw new Error(`epu-sim play: --budget must be a positive number, got ${opts.budget}`);
+  const truthFile = opts.truth === undefined ? undefined : await readTruthFile(opts.truth);
+  const visit = buildVisit(truthFile ? { ...opts, holesBySquare: truthFile.holesBySquare } : opts);
+  const laid = truthFile && opts.truth !== undefined ? layTruth(visit, truthFile.dataset, opts.truth) : undefined;
   const plan = buildPlan(visit);
   await mkdir(root, { recursive: true });
   const truthPath = join(root, GROUND_TRUTH_FILE);
   const truth = groundTruthCsv(visit);
   await writeFile(truthPath, truth);
+  const holeTruth = acquiring || opts.feedback ? (laid ?? (await ownTruth(truthPath))) : undefined;
+  const feedback =
+    opts.feedback && holeTruth ? new ProcessingFeedback({ ...opts.feedback, speed, fast, ctfOf: (id) => truthCtf(holeTruth, id) }) : undefined;
+  const acquisition = acquiring && holeTruth ? emptySummary(holeTruth, opts.budget) : undefined;
+  const entries: Iterable<PlanEntry> | AsyncIterable<PlanEntry> =
+    holeTruth && acquisition
+      ? acquisitionEntries(visit, { truth: holeTruth, budget: opts.budget, ...(opts.athena ? { decisions: new DecisionService(opts.athena) } : {}) }, acquisition)
+      : plan;
 
   const total = plan.filter((e) => e.type === 'file').length;
   const written = new Set<string>();
@@ -111,12 +141,13 @@ export async function playVisit(opts: PlayOptions): Promise<PlaySummary> {
     bytes += data.length;
     files++;
     if (rewrite) rewrites++;
-    opts.onEvent?.({ type: 'file', path: file.path, kind: file.kind, size: data.length, rewrite });
+    if (file.micrograph && !rewrite) feedback?.micrograph(file.micrograph);
+    opts.onEvent?.({ type: 'file', path: file.path, kind: file.kind, size: data.length, rewrite, ...(file.micrograph ? { micrograph: file.micrograph } : {}) });
     if (files % 500 === 0) opts.onProgress?.({ files, total, simulatedMs: lastTime - t0 });
   };
 
   let index = 0;
-  for (const entry of plan) {
+  for await (const entry of entries) {
     if (opts.signal?.aborted) {
       aborted = true;
       break;
@@ -149,6 +180,7 @@ export async function playVisit(opts: PlayOptions): Promise<PlaySummary> {
   }
   await Promise.all(slots);
   opts.onProgress?.({ files, total, simulatedMs: lastTime - t0 });
+  const feedbackSummary = feedback ? await (aborted ? feedback.stop() : feedback.drain()) : undefined;
   return {
     ...summarise(visit, root),
     groundTruthCsv: truthPath,
@@ -160,5 +192,7 @@ export async function playVisit(opts: PlayOptions): Promise<PlaySummary> {
     writes: files,
     rewrites,
     simulatedMs: lastTime - t0,
+    ...(acquisition ? { acquisition } : {}),
+    ...(feedbackSummary ? { feedback: feedbackSummary } : {}),
   };
 }

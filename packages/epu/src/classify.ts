@@ -30,6 +30,16 @@ export interface EpuFileClass {
   timestamp?: string;
 }
 
+/** Each kind's rank, parents first: the order to read files of a finished tree in (fewer orphans on the way). */
+export const PARENT_FIRST_RANK: Record<EpuFileKind, number> = {
+  session: 0,
+  atlas: 1,
+  'gridsquare-metadata': 2,
+  'gridsquare-manifest': 3,
+  'foilhole-manifest': 4,
+  'micrograph-manifest': 5,
+};
+
 const SESSION = /(?:^|\/)EpuSession\.dm$/;
 const ATLAS = /(?:^|\/)Atlas\/Atlas\.dm$/;
 const GRIDSQUARE_METADATA = /(?:^|\/)GridSquare_(\d+)\.dm$/;

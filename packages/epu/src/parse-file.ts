@@ -60,7 +60,16 @@ export async function parseEpuFile(path: string, kind?: EpuFileKind): Promise<Pa
   let file = classifyEpuPath(path);
   if (kind && file?.kind !== kind) file = { kind, path: toPosixPath(path), grid_dir: null };
   if (!file) throw new EpuParseError(path, 'not a recognised EPU file name (EpuSession.dm, Atlas/Atlas.dm, GridSquare_<id>.dm, or an Images-Disc manifest)');
-  const bytes = await readEpuFile(path);
-  const record = PARSERS[file.kind](bytes, path);
+  return parseClassified(file, await readEpuFile(path), path);
+}
+
+/** Parses the contents of a classified file (throws EpuParseError); `path` names the file in errors. */
+export function parseClassified(file: EpuFileClass, xml: string | Buffer, path: string): ParsedEpuFile {
+  return asParsedEpuFile(file, PARSERS[file.kind](xml, path), path);
+}
+
+/** Pairs a record with the class of the file it came from (the record must be of `file.kind`). */
+export function asParsedEpuFile(file: EpuFileClass, record: EpuRecordByKind[EpuFileKind], path: string): ParsedEpuFile {
+  // TypeScript cannot correlate `file.kind` with the record's type across the union; the parsers table guarantees it.
   return { kind: file.kind, path, file, record } as ParsedEpuFile;
 }

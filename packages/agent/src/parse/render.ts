@@ -1,7 +1,7 @@
 /** Human-readable and JSON renderings of parse results for `smartem agent parse …`. */
 import { relativeGridDir, type EpuDirectoryParse, type EpuFileKind, type EpuRecordByKind } from '@smartem/epu';
 
-/** What `parse dir --json` prints: counts, a summary per grid, orphans, warnings, errors. */
+/** What `parse dir --json` prints: counts, a summary per grid, orphans, warnings, errors (and entities when assembled). */
 export function directoryJson(parse: EpuDirectoryParse): object {
   return {
     root: parse.root,
@@ -23,6 +23,7 @@ export function directoryJson(parse: EpuDirectoryParse): object {
     orphans: parse.orphans,
     warnings: parse.warnings,
     errors: parse.errors,
+    ...(parse.entities ? { entities: [...parse.entities.values()] } : {}),
   };
 }
 

@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile, appendFile } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { epuParsers, type ParsedFile } from './epu.ts';
+import type { ParsedEpuFile } from '@smartem/epu';
 import { FileQueue } from './file-queue.ts';
 
 const sample = join(
@@ -18,11 +18,10 @@ async function setup() {
   const root = await mkdtemp(join(tmpdir(), 'smartem-fq-'));
   const path = join(root, 'grid1/Images-Disc1/GridSquare_5/Data/FoilHole_6_Data_7_8_20230919_154056.xml');
   await mkdir(dirname(path), { recursive: true });
-  const parsed: ParsedFile[] = [];
+  const parsed: ParsedEpuFile[] = [];
   const broken: string[] = [];
   const queue = new FileQueue({
     root,
-    parsers: epuParsers,
     onParsed: (file) => parsed.push(file),
     onBroken: (p) => broken.push(p),
     retryBaseMs: 5,
@@ -46,9 +45,9 @@ test('a half-written manifest is retried, then parsed once complete; repeated ev
     assert.equal(parsed.length, 1);
     assert.equal(broken.length, 0);
     const file = parsed[0]!;
-    assert.equal(file.cls.kind, 'micrograph-manifest');
-    assert.equal(file.cls.foilhole_id, '6');
-    assert.equal(file.cls.grid_dir, 'grid1');
+    assert.equal(file.file.kind, 'micrograph-manifest');
+    assert.equal(file.file.foilhole_id, '6');
+    assert.equal(file.file.grid_dir, 'grid1');
     assert.equal((file.record as { unique_id: string }).unique_id, '3f181e15-e938-4296-a7ec-a87b983e8570');
     queue.offer(path); // same size and mtime: not parsed again
     await queue.whenIdle();
@@ -87,9 +86,9 @@ test('a file that stays malformed is reported with its path and does not block t
 
 test('holdBack keeps micrograph manifests queued (every other kind is still read) until resume', { skip }, async () => {
   const root = await mkdtemp(join(tmpdir(), 'smartem-fq-'));
-  const parsed: ParsedFile[] = [];
+  const parsed: ParsedEpuFile[] = [];
   let hold = true;
-  const queue = new FileQueue({ root, parsers: epuParsers, onParsed: (f) => parsed.push(f), onBroken: () => {}, holdBack: () => hold });
+  const queue = new FileQueue({ root, onParsed: (f) => parsed.push(f), onBroken: () => {}, holdBack: () => hold });
   try {
     const square = join(root, 'grid1/Images-Disc1/GridSquare_19493759');
     const hole = join(square, 'FoilHoles/FoilHole_19507368_20230919_142541.xml');
@@ -102,14 +101,14 @@ test('holdBack keeps micrograph manifests queued (every other kind is still read
     queue.offer(hole);
     // The foil hole manifest is read (a parent the held micrographs may wait for); the micrographs stay queued.
     while (parsed.length === 0) await new Promise((r) => setTimeout(r, 5));
-    assert.deepEqual(parsed.map((f) => f.cls.kind), ['foilhole-manifest']);
+    assert.deepEqual(parsed.map((f) => f.kind), ['foilhole-manifest']);
     assert.equal(queue.stats.queued, 3);
     assert.equal(queue.stats.holding, true);
     assert.equal(queue.isIdle(), false, 'held files are not done');
     hold = false;
     queue.resume();
     await queue.whenIdle();
-    assert.equal(parsed.filter((f) => f.cls.kind === 'micrograph-manifest').length, 3);
+    assert.equal(parsed.filter((f) => f.kind === 'micrograph-manifest').length, 3);
     assert.equal(queue.stats.holding, false);
   } finally {
     queue.stop();

@@ -1,16 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { relative } from 'node:path';
-import { classifyEpuPath, EpuParseError, type EpuFileKind, type EpuParsers, type ParsedFile } from './epu.ts';
-
-/** Parents before children: fewer orphans when a burst of files is queued at once. */
-const PRIORITY: Record<EpuFileKind, number> = {
-  session: 0,
-  atlas: 1,
-  'gridsquare-metadata': 2,
-  'gridsquare-manifest': 3,
-  'foilhole-manifest': 4,
-  'micrograph-manifest': 5,
-};
+import { classifyEpuPath, EpuParseError, parseClassified, PARENT_FIRST_RANK, type EpuFileKind, type ParsedEpuFile } from '@smartem/epu';
 
 interface FileState {
   /** Only the kind is kept per file (memory: one state per file of a 50,000-micrograph visit); `process` re-classifies. */
@@ -40,9 +30,8 @@ export interface FileQueueStats {
 
 export interface FileQueueOptions {
   root: string;
-  parsers: EpuParsers;
-  /** Called with each successfully parsed file. */
-  onParsed: (file: ParsedFile, absPath: string) => void;
+  /** Called with each successfully parsed file (classified relative to `root`). */
+  onParsed: (file: ParsedEpuFile) => void;
   /** Called once when a file stays unparseable past the limit (and again if it later parses: `fixed`). */
   onBroken: (absPath: string, error: Error) => void;
   concurrency?: number;
@@ -140,7 +129,7 @@ export class FileQueue {
 
   private enqueue(absPath: string, state: FileState): void {
     state.status = 'queued';
-    this.queues[PRIORITY[state.kind]]!.push(absPath);
+    this.queues[PARENT_FIRST_RANK[state.kind]]!.push(absPath);
     this.stats.queued++;
     this.pump();
   }
@@ -163,7 +152,7 @@ export class FileQueue {
   private next(): string | undefined {
     for (const [priority, q] of this.queues.entries()) {
       if (!q.length) continue;
-      if (priority === PRIORITY['micrograph-manifest']) {
+      if (priority === PARENT_FIRST_RANK['micrograph-manifest']) {
         this.stats.holding = this.opts.holdBack?.() ?? false;
         if (this.stats.holding) return undefined;
       }
@@ -202,11 +191,9 @@ export class FileQueue {
       }
       return this.failed(absPath, state, error as Error);
     }
-    let parsed: ParsedFile;
+    let parsed: ParsedEpuFile;
     try {
-      const cls = classifyEpuPath(relative(this.opts.root, absPath))!;
-      const parser = this.opts.parsers[cls.kind] as (xml: Buffer, path: string) => ParsedFile['record'];
-      parsed = { cls, record: parser(xml, absPath) } as ParsedFile;
+      parsed = parseClassified(classifyEpuPath(relative(this.opts.root, absPath))!, xml, absPath);
     } catch (error) {
       if (error instanceof EpuParseError) return this.failed(absPath, state, error);
       throw error;
@@ -220,7 +207,7 @@ export class FileQueue {
       state.parsedOnce = true;
       this.stats.parsed++;
     }
-    this.opts.onParsed(parsed, absPath);
+    this.opts.onParsed(parsed);
     return this.afterRead(absPath, state);
   }
 

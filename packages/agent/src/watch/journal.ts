@@ -3,12 +3,12 @@ import { mkdir, open, rename, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Kind } from '@smartem/common';
-import type { Fields } from './entities.ts';
+import type { EntityFields } from './entities.ts';
 import type { Entity, EntityStore, StoreListener } from './store.ts';
 
 /** Journal records, one JSON object per line. */
 type JournalRecord =
-  | { t: 'p'; k: string; n: Kind; u: string; P?: string[]; f: Fields; h?: string; v: number; o?: string }
+  | { t: 'p'; k: string; n: Kind; u: string; P?: string[]; f: EntityFields; h?: string; v: number; o?: string }
   | { t: 'a'; k: string; v: number; u: string }
   | { t: 'x'; k: string; v: number; d: string };
 
@@ -53,7 +53,7 @@ export class Journal implements StoreListener {
     return summary;
   }
 
-  put(entity: Entity, delta: Fields, created: boolean): void {
+  put(entity: Entity, delta: EntityFields, created: boolean): void {
     const record: JournalRecord = { t: 'p', k: entity.key, n: entity.kind, u: entity.uuid, f: delta, v: entity.version };
     if (created) record.P = entity.parents;
     if (entity.order !== undefined) record.o = entity.order;

@@ -1,15 +1,15 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { KIND_ORDER, type Kind } from '@smartem/common';
-import type { Contribution, Fields } from './entities.ts';
+import { isSuperseded, mergeContribution } from '@smartem/epu';
+import type { Contribution, EntityFields, KindFields } from './entities.ts';
 
 /** One entity of the visit as the agent knows it, with its sync state. */
-export interface Entity {
+export type Entity = { [K in Kind]: EntityState & { kind: K; /** Empty while `digest` is set. */ fields: KindFields<K> } }[Kind];
+
+interface EntityState {
   key: string;
-  kind: Kind;
   uuid: string;
   parents: string[];
-  /** Empty while `digest` is set. */
-  fields: Fields;
   /**
    * Set instead of `fields` once the backend acknowledged a micrograph: a micrograph's fields all come from its one
    * manifest, so a later contribution is its whole field set, compared by digest (memory, for 50,000 micrographs).
@@ -29,7 +29,7 @@ export interface Entity {
 
 /** Where the store reports every change, so that it can be journaled before it is sent. */
 export interface StoreListener {
-  put(entity: Entity, delta: Fields, created: boolean): void;
+  put(entity: Entity, delta: EntityFields, created: boolean): void;
   ack(entity: Entity): void;
   fail(entity: Entity): void;
 }
@@ -64,23 +64,17 @@ export class EntityStore {
     let entity = this.entities.get(c.key);
     const created = !entity;
     if (!entity) {
-      entity = { key: c.key, kind: c.kind, uuid: randomUUID(), parents: c.parents, fields: {}, version: 0, acked: 0 };
+      entity = newEntity(c.key, c.kind, randomUUID(), c.parents, {});
       this.insert(entity, now);
-    } else if (c.order !== undefined && entity.order !== undefined && c.order < entity.order) {
+    } else if (isSuperseded(entity, c)) {
       return false;
     }
-    if (c.order !== undefined) entity.order = c.order;
-    if (entity.digest !== undefined) return this.applyToDigested(entity, c);
-    const delta: Fields = {};
-    let changed = created;
-    for (const [name, value] of Object.entries(c.fields)) {
-      if (entity.fields[name] !== value) {
-        entity.fields[name] = value;
-        delta[name] = value;
-        changed = true;
-      }
+    if (entity.digest !== undefined) {
+      if (c.order !== undefined) entity.order = c.order;
+      return this.applyToDigested(entity, c);
     }
-    if (!changed) return false;
+    const delta = mergeContribution(entity, c)!;
+    if (!created && Object.keys(delta).length === 0) return false;
     entity.version++;
     entity.failed = undefined;
     this.markDirty(entity);
@@ -109,7 +103,7 @@ export class EntityStore {
     kind: Kind;
     uuid: string;
     parents?: string[];
-    fields: Fields;
+    fields: EntityFields;
     digest?: string;
     version: number;
     order?: string;
@@ -129,17 +123,10 @@ export class EntityStore {
       this.markDirty(existing);
       return;
     }
-    const entity: Entity = {
-      key: record.key,
-      kind: record.kind,
-      uuid: record.uuid,
-      parents: record.parents ?? [],
-      fields: { ...record.fields },
-      digest: record.digest,
-      version: record.version,
-      acked: 0,
-      order: record.order,
-    };
+    const entity = newEntity(record.key, record.kind, record.uuid, record.parents ?? [], { ...record.fields });
+    entity.digest = record.digest;
+    entity.version = record.version;
+    entity.order = record.order;
     this.insert(entity, Date.now());
     this.markDirty(entity);
   }
@@ -286,10 +273,16 @@ export class EntityStore {
   }
 }
 
+/** An entity with no sync state yet; `fields` are of `kind` (a key's contributions and records are all of its kind). */
+function newEntity(key: string, kind: Kind, uuid: string, parents: string[], fields: EntityFields): Entity {
+  return { key, kind, uuid, parents, fields, version: 0, acked: 0 } as Entity;
+}
+
 /** A short digest of a field set, independent of the order of its names. */
-export function fieldsDigest(fields: Fields): string {
-  const names = Object.keys(fields).sort();
+export function fieldsDigest(fields: EntityFields): string {
+  const byName: Record<string, unknown> = fields;
+  const names = Object.keys(byName).sort();
   return createHash('sha1')
-    .update(JSON.stringify(names.map((n) => [n, fields[n]])))
+    .update(JSON.stringify(names.map((n) => [n, byName[n]])))
     .digest('base64');
 }

@@ -42,8 +42,9 @@ test('batch items carry the uuid (kinds that have one) and every parent uuid, in
 
 test('an entity whose fields do not fit its kind is failed locally, naming the field; the rest of the batch is sent', async () => {
   const store = storeOf(visit);
-  // A value of the wrong type, as a parser bug would produce it (the store holds untyped fields).
-  store.apply({ key: keys.gridsquare(grid, '8'), kind: 'gridsquare', parents: [keys.grid(grid)], fields: { gridsquare_id: '8', center_x: 'left' } });
+  // A value of the wrong type, as a parser bug would produce it at run time (the types rule it out at compile time).
+  const fields = JSON.parse('{"gridsquare_id": "8", "center_x": "left"}');
+  store.apply({ key: keys.gridsquare(grid, '8'), kind: 'gridsquare', parents: [keys.grid(grid)], fields });
   const syncer = new Syncer({ store, log: createLogger({ level: 'silent', pretty: false }), lingerMs: 0 });
   await syncer.whenIdle();
   await syncer.stop();

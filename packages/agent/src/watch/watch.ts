@@ -1,12 +1,10 @@
-import { mkdir, stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import { relative, resolve } from 'node:path';
 import { ApiError, ApiUnreachableError, SmartEmClient, type TokenSource } from '@smartem/client';
 import { DirectoryLockedError, lockDirectory, type Logger } from '@smartem/common';
-import { epuParsers, type ParsedFile, type RecordByKind } from './epu.ts';
+import { classifyEpuPath, EntityAssembler, parseClassified, type ParsedEpuFile } from '@smartem/epu';
 import { FileQueue, type FileQueueStats } from './file-queue.ts';
 import { Backpressure } from './backpressure.ts';
-import { Ingest } from './ingest.ts';
-import { readAtlasOutsideRoot } from './outside-atlas.ts';
 import { startIntake, type Intake } from './intake.ts';
 import { Journal, type ReplaySummary } from './journal.ts';
 import { defaultStateDir } from './state-dir.ts';
@@ -133,23 +131,27 @@ export async function startWatch(opts: WatchOptions): Promise<WatchHandle> {
   // Whatever the journal held unacknowledged goes out first.
   if (store.pendingCount()) syncer.wake();
 
-  const ingest = new Ingest(dir);
+  const assembler = new EntityAssembler(dir);
   /** Reads of atlases outside the watched directory in flight (part of "settled"). */
   let atlasReads: Promise<void> = Promise.resolve();
-  const apply = (file: ParsedFile): void => {
+  const apply = (file: ParsedEpuFile): void => {
     let changed = false;
-    for (const c of ingest.contributions(file)) changed = store.apply(c) || changed;
+    for (const c of assembler.contributions(file)) changed = store.apply(c) || changed;
     if (changed) syncer.wake();
+  };
+  /** EPU keeps the atlas in the visit's `atlas/` folder: the watch of one grid directory reads it from beside it. */
+  const readAtlasOutsideRoot = async (grid: string): Promise<void> => {
+    const path = assembler.atlasOutsideRoot(grid);
+    const file = path === null ? null : classifyEpuPath(relative(dir, path));
+    if (path !== null && file?.kind === 'atlas') apply(parseClassified(file, await readFile(path), path));
   };
   const queue = new FileQueue({
     root: dir,
-    parsers: epuParsers,
     onParsed: (file) => {
       apply(file);
-      if (file.cls.kind !== 'session') return;
-      const read = readAtlasOutsideRoot(dir, file.cls.grid_dir ?? '', file.record as RecordByKind['session']).then(
-        (atlas) => void (atlas && apply(atlas)),
-        (error: Error) => log.warn({ err: error.message }, 'the atlas outside the watched directory could not be read'),
+      if (file.kind !== 'session') return;
+      const read = readAtlasOutsideRoot(file.file.grid_dir ?? '').catch((error: Error) =>
+        log.warn({ err: error.message }, 'the atlas outside the watched directory could not be read'),
       );
       atlasReads = atlasReads.then(() => read);
     },

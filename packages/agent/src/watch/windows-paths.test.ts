@@ -2,8 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { win32 } from 'node:path';
-import { classifyEpuPath } from './epu.ts';
-import { atlasMatches } from './ingest.ts';
+import { classifyEpuPath, locateAtlas } from '@smartem/epu';
 
 const root = 'D:\\EPU\\bi23047-106';
 const files = [
@@ -30,9 +29,13 @@ test('a path relative to a Windows watch root classifies like its POSIX form (ki
   assert.equal(atlas?.kind, 'atlas');
 });
 
-test("a session's Windows AtlasId matches the atlas found under the watched directory, case-insensitively", () => {
+test("a session's Windows AtlasId finds the atlas under the watched directory, case-insensitively", () => {
   const atlasId = 'Z:\\bi23047-106\\atlas\\Supervisor_20230919_115905_Atlas_bi23047-106\\Sample2\\Atlas\\Atlas.dm';
-  assert.equal(atlasMatches(atlasId, 'atlas/Supervisor_20230919_115905_Atlas_bi23047-106/Sample2/Atlas/Atlas.dm'), true);
-  assert.equal(atlasMatches(atlasId, 'ATLAS\\supervisor_20230919_115905_atlas_bi23047-106\\Sample2\\Atlas\\Atlas.dm'), true);
-  assert.equal(atlasMatches(atlasId, 'atlas/Supervisor_20230919_115905_Atlas_bi23047-106/Sample3/Atlas/Atlas.dm'), false, 'another sample');
+  const grid = '/visit/Supervisor_20230919_140141_84_bi23047-106_grid1';
+  const sample2 = '/visit/atlas/Supervisor_20230919_115905_Atlas_bi23047-106/Sample2/Atlas/Atlas.dm';
+  const upper = '/visit/ATLAS/supervisor_20230919_115905_atlas_bi23047-106/Sample2/Atlas/Atlas.dm';
+  const sample3 = '/visit/atlas/Supervisor_20230919_115905_Atlas_bi23047-106/Sample3/Atlas/Atlas.dm';
+  assert.equal(locateAtlas(grid, atlasId, [sample2]), sample2);
+  assert.equal(locateAtlas(grid, atlasId, [upper]), upper);
+  assert.equal(locateAtlas(grid, atlasId, [sample3]), null, 'another sample');
 });

@@ -161,7 +161,7 @@ function createdEvents(def: EntityDef): AfterInsert {
   return (present) => {
     const returning = [...new Set(fields.flatMap(([, column]) => (present.has(column) ? [column] : [])))];
     const payload = fields.map(([key, column]) => [key, present.has(column) ? def.columns[column].name : null] as const);
-    return { returning: returning.length > 0 ? returning : ['uuid'], then: outboxFromInserted(`${def.event}.created`, payload) };
+    return { returning: returning.length > 0 ? returning : ['uuid'], statement: outboxFromInserted(`${def.event}.created`, payload) };
   };
 }
 

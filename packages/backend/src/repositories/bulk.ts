@@ -28,11 +28,11 @@ const toParam = (value: unknown): unknown => {
 };
 
 /**
- * `INSERT … RETURNING` columns handed to `then`, which turns the inserted rows (relation `inserted`) into a further
+ * `INSERT … RETURNING` columns handed to `statement`, which turns the inserted rows (relation `inserted`) into a further
  * statement run in the same one — e.g. their outbox events (`repositories/outbox.ts`). `present` tells which columns the
  * statement's rows carry (rows are grouped by their set of keys).
  */
-export type AfterInsert = (present: ReadonlySet<string>) => { returning: readonly string[]; then: SQL };
+export type AfterInsert = (present: ReadonlySet<string>) => { returning: readonly string[]; statement: SQL };
 
 /**
  * Inserts rows (objects keyed by column property name); rows with different key sets go in separate statements.
@@ -68,9 +68,9 @@ export function bulkInsertStatements(table: PgTable, rows: readonly Row[], after
       statements.push(insert);
       continue;
     }
-    const { returning, then } = after(new Set(keys));
+    const { returning, statement } = after(new Set(keys));
     const returned = sql.join(returning.map((k) => sql.identifier(columns[k].name)), sql.raw(', '));
-    statements.push(sql`WITH inserted AS (${insert} RETURNING ${returned}) ${then}`);
+    statements.push(sql`WITH inserted AS (${insert} RETURNING ${returned}) ${statement}`);
   }
   return statements;
 }

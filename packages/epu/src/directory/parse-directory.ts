@@ -4,9 +4,9 @@
  * for large trees). Incomplete trees are fine: what exists is parsed, what is missing becomes a warning, a bad file
  * an error entry, and a micrograph whose foil hole is unknown an orphan.
  */
-import { dirname, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import type { Worker } from 'node:worker_threads';
-import { classifyEpuPath, toPosixPath, type EpuFileClass, type EpuFileKind } from '../classify.ts';
+import { classifyEpuPath, PARENT_FIRST_RANK, toPosixPath, type EpuFileClass, type EpuFileKind } from '../classify.ts';
 import type {
   AtlasRecord,
   EpuSessionRecord,
@@ -17,8 +17,11 @@ import type {
   GridSquarePosition,
   MicrographManifestRecord,
 } from '../types.ts';
+import { asParsedEpuFile, type EpuRecordByKind, type ParsedEpuFile } from '../parse-file.ts';
+import { EntityAssembler } from '../entities/assembler.ts';
+import { addContributions, type AssembledEntity } from '../entities/contribution.ts';
+import { locateAtlas } from '../entities/locate-atlas.ts';
 import { listFiles } from './walk.ts';
-import { locateAtlas } from './locate-atlas.ts';
 import {
   defaultWorkerCount,
   MIN_FILES_FOR_WORKERS,
@@ -81,12 +84,22 @@ export interface EpuDirectoryParse {
   orphans: Orphan[];
   warnings: string[];
   errors: { path: string; reason: string }[];
+  /**
+   * With `entities: true`: the entities the tree describes, by natural key — what `smartem agent watch` sends for the
+   * same tree (the same assembler, fed every parsed file in the order the watch reads a finished tree).
+   */
+  entities?: Map<string, AssembledEntity>;
   /** Files and bytes parsed (for throughput figures). */
   files_parsed: number;
   bytes_parsed: number;
 }
 
-export type ParseDirectoryOptions = Omit<ParseManyOptions, 'prestarted'>;
+export interface ParseDirectoryOptions extends Omit<ParseManyOptions, 'prestarted'> {
+  /** Also assemble the entities (`EpuDirectoryParse.entities`); off by default: 50,000 micrographs' fields cost memory. */
+  entities?: boolean;
+}
+
+type EpuRecord = EpuRecordByKind[EpuFileKind];
 
 interface Classified extends EpuFileClass {
   abs: string;
@@ -123,9 +136,10 @@ async function parseDirectory(
     bytes_parsed: 0,
   };
 
+  // Classified relative to the root, as the watch classifies what it sees.
   const classified: Classified[] = [];
   for (const abs of walk.files) {
-    const c = classifyEpuPath(abs);
+    const c = classifyEpuPath(relative(absRoot, abs));
     if (c) classified.push({ ...c, abs });
   }
   const atlasFiles = classified.filter((c) => c.kind === 'atlas').map((c) => c.abs);
@@ -135,7 +149,7 @@ async function parseDirectory(
   const byGrid = new Map<string, Classified[]>();
   for (const c of classified) {
     if (c.grid_dir === null) continue;
-    const dir = resolve(c.grid_dir || '.');
+    const dir = c.grid_dir ? join(absRoot, ...c.grid_dir.split('/')) : absRoot;
     let list = byGrid.get(dir);
     if (!list) byGrid.set(dir, (list = []));
     list.push(c);
@@ -150,9 +164,13 @@ async function parseDirectory(
   }
   const sessionOutcomes = await parseMany(sessionJobs, { workers: 0 });
   const sessions = new Map<string, EpuSessionRecord>();
+  /** Records by absolute path. */
+  const parsed = new Map<string, EpuRecord>();
   sessionJobs.forEach((job, i) => {
     const o = record(result, job, sessionOutcomes[i]!);
-    if (o) sessions.set(dirname(job.path), o as EpuSessionRecord);
+    if (!o) return;
+    sessions.set(dirname(job.path), o as EpuSessionRecord);
+    parsed.set(job.path, o);
   });
 
   const atlasForGrid = new Map<string, string>();
@@ -176,7 +194,6 @@ async function parseDirectory(
   const jobs: ParseJob[] = [...new Set(atlasForGrid.values())].map((path) => ({ kind: 'atlas' as EpuFileKind, path }));
   for (const dir of gridDirs) for (const c of byGrid.get(dir)!) if (c.kind !== 'session') jobs.push({ kind: c.kind, path: c.abs });
   const outcomes = await parseMany(jobs, { ...options, prestarted: prestarted() });
-  const parsed = new Map<string, unknown>();
   jobs.forEach((job, i) => {
     const rec = record(result, job, outcomes[i]!);
     if (rec) parsed.set(job.path, rec);
@@ -204,11 +221,36 @@ async function parseDirectory(
     result.counts.micrographs += grid.micrographs.length;
   }
   result.counts.acquisitions = result.counts.grids > 0 ? 1 : 0;
+  if (options.entities) result.entities = assembleEntities(absRoot, classified, atlasForGrid, parsed);
   return result;
 }
 
+/** Feeds every parsed file to the entity assembler, parents before children (each atlas once, when a grid uses it). */
+function assembleEntities(
+  absRoot: string,
+  classified: Classified[],
+  atlasForGrid: Map<string, string>,
+  parsed: Map<string, EpuRecord>,
+): Map<string, AssembledEntity> {
+  const files: ParsedEpuFile[] = [];
+  for (const c of classified) {
+    const record = parsed.get(c.abs);
+    if (record && c.kind !== 'atlas') files.push(asParsedEpuFile(c, record, c.abs));
+  }
+  for (const abs of new Set(atlasForGrid.values())) {
+    const record = parsed.get(abs);
+    const file = classifyEpuPath(relative(absRoot, abs));
+    if (record && file) files.push(asParsedEpuFile(file, record, abs));
+  }
+  files.sort((a, b) => PARENT_FIRST_RANK[a.kind] - PARENT_FIRST_RANK[b.kind]); // as the watch's file queue reads them
+  const assembler = new EntityAssembler(absRoot);
+  const entities = new Map<string, AssembledEntity>();
+  for (const file of files) addContributions(entities, assembler.contributions(file));
+  return entities;
+}
+
 /** Books one outcome into the result; returns the record or null. */
-function record(result: EpuDirectoryParse, job: ParseJob, outcome: ParseOutcome): unknown {
+function record(result: EpuDirectoryParse, job: ParseJob, outcome: ParseOutcome): EpuRecord | null {
   if (!outcome.ok) {
     result.errors.push({ path: job.path, reason: outcome.reason });
     return null;
@@ -218,7 +260,7 @@ function record(result: EpuDirectoryParse, job: ParseJob, outcome: ParseOutcome)
   return outcome.record;
 }
 
-function assembleGrid(grid: GridEntry, files: Classified[], parsed: Map<string, unknown>, result: EpuDirectoryParse): void {
+function assembleGrid(grid: GridEntry, files: Classified[], parsed: Map<string, EpuRecord>, result: EpuDirectoryParse): void {
   const square = (id: string): GridSquareEntry => {
     let entry = grid.gridsquares.get(id);
     if (!entry) {

@@ -1,64 +1,76 @@
-import { join } from 'node:path';
-import type { MicroscopeData } from '@smartem/epu';
-import { keys, type Contribution, type Fields } from './entities.ts';
-import type { ParsedFile, RecordByKind } from './epu.ts';
+/**
+ * EPU files → entities: the one mapping from parsed files to the entities they create or update (the original's field
+ * mappings), keyed by grid directory and natural ids. `smartem agent watch` feeds it files as they appear;
+ * `parseEpuDirectory` feeds it a finished tree. Files may arrive in any order: the atlases and the sessions are kept
+ * so that whichever comes second links them.
+ */
+import { join, relative, resolve } from 'node:path';
+import type { ParsedEpuFile } from '../parse-file.ts';
+import type { AtlasRecord, EpuSessionRecord, FoilHoleManifestRecord, GridSquareManifestRecord, GridSquareMetadataRecord, MicroscopeData, MicrographManifestRecord } from '../types.ts';
+import type { EpuFileClass } from '../classify.ts';
+import { entityKeys as keys, type Contribution, type KindFields } from './contribution.ts';
+import { locateAtlas } from './locate-atlas.ts';
 
 /** Drops null/undefined values (the original client sends `exclude_none`). */
-function defined(values: Record<string, string | number | boolean | null | undefined>): Fields {
-  const out: Fields = {};
-  for (const [k, v] of Object.entries(values)) if (v !== null && v !== undefined) out[k] = v;
-  return out;
+function defined<T extends object>(values: T): T {
+  const out: Partial<T> = {};
+  for (const name of Object.keys(values) as (keyof T)[]) if (values[name] !== null && values[name] !== undefined) out[name] = values[name];
+  return out as T;
 }
 
-function components(path: string): string[] {
-  return path.replaceAll('\\', '/').split('/').filter((c) => c && c !== '.');
-}
-
-/** An atlas file matches a session's AtlasId when their last 4 components agree (Supervisor_…/Sample<N>/Atlas/Atlas.dm). */
-export function atlasMatches(sessionAtlasPath: string, atlasRelPath: string): boolean {
-  const a = components(sessionAtlasPath);
-  const b = components(atlasRelPath);
-  const n = Math.min(4, a.length, b.length);
-  if (n < 2) return false;
-  for (let i = 1; i <= n; i++) if (a[a.length - i]!.toLowerCase() !== b[b.length - i]!.toLowerCase()) return false;
-  return true;
-}
-
-/**
- * Turns parsed EPU files into store contributions (seed-spec §2.11, §4.4 field mappings): every file maps to the
- * entities it creates or updates, keyed by grid directory and natural ids. Files may arrive in any order: the atlas
- * and the sessions are kept so that whichever comes second links them.
- */
-export class Ingest {
-  private readonly sessions = new Map<string, RecordByKind['session']>();
-  private readonly atlases = new Map<string, RecordByKind['atlas']>();
+export class EntityAssembler {
+  private readonly sessions = new Map<string, EpuSessionRecord>();
+  /** Atlases by absolute path. */
+  private readonly atlases = new Map<string, AtlasRecord>();
   private acquisitionSource: string | undefined;
+  /** Path of the image manifest whose instrument the acquisition has. */
+  private instrumentSource: string | undefined;
+  private readonly root: string;
 
-  /** `root` is the watched directory; class paths are relative to it, `/`-separated. */
-  constructor(private readonly root: string) {}
+  /** `root` is the directory the files were found under; each file's class (`file`) is relative to it. */
+  constructor(root: string) {
+    this.root = resolve(root);
+  }
 
-  contributions(file: ParsedFile): Contribution[] {
-    switch (file.cls.kind) {
+  /** The entities one parsed file creates or updates. */
+  contributions(parsed: ParsedEpuFile): Contribution[] {
+    switch (parsed.kind) {
       case 'session':
-        return this.session(file.cls.grid_dir ?? '', file.record as RecordByKind['session']);
+        return this.session(parsed.file.grid_dir ?? '', parsed.record);
       case 'atlas':
-        return this.atlas(file.cls.path, file.record as RecordByKind['atlas']);
+        return this.atlas(this.abs(parsed.file.path), parsed.record);
       case 'gridsquare-metadata':
-        return this.gridsquareMetadata(file.cls.grid_dir, file.cls.gridsquare_id!, file.record as RecordByKind['gridsquare-metadata']);
+        return this.gridsquareMetadata(parsed.file.grid_dir, parsed.file.gridsquare_id!, parsed.record);
       case 'gridsquare-manifest':
-        return this.gridsquareManifest(file.cls.grid_dir ?? '', file.cls.gridsquare_id!, file.record as RecordByKind['gridsquare-manifest']);
+        return this.gridsquareManifest(parsed.file, parsed.record);
       case 'foilhole-manifest':
-        return this.foilholeManifest(file.cls, file.record as RecordByKind['foilhole-manifest']);
+        return this.foilholeManifest(parsed.file, parsed.record);
       case 'micrograph-manifest':
-        return this.micrograph(file.cls, file.record as RecordByKind['micrograph-manifest']);
+        return this.micrograph(parsed.file, parsed.record);
     }
+  }
+
+  /**
+   * The atlas a grid's session names when it lies outside the root and has not been given to the assembler: a watch
+   * of one grid directory does not see the visit's `atlas/` folder beside it, so the caller reads it (absolute path).
+   */
+  atlasOutsideRoot(grid: string): string | null {
+    const found = this.atlasOf(grid);
+    if (!found || this.atlases.has(found) || !relative(this.root, found).startsWith('..')) return null;
+    return found;
   }
 
   private abs(rel: string): string {
     return rel ? join(this.root, ...rel.split('/')) : this.root;
   }
 
-  private session(grid: string, s: RecordByKind['session']): Contribution[] {
+  /** The atlas file of a grid (absolute): `locateAtlas` among the atlases given so far. */
+  private atlasOf(grid: string): string | null {
+    const atlasPath = this.sessions.get(grid)?.atlas_path;
+    return atlasPath ? locateAtlas(this.abs(grid), atlasPath, [...this.atlases.keys()].sort()) : null;
+  }
+
+  private session(grid: string, s: EpuSessionRecord): Contribution[] {
     this.sessions.set(grid, s);
     const out: Contribution[] = [];
     // One acquisition per watched directory; with several grids the first grid directory (by name) describes it, so
@@ -88,26 +100,26 @@ export class Ingest {
       parents: [keys.acquisition()],
       fields: { name: s.name || 'Unknown', status: 'none', data_dir: this.abs(grid) },
     });
-    for (const [atlasPath, atlas] of this.atlases) {
-      if (s.atlas_path && atlasMatches(s.atlas_path, atlasPath)) out.push(...this.atlasForGrid(grid, atlasPath, atlas));
-    }
+    const atlasFile = this.atlasOf(grid);
+    const atlas = atlasFile === null ? undefined : this.atlases.get(atlasFile);
+    if (atlas) out.push(...this.atlasForGrid(grid, atlasFile!, atlas));
     return out;
   }
 
-  private atlas(atlasPath: string, a: RecordByKind['atlas']): Contribution[] {
-    this.atlases.set(atlasPath, a);
+  private atlas(atlasFile: string, a: AtlasRecord): Contribution[] {
+    this.atlases.set(atlasFile, a);
     const out: Contribution[] = [];
-    for (const [grid, s] of this.sessions) {
-      if (s.atlas_path && atlasMatches(s.atlas_path, atlasPath)) out.push(...this.atlasForGrid(grid, atlasPath, a));
+    for (const grid of this.sessions.keys()) {
+      if (this.atlasOf(grid) === atlasFile) out.push(...this.atlasForGrid(grid, atlasFile, a));
     }
     return out;
   }
 
   /** The atlas of one grid: its tiles, a square per atlas position, and the tile ↔ square links. */
-  private atlasForGrid(grid: string, atlasPath: string, a: RecordByKind['atlas']): Contribution[] {
+  private atlasForGrid(grid: string, atlasFile: string, a: AtlasRecord): Contribution[] {
     const atlasKey = keys.atlas(grid);
     const out: Contribution[] = [
-      { key: keys.grid(grid), kind: 'grid', parents: [keys.acquisition()], fields: { atlas_dir: this.abs(atlasPath) } },
+      { key: keys.grid(grid), kind: 'grid', parents: [keys.acquisition()], fields: { atlas_dir: atlasFile } },
       {
         key: atlasKey,
         kind: 'atlas',
@@ -168,7 +180,7 @@ export class Ingest {
     return out;
   }
 
-  private gridsquareMetadata(grid: string | null, gs: string, m: RecordByKind['gridsquare-metadata']): Contribution[] {
+  private gridsquareMetadata(grid: string | null, gs: string, m: GridSquareMetadataRecord): Contribution[] {
     if (grid === null) return [];
     const gsKey = keys.gridsquare(grid, gs);
     const out: Contribution[] = [
@@ -211,7 +223,9 @@ export class Ingest {
     return out;
   }
 
-  private gridsquareManifest(grid: string, gs: string, m: RecordByKind['gridsquare-manifest']): Contribution[] {
+  private gridsquareManifest(cls: EpuFileClass, m: GridSquareManifestRecord): Contribution[] {
+    const grid = cls.grid_dir ?? '';
+    const gs = cls.gridsquare_id!;
     return [
       {
         key: keys.gridsquare(grid, gs),
@@ -229,11 +243,11 @@ export class Ingest {
           applied_defocus: m.applied_defocus,
         }),
       },
-      ...this.instrument(m.instrument),
+      ...this.instrument(cls, m.instrument),
     ];
   }
 
-  private foilholeManifest(cls: ParsedFile['cls'], m: RecordByKind['foilhole-manifest']): Contribution[] {
+  private foilholeManifest(cls: EpuFileClass, m: FoilHoleManifestRecord): Contribution[] {
     const grid = cls.grid_dir ?? '';
     const gs = cls.gridsquare_id!;
     const fh = cls.foilhole_id!;
@@ -255,11 +269,11 @@ export class Ingest {
           size_height: m.size_height,
         }),
       },
-      ...this.instrument(m.instrument),
+      ...this.instrument(cls, m.instrument),
     ];
   }
 
-  private micrograph(cls: ParsedFile['cls'], m: RecordByKind['micrograph-manifest']): Contribution[] {
+  private micrograph(cls: EpuFileClass, m: MicrographManifestRecord): Contribution[] {
     const grid = cls.grid_dir ?? '';
     const gs = cls.gridsquare_id!;
     const fh = cls.foilhole_id!;
@@ -286,18 +300,23 @@ export class Ingest {
           status: 'none',
         }),
       },
-      ...this.instrument(m.instrument),
+      ...this.instrument(cls, m.instrument),
     ];
   }
 
-  /** The instrument of the first image manifest that has one goes to the acquisition (seed-spec §3.3 step 8). */
-  private instrument(i: MicroscopeData | null): Contribution[] {
+  /**
+   * The instrument of the first image manifest (by path) that has one goes to the acquisition, so the result does not
+   * depend on arrival order (a tree may hold images of several microscopes).
+   */
+  private instrument(cls: EpuFileClass, i: MicroscopeData | null): Contribution[] {
     const fields = instrumentFields(i);
     if (Object.keys(fields).length === 0) return [];
+    if (this.instrumentSource !== undefined && cls.path > this.instrumentSource) return [];
+    this.instrumentSource = cls.path;
     return [{ key: keys.acquisition(), kind: 'acquisition', parents: [], fields }];
   }
 }
 
-function instrumentFields(i: MicroscopeData | null): Fields {
+function instrumentFields(i: MicroscopeData | null): KindFields<'acquisition'> {
   return defined({ instrument_model: i?.instrument_model, instrument_id: i?.instrument_id, computer_name: i?.computer_name });
 }

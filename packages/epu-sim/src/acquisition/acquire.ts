@@ -1,0 +1,125 @@
+// The acquisition as it happens, square by square: which square next and which holes in which order are decided
+// at the moment EPU would decide them (asking the Decision Service when there is one), within a beam-time budget.
+// Yields the same plan entries `buildPlan` does, timed in the order actually collected.
+import { cost } from '@smartem/decisions/bench/episode';
+import { Rng } from '../rng.ts';
+import { scheduleHoles, scheduleSquareImage, squareGap, type Hole, type Square, type Visit } from '../model.ts';
+import { buildPlan, squareHoleEntries, squareImageEntries, type PlanEntry } from '../plan.ts';
+import { applyDecisions, type DecisionService } from './decision-service.ts';
+import { isGood, type HoleTruth } from './truth.ts';
+
+export interface AcquisitionOptions {
+  truth: HoleTruth;
+  decisions?: DecisionService;
+  /** Beam-time budget in the benchmark's units (move costs 1 / 2 / 6 / 8); unlimited when absent. */
+  budget?: number;
+}
+
+export interface AcquisitionSummary {
+  truthSource: string;
+  squaresCollected: number;
+  squaresSkipped: number;
+  holesCollected: number;
+  goodHoles: number;
+  holesDeselected: number;
+  /** Beam time spent, in budget units (the first hole is free, as an episode's start). */
+  beamTime: number;
+  budget: number | null;
+  budgetSpent: boolean;
+  /** Collected square ids and hole ids, in collection order. */
+  squareOrder: number[];
+  holeOrder: number[];
+  /** Decision Service queries asked and answered with a decision (0 without `--athena`). */
+  decisionQueries: number;
+  decisionsFound: number;
+  /** Decision Service calls that failed because it could not be reached (the step went on with EPU's default). */
+  decisionServiceUnavailable: number;
+}
+
+export async function* acquisitionEntries(visit: Visit, opts: AcquisitionOptions, summary: AcquisitionSummary): AsyncGenerator<PlanEntry> {
+  if (visit.grids.length !== 1) throw new Error(`--athena, --truth and --budget play one grid; got --grids ${visit.grids.length}`);
+  const grid = visit.grids[0];
+  const rng = new Rng(visit.options.seed + 7919);
+  const { truth, decisions, budget } = opts;
+  yield* buildPlan(visit, { squares: false });
+  await decisions?.openGrid(grid);
+
+  const selected = grid.squares.filter((s) => s.collected).sort((a, b) => a.order - b.order);
+  for (const sq of selected) sq.collected = false;
+  const remaining = new Set(selected);
+  let t = Math.min(...selected.map((s) => s.imageTimeMs));
+  let previous: number | undefined;
+  let order = 0;
+  while (remaining.size > 0 && !summary.budgetSpent) {
+    const step = decisions ? await decisions.squareStep(grid) : { excluded: new Set<number>() };
+    const candidates = applyDecisions([...remaining], step);
+    let chosen: Square | undefined;
+    for (const sq of candidates) {
+      if (!decisions || (await decisions.includes(sq))) {
+        chosen = sq;
+        break;
+      }
+      remaining.delete(sq);
+      summary.squaresSkipped++;
+    }
+    if (!chosen) break;
+    remaining.delete(chosen);
+    chosen.collected = true;
+    chosen.order = order++;
+    summary.squaresCollected++;
+    summary.squareOrder.push(chosen.id);
+    t = scheduleSquareImage(chosen, t, rng);
+    yield* squareImageEntries(grid, chosen);
+
+    const targets = chosen.holes.filter((h) => h.selected);
+    const holeStep = decisions ? await decisions.holeStep(chosen, targets) : { excluded: new Set<number>() };
+    const ordered = applyDecisions(targets, holeStep);
+    const collect: Hole[] = [];
+    for (const hole of ordered) {
+      const i = truth.index.get(hole.id);
+      if (i !== undefined && previous !== undefined) summary.beamTime += cost(truth.grid, previous, i);
+      if (i !== undefined) previous = i;
+      collect.push(hole);
+      summary.holeOrder.push(hole.id);
+      if (isGood(truth, hole.id)) summary.goodHoles++;
+      if (budget !== undefined && summary.beamTime > budget) {
+        summary.budgetSpent = true;
+        break;
+      }
+    }
+    const collecting = new Set(collect);
+    for (const hole of chosen.holes) {
+      hole.collected = collecting.has(hole);
+      if (holeStep.excluded.has(hole.id)) {
+        hole.selected = false;
+        summary.holesDeselected++;
+      }
+    }
+    summary.holesCollected += collect.length;
+    t = scheduleHoles(collect, grid.areas, grid.defocusList, order, t, rng);
+    yield* squareHoleEntries(visit, grid, chosen);
+    t += squareGap(rng);
+  }
+  summary.decisionQueries = decisions?.asked ?? 0;
+  summary.decisionsFound = decisions?.answered ?? 0;
+  summary.decisionServiceUnavailable = decisions?.unavailable ?? 0;
+}
+
+export function emptySummary(truth: HoleTruth, budget: number | undefined): AcquisitionSummary {
+  return {
+    truthSource: truth.source,
+    squaresCollected: 0,
+    squaresSkipped: 0,
+    holesCollected: 0,
+    goodHoles: 0,
+    holesDeselected: 0,
+    beamTime: 0,
+    budget: budget ?? null,
+    budgetSpent: false,
+    squareOrder: [],
+    holeOrder: [],
+    decisionQueries: 0,
+    decisionsFound: 0,
+    decisionServiceUnavailable: 0,
+  };
+}
