@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { connectSse } from '@smartem/client';
 import { createLogger } from '@smartem/common';
 import { startBackend } from '../src/runtime/backend.ts';
 import { createScratchPostgres } from './support/databases.ts';
@@ -59,6 +60,27 @@ test('the embedded backend serves /metrics without a token: requests by route pa
     assert.ok(sample(body, 'smartem_process_cpu_user_seconds_total') !== undefined, 'process metrics');
     const docs = (await (await fetch(`${backend.url}/docs/json`)).json()) as { paths: Record<string, unknown> };
     assert.ok(!('/metrics' in docs.paths), '/metrics is not part of the API document');
+
+    // An agent's instruction stream is counted while it is open.
+    const session = await fetch(`${backend.url}/agent/a1/session/s1`, {
+      method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ acquisition_uuid: 'acq-m', mode: 'auto' }),
+    });
+    assert.equal(session.status, 201);
+    const streams = 'smartem_sse_clients{route="/agent/:agent_id/session/:session_id/instructions/stream"}';
+    const sseClients = async () => sample(await (await fetch(`${backend.url}/metrics`)).text(), streams);
+    const controller = new AbortController();
+    const stream = await connectSse({ url: `${backend.url}/agent/a1/session/s1/instructions/stream`, signal: controller.signal });
+    const reading = (async () => {
+      try {
+        for await (const _ of stream);
+      } catch {
+        // aborted
+      }
+    })();
+    await waitFor('the stream to be counted', async () => (await sseClients()) === 1);
+    controller.abort();
+    await reading;
+    await waitFor('the closed stream to be uncounted', async () => (await sseClients()) === 0);
   } finally {
     await backend.stop();
   }
