@@ -4,11 +4,11 @@
  * worker runs in the API's process, so its metrics appear on the API's `/metrics`. Names and meanings are listed in
  * docs/operations.md.
  */
-import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { dropMisnamedDefaultMetrics, serveMetrics, type MetricsServer } from '@smartem/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Db } from './db/index.ts';
+import { pendingOutbox } from './repositories/outbox.ts';
 import type { DeliveryOutcome } from './bus/delivery.ts';
 
 export const registry = new Registry();
@@ -94,20 +94,13 @@ interface OutboxState {
   oldestAgeSeconds: number;
 }
 
-async function readOutbox(db: Db): Promise<OutboxState> {
-  const result = await db.execute(sql`SELECT count(*)::int AS depth,
-      COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS age
-    FROM outbox WHERE published_at IS NULL`);
-  const row = (result as unknown as { rows: Array<{ depth: number | string; age: number | string }> }).rows[0];
-  return { depth: Number(row?.depth ?? 0), oldestAgeSeconds: Number(row?.age ?? 0) };
-}
-
 /** One read per scrape serves both gauges. */
 let pendingRead: Promise<OutboxState | undefined> | undefined;
 function outboxState(): Promise<OutboxState | undefined> {
   if (!outboxDb) return Promise.resolve(undefined);
-  pendingRead ??= readOutbox(outboxDb)
-    .catch(() => undefined) // a database that cannot answer leaves the gauges unset for this scrape
+  pendingRead ??= pendingOutbox(outboxDb)
+    .then(({ waiting, oldest }): OutboxState => ({ depth: Number(waiting), oldestAgeSeconds: Number(oldest) }))
+    .catch(() => undefined) // a database that cannot answer: the gauges keep their last values
     .finally(() => setTimeout(() => (pendingRead = undefined), 0));
   return pendingRead;
 }
