@@ -50,3 +50,16 @@ export function portNumber(raw: string): number {
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number (0–65535)');
   return n;
 }
+
+/**
+ * `--metrics-port N` (env `SMARTEM_METRICS_PORT`; default off) and `--metrics-host H` (env `SMARTEM_METRICS_HOST`;
+ * default loopback): where a process without an API of its own serves `GET /metrics` for Prometheus.
+ */
+export function metricsOptions(): [Option, Option] {
+  return [
+    new Option('--metrics-port <n>', 'serve Prometheus metrics at http://HOST:n/metrics (0: any free port; default off)')
+      .env('SMARTEM_METRICS_PORT')
+      .argParser(portNumber),
+    new Option('--metrics-host <host>', 'interface the metrics server listens on').env('SMARTEM_METRICS_HOST').default('127.0.0.1'),
+  ];
+}

@@ -6,3 +6,4 @@ export * from './lock.ts';
 export * from './rng.ts';
 export * from './csv.ts';
 export * from './version.ts';
+export * from './metrics-server.ts';

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { nonNegativeNumber, positiveNumber, verboseOption, wholeNumberAtLeast } from '@smartem/common/cli-options';
+import { metricsOptions, nonNegativeNumber, positiveNumber, verboseOption, wholeNumberAtLeast } from '@smartem/common/cli-options';
 
 interface WatchCliOptions {
   api?: string;
@@ -17,6 +17,8 @@ interface WatchCliOptions {
   athena?: string;
   mode?: 'observe' | 'confirm' | 'auto';
   agentId?: string;
+  metricsPort?: number;
+  metricsHost: string;
 }
 
 /** `smartem agent watch DIR --api URL`. */
@@ -51,6 +53,8 @@ export function registerWatchCommand(agent: Command): void {
     .option('--json', 'with --status: print JSON')
     .option('--status-interval <s>', 'seconds between status log lines in live mode (with -v)', positiveNumber, 60)
     .addOption(verboseOption())
+    .addOption(metricsOptions()[0])
+    .addOption(metricsOptions()[1])
     .action(async (dir: string, options: WatchCliOptions) => {
       const code = await runWatch(dir, options);
       process.exitCode = code;
@@ -94,6 +98,18 @@ async function runWatch(dir: string, options: WatchCliOptions): Promise<number> 
     throw error;
   }
   const watch = handle;
+  let metrics;
+  if (options.metricsPort !== undefined) {
+    const { serveWatchMetrics } = await import('./metrics.ts');
+    try {
+      metrics = await serveWatchMetrics(() => watch.status(), { port: options.metricsPort, host: options.metricsHost });
+    } catch (error) {
+      await watch.stop();
+      process.stderr.write(`error: the metrics server cannot listen on ${options.metricsHost}:${options.metricsPort}: ${(error as Error).message}\n`);
+      return 1;
+    }
+    process.stderr.write(`metrics on ${metrics.url}/metrics\n`);
+  }
   const { boundHeap } = await import('./heap-bound.ts');
   const heap = boundHeap();
   const progress = new CatchUpProgress(() => watch.status());
@@ -121,6 +137,7 @@ async function runWatch(dir: string, options: WatchCliOptions): Promise<number> 
   stopping = true;
   clearInterval(interval);
   await watch.stop();
+  await metrics?.close();
   heap.stop();
   const final = watch.status();
   if (outcome instanceof Error) {

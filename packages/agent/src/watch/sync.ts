@@ -4,6 +4,7 @@ import {
 } from '@smartem/common';
 import type { Journal } from './journal.ts';
 import type { Entity, EntityStore } from './store.ts';
+import { timeBatchPost } from './metrics.ts';
 
 export interface SyncStats {
   batches: number;
@@ -168,7 +169,7 @@ export class Syncer {
     let results: BatchResult[];
     if (client) {
       // Each call gets a single attempt: the round-level backoff handles an absent backend.
-      results = await client.batch(kind, bodies, { retries: 0 });
+      results = await timeBatchPost(kind, () => client.batch(kind, bodies, { retries: 0 }));
     } else {
       results = batch.map((e) => ({ requested_uuid: e.uuid, uuid: e.uuid, outcome: 'unchanged' }));
     }

@@ -1,6 +1,7 @@
 import type { Logger } from '@smartem/common';
 import { PermanentMessageError, TransientMessageError } from './errors.ts';
 import type { BusMessage, MessageHandler } from './types.ts';
+import { recordDelivery } from '../metrics.ts';
 
 /** What a bus does with one delivery once the handler has run. Shared by both adapters so they behave alike. */
 export type DeliveryOutcome =
@@ -31,15 +32,24 @@ export function decodeMessage(body: unknown): { message: BusMessage } | { error:
   return { message: value as BusMessage };
 }
 
-/** Decode and hand one delivery to the handler; decide ack, retry or dead-letter. Never throws. */
-export async function runDelivery(opts: {
+interface DeliveryOptions {
   body: unknown;
   attempt: number;
   maxAttempts: number;
   handler: MessageHandler;
   log: Logger;
-}): Promise<DeliveryOutcome> {
+}
+
+/** Decode and hand one delivery to the handler; decide ack, retry or dead-letter; record it in the metrics. Never throws. */
+export async function runDelivery(opts: DeliveryOptions): Promise<DeliveryOutcome> {
+  const started = performance.now();
   const decoded = decodeMessage(opts.body);
+  const outcome = await deliver(decoded, opts);
+  recordDelivery('error' in decoded ? undefined : decoded.message.event_type, outcome, (performance.now() - started) / 1000);
+  return outcome;
+}
+
+async function deliver(decoded: ReturnType<typeof decodeMessage>, opts: DeliveryOptions): Promise<DeliveryOutcome> {
   if ('error' in decoded) {
     opts.log.warn({ reason: decoded.error }, 'dead-lettering malformed message');
     return { action: 'dead', error: decoded.error, message: decoded.raw };

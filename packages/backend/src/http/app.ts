@@ -14,6 +14,7 @@ import { ROUTES } from './routes/index.ts';
 import { uiRoutes } from './ui.ts';
 import type { Store } from '../services/store.ts';
 import { installAuth, OPENAPI_SECURITY_SCHEMES, type AuthOptions } from './auth/index.ts';
+import { installMetrics } from '../metrics.ts';
 
 /** Extensible: later options (authentication, …) are added as optional fields. */
 export interface AppOptions {
@@ -83,6 +84,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   if (opts.auth) installAuth(app, opts.auth);
+  installMetrics(app, { db: opts.db });
   app.decorate('store', { db: opts.db, onCommit: opts.onCommit });
   app.decorate('startedAt', Date.now());
   app.decorate('databaseListen', opts.listen);

@@ -1,6 +1,7 @@
 import type { Logger } from '@smartem/common';
 import type { Db } from '../db/index.ts';
 import type { Bus } from '../bus/types.ts';
+import { countOutboxPublished } from '../metrics.ts';
 import {
   copyToOutboxDeadLetters, deleteOutboxBatchWhile, deleteOutboxEvents, lockOutboxBatch, readOutboxBatch, recordPublishFailure,
   type OutboxEvent as Claimed,
@@ -161,8 +162,11 @@ export function startOutboxRelay(opts: {
   /** Publish batches until none is left. */
   async function drain(): Promise<void> {
     const publishBatch = lockRows ? publishLockedBatch : publishUnlockedBatch;
-    while ((await publishBatch()) === batchSize) {
+    for (;;) {
+      const published = await publishBatch();
+      countOutboxPublished(published);
       // a full batch: there may be more
+      if (published < batchSize) return;
     }
   }
 

@@ -9,6 +9,7 @@ import { deleteRow, findRow, insertRow, listRows, missingParent, rowExists, upda
 import { insertPosition, upsertPositions } from '../repositories/positions.ts';
 import { bodyToRow, rowToWire, type Row } from './convert.ts';
 import type { Store } from './store.ts';
+import { countIngested } from '../metrics.ts';
 
 export type { ListOptions };
 
@@ -41,6 +42,8 @@ export async function createEntity(store: Store, kind: EntityKind, body: Row, ch
   const row = withDefaultStatus(kind, bodyToRow(fieldsOf(kind), body));
   const stored = await insertRow(store.db, kind, row, children.map((c) => ({ kind: c.kind, row: bodyToRow(fieldsOf(c.kind), c.body) })));
   store.onCommit?.();
+  countIngested(kind, [{ outcome: 'created' }]);
+  for (const child of children) countIngested(child.kind, [{ outcome: 'created' }]);
   return toWire(kind, stored);
 }
 
@@ -54,6 +57,7 @@ export async function updateEntity(store: Store, kind: EntityKind, uuid: string,
   const stored = await updateRow(store.db, kind, uuid, changes);
   if (!stored) throw notFoundOf(kind);
   store.onCommit?.();
+  countIngested(kind, [{ outcome: 'updated' }]);
   return toWire(kind, stored);
 }
 
@@ -104,5 +108,6 @@ export async function upsertBatch(store: Store, kind: Kind, items: readonly Row[
     ? await upsertRows(store.db, kind, items.map((item) => bodyToRow(fieldsOf(kind), item)))
     : await upsertPositions(store.db, items);
   if (results.some((r) => r.outcome === 'created' || r.outcome === 'updated')) store.onCommit?.();
+  countIngested(kind, results);
   return results;
 }

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
+import { metricsOptions } from '@smartem/common/cli-options';
 
 function positiveInt(name: string) {
   return (raw: string): number => {
@@ -21,6 +22,8 @@ export function registerWorkerCommand(backend: Command): void {
     .option('--max-attempts <n>', 'handler failures before a message goes to the dead-letter queue', positiveInt('--max-attempts'), 5)
     .option('--queue <name>', 'main queue (its dead-letter queue is <name>.dlq)', 'smartem_backend')
     .option('--no-migrate', 'do not apply database migrations at start-up')
+    .addOption(metricsOptions()[0])
+    .addOption(metricsOptions()[1])
     .action(async (opts: WorkerCommandOptions) => {
       const { runWorkerProcess } = await import('./run.ts');
       process.exitCode = await runWorkerProcess(opts);
@@ -33,4 +36,6 @@ export interface WorkerCommandOptions {
   maxAttempts: number;
   queue: string;
   migrate: boolean;
+  metricsPort?: number;
+  metricsHost: string;
 }

@@ -6,6 +6,7 @@ import { startOutboxRelay } from '../outbox/relay.ts';
 import { runUntilSignal } from '../runtime/lifecycle.ts';
 import { startWorker } from './worker.ts';
 import type { WorkerCommandOptions } from './cli.ts';
+import { serveBackendMetrics } from '../metrics.ts';
 
 /**
  * The `smartem backend worker` process: PostgreSQL + RabbitMQ, the handler families, and an outbox relay (so events
@@ -46,7 +47,9 @@ export async function runWorkerProcess(opts: WorkerCommandOptions): Promise<numb
     shutdown.add('flushing the outbox (what is left is published by the next relay)', () => relay.flush());
     const worker = await startWorker({ db: handle.db, bus, log: log.child({ component: 'worker' }), prefetch: opts.prefetch });
     shutdown.add('stopping the consumer', () => worker.stop());
-    log.info({ pid: process.pid, queue: opts.queue }, 'worker ready');
-    return `consuming ${opts.queue} (pid ${process.pid})`;
+    const metrics = opts.metricsPort === undefined ? undefined : await serveBackendMetrics(handle.db, { port: opts.metricsPort, host: opts.metricsHost });
+    if (metrics) shutdown.add('closing the metrics server', () => metrics.close());
+    log.info({ pid: process.pid, queue: opts.queue, metrics: metrics && `${metrics.url}/metrics` }, 'worker ready');
+    return `consuming ${opts.queue} (pid ${process.pid})${metrics ? `; metrics on ${metrics.url}/metrics` : ''}`;
   }, 'worker');
 }

@@ -62,7 +62,7 @@ const ADMIN = [
 ];
 
 const TABLE: Array<[Access, string[]]> = [
-  ['public', ['GET /status', 'GET /health', 'GET /openapi.json', 'GET /']],
+  ['public', ['GET /status', 'GET /health', 'GET /openapi.json', 'GET /', 'GET /metrics']],
   ['authenticated', ENTITY_READS],
   ['smartem-agent', [...EPU_WRITES, ...AGENT_CHANNEL]],
   ['smartem-operator', OPERATOR_WRITES],

@@ -11,6 +11,7 @@ import { createInstructionFeed } from '../../services/agents/feed.ts';
 import * as service from '../../services/agents/instructions.ts';
 import { InstructionError } from '../../services/agents/instructions.ts';
 import { openInstructionStream } from '../../services/agents/stream.ts';
+import { sseClientConnected } from '../../metrics.ts';
 
 const SWEEP_INTERVAL_MS = 30_000;
 
@@ -133,8 +134,10 @@ export async function agentRoutes(app: App): Promise<void> {
         write('heartbeat', { timestamp: new Date().toISOString() });
         stream.beat().catch(() => {});
       }, app.instructionHeartbeatMs);
+      const closed = sseClientConnected(req.routeOptions.url ?? 'unmatched');
       const end = (): void => {
         open.delete(end);
+        closed();
         clearInterval(timer);
         raw.end();
         void stream.close('disconnected').catch(() => {});

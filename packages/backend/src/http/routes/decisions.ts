@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import { AUTHORITY_NAMES } from '@smartem/decisions';
 import { gridAuthority, qualityConfigFromEnv, setGridAuthority, suggestedHoles, suggestedSquares } from '../../services/decisions/suggestions.ts';
 import { HttpError } from '../errors.ts';
+import { timeRanking } from '../../metrics.ts';
 
 /**
  * Live rankings: `GET /grids/{uuid}/suggested_squares` and `GET /gridsquares/{uuid}/suggested_holes`, computed from
@@ -102,7 +103,7 @@ export async function decisionRoutes(app: App): Promise<void> {
     },
     async (req) => {
       const { grid_uuid } = req.params;
-      const out = await suggestedSquares(app.store.db, grid_uuid, req.query.authority, qualityConfigFromEnv());
+      const out = await timeRanking('squares', () => suggestedSquares(app.store.db, grid_uuid, req.query.authority, qualityConfigFromEnv()));
       if (!out) throw new HttpError(404, `grid ${grid_uuid} not found`);
       return out;
     },
@@ -118,7 +119,7 @@ export async function decisionRoutes(app: App): Promise<void> {
     },
     async (req) => {
       const { gridsquare_uuid } = req.params;
-      const out = await suggestedHoles(app.store.db, gridsquare_uuid, req.query.authority, qualityConfigFromEnv());
+      const out = await timeRanking('holes', () => suggestedHoles(app.store.db, gridsquare_uuid, req.query.authority, qualityConfigFromEnv()));
       if (!out) throw new HttpError(404, `grid square ${gridsquare_uuid} not found`);
       return out;
     },
