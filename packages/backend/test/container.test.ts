@@ -131,7 +131,7 @@ test('image: migrate, api and worker containers on PostgreSQL and RabbitMQ inges
     assert.match(migrate.output, /database is up to date/);
 
     const port = await freePort();
-    const api = await pods.start('api', { ...env, HTTP_API_PORT: String(port) }, ['backend', 'api', '--no-migrate', '--queue', queue]);
+    const api = await pods.start('api', { ...env, HTTP_API_PORT: String(port) }, ['backend', 'api', '--no-migrate', '--insecure', '--queue', queue]);
     const worker = await pods.start('worker', env, ['backend', 'worker', '--no-migrate', '--queue', queue]);
     const url = `http://127.0.0.1:${port}`;
     await waitFor('the api container to answer /health', async () => (await healthStatus(url)) === 200, 120_000).catch(async (err) => {
