@@ -23,7 +23,14 @@ async function run(db: Db, prefetch: number): Promise<number> {
   const finished = new Promise<void>((resolve) => (done = resolve));
   const counting = { 'gridsquare.updated': async () => void (++handled === n && done()) };
   try {
-    await bus.publish(Array.from({ length: n }, (_, i) => ({ event_type: 'gridsquare.updated', uuid: `gs-${i}`, grid_uuid: 'g', gridsquare_id: String(i) })));
+    await bus.publish(
+      Array.from({ length: n }, (_, i) => ({
+        event_type: 'gridsquare.updated',
+        uuid: `gs-${i}`,
+        grid_uuid: 'g',
+        gridsquare_id: String(i),
+      })),
+    );
     const start = performance.now();
     const worker = await startWorker({ db, bus, log, prefetch, families: [...handlerFamilies, counting] });
     await finished;
@@ -48,7 +55,9 @@ try {
   console.log('| run | ms | events/s |\n|---|---:|---:|');
   console.log(`| baseline: prefetch 1 (the original consumer) | ${Math.round(baselineMs)} | ${rate(baselineMs)} |`);
   console.log(`| prefetch 20 | ${Math.round(prefetchMs)} | ${rate(prefetchMs)} |`);
-  console.log(`worker consume: ${rate(prefetchMs)} events/s vs ${rate(baselineMs)} events/s with prefetch 1 → ${(baselineMs / prefetchMs).toFixed(1)}× faster`);
+  console.log(
+    `worker consume: ${rate(prefetchMs)} events/s vs ${rate(baselineMs)} events/s with prefetch 1 → ${(baselineMs / prefetchMs).toFixed(1)}× faster`,
+  );
 } finally {
   await handle.close();
 }

@@ -47,19 +47,38 @@ function parseVariant(name: string): Variant {
   const m = /^v([12])-(batch|window)(\d+)(?:-(\d+)ch)?(-direct)?(-cork)?$/.exec(name);
   if (!m) throw new Error(`--variants: "${name}" is not <v1|v2>-<batchN|windowN>[-Nch][-direct][-cork]`);
   return {
-    name, queueVersion: Number(m[1]) as 1 | 2, flow: m[2] as 'batch' | 'window', size: Number(m[3]), channels: Number(m[4] ?? 1),
-    exchange: Boolean(m[5]), cork: Boolean(m[6]),
+    name,
+    queueVersion: Number(m[1]) as 1 | 2,
+    flow: m[2] as 'batch' | 'window',
+    size: Number(m[3]),
+    channels: Number(m[4] ?? 1),
+    exchange: Boolean(m[5]),
+    cork: Boolean(m[6]),
   };
 }
 
 /** A micrograph.created event as the API writes it (the most common event of a visit), serialised once per message. */
 function event(i: number): string {
-  return JSON.stringify(entityEvent('micrograph', 'created', {
-    uuid: randomUUID(), micrograph_id: `FoilHole_${1000 + i}_Data_${2000 + i}`, foilhole_uuid: randomUUID(), foilhole_id: String(1000 + i),
-    location_id: String(i), status: 'none', manifest_file: `/visit/Images-Disc1/GridSquare_1/Data/FoilHole_${i}_Data_1.xml`,
-    acquisition_datetime: new Date(), defocus: -1.5e-6, detector_name: 'EF-Falcon', energy_filter: true, phase_plate: false,
-    image_size_x: 4096, image_size_y: 4096, binning_x: 1, binning_y: 1,
-  }));
+  return JSON.stringify(
+    entityEvent('micrograph', 'created', {
+      uuid: randomUUID(),
+      micrograph_id: `FoilHole_${1000 + i}_Data_${2000 + i}`,
+      foilhole_uuid: randomUUID(),
+      foilhole_id: String(1000 + i),
+      location_id: String(i),
+      status: 'none',
+      manifest_file: `/visit/Images-Disc1/GridSquare_1/Data/FoilHole_${i}_Data_1.xml`,
+      acquisition_datetime: new Date(),
+      defocus: -1.5e-6,
+      detector_name: 'EF-Falcon',
+      energy_filter: true,
+      phase_plate: false,
+      image_size_x: 4096,
+      image_size_y: 4096,
+      binning_x: 1,
+      binning_y: 1,
+    }),
+  );
 }
 
 function beamPid(): number | undefined {
@@ -77,7 +96,9 @@ function beamPid(): number | undefined {
 /** CPU seconds (user + system) of a process, from /proc (clock ticks of 1/100 s). */
 function cpuSeconds(pid: number | undefined): number {
   if (pid === undefined) return NaN;
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    .replace(/^.*\) /, '')
+    .split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
@@ -91,11 +112,13 @@ async function run(connection: Connection, v: Variant, bodies: Buffer[]): Promis
     await connection.queueBind({ queue, exchange, routingKey: queue });
   }
   const publishers: Publisher[] = Array.from({ length: v.channels }, () => connection.createPublisher({ confirm: true }));
-  const send = (i: number) => publishers[i % publishers.length].send({ exchange, routingKey: queue, durable: true, contentType: 'application/json' }, bodies[i]);
+  const send = (i: number) =>
+    publishers[i % publishers.length].send({ exchange, routingKey: queue, durable: true, contentType: 'application/json' }, bodies[i]);
   // Open every channel before timing.
   await Promise.all(publishers.map((p, i) => p.send({ routingKey: `${queue}.warmup.${i}` }, Buffer.from('{}'))));
   const beam = beamPid();
-  const broker0 = cpuSeconds(beam), client0 = process.cpuUsage();
+  const broker0 = cpuSeconds(beam),
+    client0 = process.cpuUsage();
   const started = performance.now();
   if (v.flow === 'batch') {
     const socket = (connection as unknown as { _socket: import('node:net').Socket })._socket;
@@ -117,7 +140,8 @@ async function run(connection: Connection, v: Variant, bodies: Buffer[]): Promis
   const brokerCpu = cpuSeconds(beam) - broker0;
   const c = process.cpuUsage(client0);
   const declared = await connection.queueDeclare({ queue, passive: true });
-  if (declared.messageCount !== bodies.length) throw new Error(`${v.name}: ${declared.messageCount} messages in the queue, expected ${bodies.length}`);
+  if (declared.messageCount !== bodies.length)
+    throw new Error(`${v.name}: ${declared.messageCount} messages in the queue, expected ${bodies.length}`);
   await Promise.all(publishers.map((p) => p.close()));
   await connection.queueDelete({ queue });
   if (v.exchange) await connection.exchangeDelete({ exchange });
@@ -127,7 +151,11 @@ async function run(connection: Connection, v: Variant, bodies: Buffer[]): Promis
 const variants = args.variants.split(',').map((s) => parseVariant(s.trim()));
 const bodies = Array.from({ length: n }, (_, i) => Buffer.from(event(i), 'utf8'));
 // A write buffer large enough for a corked batch (the default 16 KiB stops the client's encoder after ~70 messages).
-const connection = new Connection({ url: AMQP_URL, connectionName: `smartem-bench-publish-${process.pid}`, socket: { writableHighWaterMark: 8 << 20 } as unknown as ConnectionOptions['socket'] });
+const connection = new Connection({
+  url: AMQP_URL,
+  connectionName: `smartem-bench-publish-${process.pid}`,
+  socket: { writableHighWaterMark: 8 << 20 } as unknown as ConnectionOptions['socket'],
+});
 try {
   await connection.onConnect(10_000, true);
   console.log(`bus-publish: ${n} persistent confirmed messages of ${bodies[0].length} bytes per variant, ${args.rounds} rounds`);
@@ -136,7 +164,9 @@ try {
     for (const v of variants) {
       const r = await run(connection, v, bodies);
       const us = (s: number) => ((s * 1e6) / n).toFixed(0);
-      console.log(`| ${v.name} | ${round} | ${(r.ms / 1000).toFixed(2)} | ${Math.round(n / (r.ms / 1000))} | ${us(r.brokerCpu)} | ${us(r.clientCpu)} |`);
+      console.log(
+        `| ${v.name} | ${round} | ${(r.ms / 1000).toFixed(2)} | ${Math.round(n / (r.ms / 1000))} | ${us(r.brokerCpu)} | ${us(r.clientCpu)} |`,
+      );
     }
   }
 } finally {

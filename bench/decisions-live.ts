@@ -43,21 +43,31 @@ try {
   await db.insert(gridsquare).values(squareRows);
   const holes = squareRows.flatMap((sq, s) =>
     Array.from({ length: perSquare }, (_, h) => ({
-      uuid: `fh${s}-${h}`, foilhole_id: `${s}-${h}`, gridsquare_uuid: sq.uuid, gridsquare_id: sq.gridsquare_id, x_location: (h % 12) * 10, y_location: Math.floor(h / 12) * 10,
+      uuid: `fh${s}-${h}`,
+      foilhole_id: `${s}-${h}`,
+      gridsquare_uuid: sq.uuid,
+      gridsquare_id: sq.gridsquare_id,
+      x_location: (h % 12) * 10,
+      y_location: Math.floor(h / 12) * 10,
     })),
   );
   for (let i = 0; i < holes.length; i += 2000) await db.insert(foilhole).values(holes.slice(i, i + 2000));
   const squareQuality = squareRows.map(() => rng() * 6 - 3);
   const mics = holes.slice(0, decided).flatMap((h, i) =>
     Array.from({ length: perHole }, (_, k) => ({
-      uuid: `m${i}-${k}`, micrograph_id: `m${i}-${k}`, foilhole_uuid: h.uuid, foilhole_id: h.foilhole_id,
+      uuid: `m${i}-${k}`,
+      micrograph_id: `m${i}-${k}`,
+      foilhole_uuid: h.uuid,
+      foilhole_id: h.foilhole_id,
       total_motion: 15 + 10 * rng(),
       ctf_max_resolution_estimate: 6 - squareQuality[Number(h.gridsquare_uuid.slice(2))] + 2 * (rng() - 0.5),
       number_of_particles_picked: Math.round(200 + 100 * rng()),
     })),
   );
   for (let i = 0; i < mics.length; i += 2000) await db.insert(micrograph).values(mics.slice(i, i + 2000));
-  console.log(`grid: ${squares} squares, ${holes.length} foil holes, ${mics.length} micrographs with results on ${decided} holes (${tdb.kind})`);
+  console.log(
+    `grid: ${squares} squares, ${holes.length} foil holes, ${mics.length} micrographs with results on ${decided} holes (${tdb.kind})`,
+  );
 
   const time = async (f: () => Promise<unknown>): Promise<number> => {
     const samples: number[] = [];
@@ -76,7 +86,11 @@ try {
   });
   const readOnly = await time(async () => {
     await db.select().from(gridsquare).where(eq(gridsquare.grid_uuid, 'grid'));
-    await db.select({ fh: foilhole }).from(foilhole).innerJoin(gridsquare, eq(gridsquare.uuid, foilhole.gridsquare_uuid)).where(eq(gridsquare.grid_uuid, 'grid'));
+    await db
+      .select({ fh: foilhole })
+      .from(foilhole)
+      .innerJoin(gridsquare, eq(gridsquare.uuid, foilhole.gridsquare_uuid))
+      .where(eq(gridsquare.grid_uuid, 'grid'));
     await db
       .select({ m: micrograph })
       .from(micrograph)
@@ -84,8 +98,12 @@ try {
       .innerJoin(gridsquare, eq(gridsquare.uuid, foilhole.gridsquare_uuid))
       .where(eq(gridsquare.grid_uuid, 'grid'));
   });
-  console.log(`baseline: read the grid's squares, holes and micrographs (ORM rows, all columns): ${readOnly.toFixed(0)} ms (median of ${repeats})`);
-  console.log(`store one result + recompute suggested squares (online learner): ${rerank.toFixed(0)} ms (median of ${repeats}; target < 1000 ms)`);
+  console.log(
+    `baseline: read the grid's squares, holes and micrographs (ORM rows, all columns): ${readOnly.toFixed(0)} ms (median of ${repeats})`,
+  );
+  console.log(
+    `store one result + recompute suggested squares (online learner): ${rerank.toFixed(0)} ms (median of ${repeats}; target < 1000 ms)`,
+  );
   console.log(`re-ranking after a result = ${(rerank / readOnly).toFixed(2)}× reading the rows`);
 } finally {
   await tdb.drop();

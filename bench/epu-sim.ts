@@ -43,12 +43,19 @@ try {
     ['play --fast', play.writes, play.bytes, play.elapsedMs],
     ['baseline fs.writeFile', gen.files, gen.files * avg, baseMs],
   ] as const;
-  console.log(`visit: ${gen.counts.micrographs} micrographs, ${gen.counts.foilHolesCollected} foil holes, ${gen.counts.gridSquares} squares; ${gen.files} files, avg ${avg} B`);
+  console.log(
+    `visit: ${gen.counts.micrographs} micrographs, ${gen.counts.foilHolesCollected} foil holes, ${gen.counts.gridSquares} squares; ${gen.files} files, avg ${avg} B`,
+  );
   console.log('| run | files | MB | seconds | files/s |');
   console.log('|---|---|---|---|---|');
-  for (const [name, files, bytes, ms] of rows) console.log(`| ${name} | ${files} | ${(bytes / 1e6).toFixed(0)} | ${(ms / 1000).toFixed(1)} | ${rate(files, ms)} |`);
-  console.log(`targets: generate ${(gen.elapsedMs / 1000).toFixed(1)} s (< 60 s for 50k), play --fast ${(play.elapsedMs / 1000).toFixed(1)} s (< 120 s)`);
-  console.log(`generate files/s ÷ baseline fs.writeFile files/s = ${(rate(gen.files, gen.elapsedMs) / rate(gen.files, baseMs)).toFixed(2)}`);
+  for (const [name, files, bytes, ms] of rows)
+    console.log(`| ${name} | ${files} | ${(bytes / 1e6).toFixed(0)} | ${(ms / 1000).toFixed(1)} | ${rate(files, ms)} |`);
+  console.log(
+    `targets: generate ${(gen.elapsedMs / 1000).toFixed(1)} s (< 60 s for 50k), play --fast ${(play.elapsedMs / 1000).toFixed(1)} s (< 120 s)`,
+  );
+  console.log(
+    `generate files/s ÷ baseline fs.writeFile files/s = ${(rate(gen.files, gen.elapsedMs) / rate(gen.files, baseMs)).toFixed(2)}`,
+  );
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -52,50 +52,108 @@ type Load = Array<[route: string, table: string, items: Item[]]>;
 
 /** Parsed visit → batch items, the way the agent maps them (each entity gets a fresh uuid). */
 function toBatchItems(parse: EpuDirectoryParse): Load {
-  const acquisitions: Item[] = [], grids: Item[] = [], atlases: Item[] = [], tiles: Item[] = [], positions: Item[] = [];
-  const squares: Item[] = [], holes: Item[] = [], micrographs: Item[] = [];
+  const acquisitions: Item[] = [],
+    grids: Item[] = [],
+    atlases: Item[] = [],
+    tiles: Item[] = [],
+    positions: Item[] = [];
+  const squares: Item[] = [],
+    holes: Item[] = [],
+    micrographs: Item[] = [];
   for (const grid of parse.grids) {
     const s = grid.session;
     const acquisition_uuid = randomUUID();
     const grid_uuid = randomUUID();
     acquisitions.push({
-      uuid: acquisition_uuid, id: s?.id ?? null, name: s?.name ?? 'Unknown', status: 'started', start_time: s?.start_time ?? null,
-      storage_path: s?.storage_path ?? null, atlas_path: s?.atlas_path ?? null, clustering_mode: s?.clustering_mode ?? null,
-      clustering_radius: s?.clustering_radius ?? null, instrument_model: s?.instrument?.instrument_model ?? null,
-      instrument_id: s?.instrument?.instrument_id ?? null, computer_name: s?.instrument?.computer_name ?? null,
+      uuid: acquisition_uuid,
+      id: s?.id ?? null,
+      name: s?.name ?? 'Unknown',
+      status: 'started',
+      start_time: s?.start_time ?? null,
+      storage_path: s?.storage_path ?? null,
+      atlas_path: s?.atlas_path ?? null,
+      clustering_mode: s?.clustering_mode ?? null,
+      clustering_radius: s?.clustering_radius ?? null,
+      instrument_model: s?.instrument?.instrument_model ?? null,
+      instrument_id: s?.instrument?.instrument_id ?? null,
+      computer_name: s?.instrument?.computer_name ?? null,
     });
     grids.push({ uuid: grid_uuid, acquisition_uuid, name: s?.name ?? grid.grid_dir, data_dir: grid.grid_dir, status: 'none' });
     const squareUuid = new Map<string, string>();
     for (const [id, sq] of grid.gridsquares) {
       const uuid = randomUUID();
       squareUuid.set(id, uuid);
-      const m = sq.metadata, f = sq.manifest, p = sq.atlas_position;
+      const m = sq.metadata,
+        f = sq.manifest,
+        p = sq.atlas_position;
       squares.push({
-        uuid, gridsquare_id: id, grid_uuid, status: 'none', atlas_node_id: m?.atlas_node_id ?? null, state: m?.state ?? null,
-        rotation: m?.rotation ?? null, image_path: m?.image_path ?? null, selected: m?.selected ?? null, unusable: m?.unusable ?? null,
-        stage_position_x: m?.stage_position?.x ?? null, stage_position_y: m?.stage_position?.y ?? null, stage_position_z: m?.stage_position?.z ?? null,
-        center_x: p?.center?.[0] ?? null, center_y: p?.center?.[1] ?? null, physical_x: p?.physical?.[0] ?? null, physical_y: p?.physical?.[1] ?? null,
-        size_width: p?.size?.[0] ?? null, size_height: p?.size?.[1] ?? null, acquisition_datetime: f?.acquisition_datetime ?? null,
-        defocus: f?.defocus ?? null, magnification: f?.magnification ?? null, pixel_size: f?.pixel_size ?? null,
-        detector_name: f?.detector_name ?? null, applied_defocus: f?.applied_defocus ?? null, data_dir: f?.data_dir ?? null,
-        atlas_category: p?.category ?? null, atlas_quality: p?.quality ?? null,
+        uuid,
+        gridsquare_id: id,
+        grid_uuid,
+        status: 'none',
+        atlas_node_id: m?.atlas_node_id ?? null,
+        state: m?.state ?? null,
+        rotation: m?.rotation ?? null,
+        image_path: m?.image_path ?? null,
+        selected: m?.selected ?? null,
+        unusable: m?.unusable ?? null,
+        stage_position_x: m?.stage_position?.x ?? null,
+        stage_position_y: m?.stage_position?.y ?? null,
+        stage_position_z: m?.stage_position?.z ?? null,
+        center_x: p?.center?.[0] ?? null,
+        center_y: p?.center?.[1] ?? null,
+        physical_x: p?.physical?.[0] ?? null,
+        physical_y: p?.physical?.[1] ?? null,
+        size_width: p?.size?.[0] ?? null,
+        size_height: p?.size?.[1] ?? null,
+        acquisition_datetime: f?.acquisition_datetime ?? null,
+        defocus: f?.defocus ?? null,
+        magnification: f?.magnification ?? null,
+        pixel_size: f?.pixel_size ?? null,
+        detector_name: f?.detector_name ?? null,
+        applied_defocus: f?.applied_defocus ?? null,
+        data_dir: f?.data_dir ?? null,
+        atlas_category: p?.category ?? null,
+        atlas_quality: p?.quality ?? null,
       });
     }
     if (grid.atlas) {
       const atlas_uuid = randomUUID();
       const a = grid.atlas;
-      atlases.push({ uuid: atlas_uuid, grid_uuid, atlas_id: a.id, name: a.name, acquisition_date: a.acquisition_date, storage_folder: a.storage_folder, description: a.description });
+      atlases.push({
+        uuid: atlas_uuid,
+        grid_uuid,
+        atlas_id: a.id,
+        name: a.name,
+        acquisition_date: a.acquisition_date,
+        storage_folder: a.storage_folder,
+        description: a.description,
+      });
       for (const t of a.tiles) {
         const tile_uuid = randomUUID();
         tiles.push({
-          uuid: tile_uuid, atlas_uuid, tile_id: t.id, position_x: t.tile_position.position?.[0] ?? null, position_y: t.tile_position.position?.[1] ?? null,
-          size_x: t.tile_position.size?.[0] ?? null, size_y: t.tile_position.size?.[1] ?? null, file_format: t.file_format, base_filename: t.base_filename,
+          uuid: tile_uuid,
+          atlas_uuid,
+          tile_id: t.id,
+          position_x: t.tile_position.position?.[0] ?? null,
+          position_y: t.tile_position.position?.[1] ?? null,
+          size_x: t.tile_position.size?.[0] ?? null,
+          size_y: t.tile_position.size?.[1] ?? null,
+          file_format: t.file_format,
+          base_filename: t.base_filename,
         });
         for (const [gsId, list] of Object.entries(t.gridsquare_positions)) {
           const gridsquare_uuid = squareUuid.get(gsId);
           if (!gridsquare_uuid || list.length === 0) continue;
           const { position, size } = list[0];
-          positions.push({ atlastile_uuid: tile_uuid, gridsquare_uuid, center_x: position[0], center_y: position[1], size_width: size[0], size_height: size[1] });
+          positions.push({
+            atlastile_uuid: tile_uuid,
+            gridsquare_uuid,
+            center_x: position[0],
+            center_y: position[1],
+            size_width: size[0],
+            size_height: size[1],
+          });
         }
       }
     }
@@ -105,13 +163,28 @@ function toBatchItems(parse: EpuDirectoryParse): Load {
       if (!gridsquare_uuid) continue;
       const uuid = randomUUID();
       holeUuid.set(key, uuid);
-      const p = fh.position, m = fh.manifest;
+      const p = fh.position,
+        m = fh.manifest;
       holes.push({
-        uuid, foilhole_id: fh.id, gridsquare_id: fh.gridsquare_id, gridsquare_uuid, x_location: p?.x_location ?? null, y_location: p?.y_location ?? null,
-        x_stage_position: p?.x_stage_position ?? null, y_stage_position: p?.y_stage_position ?? null, diameter: p?.diameter ?? null,
-        is_near_grid_bar: p?.is_near_grid_bar ?? false, center_x: m?.center_x ?? null, center_y: m?.center_y ?? null, quality: m?.quality ?? null,
-        rotation: m?.rotation ?? null, size_width: m?.size_width ?? null, size_height: m?.size_height ?? null,
-        selected: p?.selected ?? null, state: p?.state ?? null, position_quality: p?.quality ?? null,
+        uuid,
+        foilhole_id: fh.id,
+        gridsquare_id: fh.gridsquare_id,
+        gridsquare_uuid,
+        x_location: p?.x_location ?? null,
+        y_location: p?.y_location ?? null,
+        x_stage_position: p?.x_stage_position ?? null,
+        y_stage_position: p?.y_stage_position ?? null,
+        diameter: p?.diameter ?? null,
+        is_near_grid_bar: p?.is_near_grid_bar ?? false,
+        center_x: m?.center_x ?? null,
+        center_y: m?.center_y ?? null,
+        quality: m?.quality ?? null,
+        rotation: m?.rotation ?? null,
+        size_width: m?.size_width ?? null,
+        size_height: m?.size_height ?? null,
+        selected: p?.selected ?? null,
+        state: p?.state ?? null,
+        position_quality: p?.quality ?? null,
         acquisition_datetime: m?.acquisition_datetime ?? null,
       });
     }
@@ -120,27 +193,60 @@ function toBatchItems(parse: EpuDirectoryParse): Load {
       const foilhole_uuid = holeUuid.get(`${m.gridsquare_id}/${m.foilhole_id}`);
       if (!foilhole_uuid) continue;
       micrographs.push({
-        uuid: randomUUID(), micrograph_id: m.unique_id, foilhole_uuid, foilhole_id: m.foilhole_id, location_id: m.location_id, status: 'none',
-        manifest_file: mic.path, acquisition_datetime: m.acquisition_datetime, defocus: m.defocus, detector_name: m.detector_name,
-        energy_filter: m.energy_filter, phase_plate: m.phase_plate, image_size_x: m.image_size_x, image_size_y: m.image_size_y,
-        binning_x: m.binning_x, binning_y: m.binning_y,
+        uuid: randomUUID(),
+        micrograph_id: m.unique_id,
+        foilhole_uuid,
+        foilhole_id: m.foilhole_id,
+        location_id: m.location_id,
+        status: 'none',
+        manifest_file: mic.path,
+        acquisition_datetime: m.acquisition_datetime,
+        defocus: m.defocus,
+        detector_name: m.detector_name,
+        energy_filter: m.energy_filter,
+        phase_plate: m.phase_plate,
+        image_size_x: m.image_size_x,
+        image_size_y: m.image_size_y,
+        binning_x: m.binning_x,
+        binning_y: m.binning_y,
       });
     }
   }
   return [
-    ['acquisitions', 'acquisition', acquisitions], ['grids', 'grid', grids], ['atlases', 'atlas', atlases], ['atlas-tiles', 'atlastile', tiles],
-    ['gridsquares', 'gridsquare', squares], ['atlas-tile-gridsquare-positions', 'atlastilegridsquareposition', positions],
-    ['foilholes', 'foilhole', holes], ['micrographs', 'micrograph', micrographs],
+    ['acquisitions', 'acquisition', acquisitions],
+    ['grids', 'grid', grids],
+    ['atlases', 'atlas', atlases],
+    ['atlas-tiles', 'atlastile', tiles],
+    ['gridsquares', 'gridsquare', squares],
+    ['atlas-tile-gridsquare-positions', 'atlastilegridsquareposition', positions],
+    ['foilholes', 'foilhole', holes],
+    ['micrographs', 'micrograph', micrographs],
   ];
 }
 
 function startApi(databaseUrl: string, queue: string): Promise<{ child: ChildProcess; url: string }> {
   // Node flags as arguments, not NODE_OPTIONS, which refuses some (`--cpu-prof`).
   const nodeFlags = args['node-options'].split(/\s+/).filter(Boolean);
-  const child = spawn(process.execPath, [...nodeFlags, join(root, 'packages/cli/bin/smartem.js'), 'backend', 'api', '--port', '0', '--host', '127.0.0.1', '--insecure', '--queue', queue], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, AMQP_URL, SMARTEM_LOG_LEVEL: 'error' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      ...nodeFlags,
+      join(root, 'packages/cli/bin/smartem.js'),
+      'backend',
+      'api',
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--insecure',
+      '--queue',
+      queue,
+    ],
+    {
+      env: { ...process.env, DATABASE_URL: databaseUrl, AMQP_URL, SMARTEM_LOG_LEVEL: 'error' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -164,7 +270,9 @@ function rssOf(pid: number): number {
 /** CPU seconds (user + system) a process has used, from /proc (clock ticks of 1/100 s on Linux). */
 function cpuSecondsOf(pid: number): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /, '')
+      .split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return 0;
@@ -279,7 +387,8 @@ async function copyBaseline(client: pg.Client, load: Load, dir: string): Promise
 
 async function main(): Promise<void> {
   const micrographs = Number(args.micrographs);
-  const shotsPerHole = 4, holesPerSquare = 50;
+  const shotsPerHole = 4,
+    holesPerSquare = 50;
   const squares = Math.max(1, Math.ceil(micrographs / (shotsPerHole * holesPerSquare)));
   const work = mkdtempSync(join(tmpdir(), 'smartem-bench-ingest-'));
   chmodSync(work, 0o755);
@@ -296,7 +405,9 @@ async function main(): Promise<void> {
     const t2 = performance.now();
     const load = toBatchItems(parse);
     const entities = load.reduce((n, [, , items]) => n + items.length, 0);
-    const eventCount = load.filter(([route]) => route !== 'atlas-tile-gridsquare-positions').reduce((n, [, , items]) => n + items.length, 0);
+    const eventCount = load
+      .filter(([route]) => route !== 'atlas-tile-gridsquare-positions')
+      .reduce((n, [, , items]) => n + items.length, 0);
 
     await client.connect();
     for (const setting of args['database-setting']) {
@@ -309,7 +420,9 @@ async function main(): Promise<void> {
     const idleRss = rssOf(api.child.pid!);
     const idleCpu = cpuSecondsOf(api.child.pid!);
     const rss = rssMonitor(api.child.pid!);
-    const postgresCpu = cpuByName('postgres'), brokerCpu = cpuByName('beam.smp'), benchCpu = process.cpuUsage();
+    const postgresCpu = cpuByName('postgres'),
+      brokerCpu = cpuByName('beam.smp'),
+      benchCpu = process.cpuUsage();
     const startedApi = performance.now();
     const rejected = await postAll(api.url, requests, Number(args.concurrency));
     const acknowledged = performance.now();
@@ -339,20 +452,30 @@ async function main(): Promise<void> {
     const copyRate = entities / (copyMs / 1000);
     const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
     const row = (label: string, value: string) => console.log(`${label.padEnd(52)} ${value}`);
-    console.log(`\ningest benchmark: ${parse.counts.micrographs} micrographs (${squares} squares × ${holesPerSquare} holes × ${shotsPerHole} shots)`);
+    console.log(
+      `\ningest benchmark: ${parse.counts.micrographs} micrographs (${squares} squares × ${holesPerSquare} holes × ${shotsPerHole} shots)`,
+    );
     row('generate visit (epu-sim)', `${((t1 - t0) / 1000).toFixed(1)} s`);
     row('parse visit (@smartem/epu)', `${((t2 - t1) / 1000).toFixed(1)} s, ${parse.files_parsed} files`);
     row('entities sent (8 batch routes)', `${entities} (${load.map(([r, , i]) => `${r} ${i.length}`).join(', ')})`);
     row('rejected items', String(rejected));
-    row('requests', `${args.batch} items each (JSON bodies built before the clock starts), ${args.concurrency} at a time; RabbitMQ classic queue v${args['queue-version']}`);
+    row(
+      'requests',
+      `${args.batch} items each (JSON bodies built before the clock starts), ${args.concurrency} at a time; RabbitMQ classic queue v${args['queue-version']}`,
+    );
     row('batch API: all requests acknowledged', `${((acknowledged - startedApi) / 1000).toFixed(1)} s`);
     row('batch API + outbox drained to RabbitMQ (end to end)', `${apiSeconds.toFixed(1)} s = ${apiRate.toFixed(0)} entities/s`);
     row('API process CPU during the load (user + system)', `${apiCpu.toFixed(1)} s`);
-    row('CPU of PostgreSQL / RabbitMQ / this load generator', `${otherCpu.postgres.toFixed(1)} s / ${otherCpu.broker.toFixed(1)} s / ${otherCpu.bench.toFixed(1)} s`);
+    row(
+      'CPU of PostgreSQL / RabbitMQ / this load generator',
+      `${otherCpu.postgres.toFixed(1)} s / ${otherCpu.broker.toFixed(1)} s / ${otherCpu.bench.toFixed(1)} s`,
+    );
     row('events in the RabbitMQ queue', `${declared.messageCount} (expected ${eventCount})`);
     row('API process RSS: listening, idle / peak', `${mb(idleRss)} / ${mb(peakRss)}`);
     row('baseline: plain COPY of the same rows (same tables)', `${(copyMs / 1000).toFixed(2)} s = ${copyRate.toFixed(0)} entities/s`);
-    console.log(`end-to-end rate / COPY rate: ${(apiRate / copyRate * 100).toFixed(1)} % (${apiRate.toFixed(0)} vs ${copyRate.toFixed(0)} entities/s; targets ≥ 5,000/s and ≥ 25 %, RSS < 300 MB)`);
+    console.log(
+      `end-to-end rate / COPY rate: ${((apiRate / copyRate) * 100).toFixed(1)} % (${apiRate.toFixed(0)} vs ${copyRate.toFixed(0)} entities/s; targets ≥ 5,000/s and ≥ 25 %, RSS < 300 MB)`,
+    );
   } finally {
     if (api) api.child.kill('SIGKILL');
     clearPolicy();

@@ -23,7 +23,13 @@ const amqpUrl = process.env.AMQP_URL;
 const queue = `smartem_bench_${randomBytes(4).toString('hex')}`;
 
 function events(prefix: string): BusMessage[] {
-  return Array.from({ length: n }, (_, i) => ({ event_type: 'foilhole.created', uuid: `${prefix}-${i}`, foilhole_id: String(i), gridsquare_uuid: 'gs', gridsquare_id: '1' }));
+  return Array.from({ length: n }, (_, i) => ({
+    event_type: 'foilhole.created',
+    uuid: `${prefix}-${i}`,
+    foilhole_id: String(i),
+    gridsquare_uuid: 'gs',
+    gridsquare_id: '1',
+  }));
 }
 
 async function pending(db: Db): Promise<number> {
@@ -33,11 +39,19 @@ async function pending(db: Db): Promise<number> {
 
 async function baseline(db: Db, bus: Bus): Promise<void> {
   for (;;) {
-    const rows = await db.select({ id: outbox.id, payload: outbox.payload }).from(outbox).where(isNull(outbox.published_at)).orderBy(outbox.id).limit(500);
+    const rows = await db
+      .select({ id: outbox.id, payload: outbox.payload })
+      .from(outbox)
+      .where(isNull(outbox.published_at))
+      .orderBy(outbox.id)
+      .limit(500);
     if (rows.length === 0) return;
     for (const row of rows) {
       await bus.publish([row.payload as BusMessage]);
-      await db.update(outbox).set({ published_at: sql`now()`, attempts: sql`${outbox.attempts} + 1` }).where(eq(outbox.id, row.id));
+      await db
+        .update(outbox)
+        .set({ published_at: sql`now()`, attempts: sql`${outbox.attempts} + 1` })
+        .where(eq(outbox.id, row.id));
     }
   }
 }
@@ -66,7 +80,9 @@ try {
   console.log('| run | ms | events/s |\n|---|---:|---:|');
   console.log(`| baseline (one publish + confirm + UPDATE per event) | ${Math.round(baselineMs)} | ${rate(baselineMs)} |`);
   console.log(`| relay (batches of 500, confirms awaited together) | ${Math.round(relayMs)} | ${rate(relayMs)} |`);
-  console.log(`outbox relay: ${rate(relayMs)} events/s vs ${rate(baselineMs)} events/s baseline → ${(baselineMs / relayMs).toFixed(1)}× faster`);
+  console.log(
+    `outbox relay: ${rate(relayMs)} events/s vs ${rate(baselineMs)} events/s baseline → ${(baselineMs / relayMs).toFixed(1)}× faster`,
+  );
 } finally {
   await bus.close();
   await handle.close();

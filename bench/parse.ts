@@ -45,7 +45,10 @@ function buildTree(): void {
   const holes = find(SAMPLES, (p) => /\/FoilHoles\/FoilHole_\d+_\d{8}_\d{6}\.xml$/.test(p));
   const squares = find(SAMPLES, (p) => /\/Images-Disc\d+\/GridSquare_\d+\/GridSquare_\d{8}_\d{6}\.xml$/.test(p));
   const session = join(SAMPLES, 'smartem-decisions/docs/assets/metadata_spa_acquisition/EPU_session/EpuSession.dm');
-  const atlas = join(SAMPLES, 'smartem-decisions/docs/assets/metadata_spa_acquisition/Atlas/Supervisor_20240404_093820_Pete_Miriam_HexAuFoil/Sample4/Atlas/Atlas.dm');
+  const atlas = join(
+    SAMPLES,
+    'smartem-decisions/docs/assets/metadata_spa_acquisition/Atlas/Supervisor_20240404_093820_Pete_Miriam_HexAuFoil/Sample4/Atlas/Atlas.dm',
+  );
   const metadata = join(SAMPLES, 'smartem-decisions/docs/assets/metadata_spa_acquisition/GridSquare_4590776.dm');
   const grids = 2;
   const micrographsPerHole = 10;
@@ -73,7 +76,10 @@ function buildTree(): void {
         copyFileSync(holes[(s + h) % holes.length]!, join(sq, 'FoilHoles', `FoilHole_${fh}_20240406_${String(110000 + h).slice(-6)}.xml`));
         for (let m = 0; m < micrographsPerHole && n < micrographTarget; m++, n++) {
           const loc = 9_000_000 + h * 100 + m;
-          copyFileSync(data[n % data.length]!, join(sq, 'Data', `FoilHole_${fh}_Data_${loc}_${m + 1}_20240406_${String(120000 + n).slice(-6)}.xml`));
+          copyFileSync(
+            data[n % data.length]!,
+            join(sq, 'Data', `FoilHole_${fh}_Data_${loc}_${m + 1}_20240406_${String(120000 + n).slice(-6)}.xml`),
+          );
         }
       }
     }
@@ -96,7 +102,9 @@ function timeXmllint(files: string[], parallel: number): Timing {
   const list = join(WORK, '..', 'parse-files.txt');
   writeFileSync(list, files.join('\0'));
   const started = performance.now();
-  const result = spawnSync('/usr/bin/time', ['-f', '%U %S', 'sh', '-c', `xargs -0 -n 1000 -P ${parallel} xmllint --noout < "${list}"`], { encoding: 'utf8' });
+  const result = spawnSync('/usr/bin/time', ['-f', '%U %S', 'sh', '-c', `xargs -0 -n 1000 -P ${parallel} xmllint --noout < "${list}"`], {
+    encoding: 'utf8',
+  });
   const seconds = (performance.now() - started) / 1000;
   if (result.status !== 0) throw new Error(`xmllint failed: ${result.stderr}`);
   const [user, system] = result.stderr.trim().split('\n').pop()!.split(' ').map(Number) as [number, number];
@@ -157,9 +165,13 @@ const row = (name: string, t: Timing, extra = ''): string =>
   `${name.padEnd(40)} ${t.seconds.toFixed(2).padStart(7)} s ${(files.length / t.seconds).toFixed(0).padStart(7)} files/s ` +
   `${(mb / t.seconds).toFixed(1).padStart(6)} MB/s  cpu ${t.cpu.toFixed(2).padStart(6)} s ${extra}`;
 const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-console.log(`tree: ${files.length} files (${our.micrographs} micrograph manifests), ${mb.toFixed(1)} MB; median of 3 runs, warm cache; load average ${load}`);
+console.log(
+  `tree: ${files.length} files (${our.micrographs} micrograph manifests), ${mb.toFixed(1)} MB; median of 3 runs, warm cache; load average ${load}`,
+);
 console.log(row('parseEpuDirectory (workers, whole tree)', our, `peak RSS ${our.maxRssMb.toFixed(0)} MB`));
 console.log(row('xmllint --noout (1 process, baseline)', x1));
 console.log(row('xmllint --noout (2 processes, info)', x2));
 console.log(`cpu: parseEpuDirectory uses ${(our.cpu / x1.cpu).toFixed(2)}x the CPU time of xmllint --noout`);
-console.log(`ratio: parseEpuDirectory is ${(x1.seconds / our.seconds).toFixed(2)}x the speed of xmllint --noout (target ≥ 1.00; memory ${our.maxRssMb.toFixed(0)} MB, target < 300)`);
+console.log(
+  `ratio: parseEpuDirectory is ${(x1.seconds / our.seconds).toFixed(2)}x the speed of xmllint --noout (target ≥ 1.00; memory ${our.maxRssMb.toFixed(0)} MB, target < 300)`,
+);

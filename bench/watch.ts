@@ -58,7 +58,10 @@ if (process.argv[2] === '--writer') {
       // Round i over the templates: a new exposure of the same hole (new `<n>` in the name, new uniqueID).
       const k = i % files.length;
       const round = Math.floor(i / files.length);
-      const rel = relative(templates!, files[k]!).replace(/_Data_(\d+)_(\d+)_/, (_m, loc: string, n: string) => `_Data_${loc}_${Number(n) + 1000 * round}_`);
+      const rel = relative(templates!, files[k]!).replace(
+        /_Data_(\d+)_(\d+)_/,
+        (_m, loc: string, n: string) => `_Data_${loc}_${Number(n) + 1000 * round}_`,
+      );
       const target = join(live!, rel);
       const body = Buffer.from(bodies[k]!.replace(/(uniqueID>)[0-9a-f-]{36}(<)/, `$1${randomUUID()}$2`));
       const half = Math.floor(body.length / 2);
@@ -96,7 +99,21 @@ async function vmHwm(pid: number): Promise<number> {
 }
 
 async function generate(out: string, squares: number, holes: number, shots: number, grids: number): Promise<void> {
-  const child = startSmartem(['tools', 'epu-sim', 'generate', out, '--squares', String(squares), '--holes-per-square', String(holes), '--shots-per-hole', String(shots), '--grids', String(grids), '--no-atlas']);
+  const child = startSmartem([
+    'tools',
+    'epu-sim',
+    'generate',
+    out,
+    '--squares',
+    String(squares),
+    '--holes-per-square',
+    String(holes),
+    '--shots-per-hole',
+    String(shots),
+    '--grids',
+    String(grids),
+    '--no-atlas',
+  ]);
   if ((await child.exited) !== 0) throw new Error(`epu-sim generate failed:\n${child.output()}`);
 }
 
@@ -127,14 +144,24 @@ try {
     },
   });
   await live.whenSettled();
-  const writer = spawn(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, '--writer', templates, liveDir, String(rate), String(liveCount)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const writer = spawn(
+    process.execPath,
+    ['--import', 'tsx', new URL(import.meta.url).pathname, '--writer', templates, liveDir, String(rate), String(liveCount)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   let writerOut = '';
   writer.stdout.on('data', (c: Buffer) => (writerOut += c.toString()));
   await new Promise((resolve) => writer.once('exit', resolve));
-  const written = writerOut.trim().split('\n').map((l) => l.split('\t') as [string, string]);
+  const written = writerOut
+    .trim()
+    .split('\n')
+    .map((l) => l.split('\t') as [string, string]);
   const deadline = Date.now() + 120_000;
   while (written.some(([p]) => !acked.has(p)) && Date.now() < deadline) await sleep(100);
-  const latencies = written.filter(([p]) => acked.has(p)).map(([p, t]) => acked.get(p)! - Number(t)).sort((a, b) => a - b);
+  const latencies = written
+    .filter(([p]) => acked.has(p))
+    .map(([p, t]) => acked.get(p)! - Number(t))
+    .sort((a, b) => a - b);
   const missing = written.length - latencies.length;
   for (const [p] of written.filter(([p]) => !acked.has(p)).slice(0, 3)) console.error(`not acknowledged: ${p}`);
   await live.stop();
@@ -146,7 +173,15 @@ try {
   const direct: number[] = [];
   for (let i = 0; i < 200; i++) {
     const t = performance.now();
-    await client.batch('micrograph', [{ uuid: randomUUID(), foilhole_uuid: hole.uuid, foilhole_id: String(hole.fields.foilhole_id), micrograph_id: randomUUID(), status: 'none' }]);
+    await client.batch('micrograph', [
+      {
+        uuid: randomUUID(),
+        foilhole_uuid: hole.uuid,
+        foilhole_id: String(hole.fields.foilhole_id),
+        micrograph_id: randomUUID(),
+        status: 'none',
+      },
+    ]);
     direct.push(performance.now() - t);
   }
   direct.sort((a, b) => a - b);
@@ -190,7 +225,12 @@ try {
     ['live latency p99', ms(percentile(latencies, 99)), ms(percentile(direct, 99)), '< 500 ms'],
     ['live latency max', ms(latencies[latencies.length - 1]!), ms(direct[direct.length - 1]!), ''],
     [`live files (${rate}/s for ${seconds} s), not acked`, `${latencies.length}, ${missing}`, '', '0 missing'],
-    [`catch-up ${catchUpMicrographs} micrographs (${parsedFiles} EPU files), agent process`, `${(catchMs / 1000).toFixed(1)} s`, `${(parseMs / 1000).toFixed(1)} s read+parse`, '< 60 s'],
+    [
+      `catch-up ${catchUpMicrographs} micrographs (${parsedFiles} EPU files), agent process`,
+      `${(catchMs / 1000).toFixed(1)} s`,
+      `${(parseMs / 1000).toFixed(1)} s read+parse`,
+      '< 60 s',
+    ],
     [`  agent at "caught up": ${caughtUp}`, '', '', ''],
     ['agent process RSS peak (VmHWM) during catch-up', `${(agentRssPeak / 2 ** 20).toFixed(0)} MB`, '', '< 250 MB'],
     ['bench process RSS peak during the live phase', `${(liveRssPeak / 2 ** 20).toFixed(0)} MB`, '(agent in-process)', '< 250 MB'],

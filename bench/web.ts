@@ -36,7 +36,10 @@ const HOLES_WITH_DATA = Math.min(400, HOLES);
 
 async function batch(fed: FedBackend, kind: string, items: object[]): Promise<void> {
   for (let i = 0; i < items.length; i += 5000) {
-    const out = await fed.api<{ results: Array<{ outcome: string; error?: string }> }>(`/batch/${kind}`, { method: 'POST', body: JSON.stringify({ items: items.slice(i, i + 5000) }) });
+    const out = await fed.api<{ results: Array<{ outcome: string; error?: string }> }>(`/batch/${kind}`, {
+      method: 'POST',
+      body: JSON.stringify({ items: items.slice(i, i + 5000) }),
+    });
     const bad = out.results.find((r) => r.outcome === 'rejected');
     if (bad) throw new Error(`batch ${kind} rejected an item: ${JSON.stringify(bad)}`);
   }
@@ -72,18 +75,44 @@ async function load(fed: FedBackend): Promise<Fixture> {
     size_height: 40,
     selected: true,
   }));
-  const emptySquare = { uuid: randomUUID(), gridsquare_id: '9999999', grid_uuid: emptyGrid, center_x: 100, center_y: 100, size_width: 40, size_height: 40 };
+  const emptySquare = {
+    uuid: randomUUID(),
+    gridsquare_id: '9999999',
+    grid_uuid: emptyGrid,
+    center_x: 100,
+    center_y: 100,
+    size_width: 40,
+    size_height: 40,
+  };
   await batch(fed, 'gridsquares', [...squares, emptySquare]);
 
   const bigSquare = squares[0];
   const holeCols = Math.ceil(Math.sqrt(HOLES));
   const holes: Array<Record<string, unknown>> = [];
   for (let k = 0; k < HOLES; k++) {
-    holes.push({ uuid: randomUUID(), foilhole_id: String(2_000_000 + k), gridsquare_id: bigSquare.gridsquare_id, gridsquare_uuid: bigSquare.uuid, x_location: 30 + (k % holeCols) * 40, y_location: 30 + Math.floor(k / holeCols) * 40, diameter: 24, is_near_grid_bar: false });
+    holes.push({
+      uuid: randomUUID(),
+      foilhole_id: String(2_000_000 + k),
+      gridsquare_id: bigSquare.gridsquare_id,
+      gridsquare_uuid: bigSquare.uuid,
+      x_location: 30 + (k % holeCols) * 40,
+      y_location: 30 + Math.floor(k / holeCols) * 40,
+      diameter: 24,
+      is_near_grid_bar: false,
+    });
   }
   // One hole (with micrographs) in each of the other squares with data.
   for (let k = 1; k < SQUARES_WITH_DATA; k++) {
-    holes.push({ uuid: randomUUID(), foilhole_id: String(3_000_000 + k), gridsquare_id: squares[k].gridsquare_id, gridsquare_uuid: squares[k].uuid, x_location: 100, y_location: 100, diameter: 24, is_near_grid_bar: false });
+    holes.push({
+      uuid: randomUUID(),
+      foilhole_id: String(3_000_000 + k),
+      gridsquare_id: squares[k].gridsquare_id,
+      gridsquare_uuid: squares[k].uuid,
+      x_location: 100,
+      y_location: 100,
+      diameter: 24,
+      is_near_grid_bar: false,
+    });
   }
   await batch(fed, 'foilholes', holes);
   const withData = [...holes.slice(0, HOLES_WITH_DATA), ...holes.slice(HOLES)];
@@ -126,13 +155,19 @@ async function measure(browser: Browser, url: string): Promise<Measure> {
   const interactive = (await page.evaluate('new Promise((r) => setTimeout(() => r(performance.now()), 0))')) as number;
   const firstRender = (await page.evaluate("performance.getEntriesByName('map-first-draw')[0].startTime")) as number;
   if (process.argv.includes('--api-times')) {
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: the template literal runs in the page
-    const resources = (await page.evaluate("performance.getEntriesByType('resource').map((e) => `${e.name.replace(/^https?:\\/\\/[^/]+/, '').replace(/[0-9a-f-]{36}/g, '{uuid}')} ${Math.round(e.startTime)}-${Math.round(e.responseEnd)} ms`)")) as string[];
-    process.stdout.write(`${url.replace(/[0-9a-f-]{36}/g, '{uuid}')}: first draw ${Math.round(firstRender)} ms\n  ${resources.join('\n  ')}\n`);
+    const resources = (await page.evaluate(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the template literal runs in the page
+      "performance.getEntriesByType('resource').map((e) => `${e.name.replace(/^https?:\\/\\/[^/]+/, '').replace(/[0-9a-f-]{36}/g, '{uuid}')} ${Math.round(e.startTime)}-${Math.round(e.responseEnd)} ms`)",
+    )) as string[];
+    process.stdout.write(
+      `${url.replace(/[0-9a-f-]{36}/g, '{uuid}')}: first draw ${Math.round(firstRender)} ms\n  ${resources.join('\n  ')}\n`,
+    );
   }
   // Pan: drag across the map while recording animation-frame times and map draws.
   const box = (await page.locator('canvas.map').boundingBox())!;
-  await page.evaluate("performance.clearMeasures('map-draw'); window.__frames = []; (function loop(t) { window.__frames.push(t); if (!window.__stop) requestAnimationFrame(loop); })(performance.now())");
+  await page.evaluate(
+    "performance.clearMeasures('map-draw'); window.__frames = []; (function loop(t) { window.__frames.push(t); if (!window.__stop) requestAnimationFrame(loop); })(performance.now())",
+  );
   const x0 = box.x + box.width / 2;
   const y0 = box.y + box.height / 2;
   await page.mouse.move(x0, y0);
@@ -151,7 +186,13 @@ async function medianOf(browser: Browser, url: string): Promise<Measure> {
   const runs: Measure[] = [];
   for (let r = 0; r < RUNS; r++) runs.push(await measure(browser, url));
   const pick = (f: (m: Measure) => number) => median(runs.map(f));
-  return { firstRender: pick((m) => m.firstRender), interactive: pick((m) => m.interactive), panP95: pick((m) => m.panP95), drawP50: pick((m) => m.drawP50), drawMax: pick((m) => m.drawMax) };
+  return {
+    firstRender: pick((m) => m.firstRender),
+    interactive: pick((m) => m.interactive),
+    panP95: pick((m) => m.panP95),
+    drawP50: pick((m) => m.drawP50),
+    drawMax: pick((m) => m.drawMax),
+  };
 }
 
 const missing = browserMissing();
@@ -166,10 +207,18 @@ const browser = await launchChromium();
 try {
   const t0 = Date.now();
   const f = await load(fed);
-  process.stdout.write(`loaded ${SQUARES} squares and a square of ${HOLES} holes in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${RUNS} runs per page, medians\n\n`);
+  process.stdout.write(
+    `loaded ${SQUARES} squares and a square of ${HOLES} holes in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${RUNS} runs per page, medians\n\n`,
+  );
   const base = fed.backend.url;
   if (process.argv.includes('--api-times')) {
-    for (const p of [`/grids/${f.atlasGrid}/collection`, `/grids/${f.atlasGrid}/suggested_squares`, `/gridsquares/${f.bigSquare}/foilholes`, `/gridsquares/${f.bigSquare}/collection`, `/gridsquares/${f.bigSquare}/suggested_holes`]) {
+    for (const p of [
+      `/grids/${f.atlasGrid}/collection`,
+      `/grids/${f.atlasGrid}/suggested_squares`,
+      `/gridsquares/${f.bigSquare}/foilholes`,
+      `/gridsquares/${f.bigSquare}/collection`,
+      `/gridsquares/${f.bigSquare}/suggested_holes`,
+    ]) {
       const t = performance.now();
       const body = await (await fetch(base + p)).text();
       process.stdout.write(`${p.replace(/[0-9a-f-]{36}/g, '{uuid}')}: ${Math.round(performance.now() - t)} ms, ${body.length} bytes\n`);
@@ -183,7 +232,10 @@ try {
   ];
   const ms = (v: number) => `${Math.round(v)}`;
   process.stdout.write('| page | first render ms | interactive ms | pan frame p95 ms | draw p50 / max ms |\n|---|---:|---:|---:|---:|\n');
-  for (const [name, m] of rows) process.stdout.write(`| ${name} | ${ms(m.firstRender)} | ${ms(m.interactive)} | ${ms(m.panP95)} | ${m.drawP50.toFixed(1)} / ${m.drawMax.toFixed(1)} |\n`);
+  for (const [name, m] of rows)
+    process.stdout.write(
+      `| ${name} | ${ms(m.firstRender)} | ${ms(m.interactive)} | ${ms(m.panP95)} | ${m.drawP50.toFixed(1)} / ${m.drawMax.toFixed(1)} |\n`,
+    );
   const [atlas, atlasBase, square, squareBase] = rows.map((r) => r[1]);
   process.stdout.write(
     `\natlas first render ${ms(atlas.firstRender)} ms = ${(atlas.firstRender / atlasBase.firstRender).toFixed(2)}x baseline (target < 1000 ms); square ${ms(square.firstRender)} ms = ${(square.firstRender / squareBase.firstRender).toFixed(2)}x; pan frame p95 atlas ${ms(atlas.panP95)} ms, square ${ms(square.panP95)} ms (target < 100 ms)\n`,

@@ -6,7 +6,9 @@ import { spawn } from 'node:child_process';
 
 const root = new URL('..', import.meta.url).pathname;
 const [name, ...rest] = process.argv.slice(2);
-const available = readdirSync(new URL('../bench', import.meta.url)).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3));
+const available = readdirSync(new URL('../bench', import.meta.url))
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => f.slice(0, -3));
 if (!name || !existsSync(`${root}bench/${name}.ts`)) {
   console.error(`usage: npm run bench -- NAME [args…]   (NAME: ${available.join(', ') || 'none yet'})`);
   process.exit(2);

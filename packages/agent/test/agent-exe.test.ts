@@ -16,7 +16,12 @@ import { repoRoot, startSmartem } from './support/processes.ts';
 
 const exe = join(repoRoot, 'dist', 'smartem-agent.exe');
 const wine = spawnSync('wine', ['--version'], { encoding: 'utf8' });
-const skip = wine.status !== 0 ? 'wine is not installed (apt-get install wine wine64)' : !existsSync(exe) ? `${exe} is missing (npm run build:agent-exe)` : false;
+const skip =
+  wine.status !== 0
+    ? 'wine is not installed (apt-get install wine wine64)'
+    : !existsSync(exe)
+      ? `${exe} is missing (npm run build:agent-exe)`
+      : false;
 
 const prefix = join(repoRoot, 'node_modules', '.cache', 'smartem-agent-exe', 'wineprefix');
 const wineEnv = { ...process.env, WINEPREFIX: prefix, WINEDEBUG: '-all' };
@@ -85,7 +90,17 @@ describe('the Windows agent executable under wine', { skip, timeout: 600_000 }, 
     const err = join(work, 'watch-stderr');
     const child: ChildProcess = spawn(
       'sh',
-      ['-c', 'exec wine "$0" "$@" > /dev/null 2> "$ERR" < /dev/null', exe, 'watch', windowsPath(dir), '--dry-run', '-v', '--status-interval', '1'],
+      [
+        '-c',
+        'exec wine "$0" "$@" > /dev/null 2> "$ERR" < /dev/null',
+        exe,
+        'watch',
+        windowsPath(dir),
+        '--dry-run',
+        '-v',
+        '--status-interval',
+        '1',
+      ],
       { env: { ...wineEnv, ERR: err }, stdio: 'ignore' },
     );
     try {

@@ -65,22 +65,27 @@ test('Prometheus scrapes the API and the agent while a visit is synced', { skip,
 
     const port = await freePort();
     const config = join(tmp.path, 'prometheus.yml');
-    await writeFile(config, [
-      'global:',
-      '  scrape_interval: 1s',
-      '  scrape_timeout: 1s',
-      'scrape_configs:',
-      '  - job_name: smartem-api',
-      `    static_configs: [{ targets: ['${new URL(backend.url).host}'] }]`,
-      '  - job_name: smartem-agent',
-      `    static_configs: [{ targets: ['${new URL(metricsUrl).host}'] }]`,
-      '',
-    ].join('\n'));
+    await writeFile(
+      config,
+      [
+        'global:',
+        '  scrape_interval: 1s',
+        '  scrape_timeout: 1s',
+        'scrape_configs:',
+        '  - job_name: smartem-api',
+        `    static_configs: [{ targets: ['${new URL(backend.url).host}'] }]`,
+        '  - job_name: smartem-agent',
+        `    static_configs: [{ targets: ['${new URL(metricsUrl).host}'] }]`,
+        '',
+      ].join('\n'),
+    );
     const check = spawnSync('promtool', ['check', 'config', config], { encoding: 'utf8' });
     assert.equal(check.status, 0, check.stdout + check.stderr);
-    prometheusProc = spawn('prometheus', [
-      `--config.file=${config}`, `--storage.tsdb.path=${join(tmp.path, 'tsdb')}`, `--web.listen-address=127.0.0.1:${port}`,
-    ], { stdio: ['ignore', 'ignore', 'pipe'] });
+    prometheusProc = spawn(
+      'prometheus',
+      [`--config.file=${config}`, `--storage.tsdb.path=${join(tmp.path, 'tsdb')}`, `--web.listen-address=127.0.0.1:${port}`],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     let prometheusLog = '';
     prometheusProc.stderr!.on('data', (c: Buffer) => (prometheusLog += c.toString()));
     const prometheus = `http://127.0.0.1:${port}`;
@@ -94,7 +99,10 @@ test('Prometheus scrapes the API and the agent while a visit is synced', { skip,
       [`smartem_agent_backend_up`, (v) => v === 1],
       [`sum(smartem_agent_sync_request_duration_seconds_count{outcome="ok"})`, (v) => v !== undefined && v > 0],
       [`sum(smartem_entities_ingested_total{job="smartem-api"})`, (v) => v !== undefined && v > 0],
-      [`sum(smartem_entities_ingested_total{kind="micrograph",outcome="created"})`, (v) => v === SMALL_VISIT.grids * SMALL_VISIT.squares * SMALL_VISIT.holesPerSquare * SMALL_VISIT.shotsPerHole],
+      [
+        `sum(smartem_entities_ingested_total{kind="micrograph",outcome="created"})`,
+        (v) => v === SMALL_VISIT.grids * SMALL_VISIT.squares * SMALL_VISIT.holesPerSquare * SMALL_VISIT.shotsPerHole,
+      ],
       [`sum(smartem_http_requests_total{route="/batch/micrographs",status="200"})`, (v) => v !== undefined && v > 0],
       [`smartem_outbox_depth`, (v) => v === 0],
       [`smartem_outbox_published_total`, (v) => v !== undefined && v > 0],
@@ -110,8 +118,12 @@ test('Prometheus scrapes the API and the agent while a visit is synced', { skip,
         if (!ok(value)) pass = false;
       }
       if (pass) break;
-      assert.ok(Date.now() < deadline, `Prometheus never saw the expected values (files written: ${written}):\n${
-        [...last].map(([e, v]) => `  ${e} = ${v}`).join('\n')}\nagent:\n${agent.output().slice(-2000)}\nprometheus:\n${prometheusLog.slice(-2000)}`);
+      assert.ok(
+        Date.now() < deadline,
+        `Prometheus never saw the expected values (files written: ${written}):\n${[...last]
+          .map(([e, v]) => `  ${e} = ${v}`)
+          .join('\n')}\nagent:\n${agent.output().slice(-2000)}\nprometheus:\n${prometheusLog.slice(-2000)}`,
+      );
       await sleep(1000);
     }
   } finally {

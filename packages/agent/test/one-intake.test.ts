@@ -54,7 +54,10 @@ test('a simulated visit, and one grid of it watched alone: parse dir and watch y
     assert.ok(all >= counts.micrographs + counts.foilHoles, `${all} entities for ${JSON.stringify(counts)}`);
     const oneGrid = await assertSameEntities(visit.grids[0]!.dir);
     const parse = await parseEpuDirectory(visit.grids[0]!.dir, { workers: 0, entities: true });
-    assert.ok([...parse.entities!.values()].some((e) => e.kind === 'atlastile'), 'the atlas beside the grid directory is read');
+    assert.ok(
+      [...parse.entities!.values()].some((e) => e.kind === 'atlastile'),
+      'the atlas beside the grid directory is read',
+    );
     assert.ok(oneGrid < all);
   } finally {
     await rm(tmp, { recursive: true, force: true });

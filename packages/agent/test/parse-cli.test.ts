@@ -14,9 +14,14 @@ const EXAMPLE = join(SAMPLES, 'smartem-decisions/tests/testdata/epu-dir-example'
 
 function smartem(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    execFile(process.execPath, [join(ROOT, 'packages/cli/bin/smartem.js'), ...args], { cwd: ROOT, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
-      done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [join(ROOT, 'packages/cli/bin/smartem.js'), ...args],
+      { cwd: ROOT, maxBuffer: 64 << 20 },
+      (error, stdout, stderr) => {
+        done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -26,11 +31,24 @@ test('parse micrograph PATH… --json: one array in argument order, original fie
   const { code, stdout } = await smartem('agent', 'parse', 'micrograph', a, b, '--json');
   assert.equal(code, 0);
   const records = JSON.parse(stdout) as Record<string, unknown>[];
-  assert.deepEqual(records.map((r) => [r.unique_id, r.foilhole_id, r.location_id]), [
-    ['735d79b2-d694-4b8d-9f9d-247d84a76858', '9028219', '9017354'],
-    ['a57ec324-5326-43a3-8dc6-ee3424aa5814', '9015883', '9017347'],
-  ]);
-  for (const field of ['acquisition_datetime', 'defocus', 'detector_name', 'energy_filter', 'phase_plate', 'image_size_x', 'image_size_y', 'binning_x', 'binning_y']) {
+  assert.deepEqual(
+    records.map((r) => [r.unique_id, r.foilhole_id, r.location_id]),
+    [
+      ['735d79b2-d694-4b8d-9f9d-247d84a76858', '9028219', '9017354'],
+      ['a57ec324-5326-43a3-8dc6-ee3424aa5814', '9015883', '9017347'],
+    ],
+  );
+  for (const field of [
+    'acquisition_datetime',
+    'defocus',
+    'detector_name',
+    'energy_filter',
+    'phase_plate',
+    'image_size_x',
+    'image_size_y',
+    'binning_x',
+    'binning_y',
+  ]) {
     assert.ok(field in records[0]!, field);
   }
   assert.equal(records[1]!.acquisition_datetime, '2025-01-08T15:49:18.1158288+00:00');
@@ -48,10 +66,21 @@ test('a bad file: one clear error naming it, exit 1, the good files still printe
     assert.equal(out[0]!.id, '9015527');
     assert.equal(out[1]!.path, truncated);
     assert.match(String(out[1]!.error), /not well-formed/);
-    assert.equal(stderr.trim().split('\n').filter((l) => l.startsWith('error:')).length, 1);
+    assert.equal(
+      stderr
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('error:')).length,
+      1,
+    );
     assert.ok(stderr.includes(`error: ${truncated}: not well-formed XML`));
 
-    const human = await smartem('agent', 'parse', 'gridsquare-metadata', join(SAMPLES, 'smartem-decisions/docs/assets/metadata_spa_acquisition/GridSquare_4590776.dm'));
+    const human = await smartem(
+      'agent',
+      'parse',
+      'gridsquare-metadata',
+      join(SAMPLES, 'smartem-decisions/docs/assets/metadata_spa_acquisition/GridSquare_4590776.dm'),
+    );
     assert.equal(human.code, 0);
     assert.match(human.stdout, /foilhole_positions: 570/);
   } finally {
@@ -73,7 +102,9 @@ test('parse dir --json: counts, orphans, warnings, errors', { skip: SKIP }, asyn
   assert.match(text.stdout, /grids 1, atlases 0, grid squares 2, foil holes 2, micrographs 4/);
 });
 
-test("parse dir --json --entities: the entities the directory parse assembles, as the watch's assembler maps them", { skip: SKIP }, async () => {
+test("parse dir --json --entities: the entities the directory parse assembles, as the watch's assembler maps them", {
+  skip: SKIP,
+}, async () => {
   const { code, stdout } = await smartem('agent', 'parse', 'dir', EXAMPLE, '--json', '--entities');
   assert.equal(code, 0);
   const out = JSON.parse(stdout) as { entities: { key: string; kind: string; parents: string[]; fields: Record<string, unknown> }[] };
@@ -81,7 +112,8 @@ test("parse dir --json --entities: the entities the directory parse assembles, a
   assert.deepEqual(out.entities, JSON.parse(JSON.stringify([...expected.values()])));
   const micrographs = out.entities.filter((e) => e.kind === 'micrograph');
   assert.equal(micrographs.length, 4);
-  for (const m of micrographs) assert.ok(String(m.fields.manifest_file).startsWith(`${EXAMPLE}/Images-Disc1/`), String(m.fields.manifest_file));
+  for (const m of micrographs)
+    assert.ok(String(m.fields.manifest_file).startsWith(`${EXAMPLE}/Images-Disc1/`), String(m.fields.manifest_file));
   assert.ok(out.entities.some((e) => e.kind === 'acquisition' && e.fields.instrument_model === 'TITAN52336320'));
   const withoutJson = await smartem('agent', 'parse', 'dir', EXAMPLE, '--entities');
   assert.equal(withoutJson.code, 1);

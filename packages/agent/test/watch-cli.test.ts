@@ -49,7 +49,10 @@ test('a state directory another agent holds: exit 1 naming the directory and the
     const child = startSmartem(['agent', 'watch', tmp.path, '--api', 'http://127.0.0.1:9', '--state', state]);
     assert.equal(await child.exited, 1);
     const escaped = state.replace(/[/\\]/g, '.');
-    assert.match(child.output(), new RegExp(`error: state directory ${escaped} is in use by process ${process.pid} since .*agent\\.lock\\)`));
+    assert.match(
+      child.output(),
+      new RegExp(`error: state directory ${escaped} is in use by process ${process.pid} since .*agent\\.lock\\)`),
+    );
     assert.doesNotMatch(child.output(), /\n\s+at /);
   } finally {
     release();
@@ -87,7 +90,7 @@ test('--dry-run on real EPU files: everything parsed and mapped, the micrograph 
   assert.match(child.output(), /files 11\/11 parsed, entities 583\/584 synced, 1 pending, 1 orphans/);
 });
 
-test('--dry-run on one grid directory: its atlas, outside the watched directory (the visit\'s atlas/ folder), is read', {
+test("--dry-run on one grid directory: its atlas, outside the watched directory (the visit's atlas/ folder), is read", {
   skip: withoutSamples,
 }, async () => {
   const grid = join(sample, 'Supervisor_20230919_140141_84_bi23047-106_grid1');

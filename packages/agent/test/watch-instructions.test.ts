@@ -59,7 +59,10 @@ async function athenaMock(name: string, port = 0): Promise<{ mock: AthenaMock; r
 
 async function recorded(file: string): Promise<RecordedRequest[]> {
   const text = await readFile(file, 'utf8').catch(() => '');
-  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as RecordedRequest);
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as RecordedRequest);
 }
 
 /** A free port nobody listens on (yet). */
@@ -91,7 +94,9 @@ async function visitWithAgent(name: string, seed: number, agentArgs: string[]): 
   const agentId = `agent-${name}`;
   const agent = startAgent(dir, backend.url, stateDir, ['--agent-id', agentId, ...agentArgs]);
   agents.push(agent);
-  const session = await waitFor('the agent session', async () => (await api<AgentSession[]>('/agents')).find((s) => s.agent_id === agentId));
+  const session = await waitFor('the agent session', async () =>
+    (await api<AgentSession[]>('/agents')).find((s) => s.agent_id === agentId),
+  );
   const visit = await waitFor('the visit in the backend', async () => {
     const c = await backendContents(backend.url);
     const grid = c.grids.find((g) => g.acquisition_uuid === session.acquisition_uuid);
@@ -117,12 +122,18 @@ async function visitWithAgent(name: string, seed: number, agentArgs: string[]): 
 const squareOrder = (v: Visit) => ({
   type: 'athena.control.reorder_gridsquares',
   topic: 'gridsquare-order',
-  payload: { grid_uuid: v.gridUuid, gridsquare_order: [...v.squares].reverse().map((s, i) => ({ gridsquare_uuid: s.uuid, gridsquare_id: s.id, quality_score: 1 - i / 10 })) },
+  payload: {
+    grid_uuid: v.gridUuid,
+    gridsquare_order: [...v.squares].reverse().map((s, i) => ({ gridsquare_uuid: s.uuid, gridsquare_id: s.id, quality_score: 1 - i / 10 })),
+  },
 });
 const skipLast = (v: Visit) => ({
   type: 'athena.control.skip_gridsquares',
   topic: 'gridsquare-skip',
-  payload: { grid_uuid: v.gridUuid, gridsquares_to_skip: [{ gridsquare_uuid: v.squares.at(-1)!.uuid, gridsquare_id: v.squares.at(-1)!.id, skip_reason: 'thick ice' }] },
+  payload: {
+    grid_uuid: v.gridUuid,
+    gridsquares_to_skip: [{ gridsquare_uuid: v.squares.at(-1)!.uuid, gridsquare_id: v.squares.at(-1)!.id, skip_reason: 'thick ice' }],
+  },
 });
 const holeOrder = (v: Visit) => ({
   type: 'athena.control.reorder_foilholes',
@@ -164,16 +175,27 @@ function assertHoleOrderDecisions(decisions: DecisionRecord[], v: Visit): void {
   assert.equal(byType.get('foilHoleSelection')!.areaId, squareArea(v, 0));
   assert.deepEqual(decodeDecision(byType.get('foilHoleSelection')!), {
     decisionType: 'foilHoleSelection',
-    verdicts: [{ areaId: holeArea(v, 2), include: true }, { areaId: holeArea(v, 1), include: true }, { areaId: holeArea(v, 0), include: false }],
+    verdicts: [
+      { areaId: holeArea(v, 2), include: true },
+      { areaId: holeArea(v, 1), include: true },
+      { areaId: holeArea(v, 0), include: false },
+    ],
   });
-  assert.deepEqual(decodeDecision(byType.get('acquisitionOrder')!), { decisionType: 'acquisitionOrder', order: [holeArea(v, 2), holeArea(v, 1)] });
+  assert.deepEqual(decodeDecision(byType.get('acquisitionOrder')!), {
+    decisionType: 'acquisitionOrder',
+    order: [holeArea(v, 2), holeArea(v, 1)],
+  });
 }
 
 test('auto mode: instructions reach Athena as the right decisions and are acknowledged processed', async () => {
   const { mock, record } = await athenaMock('auto');
   const { visit: v } = await visitWithAgent('auto', 31, ['--mode', 'auto', '--athena', mock.url]);
   const issued = await backend.issue(v.sessionId, [squareOrder(v), skipLast(v), holeOrder(v)]);
-  const done = await waitForStatus(v, issued.map((i) => i.instruction_id), 'processed');
+  const done = await waitForStatus(
+    v,
+    issued.map((i) => i.instruction_id),
+    'processed',
+  );
 
   const decisions = await decisionsAt(mock, v);
   assert.equal(decisions.length, 5);
@@ -188,7 +210,10 @@ test('auto mode: instructions reach Athena as the right decisions and are acknow
   const skip = decisions.find((d) => d.decisionType === 'include')!;
   assert.equal(skip.areaId, squareArea(v, v.squares.length - 1));
   assert.deepEqual(decodeDecision(skip), { decisionType: 'include', include: false });
-  assertHoleOrderDecisions(decisions.filter((d) => d.areaId === squareArea(v, 0)), v);
+  assertHoleOrderDecisions(
+    decisions.filter((d) => d.areaId === squareArea(v, 0)),
+    v,
+  );
 
   // The acknowledgement carries the ids of the decisions sent.
   const sentIds = done.flatMap((i) => (i.result as { decision_ids: string[] }).decision_ids).sort();
@@ -279,7 +304,10 @@ test('observe mode: nothing is sent to Athena; acknowledged processed with what 
   const [done] = await waitForStatus(v, [issued!.instruction_id], 'processed');
   const result = done!.result as { observed: boolean; decisions: DecisionRecord[] };
   assert.equal(result.observed, true);
-  assert.deepEqual(result.decisions.map((d) => d.decisionType), ['foilHoleSelection', 'acquisitionOrder']);
+  assert.deepEqual(
+    result.decisions.map((d) => d.decisionType),
+    ['foilHoleSelection', 'acquisitionOrder'],
+  );
   assert.match(agent.output(), /would send these decisions/);
   assert.deepEqual(await recorded(record), [], 'no request reached Athena');
 });

@@ -163,7 +163,11 @@ export class AthenaClient {
    * As `latestDecision`, but the service waits up to `timeoutSeconds` for one to be posted; undefined when none came
    * (204). This is how EPU is expected to ask before acquiring an area.
    */
-  async timedDecision(sessionId: string, q: DecisionQuery & { timeoutSeconds: number }, o: CallOptions = {}): Promise<DecisionRecord | undefined> {
+  async timedDecision(
+    sessionId: string,
+    q: DecisionQuery & { timeoutSeconds: number },
+    o: CallOptions = {},
+  ): Promise<DecisionRecord | undefined> {
     const { timeoutSeconds, ...rest } = q;
     const path = `/Session/${encodeURIComponent(sessionId)}/TimedDecision`;
     return this.call<DecisionRecord>({

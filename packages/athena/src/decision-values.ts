@@ -86,9 +86,7 @@ export interface AreaVerdict {
 
 /** `foilHoleSelection` / `gridSquareSelection` value: `[{"areaId":n,"result":"true"|"false"},…]`. */
 export function encodeSelection(verdicts: readonly AreaVerdict[]): string {
-  return JSON.stringify(
-    verdicts.map((v) => ({ areaId: checkAreaId(v.areaId), result: encodeBoolean(v.include) })),
-  );
+  return JSON.stringify(verdicts.map((v) => ({ areaId: checkAreaId(v.areaId), result: encodeBoolean(v.include) })));
 }
 
 export function decodeSelection(value: string | null | undefined, type: DecisionType = 'foilHoleSelection'): AreaVerdict[] {
@@ -166,7 +164,10 @@ export type DecodedDecision =
   | { decisionType: 'include'; include: boolean }
   | { decisionType: 'foilHoleSelection' | 'gridSquareSelection'; verdicts: AreaVerdict[] }
   | { decisionType: 'acquisitionOrder'; order: number[] }
-  | { decisionType: Exclude<DecisionType, 'include' | 'foilHoleSelection' | 'gridSquareSelection' | 'acquisitionOrder'>; value: string | null };
+  | {
+      decisionType: Exclude<DecisionType, 'include' | 'foilHoleSelection' | 'gridSquareSelection' | 'acquisitionOrder'>;
+      value: string | null;
+    };
 
 export function decodeDecision(record: Pick<DecisionRecord, 'decisionType' | 'decisionValue'>): DecodedDecision {
   const value = record.decisionValue;

@@ -179,12 +179,7 @@ const operations: Record<string, Record<string, OpenApiOperation>> = {
   },
   '/Session/{sessionId}/Decisions': {
     get: operation('Decisions for a list of areas (repeat the areaIds key)', {
-      parameters: [
-        sessionIdParam,
-        query('areaIds', { type: 'array', items: int32, nullable: true }),
-        decisionTypeQuery,
-        pluginTypeQuery,
-      ],
+      parameters: [sessionIdParam, query('areaIds', { type: 'array', items: int32, nullable: true }), decisionTypeQuery, pluginTypeQuery],
       responses: { 200: arrayOf('DecisionRecord'), 400: problem, 404: problem },
     }),
     delete: operation('Delete the decisions of an area (of one type, when given)', {

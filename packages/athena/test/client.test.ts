@@ -3,7 +3,16 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AthenaClient, AthenaRequestError, AthenaUnavailableError, acquisitionOrderDecision, areaIdFromEpu, decodeDecision, foilHoleSelectionDecision, includeDecision } from '../src/index.ts';
+import {
+  AthenaClient,
+  AthenaRequestError,
+  AthenaUnavailableError,
+  acquisitionOrderDecision,
+  areaIdFromEpu,
+  decodeDecision,
+  foilHoleSelectionDecision,
+  includeDecision,
+} from '../src/index.ts';
 import { startAthenaMock, type AthenaMock } from '../src/mock/index.ts';
 
 const fastBackoff = { baseMs: 10, maxMs: 50 };
@@ -47,7 +56,10 @@ describe('AthenaClient against the mock', () => {
       return true;
     });
     await athena.upsertAreas(areas);
-    assert.deepEqual((await athena.listAreas(sessionId, { parentAreaId: square })).map((a) => a.id), holes);
+    assert.deepEqual(
+      (await athena.listAreas(sessionId, { parentAreaId: square })).map((a) => a.id),
+      holes,
+    );
     assert.equal((await athena.getArea(sessionId, square))?.areaType, 'gridsquare');
     assert.equal(await athena.getArea(sessionId, 1), undefined);
   });
@@ -69,10 +81,17 @@ describe('AthenaClient against the mock', () => {
     const decisions = [
       includeDecision(ctx, square, true),
       ...holes.map((h, i) => includeDecision(ctx, h, i !== 1)),
-      foilHoleSelectionDecision(ctx, square, holes.map((areaId, i) => ({ areaId, include: i !== 1 }))),
+      foilHoleSelectionDecision(
+        ctx,
+        square,
+        holes.map((areaId, i) => ({ areaId, include: i !== 1 })),
+      ),
     ];
     const stored = await athena.postDecisions(decisions, { batchSize: 2 });
-    assert.deepEqual(stored.map((d) => d.id), decisions.map((d) => d.id));
+    assert.deepEqual(
+      stored.map((d) => d.id),
+      decisions.map((d) => d.id),
+    );
     // Re-sending a batch (as after a lost reply) repeats the same records rather than adding new ones.
     await athena.postDecisions(decisions.slice(0, 2));
     assert.equal((await athena.getDecisions(sessionId, { areaIds: [square, ...holes] })).length, decisions.length);
@@ -83,11 +102,17 @@ describe('AthenaClient against the mock', () => {
     });
     await athena.deleteDecisions(sessionId, { areaId: holes[1]!, decisionType: 'include' });
     assert.equal(await athena.latestDecision(sessionId, { areaId: holes[1]!, decisionType: 'include' }), undefined);
-    await assert.rejects(athena.postDecisions([includeDecision(ctx, 99, true)]), (err: unknown) => err instanceof AthenaRequestError && err.status === 409);
+    await assert.rejects(
+      athena.postDecisions([includeDecision(ctx, 99, true)]),
+      (err: unknown) => err instanceof AthenaRequestError && err.status === 409,
+    );
   });
 
   test('TimedDecision: undefined on timeout, and answered when a decision is posted while it waits', async () => {
-    assert.equal(await athena.timedDecision(sessionId, { areaId: holes[2]!, decisionType: 'acquisitionOrder', timeoutSeconds: 1 }), undefined);
+    assert.equal(
+      await athena.timedDecision(sessionId, { areaId: holes[2]!, decisionType: 'acquisitionOrder', timeoutSeconds: 1 }),
+      undefined,
+    );
     let settled = false;
     const waiting = athena.timedDecision(sessionId, { areaId: square, decisionType: 'acquisitionOrder', timeoutSeconds: 60 });
     void waiting.finally(() => (settled = true));

@@ -23,7 +23,10 @@ test('EPU natural ids map to int32 area ids; anything else is an error naming th
   assert.equal(areaIdFromEpu(' 19513700 '), 19513700);
   assert.equal(areaIdFromEpu(String(INT32_MAX)), INT32_MAX);
   assert.equal(areaIdFromEpu(42), 42);
-  assert.throws(() => areaIdFromEpu(String(INT32_MAX + 1)), (e: Error) => e instanceof DecisionValueError && /2147483648.*int32/.test(e.message));
+  assert.throws(
+    () => areaIdFromEpu(String(INT32_MAX + 1)),
+    (e: Error) => e instanceof DecisionValueError && /2147483648.*int32/.test(e.message),
+  );
   for (const bad of ['', '-1', '12.5', '1e5', 'GridSquare_1', '0x10']) {
     assert.throws(() => areaIdFromEpu(bad), DecisionValueError, bad);
   }

@@ -113,11 +113,23 @@ for (const [name, document] of documents) {
 
     test('wrong types, unknown fields and unknown enum values in a body are a 400 naming the field', async () => {
       assertProblem(await api('POST', '/Session', { sessionName: 5 }), 400, /body\.sessionName must be string/);
-      assertProblem(await api('POST', '/Session', { sessionName: 'a', gridType: 'Holey' }), 400, /body\.gridType must be one of "HoleyCarbon"/);
+      assertProblem(
+        await api('POST', '/Session', { sessionName: 'a', gridType: 'Holey' }),
+        400,
+        /body\.gridType must be one of "HoleyCarbon"/,
+      );
       assertProblem(await api('POST', '/Session', { sessionName: 'a', color: 'red' }), 400, /body\.color is not a known field/);
-      assertProblem(await api('POST', '/Session', { sessionName: 'a', sessionId: 'not-a-uuid' }), 400, /body\.sessionId must match format "uuid"/);
+      assertProblem(
+        await api('POST', '/Session', { sessionName: 'a', sessionId: 'not-a-uuid' }),
+        400,
+        /body\.sessionId must match format "uuid"/,
+      );
       assertProblem(await api('POST', '/Areas', [{ id: '12', sessionId, areaType: 'gridsquare' }]), 400, /body\[0\]\.id must be integer/);
-      assertProblem(await api('POST', '/Areas', [{ id: 2 ** 31, sessionId, areaType: 'gridsquare' }]), 400, /body\[0\]\.id must match format "int32"/);
+      assertProblem(
+        await api('POST', '/Areas', [{ id: 2 ** 31, sessionId, areaType: 'gridsquare' }]),
+        400,
+        /body\[0\]\.id must match format "int32"/,
+      );
       assertProblem(await api('POST', '/Areas', [{ id: 3, sessionId, areaType: 'square' }]), 400, /body\[0\]\.areaType must be one of/);
       assertProblem(await api('POST', '/Areas', { sessionId, areaType: 'gridsquare', ids: [2] }), 400, /body must be array/);
       assertProblem(
@@ -152,14 +164,22 @@ for (const [name, document] of documents) {
       assertProblem(await api('GET', '/Session/12345/Areas'), 400, /path parameter sessionId must match format "uuid"/);
       assertProblem(await api('GET', '/Session/%E0%A4%A/Areas'), 400, /path parameter sessionId must match format "uuid"/);
       assertProblem(await api('GET', `/Session/${sessionId}/LatestDecision?areaId=abc`), 400, /query parameter areaId must be integer/);
-      assertProblem(await api('GET', `/Session/${sessionId}/LatestDecision?areaId=3000000000`), 400, /query parameter areaId must match format "int32"/);
+      assertProblem(
+        await api('GET', `/Session/${sessionId}/LatestDecision?areaId=3000000000`),
+        400,
+        /query parameter areaId must match format "int32"/,
+      );
       assertProblem(
         await api('GET', `/Session/${sessionId}/LatestDecision?areaId=19493759&decisionType=FoilHoleSelection`),
         400,
         /query parameter decisionType must be one of/,
       );
       assertProblem(await api('GET', `/Session/${sessionId}/Areas?areaType=hole`), 400, /query parameter areaType must be one of/);
-      assertProblem(await api('GET', `/Session/${sessionId}/Decisions?areaIds=1&areaIds=x`), 400, /query parameter areaIds\[1\] must be integer/);
+      assertProblem(
+        await api('GET', `/Session/${sessionId}/Decisions?areaIds=1&areaIds=x`),
+        400,
+        /query parameter areaIds\[1\] must be integer/,
+      );
     });
 
     test('unknown paths and methods are a 404 and a 405', async () => {
@@ -197,9 +217,15 @@ for (const [name, document] of documents) {
       assert.equal((await api('PUT', '/Areas', [{ id: 777, sessionId, areaType: 'foilhole', parentId: 19493759 }])).status, 204);
       assert.equal((await api('PUT', '/Areas', [{ id: 777, sessionId, areaType: 'foilhole', parentId: 19493759 }])).status, 204);
       const children = await api('GET', `/Session/${sessionId}/Area/19493759/Areas`);
-      assert.deepEqual(children.body.map((a: { id: number }) => a.id).sort((a: number, b: number) => a - b), [777, 19513700, 19513701]);
+      assert.deepEqual(
+        children.body.map((a: { id: number }) => a.id).sort((a: number, b: number) => a - b),
+        [777, 19513700, 19513701],
+      );
       const squares = await api('GET', `/Session/${sessionId}/Areas?areaType=gridsquare`);
-      assert.deepEqual(squares.body.map((a: { id: number }) => a.id), [19493759]);
+      assert.deepEqual(
+        squares.body.map((a: { id: number }) => a.id),
+        [19493759],
+      );
     });
 
     test('area states: a history per area, the latest on request, filtered by parent', async () => {
@@ -244,7 +270,11 @@ for (const [name, document] of documents) {
     test('TimedDecision: 204 when the timeout passes, and a decision posted meanwhile answers it at once', async () => {
       const timedOut = await api('GET', `/Session/${sessionId}/TimedDecision?areaId=19513700&decisionType=acquisitionOrder&timeout=1`);
       assert.equal(timedOut.status, 204);
-      assertProblem(await api('GET', `/Session/${sessionId}/TimedDecision?areaId=19513700&timeout=-1`), 400, /timeout must not be negative/);
+      assertProblem(
+        await api('GET', `/Session/${sessionId}/TimedDecision?areaId=19513700&timeout=-1`),
+        400,
+        /timeout must not be negative/,
+      );
       // A 60 s wait that only a decision can end within the test's lifetime.
       const waiting = api('GET', `/Session/${sessionId}/TimedDecision?areaId=19493759&decisionType=foilHoleSelection&timeout=60`);
       const other = await api('POST', '/Decision', { sessionId, areaId: 19493759, decisionType: 'include', decisionValue: 'true' });
@@ -300,7 +330,10 @@ for (const [name, document] of documents) {
 
     test('--record appends one JSON line per request', async () => {
       await api('GET', `/Session/${sessionId}/Decisions?areaIds=7&areaIds=8`);
-      const lines = readFileSync(recordFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as RecordedRequest);
+      const lines = readFileSync(recordFile, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as RecordedRequest);
       assert.deepEqual(lines[0], {
         method: 'POST',
         path: '/api/v1/Session',
@@ -308,7 +341,13 @@ for (const [name, document] of documents) {
         body: { sessionName: `visit-${name}`, gridType: 'HoleyGold' },
         status: 201,
       });
-      assert.deepEqual(lines.at(-1), { method: 'GET', path: `/api/v1/Session/${sessionId}/Decisions`, query: { areaIds: ['7', '8'] }, body: null, status: 200 });
+      assert.deepEqual(lines.at(-1), {
+        method: 'GET',
+        path: `/api/v1/Session/${sessionId}/Decisions`,
+        query: { areaIds: ['7', '8'] },
+        body: null,
+        status: 200,
+      });
       assert.ok(lines.some((l) => l.status === 400 && l.path === '/api/v1/Session'));
       for (const l of lines) assert.deepEqual(Object.keys(l), ['method', 'path', 'query', 'body', 'status']);
     });
@@ -316,10 +355,13 @@ for (const [name, document] of documents) {
 }
 
 test('a record file that cannot be written stops the start with a message naming it', async () => {
-  await assert.rejects(startAthenaMock({ recordFile: join(tmpdir(), 'no-such-dir-athena', 'x.jsonl') }), /cannot write the record file .*no-such-dir-athena/);
+  await assert.rejects(
+    startAthenaMock({ recordFile: join(tmpdir(), 'no-such-dir-athena', 'x.jsonl') }),
+    /cannot write the record file .*no-such-dir-athena/,
+  );
 });
 
-test('closing the mock answers a waiting TimedDecision with 204, also for a timeout beyond a timer\'s range', async () => {
+test("closing the mock answers a waiting TimedDecision with 204, also for a timeout beyond a timer's range", async () => {
   const mock = await startAthenaMock();
   const api = client(mock);
   const { body: session } = await api('POST', '/Session', { sessionName: 'closing' });
@@ -336,10 +378,18 @@ test('bodies are accepted in every JSON media type the service takes, and other 
   const mock = await startAthenaMock();
   try {
     for (const type of ['application/json', 'text/json', 'application/json-patch+json', 'application/vnd.smartem+json; charset=utf-8']) {
-      const r = await fetch(`${mock.url}/api/v1/Session`, { method: 'POST', headers: { 'content-type': type }, body: JSON.stringify({ sessionName: type }) });
+      const r = await fetch(`${mock.url}/api/v1/Session`, {
+        method: 'POST',
+        headers: { 'content-type': type },
+        body: JSON.stringify({ sessionName: type }),
+      });
       assert.equal(r.status, 201, type);
     }
-    const xml = await fetch(`${mock.url}/api/v1/Session`, { method: 'POST', headers: { 'content-type': 'application/xml' }, body: '{"sessionName":"x"}' });
+    const xml = await fetch(`${mock.url}/api/v1/Session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/xml' },
+      body: '{"sessionName":"x"}',
+    });
     assert.equal(xml.status, 415);
   } finally {
     await mock.close();

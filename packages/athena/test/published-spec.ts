@@ -3,7 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { OpenApiLike } from '../src/mock/openapi-validator.ts';
 
-export const publishedSpecPath = fileURLToPath(new URL('../../../../shared/reference/athena/decision-service-openapi.json', import.meta.url));
+export const publishedSpecPath = fileURLToPath(
+  new URL('../../../../shared/reference/athena/decision-service-openapi.json', import.meta.url),
+);
 
 export const SKIP_REASON = `the published Decision Service document is not at ${publishedSpecPath}`;
 

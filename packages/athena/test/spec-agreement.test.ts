@@ -39,7 +39,11 @@ function normalize(doc: Json, schema: unknown): unknown {
     if (IGNORED.has(key)) continue;
     const value = (node as Json)[key];
     if (key === 'properties') {
-      out[key] = Object.fromEntries(Object.entries(value as Json).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, normalize(doc, v)]));
+      out[key] = Object.fromEntries(
+        Object.entries(value as Json)
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([k, v]) => [k, normalize(doc, v)]),
+      );
     } else out[key] = normalize(doc, value);
   }
   return out;
@@ -66,14 +70,18 @@ test('our document agrees with the published one for every operation we implemen
 
       const params = (o: Json, doc: Json): Record<string, unknown> =>
         Object.fromEntries(
-          ((o.parameters as Json[] | undefined) ?? []).map((p) => [`${p.in}:${p.name}`, { required: p.required === true, schema: normalize(doc, p.schema) }]),
+          ((o.parameters as Json[] | undefined) ?? []).map((p) => [
+            `${p.in}:${p.name}`,
+            { required: p.required === true, schema: normalize(doc, p.schema) },
+          ]),
         );
       assert.deepEqual(params(op, ours), params(theirs, published), `${where}: parameters`);
 
       const ourBody = (op.requestBody as Json | undefined)?.content;
       const theirBody = (theirs.requestBody as Json | undefined)?.content;
       assert.equal(Boolean(ourBody), Boolean(theirBody), `${where}: request body presence`);
-      if (ourBody) assert.deepEqual(normalize(ours, jsonSchema(ourBody)), normalize(published, jsonSchema(theirBody)), `${where}: request body`);
+      if (ourBody)
+        assert.deepEqual(normalize(ours, jsonSchema(ourBody)), normalize(published, jsonSchema(theirBody)), `${where}: request body`);
 
       const ourResponses = op.responses as Record<string, Json>;
       const theirResponses = theirs.responses as Record<string, Json>;

@@ -17,7 +17,9 @@ async function distributedUrls(command: string, needAmqp: boolean): Promise<{ da
     const amqpUrl = amqpUrlFromEnv();
     const missing = [!databaseUrl && 'DATABASE_URL (or POSTGRES_*)', needAmqp && !amqpUrl && 'AMQP_URL (or RABBITMQ_*)'].filter(Boolean);
     if (missing.length > 0 || !databaseUrl) {
-      process.stderr.write(`smartem ${command}: set ${missing.join(' and ')}. For one process with an embedded database and bus, run \`smartem up\`.\n`);
+      process.stderr.write(
+        `smartem ${command}: set ${missing.join(' and ')}. For one process with an embedded database and bus, run \`smartem up\`.\n`,
+      );
       return undefined;
     }
     return { databaseUrl, amqpUrl };
@@ -27,7 +29,13 @@ async function distributedUrls(command: string, needAmqp: boolean): Promise<{ da
   }
 }
 
-interface ServeOptions { port?: number; host: string; verbose: number; migrate: boolean; insecure?: boolean }
+interface ServeOptions {
+  port?: number;
+  host: string;
+  verbose: number;
+  migrate: boolean;
+  insecure?: boolean;
+}
 
 const INSECURE_HELP = 'serve without OpenID Connect where it would otherwise be refused (logs a warning)';
 
@@ -42,7 +50,13 @@ async function serveAuth(command: string, opts: ServeOptions, networkService: bo
     process.stderr.write(`${command}: ${(err as Error).message}\n`);
     return undefined;
   }
-  const verdict = await checkExposure({ command, host: opts.host, authConfigured: Boolean(auth), insecure: Boolean(opts.insecure), networkService });
+  const verdict = await checkExposure({
+    command,
+    host: opts.host,
+    authConfigured: Boolean(auth),
+    insecure: Boolean(opts.insecure),
+    networkService,
+  });
   if (verdict.refuse) {
     process.stderr.write(`${verdict.refuse}\n`);
     return undefined;
@@ -70,14 +84,21 @@ export function registerBackendCommands(program: Command, backend: Command): voi
       const { runBackendProcess } = await import('./runtime/process.ts');
       const { defaultDataDir } = await import('./runtime/data-dir.ts');
       process.exitCode = await runBackendProcess('smartem up', opts.verbose, {
-        ...serve, dataDir: opts.data ?? defaultDataDir(), host: opts.host, port: resolvePort(opts.port), worker: true, migrate: true,
+        ...serve,
+        dataDir: opts.data ?? defaultDataDir(),
+        host: opts.host,
+        port: resolvePort(opts.port),
+        worker: true,
+        migrate: true,
       });
     });
 
   backend
     .command('api')
-    .description('run the HTTP API and outbox relay against PostgreSQL and RabbitMQ (distributed mode; run workers with `smartem backend worker`). ' +
-      'Needs DATABASE_URL (or POSTGRES_*) and AMQP_URL (or RABBITMQ_*), and SMARTEM_OIDC_ISSUER (or --insecure)')
+    .description(
+      'run the HTTP API and outbox relay against PostgreSQL and RabbitMQ (distributed mode; run workers with `smartem backend worker`). ' +
+        'Needs DATABASE_URL (or POSTGRES_*) and AMQP_URL (or RABBITMQ_*), and SMARTEM_OIDC_ISSUER (or --insecure)',
+    )
     .option('--port <n>', 'HTTP port (default: $HTTP_API_PORT or 8000)', portNumber)
     .option('--host <host>', 'interface to listen on', '0.0.0.0')
     .option('--insecure', INSECURE_HELP)
@@ -93,7 +114,13 @@ export function registerBackendCommands(program: Command, backend: Command): voi
       }
       const { runBackendProcess } = await import('./runtime/process.ts');
       process.exitCode = await runBackendProcess('smartem backend api', opts.verbose, {
-        ...urls, ...serve, host: opts.host, port: resolvePort(opts.port), worker: false, migrate: opts.migrate, queue: opts.queue,
+        ...urls,
+        ...serve,
+        host: opts.host,
+        port: resolvePort(opts.port),
+        worker: false,
+        migrate: opts.migrate,
+        queue: opts.queue,
       });
     });
 

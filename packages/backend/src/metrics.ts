@@ -175,7 +175,8 @@ const eventTypesSeen = new Set<string>();
 function eventTypeLabel(eventType: string | undefined): string {
   if (eventType === undefined) return 'malformed';
   if (eventTypesSeen.has(eventType)) return eventType;
-  if (!/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/.test(eventType) || eventType.length > 80 || eventTypesSeen.size >= MAX_EVENT_TYPES) return 'other';
+  if (!/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/.test(eventType) || eventType.length > 80 || eventTypesSeen.size >= MAX_EVENT_TYPES)
+    return 'other';
   eventTypesSeen.add(eventType);
   return eventType;
 }

@@ -24,7 +24,11 @@ async function serve(handle: Pick<DatabaseHandle, 'db' | 'listen'>): Promise<{ a
 }
 
 async function call(url: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(`${url}${path}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${url}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await res.text();
   return { status: res.status, json: text ? JSON.parse(text) : undefined };
 }
@@ -33,7 +37,11 @@ async function call(url: string, method: string, path: string, body?: unknown): 
 async function openStream(url: string, agent: string, session: string, lastEventId?: string) {
   const controller = new AbortController();
   const events: SseEvent[] = [];
-  const stream = await connectSse({ url: `${url}/agent/${agent}/session/${session}/instructions/stream`, lastEventId, signal: controller.signal });
+  const stream = await connectSse({
+    url: `${url}/agent/${agent}/session/${session}/instructions/stream`,
+    lastEventId,
+    signal: controller.signal,
+  });
   const reading = (async () => {
     try {
       for await (const e of stream) events.push(e);
@@ -59,7 +67,10 @@ async function waitFor(what: string, check: () => boolean | Promise<boolean>, ms
   }
 }
 
-const squares = (n: number) => ({ grid_uuid: 'grid', gridsquare_order: [{ gridsquare_uuid: `gs-${n}`, gridsquare_id: String(n), quality_score: n }] });
+const squares = (n: number) => ({
+  grid_uuid: 'grid',
+  gridsquare_order: [{ gridsquare_uuid: `gs-${n}`, gridsquare_id: String(n), quality_score: n }],
+});
 
 for (const kind of testDatabaseKinds()) {
   describe(`agent instruction channel on ${kind}`, () => {
@@ -80,7 +91,10 @@ for (const kind of testDatabaseKinds()) {
       const first = await call(server.url, 'PUT', '/agent/a1/session/s1', { acquisition_uuid: 'acq', mode: 'auto' });
       assert.equal(first.status, 201);
       assert.equal(first.json.connected, false);
-      assert.equal((await call(server.url, 'PUT', '/agent/a1/session/s1', { acquisition_uuid: 'acq', mode: 'auto', description: 'Krios 1' })).status, 200);
+      assert.equal(
+        (await call(server.url, 'PUT', '/agent/a1/session/s1', { acquisition_uuid: 'acq', mode: 'auto', description: 'Krios 1' })).status,
+        200,
+      );
       assert.equal((await call(server.url, 'PUT', '/agent/a2/session/s1', { acquisition_uuid: 'acq', mode: 'auto' })).status, 409);
       assert.equal((await call(server.url, 'PUT', '/agent/a1/session/s1', { acquisition_uuid: 'acq', mode: 'sometimes' })).status, 422);
       assert.equal((await call(server.url, 'GET', '/agent/a2/session/s1')).status, 404);
@@ -89,28 +103,43 @@ for (const kind of testDatabaseKinds()) {
     test('stream: connection, unfinished instructions by priority then order, new ones pushed, heartbeats; acks finish them', async () => {
       await call(server.url, 'PUT', '/agent/a1/session/s2', { acquisition_uuid: 'acq', mode: 'auto' });
       const session = (await findSession(db.handle.db, 's2'))!;
-      const [low, high] = await issueInstructions(db.handle.db, [session], [
-        { type: 'athena.control.reorder_gridsquares', topic: 'order:a', payload: squares(1) },
-        { type: 'athena.control.reorder_gridsquares', topic: 'order:b', payload: squares(2), priority: 5 },
-      ]);
+      const [low, high] = await issueInstructions(
+        db.handle.db,
+        [session],
+        [
+          { type: 'athena.control.reorder_gridsquares', topic: 'order:a', payload: squares(1) },
+          { type: 'athena.control.reorder_gridsquares', topic: 'order:b', payload: squares(2), priority: 5 },
+        ],
+      );
       const stream = await openStream(server.url, 'a1', 's2');
       await waitFor('two instructions', () => stream.instructions().length === 2);
       assert.equal(stream.events[0]!.event, 'connection');
-      assert.deepEqual(stream.instructions().map((i) => i.instruction_id), [high!.instruction_id, low!.instruction_id]);
+      assert.deepEqual(
+        stream.instructions().map((i) => i.instruction_id),
+        [high!.instruction_id, low!.instruction_id],
+      );
       assert.equal(stream.events.find((e) => e.event === 'instruction')!.id, String(high!.sequence_number));
 
-      const [pushed] = await issueInstructions(db.handle.db, [session], [{ type: 'athena.control.reorder_gridsquares', topic: 'order:c', payload: squares(3) }]);
+      const [pushed] = await issueInstructions(
+        db.handle.db,
+        [session],
+        [{ type: 'athena.control.reorder_gridsquares', topic: 'order:c', payload: squares(3) }],
+      );
       await waitFor('the pushed instruction', () => stream.instructions().some((i) => i.instruction_id === pushed!.instruction_id));
       await waitFor('a heartbeat', () => stream.events.some((e) => e.event === 'heartbeat'));
       assert.equal((await call(server.url, 'GET', '/agent/a1/session/s2')).json.connected, true);
 
-      const ack = (id: string, status: string) => call(server.url, 'POST', `/agent/a1/session/s2/instructions/${id}/ack`, { status, processing_time_ms: 12 });
+      const ack = (id: string, status: string) =>
+        call(server.url, 'POST', `/agent/a1/session/s2/instructions/${id}/ack`, { status, processing_time_ms: 12 });
       assert.equal((await ack(high!.instruction_id, 'received')).json.status, 'received');
       assert.equal((await ack(high!.instruction_id, 'processed')).json.status, 'processed');
       assert.equal((await ack(high!.instruction_id, 'processed')).status, 200, 'the same final ack again is harmless');
       assert.equal((await ack(high!.instruction_id, 'failed')).status, 409);
       assert.equal((await ack('no-such-instruction', 'processed')).status, 404);
-      assert.equal((await call(server.url, 'POST', `/agent/a1/session/s2/instructions/${low!.instruction_id}/ack`, { status: 'done' })).status, 422);
+      assert.equal(
+        (await call(server.url, 'POST', `/agent/a1/session/s2/instructions/${low!.instruction_id}/ack`, { status: 'done' })).status,
+        422,
+      );
       assert.equal((await ack(low!.instruction_id, 'processed')).status, 200);
       await stream.close();
 
@@ -127,9 +156,20 @@ for (const kind of testDatabaseKinds()) {
     test('a newer instruction on the same topic supersedes an unfinished one', async () => {
       await call(server.url, 'PUT', '/agent/a1/session/s3', { acquisition_uuid: 'acq', mode: 'auto' });
       const session = (await findSession(db.handle.db, 's3'))!;
-      const [old] = await issueInstructions(db.handle.db, [session], [{ type: 'athena.control.reorder_gridsquares', topic: 'order:grid', payload: squares(1) }]);
-      const [fresh] = await issueInstructions(db.handle.db, [session], [{ type: 'athena.control.reorder_gridsquares', topic: 'order:grid', payload: squares(2) }]);
-      const list = (await call(server.url, 'GET', '/agent/a1/session/s3/instructions')).json as Array<{ instruction_id: string; status: string }>;
+      const [old] = await issueInstructions(
+        db.handle.db,
+        [session],
+        [{ type: 'athena.control.reorder_gridsquares', topic: 'order:grid', payload: squares(1) }],
+      );
+      const [fresh] = await issueInstructions(
+        db.handle.db,
+        [session],
+        [{ type: 'athena.control.reorder_gridsquares', topic: 'order:grid', payload: squares(2) }],
+      );
+      const list = (await call(server.url, 'GET', '/agent/a1/session/s3/instructions')).json as Array<{
+        instruction_id: string;
+        status: string;
+      }>;
       assert.equal(list.find((i) => i.instruction_id === old!.instruction_id)!.status, 'superseded');
       assert.equal(list.find((i) => i.instruction_id === fresh!.instruction_id)!.status, 'pending');
     });
@@ -137,10 +177,14 @@ for (const kind of testDatabaseKinds()) {
     test('confirm mode: held until an operator approves; declined ones never reach the agent', async () => {
       await call(server.url, 'PUT', '/agent/a1/session/s4', { acquisition_uuid: 'acq', mode: 'confirm' });
       const session = (await findSession(db.handle.db, 's4'))!;
-      const [one, two] = await issueInstructions(db.handle.db, [session], [
-        { type: 'athena.control.reorder_gridsquares', topic: 'order:x', payload: squares(1) },
-        { type: 'athena.control.reorder_gridsquares', topic: 'order:y', payload: squares(2) },
-      ]);
+      const [one, two] = await issueInstructions(
+        db.handle.db,
+        [session],
+        [
+          { type: 'athena.control.reorder_gridsquares', topic: 'order:x', payload: squares(1) },
+          { type: 'athena.control.reorder_gridsquares', topic: 'order:y', payload: squares(2) },
+        ],
+      );
       assert.equal((await call(server.url, 'GET', '/agent/a1/session/s4')).json.awaiting_approval, 2);
       const stream = await openStream(server.url, 'a1', 's4');
       await waitFor('the connection event', () => stream.events.length > 0);
@@ -158,7 +202,11 @@ for (const kind of testDatabaseKinds()) {
     test('unfinished past its window: delivered again with a retry count, then expired', async () => {
       await call(server.url, 'PUT', '/agent/a1/session/s5', { acquisition_uuid: 'acq', mode: 'auto' });
       const session = (await findSession(db.handle.db, 's5'))!;
-      const [row] = await issueInstructions(db.handle.db, [session], [{ type: 'athena.control.reorder_gridsquares', topic: 'order:z', payload: squares(1) }]);
+      const [row] = await issueInstructions(
+        db.handle.db,
+        [session],
+        [{ type: 'athena.control.reorder_gridsquares', topic: 'order:z', payload: squares(1) }],
+      );
       const stream = await openStream(server.url, 'a1', 's5');
       await waitFor('first delivery', () => stream.instructions().length === 1);
       const later = new Date(Date.now() + 10 * 60_000);
@@ -166,7 +214,10 @@ for (const kind of testDatabaseKinds()) {
       await waitFor('redelivery after the retry', () => stream.instructions().length === 2);
       assert.equal(stream.instructions()[1]!.metadata.retries, 1);
       for (let i = 0; i < 3; i++) await sweep(db.handle.db, new Date(later.getTime() + (i + 1) * 10 * 60_000));
-      const list = (await call(server.url, 'GET', '/agent/a1/session/s5/instructions')).json as Array<{ instruction_id: string; status: string }>;
+      const list = (await call(server.url, 'GET', '/agent/a1/session/s5/instructions')).json as Array<{
+        instruction_id: string;
+        status: string;
+      }>;
       assert.equal(list.find((i) => i.instruction_id === row!.instruction_id)!.status, 'expired');
       await stream.close();
     });
@@ -196,7 +247,11 @@ describe('two API replicas on one PostgreSQL database', { skip: process.env.DATA
   test('an instruction approved through one replica reaches the agent streaming from the other', async () => {
     await call(a.url, 'PUT', '/agent/a1/session/r1', { acquisition_uuid: 'acq', mode: 'confirm' });
     const session = (await findSession(second.db, 'r1'))!;
-    const [row] = await issueInstructions(second.db, [session], [{ type: 'athena.control.reorder_gridsquares', topic: 'order:r', payload: squares(1) }]);
+    const [row] = await issueInstructions(
+      second.db,
+      [session],
+      [{ type: 'athena.control.reorder_gridsquares', topic: 'order:r', payload: squares(1) }],
+    );
     const stream = await openStream(a.url, 'a1', 'r1');
     await waitFor('the connection event', () => stream.events.length > 0);
     assert.equal((await call(b.url, 'POST', `/instructions/${row!.instruction_id}/approve`)).status, 200);

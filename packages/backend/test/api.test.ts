@@ -26,7 +26,12 @@ for (const kind of testDatabaseKinds()) {
     });
 
     test('acquisitions: create, read, list, update, conflicts and validation', async () => {
-      const created = await api.call('POST', '/acquisitions', { uuid: 'acq-1', name: 'Session', status: 'started', start_time: '2025-01-02T03:04:05' });
+      const created = await api.call('POST', '/acquisitions', {
+        uuid: 'acq-1',
+        name: 'Session',
+        status: 'started',
+        start_time: '2025-01-02T03:04:05',
+      });
       assert.equal(created.status, 201);
       assert.equal(created.json.status, 'started');
       assert.equal(created.json.start_time, '2025-01-02T03:04:05.000Z');
@@ -51,9 +56,18 @@ for (const kind of testDatabaseKinds()) {
       assert.equal(notFound.status, 404);
       assert.equal(notFound.json.detail, 'Acquisition not found');
       const all = await api.call('GET', '/acquisitions');
-      assert.deepEqual(all.json.map((a: { uuid: string }) => a.uuid), ['acq-1', 'acq-2']);
-      assert.deepEqual((await api.call('GET', '/acquisitions?limit=1&offset=1')).json.map((a: { uuid: string }) => a.uuid), ['acq-2']);
-      assert.deepEqual((await api.call('GET', '/acquisitions?status=started')).json.map((a: { uuid: string }) => a.uuid), ['acq-1']);
+      assert.deepEqual(
+        all.json.map((a: { uuid: string }) => a.uuid),
+        ['acq-1', 'acq-2'],
+      );
+      assert.deepEqual(
+        (await api.call('GET', '/acquisitions?limit=1&offset=1')).json.map((a: { uuid: string }) => a.uuid),
+        ['acq-2'],
+      );
+      assert.deepEqual(
+        (await api.call('GET', '/acquisitions?status=started')).json.map((a: { uuid: string }) => a.uuid),
+        ['acq-1'],
+      );
       assert.equal((await api.call('GET', '/acquisitions?limit=0')).status, 400);
 
       const updated = await api.call('PUT', '/acquisitions/acq-1', { status: 'completed', start_time: null, unknown_key: 1 });
@@ -68,13 +82,21 @@ for (const kind of testDatabaseKinds()) {
     });
 
     test('grids under an acquisition', async () => {
-      const grid = await api.call('POST', '/acquisitions/acq-1/grids', { uuid: 'grid-1', name: 'Grid 1', acquisition_uuid: 'acq-1', data_dir: '/data/g1' });
+      const grid = await api.call('POST', '/acquisitions/acq-1/grids', {
+        uuid: 'grid-1',
+        name: 'Grid 1',
+        acquisition_uuid: 'acq-1',
+        data_dir: '/data/g1',
+      });
       assert.equal(grid.status, 201);
       assert.equal(grid.json.status, 'none');
       assert.deepEqual(await api.newEvents(), [{ event_type: 'grid.created', uuid: 'grid-1', acquisition_uuid: 'acq-1' }]);
       assert.equal((await api.call('POST', '/acquisitions/nope/grids', { uuid: 'g-x', name: 'x', acquisition_uuid: 'nope' })).status, 404);
       assert.equal((await api.call('POST', '/acquisitions/acq-1/grids', { uuid: 'g-x', acquisition_uuid: 'acq-1' })).status, 422);
-      assert.deepEqual((await api.call('GET', '/acquisitions/acq-1/grids')).json.map((g: { uuid: string }) => g.uuid), ['grid-1']);
+      assert.deepEqual(
+        (await api.call('GET', '/acquisitions/acq-1/grids')).json.map((g: { uuid: string }) => g.uuid),
+        ['grid-1'],
+      );
       assert.deepEqual((await api.call('GET', '/acquisitions/acq-2/grids')).json, []);
       assert.equal((await api.call('GET', '/acquisitions/nope/grids')).status, 404);
       assert.equal((await api.call('GET', '/grids')).json.length, 1);
@@ -89,7 +111,10 @@ for (const kind of testDatabaseKinds()) {
 
     test('atlas with tiles, tiles, and tile-to-square positions', async () => {
       const atlas = await api.call('POST', '/grids/grid-1/atlas', {
-        uuid: 'atlas-1', grid_uuid: 'grid-1', name: 'Atlas', atlas_id: 'A1',
+        uuid: 'atlas-1',
+        grid_uuid: 'grid-1',
+        name: 'Atlas',
+        atlas_id: 'A1',
         tiles: [{ uuid: 'tile-1', atlas_uuid: 'ignored', tile_id: '1', position_x: 0, position_y: 0 }],
       });
       assert.equal(atlas.status, 201);
@@ -111,7 +136,10 @@ for (const kind of testDatabaseKinds()) {
       const tile = await api.call('POST', '/atlases/atlas-1/tiles', { uuid: 'tile-2', atlas_uuid: 'atlas-1', tile_id: '2' });
       assert.equal(tile.status, 201);
       assert.equal((await api.call('POST', '/atlases/atlas-1/tiles', { uuid: 'tile-3', atlas_uuid: 'atlas-1', tile_id: '2' })).status, 409);
-      assert.deepEqual((await api.call('GET', '/atlases/atlas-1/tiles')).json.map((t: { uuid: string }) => t.uuid), ['tile-1', 'tile-2']);
+      assert.deepEqual(
+        (await api.call('GET', '/atlases/atlas-1/tiles')).json.map((t: { uuid: string }) => t.uuid),
+        ['tile-1', 'tile-2'],
+      );
       assert.equal((await api.call('GET', '/atlas-tiles')).json.length, 2);
       assert.equal((await api.call('GET', '/atlas-tiles/tile-2')).json.tile_id, '2');
       assert.equal((await api.call('GET', '/atlas-tiles/nope')).json.detail, 'Atlas tile not found');
@@ -134,18 +162,45 @@ for (const kind of testDatabaseKinds()) {
     });
 
     test('grid squares, foil holes and micrographs', async () => {
-      assert.equal((await api.call('POST', '/grids/grid-1/gridsquares', { uuid: 'gs-2', gridsquare_id: '100', grid_uuid: 'grid-1' })).status, 409);
-      const gs = await api.call('POST', '/grids/grid-2/gridsquares', { uuid: 'gs-2', gridsquare_id: '100', grid_uuid: 'grid-2', selected: true });
+      assert.equal(
+        (await api.call('POST', '/grids/grid-1/gridsquares', { uuid: 'gs-2', gridsquare_id: '100', grid_uuid: 'grid-1' })).status,
+        409,
+      );
+      const gs = await api.call('POST', '/grids/grid-2/gridsquares', {
+        uuid: 'gs-2',
+        gridsquare_id: '100',
+        grid_uuid: 'grid-2',
+        selected: true,
+      });
       assert.equal(gs.status, 201, 'the same natural id under another grid is allowed');
-      assert.deepEqual(await api.newEvents(), [{ event_type: 'gridsquare.created', uuid: 'gs-2', grid_uuid: 'grid-2', gridsquare_id: '100' }]);
-      assert.deepEqual((await api.call('GET', '/grids/grid-1/gridsquares')).json.map((s: { uuid: string }) => s.uuid), ['gs-1']);
+      assert.deepEqual(await api.newEvents(), [
+        { event_type: 'gridsquare.created', uuid: 'gs-2', grid_uuid: 'grid-2', gridsquare_id: '100' },
+      ]);
+      assert.deepEqual(
+        (await api.call('GET', '/grids/grid-1/gridsquares')).json.map((s: { uuid: string }) => s.uuid),
+        ['gs-1'],
+      );
       assert.equal((await api.call('GET', '/gridsquares')).json.length, 2);
-      assert.deepEqual((await api.call('GET', '/gridsquares?grid_uuid=grid-2&gridsquare_id=100')).json.map((s: { uuid: string }) => s.uuid), ['gs-2']);
+      assert.deepEqual(
+        (await api.call('GET', '/gridsquares?grid_uuid=grid-2&gridsquare_id=100')).json.map((s: { uuid: string }) => s.uuid),
+        ['gs-2'],
+      );
       assert.equal((await api.call('GET', '/gridsquares/gs-2')).json.selected, true);
       assert.equal((await api.call('GET', '/gridsquares/nope')).json.detail, 'Grid Square not found');
-      assert.equal((await api.call('PUT', '/gridsquares/gs-2', { status: 'foil holes decision started' })).json.status, 'foil holes decision started');
+      assert.equal(
+        (await api.call('PUT', '/gridsquares/gs-2', { status: 'foil holes decision started' })).json.status,
+        'foil holes decision started',
+      );
 
-      const fh = await api.call('POST', '/gridsquares/gs-1/foilholes', { uuid: 'fh-1', foilhole_id: '200', gridsquare_id: '100', gridsquare_uuid: 'gs-1', diameter: 3, selected: true, position_quality: 0.7 });
+      const fh = await api.call('POST', '/gridsquares/gs-1/foilholes', {
+        uuid: 'fh-1',
+        foilhole_id: '200',
+        gridsquare_id: '100',
+        gridsquare_uuid: 'gs-1',
+        diameter: 3,
+        selected: true,
+        position_quality: 0.7,
+      });
       assert.equal(fh.status, 201);
       assert.equal(fh.json.selected, true, 'additive field the parser extracts');
       assert.equal(fh.json.position_quality, 0.7);
@@ -155,7 +210,10 @@ for (const kind of testDatabaseKinds()) {
         { event_type: 'gridsquare.updated', uuid: 'gs-2', grid_uuid: 'grid-2', gridsquare_id: '100' },
         { event_type: 'foilhole.created', uuid: 'fh-1', foilhole_id: '200', gridsquare_uuid: 'gs-1', gridsquare_id: '100' },
       ]);
-      assert.deepEqual((await api.call('GET', '/gridsquares/gs-1/foilholes')).json.map((f: { uuid: string }) => f.uuid), ['fh-1']);
+      assert.deepEqual(
+        (await api.call('GET', '/gridsquares/gs-1/foilholes')).json.map((f: { uuid: string }) => f.uuid),
+        ['fh-1'],
+      );
       assert.deepEqual((await api.call('GET', '/gridsquares/gs-2/foilholes')).json, []);
       assert.equal((await api.call('GET', '/foilholes')).json.length, 1);
       assert.equal((await api.call('GET', '/foilholes/fh-1')).json.diameter, 3);
@@ -163,13 +221,23 @@ for (const kind of testDatabaseKinds()) {
       assert.equal((await api.call('PUT', '/foilholes/fh-1', { quality: 0.5 })).json.quality, 0.5);
       assert.equal((await api.call('POST', '/gridsquares/gs-1/foilholes', { uuid: 'fh-x', foilhole_id: '201' })).status, 422);
 
-      const mic = await api.call('POST', '/foilholes/fh-1/micrographs', { uuid: 'mic-1', foilhole_id: '200', micrograph_id: 'M1', acquisition_datetime: '2025-01-02T03:04:05+01:00', defocus: -1.5 });
+      const mic = await api.call('POST', '/foilholes/fh-1/micrographs', {
+        uuid: 'mic-1',
+        foilhole_id: '200',
+        micrograph_id: 'M1',
+        acquisition_datetime: '2025-01-02T03:04:05+01:00',
+        defocus: -1.5,
+      });
       assert.equal(mic.status, 201);
       assert.equal(mic.json.status, 'none');
       assert.equal(mic.json.foilhole_uuid, 'fh-1');
       assert.equal(mic.json.acquisition_datetime, '2025-01-02T02:04:05.000Z');
       await api.call('POST', '/foilholes/fh-1/micrographs', { uuid: 'mic-2', foilhole_id: '200' });
-      assert.equal((await api.call('POST', '/foilholes/fh-1/micrographs', { uuid: 'mic-3', foilhole_id: '200' })).status, 201, 'micrographs without a natural id do not collide');
+      assert.equal(
+        (await api.call('POST', '/foilholes/fh-1/micrographs', { uuid: 'mic-3', foilhole_id: '200' })).status,
+        201,
+        'micrographs without a natural id do not collide',
+      );
       assert.equal((await api.call('POST', '/foilholes/nope/micrographs', { uuid: 'mic-4', foilhole_id: '200' })).status, 404);
       assert.deepEqual(await api.newEvents(), [
         { event_type: 'foilhole.updated', uuid: 'fh-1', foilhole_id: '200', gridsquare_uuid: 'gs-1', gridsquare_id: '100' },
@@ -214,17 +282,34 @@ for (const kind of testDatabaseKinds()) {
       assert.ok(doc.json.paths['/gridsquares/{gridsquare_uuid}/foilholes'].post);
       assert.ok(doc.json.components.schemas.GridSquareCreate);
       const expected = [
-        'get /status', 'get /health',
-        ...['acquisitions/{acquisition_uuid}', 'grids/{grid_uuid}', 'atlases/{atlas_uuid}', 'atlas-tiles/{tile_uuid}',
-          'gridsquares/{gridsquare_uuid}', 'foilholes/{foilhole_uuid}', 'micrographs/{micrograph_uuid}'].flatMap((p) => {
+        'get /status',
+        'get /health',
+        ...[
+          'acquisitions/{acquisition_uuid}',
+          'grids/{grid_uuid}',
+          'atlases/{atlas_uuid}',
+          'atlas-tiles/{tile_uuid}',
+          'gridsquares/{gridsquare_uuid}',
+          'foilholes/{foilhole_uuid}',
+          'micrographs/{micrograph_uuid}',
+        ].flatMap((p) => {
           const list = p.split('/')[0];
           return [`get /${list}`, `get /${p}`, `put /${p}`, `delete /${p}`];
         }),
-        'post /acquisitions', 'get /acquisitions/{acquisition_uuid}/grids', 'post /acquisitions/{acquisition_uuid}/grids',
-        'get /grids/{grid_uuid}/atlas', 'post /grids/{grid_uuid}/atlas', 'get /atlases/{atlas_uuid}/tiles', 'post /atlases/{atlas_uuid}/tiles',
-        'post /atlas-tiles/{tile_uuid}/gridsquares/{gridsquare_uuid}', 'get /grids/{grid_uuid}/gridsquares', 'post /grids/{grid_uuid}/gridsquares',
-        'get /gridsquares/{gridsquare_uuid}/foilholes', 'post /gridsquares/{gridsquare_uuid}/foilholes',
-        'get /foilholes/{foilhole_uuid}/micrographs', 'post /foilholes/{foilhole_uuid}/micrographs',
+        'post /acquisitions',
+        'get /acquisitions/{acquisition_uuid}/grids',
+        'post /acquisitions/{acquisition_uuid}/grids',
+        'get /grids/{grid_uuid}/atlas',
+        'post /grids/{grid_uuid}/atlas',
+        'get /atlases/{atlas_uuid}/tiles',
+        'post /atlases/{atlas_uuid}/tiles',
+        'post /atlas-tiles/{tile_uuid}/gridsquares/{gridsquare_uuid}',
+        'get /grids/{grid_uuid}/gridsquares',
+        'post /grids/{grid_uuid}/gridsquares',
+        'get /gridsquares/{gridsquare_uuid}/foilholes',
+        'post /gridsquares/{gridsquare_uuid}/foilholes',
+        'get /foilholes/{foilhole_uuid}/micrographs',
+        'post /foilholes/{foilhole_uuid}/micrographs',
       ];
       assert.equal(expected.length, 44, "the original's 44 operations");
       for (const op of expected) {
@@ -235,7 +320,12 @@ for (const kind of testDatabaseKinds()) {
       const unknown = await api.call('GET', '/no-such-route');
       assert.equal(unknown.status, 404);
       assert.equal(unknown.json.status, 404);
-      const notJson = await api.app.inject({ method: 'POST', url: '/acquisitions', headers: { 'content-type': 'application/json' }, payload: '{"uuid": ' });
+      const notJson = await api.app.inject({
+        method: 'POST',
+        url: '/acquisitions',
+        headers: { 'content-type': 'application/json' },
+        payload: '{"uuid": ',
+      });
       assert.equal(notJson.statusCode, 400);
       assert.equal(JSON.parse(notJson.body).status, 400);
     });

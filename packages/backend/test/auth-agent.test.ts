@@ -29,7 +29,11 @@ let dir: string;
 before(async () => {
   idp = await startTestProvider({ 'krios-1': { secret: SECRET, realmRoles: ['smartem-agent'] }, viewer: { secret: 'viewer-e2e' } });
   db = await openTestDatabase('pglite');
-  app = await buildApp({ db: db.handle.db, log: pino({ level: 'silent' }), auth: { issuer: idp.issuer, allowedAzp: ['krios-1', 'viewer'] } });
+  app = await buildApp({
+    db: db.handle.db,
+    log: pino({ level: 'silent' }),
+    auth: { issuer: idp.issuer, allowedAzp: ['krios-1', 'viewer'] },
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   apiUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   dir = mkdtempSync(join(tmpdir(), 'smartem-agent-auth-'));
@@ -44,7 +48,14 @@ after(async () => {
 function watch(config: string, state: string) {
   const child = spawn(process.execPath, [SMARTEM_BIN, 'agent', 'watch', sample, '--config', config, '--state', state, '-vv'], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, SMARTEM_API_URL: '', SMARTEM_API_TOKEN: '', SMARTEM_OIDC_ISSUER: '', SMARTEM_AGENT_CLIENT_ID: '', SMARTEM_AGENT_CLIENT_SECRET: '' },
+    env: {
+      ...process.env,
+      SMARTEM_API_URL: '',
+      SMARTEM_API_TOKEN: '',
+      SMARTEM_OIDC_ISSUER: '',
+      SMARTEM_AGENT_CLIENT_ID: '',
+      SMARTEM_AGENT_CLIENT_SECRET: '',
+    },
   });
   let output = '';
   child.stdout.on('data', (c: Buffer) => (output += c.toString()));
@@ -55,7 +66,11 @@ function watch(config: string, state: string) {
 
 function configFile(name: string, secret: string): string {
   const file = join(dir, name);
-  writeFileSync(file, `SMARTEM_API_URL=${apiUrl}\nSMARTEM_OIDC_ISSUER=${idp.issuer}\nSMARTEM_AGENT_CLIENT_ID=krios-1\nSMARTEM_AGENT_CLIENT_SECRET=${secret}\n`, { mode: 0o600 });
+  writeFileSync(
+    file,
+    `SMARTEM_API_URL=${apiUrl}\nSMARTEM_OIDC_ISSUER=${idp.issuer}\nSMARTEM_AGENT_CLIENT_ID=krios-1\nSMARTEM_AGENT_CLIENT_SECRET=${secret}\n`,
+    { mode: 0o600 },
+  );
   return file;
 }
 
@@ -76,7 +91,7 @@ test('the agent syncs a real EPU visit with client credentials from its config f
   assert.doesNotMatch(agent.output(), /eyJ[\w-]+\.eyJ/, 'a token is in the output');
 });
 
-test('a refused client secret stops the agent at start-up with exit 1 and the provider\'s reason', { skip }, async () => {
+test("a refused client secret stops the agent at start-up with exit 1 and the provider's reason", { skip }, async () => {
   const agent = watch(configFile('bad.env', 'not-the-secret-77'), join(dir, 'state-bad'));
   assert.equal(await agent.exited, 1);
   assert.match(agent.output(), /error: HTTP 401 for POST .*token request refused \(invalid_client/);

@@ -25,10 +25,15 @@ describe('agent client credentials against a real provider and an enforcing back
   let app: Awaited<ReturnType<typeof buildApp>>;
   let baseUrl: string;
   const logText: string[] = [];
-  const log = pino({ level: 'trace' }, new Writable({ write: (c, _e, done) => {
-    logText.push(String(c));
-    done();
-  } }));
+  const log = pino(
+    { level: 'trace' },
+    new Writable({
+      write: (c, _e, done) => {
+        logText.push(String(c));
+        done();
+      },
+    }),
+  );
   const issued: string[] = [];
 
   const source = (clientId: keyof typeof CLIENTS, now?: () => number) =>
@@ -49,7 +54,8 @@ describe('agent client credentials against a real provider and an enforcing back
     idp = await startTestProvider(CLIENTS);
     db = await openTestDatabase('pglite');
     app = await buildApp({
-      db: db.handle.db, log,
+      db: db.handle.db,
+      log,
       auth: { issuer: idp.issuer, audience: [AUDIENCE], allowedAzp: ['agent-pc', 'short-lived'], clockToleranceSec: 0, jwksCooldownMs: 0 },
     });
     await app.listen({ host: '127.0.0.1', port: 0 });
@@ -83,7 +89,11 @@ describe('agent client credentials against a real provider and an enforcing back
     const frozen = Date.now();
     const tokens = source('short-lived', () => frozen);
     const stale = await tokens.token();
-    for (let i = 0; i < 300 && (await fetch(`${baseUrl}/acquisitions`, { headers: { authorization: `Bearer ${stale}` } })).status !== 401; i++) {
+    for (
+      let i = 0;
+      i < 300 && (await fetch(`${baseUrl}/acquisitions`, { headers: { authorization: `Bearer ${stale}` } })).status !== 401;
+      i++
+    ) {
       await new Promise((r) => setTimeout(r, 100));
     }
     const before = idp.tokenRequests;
@@ -95,20 +105,30 @@ describe('agent client credentials against a real provider and an enforcing back
   test('a backend that keeps answering 401 gets exactly one renewal, then the 401 surfaces', async () => {
     const tokens = source('outsider'); // a client the backend does not allow
     const before = idp.tokenRequests;
-    const error = await client(tokens).list('grid').then(() => undefined, (e: unknown) => e);
+    const error = await client(tokens)
+      .list('grid')
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     assert.ok(error instanceof ApiError && error.status === 401 && error.isAuthError, String(error));
     assert.equal(idp.tokenRequests - before, 2);
   });
 
   test('a wrong secret is refused by the provider as an auth error that names no secret', async () => {
     const tokens = new ClientCredentialsTokenSource({ issuer: idp.issuer, clientId: 'agent-pc', clientSecret: 'wrong-secret-5e6f', log });
-    const error = await client(tokens).list('grid').then(() => undefined, (e: unknown) => e);
+    const error = await client(tokens)
+      .list('grid')
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     assert.ok(error instanceof TokenRequestError && error.isAuthError, String(error));
     assert.match(error.message, /invalid_client/);
     assert.ok(!error.message.includes('wrong-secret-5e6f'));
   });
 
-  test('a static token (the agent\'s --token) is sent as given', async () => {
+  test("a static token (the agent's --token) is sent as given", async () => {
     const token = await idp.sign({ sub: 'static', azp: 'agent-pc', realm_access: { roles: ['smartem-agent'] } });
     issued.push(token);
     const api = new SmartEmClient({ baseUrl, auth: staticToken(token), retries: 0 });

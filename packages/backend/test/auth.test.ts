@@ -32,7 +32,10 @@ describe('OIDC bearer-token auth', () => {
 
   const call = async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, token?: string, body?: unknown) => {
     const res = await app.inject({
-      method, url, headers: token ? { authorization: `Bearer ${token}` } : {}, ...(body === undefined ? {} : { payload: body as object }),
+      method,
+      url,
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+      ...(body === undefined ? {} : { payload: body as object }),
     });
     const json = /json/.test(String(res.headers['content-type'])) && res.body ? JSON.parse(res.body) : undefined;
     return { status: res.statusCode, headers: res.headers, json };
@@ -41,11 +44,18 @@ describe('OIDC bearer-token auth', () => {
   before(async () => {
     idp = await startTestProvider(CLIENTS);
     db = await openTestDatabase('pglite');
-    const auth: AuthOptions = { issuer: idp.issuer, audience: [AUDIENCE], allowedAzp: ['agent-pc', 'pipeline', 'admin-cli', 'viewer'], jwksCooldownMs: 0 };
-    const sink = new Writable({ write: (chunk, _enc, done) => {
-      logLines.push(String(chunk));
-      done();
-    } });
+    const auth: AuthOptions = {
+      issuer: idp.issuer,
+      audience: [AUDIENCE],
+      allowedAzp: ['agent-pc', 'pipeline', 'admin-cli', 'viewer'],
+      jwksCooldownMs: 0,
+    };
+    const sink = new Writable({
+      write: (chunk, _enc, done) => {
+        logLines.push(String(chunk));
+        done();
+      },
+    });
     const log = pino({ level: 'debug' }, sink);
     app = await buildApp({ db: db.handle.db, log, auth, bus: new InProcessBus({ log }) });
     for (const id of Object.keys(CLIENTS)) tokens[id] = await idp.token(id);
@@ -70,7 +80,11 @@ describe('OIDC bearer-token auth', () => {
   });
 
   test('no token: 401 problem details with a Bearer challenge, even for reads and the anonymous DELETE of issue 15', async () => {
-    for (const [method, url] of [['GET', '/acquisitions'], ['DELETE', '/micrographs/anything'], ['POST', '/batch/grids']] as const) {
+    for (const [method, url] of [
+      ['GET', '/acquisitions'],
+      ['DELETE', '/micrographs/anything'],
+      ['POST', '/batch/grids'],
+    ] as const) {
       const res = await call(method, url, undefined, method === 'POST' ? { items: [] } : undefined);
       assert.equal(res.status, 401, `${method} ${url}`);
       assert.match(String(res.headers['www-authenticate']), /^Bearer realm="smartem"$/);
@@ -82,7 +96,7 @@ describe('OIDC bearer-token auth', () => {
     assert.equal(basic.statusCode, 401);
   });
 
-  test('each role is allowed its routes and refused the others (tokens from the provider\'s token endpoint)', async () => {
+  test("each role is allowed its routes and refused the others (tokens from the provider's token endpoint)", async () => {
     const agent = tokens['agent-pc']!;
     const operator = tokens.pipeline!;
     const admin = tokens['admin-cli']!;
@@ -91,10 +105,24 @@ describe('OIDC bearer-token auth', () => {
     // Agent: EPU entities, single and batched; nothing else that writes.
     assert.equal((await call('POST', '/acquisitions', agent, { uuid: 'acq', name: 'A' })).status, 201);
     assert.equal((await call('POST', '/acquisitions/acq/grids', agent, { uuid: 'grid', name: 'G', acquisition_uuid: 'acq' })).status, 201);
-    assert.equal((await call('POST', '/batch/gridsquares', agent, { items: [{ uuid: 'sq', gridsquare_id: '1', grid_uuid: 'grid' }] })).status, 200);
-    assert.equal((await call('POST', '/batch/foilholes', agent, { items: [{ uuid: 'fh', foilhole_id: 'f1', gridsquare_uuid: 'sq', gridsquare_id: '1' }] })).status, 200);
+    assert.equal(
+      (await call('POST', '/batch/gridsquares', agent, { items: [{ uuid: 'sq', gridsquare_id: '1', grid_uuid: 'grid' }] })).status,
+      200,
+    );
+    assert.equal(
+      (
+        await call('POST', '/batch/foilholes', agent, {
+          items: [{ uuid: 'fh', foilhole_id: 'f1', gridsquare_uuid: 'sq', gridsquare_id: '1' }],
+        })
+      ).status,
+      200,
+    );
     for (const uuid of ['mic-1', 'mic-2']) {
-      assert.equal((await call('POST', '/foilholes/fh/micrographs', agent, { uuid, micrograph_id: uuid, foilhole_uuid: 'fh', foilhole_id: 'f1' })).status, 201);
+      assert.equal(
+        (await call('POST', '/foilholes/fh/micrographs', agent, { uuid, micrograph_id: uuid, foilhole_uuid: 'fh', foilhole_id: 'f1' }))
+          .status,
+        201,
+      );
     }
     assert.equal((await call('PUT', '/grids/grid', agent, { uuid: 'grid', name: 'G2', acquisition_uuid: 'acq' })).status, 200);
     assert.equal((await call('GET', '/grids/grid', agent)).status, 200);
@@ -136,7 +164,7 @@ describe('OIDC bearer-token auth', () => {
     const now = Math.floor(Date.now() / 1000);
     const forged = await idp.newKey();
     const cases: Array<[string, string, RegExp]> = [
-      ['wrong signature', await idp.sign(base, { key: forged, kid: (decodeProtectedHeader(tokens.viewer!).kid as string) }), /signature/],
+      ['wrong signature', await idp.sign(base, { key: forged, kid: decodeProtectedHeader(tokens.viewer!).kid as string }), /signature/],
       ['unknown key', await idp.sign(base, { key: forged }), /key/],
       ['expired beyond the leeway', await idp.sign({ ...base, iat: now - 600, exp: now - 90 }), /expired/],
       ['wrong issuer', await idp.sign({ ...base, iss: 'https://elsewhere.example/realms/smartem' }), /"iss"/],

@@ -27,7 +27,10 @@ for (const kind of testDatabaseKinds()) {
       const first = await api.call('POST', '/batch/gridsquares', { items: squares });
       assert.equal(first.status, 200);
       assert.deepEqual(outcomes(first.json), ['created', 'created']);
-      assert.deepEqual((await api.newEvents()).map((e) => e.event_type), ['gridsquare.created', 'gridsquare.created']);
+      assert.deepEqual(
+        (await api.newEvents()).map((e) => e.event_type),
+        ['gridsquare.created', 'gridsquare.created'],
+      );
 
       const again = await api.call('POST', '/batch/gridsquares', { items: squares });
       assert.deepEqual(outcomes(again.json), ['unchanged', 'unchanged']);
@@ -41,7 +44,9 @@ for (const kind of testDatabaseKinds()) {
     });
 
     test('a natural id already stored under the parent is adopted: its stored uuid comes back', async () => {
-      const res = await api.call('POST', '/batch/gridsquares', { items: [{ uuid: 'other-uuid', gridsquare_id: '1', grid_uuid: 'grid', state: 'Completed' }] });
+      const res = await api.call('POST', '/batch/gridsquares', {
+        items: [{ uuid: 'other-uuid', gridsquare_id: '1', grid_uuid: 'grid', state: 'Completed' }],
+      });
       assert.deepEqual(res.json.results, [{ requested_uuid: 'other-uuid', uuid: 'gs-1', outcome: 'updated' }]);
       assert.equal((await api.call('GET', '/gridsquares/other-uuid')).status, 404);
       assert.equal((await api.call('GET', '/gridsquares/gs-1')).json.state, 'Completed');
@@ -67,7 +72,9 @@ for (const kind of testDatabaseKinds()) {
     });
 
     test('a uuid and a natural id naming two different rows is a 409 rejection', async () => {
-      const res = await api.call('POST', '/batch/foilholes', { items: [{ uuid: 'fh-1', foilhole_id: '12', gridsquare_id: '1', gridsquare_uuid: 'gs-1' }] });
+      const res = await api.call('POST', '/batch/foilholes', {
+        items: [{ uuid: 'fh-1', foilhole_id: '12', gridsquare_id: '1', gridsquare_uuid: 'gs-1' }],
+      });
       assert.equal(res.json.results[0].outcome, 'rejected');
       assert.equal(res.json.results[0].status, 409);
     });
@@ -80,12 +87,22 @@ for (const kind of testDatabaseKinds()) {
     });
 
     test('malformed batches are 400 problem details naming the field; nothing is written', async () => {
-      const res = await api.call('POST', '/batch/gridsquares', { items: [{ uuid: 'x1', gridsquare_id: '5', grid_uuid: 'grid' }, { uuid: 'x2', gridsquare_id: '6' }] });
+      const res = await api.call('POST', '/batch/gridsquares', {
+        items: [
+          { uuid: 'x1', gridsquare_id: '5', grid_uuid: 'grid' },
+          { uuid: 'x2', gridsquare_id: '6' },
+        ],
+      });
       assert.equal(res.status, 400);
-      assert.ok(res.json.errors.some((e: { field: string }) => e.field === 'items/1/grid_uuid'), JSON.stringify(res.json));
+      assert.ok(
+        res.json.errors.some((e: { field: string }) => e.field === 'items/1/grid_uuid'),
+        JSON.stringify(res.json),
+      );
       assert.match(res.json.detail, /items\/1\/grid_uuid/);
       assert.equal((await api.call('GET', '/gridsquares/x1')).status, 404);
-      const wrongType = await api.call('POST', '/batch/micrographs', { items: [{ uuid: 'm', foilhole_id: '1', foilhole_uuid: 'fh-1', defocus: 'deep' }] });
+      const wrongType = await api.call('POST', '/batch/micrographs', {
+        items: [{ uuid: 'm', foilhole_id: '1', foilhole_uuid: 'fh-1', defocus: 'deep' }],
+      });
       assert.equal(wrongType.status, 400);
       assert.equal(wrongType.json.errors[0].field, 'items/0/defocus');
       const tooMany = await api.call('POST', '/batch/acquisitions', { items: Array.from({ length: 5001 }, (_, i) => ({ uuid: `a${i}` })) });
@@ -95,9 +112,22 @@ for (const kind of testDatabaseKinds()) {
     });
 
     test('atlases, tiles and tile positions', async () => {
-      assert.deepEqual(outcomes((await api.call('POST', '/batch/atlases', { items: [{ uuid: 'atl', atlas_id: 'A', grid_uuid: 'grid', name: 'Atlas' }] })).json), ['created']);
-      const tiles = await api.call('POST', '/batch/atlas-tiles', { items: [{ uuid: 't1', tile_id: '1', atlas_uuid: 'atl' }, { uuid: 't1-again', tile_id: '1', atlas_uuid: 'atl', size_x: 4 }] });
-      assert.deepEqual(tiles.json.results.map((r: { uuid: string }) => r.uuid), ['t1', 't1']);
+      assert.deepEqual(
+        outcomes(
+          (await api.call('POST', '/batch/atlases', { items: [{ uuid: 'atl', atlas_id: 'A', grid_uuid: 'grid', name: 'Atlas' }] })).json,
+        ),
+        ['created'],
+      );
+      const tiles = await api.call('POST', '/batch/atlas-tiles', {
+        items: [
+          { uuid: 't1', tile_id: '1', atlas_uuid: 'atl' },
+          { uuid: 't1-again', tile_id: '1', atlas_uuid: 'atl', size_x: 4 },
+        ],
+      });
+      assert.deepEqual(
+        tiles.json.results.map((r: { uuid: string }) => r.uuid),
+        ['t1', 't1'],
+      );
       assert.equal((await api.call('GET', '/atlas-tiles/t1')).json.size_x, 4);
       const position = { atlastile_uuid: 't1', gridsquare_uuid: 'gs-1', center_x: 1, center_y: 2, size_width: 3, size_height: 4 };
       const pos = await api.call('POST', '/batch/atlas-tile-gridsquare-positions', {
@@ -105,23 +135,42 @@ for (const kind of testDatabaseKinds()) {
       });
       assert.deepEqual(outcomes(pos.json), ['created', 'rejected']);
       assert.equal(pos.json.results[0].uuid, 't1/gs-1');
-      assert.deepEqual(outcomes((await api.call('POST', '/batch/atlas-tile-gridsquare-positions', { items: [position] })).json), ['unchanged']);
-      assert.deepEqual(outcomes((await api.call('POST', '/batch/atlas-tile-gridsquare-positions', { items: [{ ...position, center_x: 9 }] })).json), ['updated']);
+      assert.deepEqual(outcomes((await api.call('POST', '/batch/atlas-tile-gridsquare-positions', { items: [position] })).json), [
+        'unchanged',
+      ]);
+      assert.deepEqual(
+        outcomes((await api.call('POST', '/batch/atlas-tile-gridsquare-positions', { items: [{ ...position, center_x: 9 }] })).json),
+        ['updated'],
+      );
       await api.newEvents();
     });
 
     test('5,000 micrographs in one batch, and concurrent identical batches write each row once', async () => {
       const items = Array.from({ length: 5000 }, (_, i) => ({
-        uuid: `mic-${i}`, micrograph_id: `M${i}`, foilhole_id: '10', foilhole_uuid: 'fh-1',
-        high_res_path: `/data/FoilHole_10_Data_${i}.tiff`, defocus: -1.2, image_size_x: 4096, energy_filter: true,
+        uuid: `mic-${i}`,
+        micrograph_id: `M${i}`,
+        foilhole_id: '10',
+        foilhole_uuid: 'fh-1',
+        high_res_path: `/data/FoilHole_10_Data_${i}.tiff`,
+        defocus: -1.2,
+        image_size_x: 4096,
+        energy_filter: true,
       }));
       const res = await api.call('POST', '/batch/micrographs', { items });
       assert.equal(res.status, 200);
       assert.equal(res.json.results.filter((r: { outcome: string }) => r.outcome === 'created').length, 5000);
       assert.equal((await api.newEvents()).length, 5000);
 
-      const more = Array.from({ length: 200 }, (_, i) => ({ uuid: `c-${i}`, micrograph_id: `C${i}`, foilhole_id: '12', foilhole_uuid: 'fh-3' }));
-      const [a, b] = await Promise.all([api.call('POST', '/batch/micrographs', { items: more }), api.call('POST', '/batch/micrographs', { items: more })]);
+      const more = Array.from({ length: 200 }, (_, i) => ({
+        uuid: `c-${i}`,
+        micrograph_id: `C${i}`,
+        foilhole_id: '12',
+        foilhole_uuid: 'fh-3',
+      }));
+      const [a, b] = await Promise.all([
+        api.call('POST', '/batch/micrographs', { items: more }),
+        api.call('POST', '/batch/micrographs', { items: more }),
+      ]);
       assert.equal(a.status, 200);
       assert.equal(b.status, 200);
       const created = [...outcomes(a.json), ...outcomes(b.json)].filter((o) => o === 'created').length;
@@ -132,7 +181,12 @@ for (const kind of testDatabaseKinds()) {
 
     test('created events (built by the database) carry the sent values, null for fields not sent, in request order', async () => {
       await api.newEvents();
-      await api.call('POST', '/batch/acquisitions', { items: [{ uuid: 'acq-ev-1', name: 'no id' }, { uuid: 'acq-ev-2', id: 'S2', name: 'with id' }] });
+      await api.call('POST', '/batch/acquisitions', {
+        items: [
+          { uuid: 'acq-ev-1', name: 'no id' },
+          { uuid: 'acq-ev-2', id: 'S2', name: 'with id' },
+        ],
+      });
       await api.call('POST', '/batch/micrographs', {
         items: [
           { uuid: 'mic-ev-1', foilhole_uuid: 'fh-1', foilhole_id: '10', micrograph_id: 'E1', defocus: -1 },
@@ -140,7 +194,9 @@ for (const kind of testDatabaseKinds()) {
           { uuid: 'mic-ev-3', foilhole_uuid: 'fh-1', foilhole_id: '10', micrograph_id: 'E"3\\ü' },
         ],
       });
-      await api.call('POST', '/batch/foilholes', { items: [{ uuid: 'fh-ev', foilhole_id: '77', gridsquare_id: '1', gridsquare_uuid: 'gs-1' }] });
+      await api.call('POST', '/batch/foilholes', {
+        items: [{ uuid: 'fh-ev', foilhole_id: '77', gridsquare_id: '1', gridsquare_uuid: 'gs-1' }],
+      });
       await api.call('POST', '/batch/atlas-tiles', { items: [{ uuid: 'tile-ev', atlas_uuid: 'atl' }] });
       assert.deepEqual(await api.newEvents(), [
         { event_type: 'acquisition.created', uuid: 'acq-ev-1', id: null },
@@ -170,7 +226,10 @@ for (const kind of testDatabaseKinds()) {
       assert.equal(m3.status, 'ctf completed');
       assert.equal(m3.high_res_path, null);
       assert.equal(m3.defocus, -1.2);
-      assert.deepEqual((await api.newEvents()).map((e) => `${e.event_type} ${e.uuid}`), ['micrograph.updated mic-1', 'micrograph.updated mic-2', 'micrograph.updated mic-3']);
+      assert.deepEqual(
+        (await api.newEvents()).map((e) => `${e.event_type} ${e.uuid}`),
+        ['micrograph.updated mic-1', 'micrograph.updated mic-2', 'micrograph.updated mic-3'],
+      );
     });
   });
 }

@@ -17,7 +17,9 @@ import { TcpProxy } from './support/bus/tcp-proxy.ts';
 
 const amqpUrl = process.env.AMQP_URL;
 
-test('events committed while the broker is unreachable are published when it returns', { skip: amqpUrl ? false : 'AMQP_URL is not set' }, async () => {
+test('events committed while the broker is unreachable are published when it returns', {
+  skip: amqpUrl ? false : 'AMQP_URL is not set',
+}, async () => {
   const direct = new URL(amqpUrl as string);
   const proxy = new TcpProxy(direct.hostname, Number(direct.port || 5672));
   await proxy.up();
@@ -34,7 +36,11 @@ test('events committed while the broker is unreachable are published when it ret
   const delivered = new Set<string>();
   const consumer = await workerBus.consume(async (m) => void delivered.add(String(m.uuid)), { prefetch: 20 });
   const write = async (prefix: string, n: number) => {
-    const events: BusMessage[] = Array.from({ length: n }, (_, i) => ({ event_type: 'grid.updated', uuid: `${prefix}-${i}`, acquisition_uuid: 'a' }));
+    const events: BusMessage[] = Array.from({ length: n }, (_, i) => ({
+      event_type: 'grid.updated',
+      uuid: `${prefix}-${i}`,
+      acquisition_uuid: 'a',
+    }));
     for (let i = 0; i < n; i += 25) await db.transaction(async (tx) => insertOutbox(tx as unknown as Db, events.slice(i, i + 25)));
     relay.wake();
     return events.map((e) => e.uuid as string);
@@ -49,10 +55,18 @@ test('events committed while the broker is unreachable are published when it ret
 
     await proxy.down();
     const during = await write('during', 200);
-    await waitFor('the relay to record a failed publish', async () => {
-      const [row] = await db.select({ attempts: outbox.attempts, error: outbox.last_error }).from(outbox).where(isNull(outbox.published_at)).limit(1);
-      return (row?.attempts ?? 0) >= 1 && typeof row?.error === 'string';
-    }, 120_000);
+    await waitFor(
+      'the relay to record a failed publish',
+      async () => {
+        const [row] = await db
+          .select({ attempts: outbox.attempts, error: outbox.last_error })
+          .from(outbox)
+          .where(isNull(outbox.published_at))
+          .limit(1);
+        return (row?.attempts ?? 0) >= 1 && typeof row?.error === 'string';
+      },
+      120_000,
+    );
     assert.ok((await pending()) > 0, 'events wait in the outbox while the broker is unreachable');
 
     await proxy.up();

@@ -18,7 +18,9 @@ import { canControlBroker, killConnections } from './support/bus/broker.ts';
 
 const amqpUrl = process.env.AMQP_URL;
 
-test('outbox → RabbitMQ → consumer survives two connection kills without losing an event', { skip: amqpUrl ? false : 'AMQP_URL is not set' }, async (t) => {
+test('outbox → RabbitMQ → consumer survives two connection kills without losing an event', {
+  skip: amqpUrl ? false : 'AMQP_URL is not set',
+}, async (t) => {
   if (!(await canControlBroker())) {
     t.skip('rabbitmqctl cannot reach the broker from here');
     return;
@@ -33,10 +35,13 @@ test('outbox → RabbitMQ → consumer survives two connection kills without los
   const relay = startOutboxRelay({ db, bus: apiBus, log: silentLog, pollMs: 50 });
   try {
     const deliveries = new Map<string, number>();
-    const consumer = await workerBus.consume(async (message) => {
-      const uuid = String(message.uuid);
-      deliveries.set(uuid, (deliveries.get(uuid) ?? 0) + 1);
-    }, { prefetch: 20 });
+    const consumer = await workerBus.consume(
+      async (message) => {
+        const uuid = String(message.uuid);
+        deliveries.set(uuid, (deliveries.get(uuid) ?? 0) + 1);
+      },
+      { prefetch: 20 },
+    );
 
     const written: string[] = [];
     let killing = true;
@@ -71,10 +76,14 @@ test('outbox → RabbitMQ → consumer survives two connection kills without los
     }
     assert.deepEqual(killed, [2, 2], 'both connections (publisher side and consumer side) were killed twice');
 
-    await waitFor('the outbox to drain', async () => {
-      const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(outbox).where(isNull(outbox.published_at));
-      return row?.n === 0;
-    }, 120_000);
+    await waitFor(
+      'the outbox to drain',
+      async () => {
+        const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(outbox).where(isNull(outbox.published_at));
+        return row?.n === 0;
+      },
+      120_000,
+    );
     await waitFor(`all ${written.length} events delivered`, () => written.every((uuid) => deliveries.has(uuid)), 120_000);
     await consumer.stop();
 

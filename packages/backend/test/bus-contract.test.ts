@@ -17,7 +17,13 @@ async function open(kind: Parameters<typeof openTestBus>[0], maxAttempts = 3): P
 }
 
 function events(n: number, prefix = 'gs'): BusMessage[] {
-  return Array.from({ length: n }, (_, i) => ({ event_type: 'gridsquare.created', uuid: `${prefix}-${i}`, grid_uuid: 'g', gridsquare_id: String(i), note: null }));
+  return Array.from({ length: n }, (_, i) => ({
+    event_type: 'gridsquare.created',
+    uuid: `${prefix}-${i}`,
+    grid_uuid: 'g',
+    gridsquare_id: String(i),
+    note: null,
+  }));
 }
 
 for (const kind of busKinds()) {
@@ -26,9 +32,12 @@ for (const kind of busKinds()) {
       const { bus } = await open(kind);
       const sent = events(200);
       const seen: BusMessage[] = [];
-      const consumer = await bus.consume(async (message) => {
-        seen.push(message);
-      }, { prefetch: 20 });
+      const consumer = await bus.consume(
+        async (message) => {
+          seen.push(message);
+        },
+        { prefetch: 20 },
+      );
       await bus.publish(sent);
       await waitFor('200 deliveries', () => seen.length >= 200);
       await consumer.stop();
@@ -104,7 +113,11 @@ for (const kind of busKinds()) {
       await bus.publish(events(1));
       await waitFor('the fourth delivery', () => infos.length >= 4);
       await consumer.stop();
-      assert.deepEqual(infos.map((i) => i.attempt), [1, 1, 1, 1], 'three outage failures with maxAttempts 2, never dead-lettered');
+      assert.deepEqual(
+        infos.map((i) => i.attempt),
+        [1, 1, 1, 1],
+        'three outage failures with maxAttempts 2, never dead-lettered',
+      );
       assert.deepEqual(await bus.deadLetters(), []);
     });
 
@@ -136,11 +149,14 @@ for (const kind of busKinds()) {
       const gate = new Promise<void>((resolve) => (release = resolve));
       let started = 0;
       let finished = 0;
-      const consumer = await bus.consume(async () => {
-        started++;
-        await gate;
-        finished++;
-      }, { prefetch: 1 });
+      const consumer = await bus.consume(
+        async () => {
+          started++;
+          await gate;
+          finished++;
+        },
+        { prefetch: 1 },
+      );
       // Not awaited: the in-process bus resolves a publish once the message is handled.
       const publishing = bus.publish(events(3)).catch(() => {});
       await waitFor('first handler started', () => started === 1);
@@ -176,8 +192,14 @@ if (busKinds().includes('rabbitmq')) {
         assert.deepEqual(message?.body, { event_type: 'acquisition.created', uuid: 'u', id: null });
         // As the original publishes: one already retried twice (its header), and one whose body is not JSON.
         const publisher = connection.createPublisher({ confirm: true });
-        await publisher.send({ routingKey: queue, durable: true, contentType: 'application/json', headers: { 'x-retry-count': 2 } }, Buffer.from('{"event_type":"grid.updated","uuid":"g"}'));
-        await publisher.send({ routingKey: queue, durable: true, contentType: 'application/json' }, Buffer.from('{"event_type": "grid.upd'));
+        await publisher.send(
+          { routingKey: queue, durable: true, contentType: 'application/json', headers: { 'x-retry-count': 2 } },
+          Buffer.from('{"event_type":"grid.updated","uuid":"g"}'),
+        );
+        await publisher.send(
+          { routingKey: queue, durable: true, contentType: 'application/json' },
+          Buffer.from('{"event_type": "grid.upd'),
+        );
         await publisher.close();
         return message;
       });

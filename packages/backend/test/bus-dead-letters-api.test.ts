@@ -38,13 +38,20 @@ test('lists what the worker gave up on, oldest first, with the reason and attemp
 
   const all = await app.inject({ method: 'GET', url: '/dead-letters' });
   assert.equal(all.statusCode, 200);
-  const body = all.json() as { queue: string; count: number; dead_letters: Array<{ message: unknown; error: string; attempts: number; failed_at: string }> };
+  const body = all.json() as {
+    queue: string;
+    count: number;
+    dead_letters: Array<{ message: unknown; error: string; attempts: number; failed_at: string }>;
+  };
   assert.equal(body.queue, 'smartem_backend.dlq');
   assert.equal(body.count, 2);
-  assert.deepEqual(body.dead_letters.map((l) => [l.message, l.error, l.attempts]), [
-    [{ event_type: 'nobody.handles.this', uuid: 'a' }, 'no handler registered for event type "nobody.handles.this"', 1],
-    [{ event_type: 'foilhole.created', foilhole_id: '7' }, 'foilhole.created: field "uuid" must be a non-empty string, got nothing', 1],
-  ]);
+  assert.deepEqual(
+    body.dead_letters.map((l) => [l.message, l.error, l.attempts]),
+    [
+      [{ event_type: 'nobody.handles.this', uuid: 'a' }, 'no handler registered for event type "nobody.handles.this"', 1],
+      [{ event_type: 'foilhole.created', foilhole_id: '7' }, 'foilhole.created: field "uuid" must be a non-empty string, got nothing', 1],
+    ],
+  );
 
   const one = await app.inject({ method: 'GET', url: '/dead-letters?limit=1' });
   assert.equal((one.json() as { count: number }).count, 1);
@@ -65,7 +72,10 @@ class RefusingBus extends InProcessBus {
 test('lists under `outbox` the events the outbox relay could never publish', async () => {
   const relayBus = new RefusingBus({ log: silentLog });
   const relay = startOutboxRelay({ db: database.handle.db, bus: relayBus, log: silentLog, pollMs: 20 });
-  await insertOutbox(database.handle.db, ['before', 'refused', 'after'].map((uuid) => ({ event_type: 'acquisition.created', uuid })));
+  await insertOutbox(
+    database.handle.db,
+    ['before', 'refused', 'after'].map((uuid) => ({ event_type: 'acquisition.created', uuid })),
+  );
   relay.wake();
   await waitFor('the refused event to be dead-lettered', async () => {
     const res = await app.inject({ method: 'GET', url: '/dead-letters' });

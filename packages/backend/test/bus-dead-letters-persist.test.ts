@@ -26,7 +26,7 @@ function embedded(dataDir: string) {
   return startBackend({ log: silentLog, dataDir, worker: true, host: '127.0.0.1', port: 0 });
 }
 
-test('the in-process bus\'s dead letters survive a stop and a start on the same data directory', async () => {
+test("the in-process bus's dead letters survive a stop and a start on the same data directory", async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'smartem-dlq-'));
   try {
     const first = await embedded(dataDir);
@@ -46,10 +46,17 @@ test('the in-process bus\'s dead letters survive a stop and a start on the same 
       const body = await getDeadLetters(second.url);
       assert.equal(body.queue, 'smartem_backend.dlq');
       assert.equal(body.count, 2);
-      assert.deepEqual(body.dead_letters.map((l) => [l.message, l.error, l.attempts]), [
-        [{ event_type: 'nobody.handles.this', uuid: 'a' }, 'no handler registered for event type "nobody.handles.this"', 1],
-        [{ event_type: 'foilhole.created', foilhole_id: '7' }, 'foilhole.created: field "uuid" must be a non-empty string, got nothing', 1],
-      ]);
+      assert.deepEqual(
+        body.dead_letters.map((l) => [l.message, l.error, l.attempts]),
+        [
+          [{ event_type: 'nobody.handles.this', uuid: 'a' }, 'no handler registered for event type "nobody.handles.this"', 1],
+          [
+            { event_type: 'foilhole.created', foilhole_id: '7' },
+            'foilhole.created: field "uuid" must be a non-empty string, got nothing',
+            1,
+          ],
+        ],
+      );
       assert.ok(body.dead_letters.every((l) => !Number.isNaN(Date.parse(l.failed_at))));
       assert.equal((await getDeadLetters(second.url, '?limit=1')).count, 1);
 

@@ -27,7 +27,8 @@ const run = promisify(execFile);
 
 function skipReason(): string | false {
   if (spawnSync('podman', ['--version'], { env: podmanEnv }).status !== 0) return 'podman is not installed (apt-get install podman runc)';
-  if (spawnSync('podman', ['image', 'exists', image], { env: podmanEnv }).status !== 0) return `image ${image} is not built (npm run build:image)`;
+  if (spawnSync('podman', ['image', 'exists', image], { env: podmanEnv }).status !== 0)
+    return `image ${image} is not built (npm run build:image)`;
   return false;
 }
 const skip = skipReason();
@@ -57,8 +58,24 @@ function containers() {
       const name = `${prefix}-${role}`;
       names.push(name);
       const envArgs = Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
-      await podman('run', '-d', '--name', name, '--network', 'host', '--health-interval', 'disable',
-        '--read-only', '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges', ...envArgs, image, ...args);
+      await podman(
+        'run',
+        '-d',
+        '--name',
+        name,
+        '--network',
+        'host',
+        '--health-interval',
+        'disable',
+        '--read-only',
+        '--cap-drop',
+        'ALL',
+        '--security-opt',
+        'no-new-privileges',
+        ...envArgs,
+        image,
+        ...args,
+      );
       return name;
     },
     /** Runs a container to completion; returns its exit code and output. */
@@ -100,9 +117,11 @@ test('image: smartem up answers /health, passes the HEALTHCHECK and stops on SIG
     const port = await freePort();
     const name = await pods.start('up', { HTTP_API_PORT: String(port) }, ['up']);
     const url = `http://127.0.0.1:${port}`;
-    await waitFor('smartem up in the container to answer /health', async () => (await healthStatus(url)) === 200, 120_000).catch(async (err) => {
-      throw new Error(`${(err as Error).message}\n${await pods.logs(name)}`);
-    });
+    await waitFor('smartem up in the container to answer /health', async () => (await healthStatus(url)) === 200, 120_000).catch(
+      async (err) => {
+        throw new Error(`${(err as Error).message}\n${await pods.logs(name)}`);
+      },
+    );
     const body = (await (await fetch(`${url}/health`)).json()) as { status: string };
     assert.equal(body.status, 'ok');
     assert.equal(await pods.healthcheck(name), true, 'the image HEALTHCHECK passes');
@@ -116,7 +135,9 @@ interface GeneratedSummary {
   grids: Array<{ dir: string; gridSquareIds: string[]; foilHoleIds: number; micrographIds: number }>;
 }
 
-test('image: migrate, api and worker containers on PostgreSQL and RabbitMQ ingest a watched visit and handle its events', { skip: skipDistributed }, async () => {
+test('image: migrate, api and worker containers on PostgreSQL and RabbitMQ ingest a watched visit and handle its events', {
+  skip: skipDistributed,
+}, async () => {
   const pods = containers();
   const scratch = await createScratchPostgres();
   const amqpUrl = process.env.AMQP_URL!;
@@ -131,21 +152,50 @@ test('image: migrate, api and worker containers on PostgreSQL and RabbitMQ inges
     assert.match(migrate.output, /database is up to date/);
 
     const port = await freePort();
-    const api = await pods.start('api', { ...env, HTTP_API_PORT: String(port) }, ['backend', 'api', '--no-migrate', '--insecure', '--queue', queue]);
+    const api = await pods.start('api', { ...env, HTTP_API_PORT: String(port) }, [
+      'backend',
+      'api',
+      '--no-migrate',
+      '--insecure',
+      '--queue',
+      queue,
+    ]);
     const worker = await pods.start('worker', env, ['backend', 'worker', '--no-migrate', '--queue', queue]);
     const url = `http://127.0.0.1:${port}`;
     await waitFor('the api container to answer /health', async () => (await healthStatus(url)) === 200, 120_000).catch(async (err) => {
       throw new Error(`${(err as Error).message}\n${await pods.logs(api)}`);
     });
-    await waitFor('the worker container to be ready', async () => (await pods.logs(worker)).includes('worker ready'), 120_000).catch(async (err) => {
-      throw new Error(`${(err as Error).message}\n${await pods.logs(worker)}`);
-    });
+    await waitFor('the worker container to be ready', async () => (await pods.logs(worker)).includes('worker ready'), 120_000).catch(
+      async (err) => {
+        throw new Error(`${(err as Error).message}\n${await pods.logs(worker)}`);
+      },
+    );
     assert.equal(await pods.healthcheck(api), true, 'the HEALTHCHECK passes for the api');
     assert.equal(await pods.healthcheck(worker), true, 'the HEALTHCHECK passes for the worker');
 
     const visit = join(tmp, 'visit');
-    const generated = await run(process.execPath, [smartemBin, 'tools', 'epu-sim', 'generate', visit, '--json', '--grids', '2', '--squares', '3',
-      '--holes-per-square', '4', '--shots-per-hole', '2', '--seed', '16'], { cwd: repoRoot, maxBuffer: 16 << 20 });
+    const generated = await run(
+      process.execPath,
+      [
+        smartemBin,
+        'tools',
+        'epu-sim',
+        'generate',
+        visit,
+        '--json',
+        '--grids',
+        '2',
+        '--squares',
+        '3',
+        '--holes-per-square',
+        '4',
+        '--shots-per-hole',
+        '2',
+        '--seed',
+        '16',
+      ],
+      { cwd: repoRoot, maxBuffer: 16 << 20 },
+    );
     const summary = JSON.parse(generated.stdout) as GeneratedSummary;
     const expected = {
       grids: summary.grids.length,
@@ -155,7 +205,8 @@ test('image: migrate, api and worker containers on PostgreSQL and RabbitMQ inges
     };
 
     agent = spawn(process.execPath, [smartemBin, 'agent', 'watch', visit, '--api', url, '--state', join(tmp, 'state')], {
-      cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'],
+      cwd: repoRoot,
+      stdio: ['ignore', 'ignore', 'pipe'],
     });
     let agentOutput = '';
     agent.stderr!.on('data', (c: Buffer) => (agentOutput += c.toString()));
@@ -163,25 +214,38 @@ test('image: migrate, api and worker containers on PostgreSQL and RabbitMQ inges
     await db.connect();
     const count = async (table: string): Promise<number> => Number((await db.query(`SELECT count(*) AS n FROM ${table}`)).rows[0].n);
     const counts = async () => ({
-      grids: await count('grid'), gridsquares: await count('gridsquare'), foilholes: await count('foilhole'), micrographs: await count('micrograph'),
+      grids: await count('grid'),
+      gridsquares: await count('gridsquare'),
+      foilholes: await count('foilhole'),
+      micrographs: await count('micrograph'),
     });
-    await waitFor('the visit to be in the database', async () => {
-      const now = await counts();
-      return now.micrographs >= expected.micrographs && now.foilholes >= expected.foilholes && now.gridsquares >= expected.gridsquares;
-    }, 240_000).catch((err) => {
+    await waitFor(
+      'the visit to be in the database',
+      async () => {
+        const now = await counts();
+        return now.micrographs >= expected.micrographs && now.foilholes >= expected.foilholes && now.gridsquares >= expected.gridsquares;
+      },
+      240_000,
+    ).catch((err) => {
       throw new Error(`${(err as Error).message}\nagent:\n${agentOutput.slice(-3000)}`);
     });
     assert.deepEqual(await counts(), expected);
     assert.equal(await count('acquisition'), 1);
-    const squareIds = (await db.query('SELECT gridsquare_id FROM gridsquare ORDER BY 1')).rows.map((r: { gridsquare_id: string }) => r.gridsquare_id);
+    const squareIds = (await db.query('SELECT gridsquare_id FROM gridsquare ORDER BY 1')).rows.map(
+      (r: { gridsquare_id: string }) => r.gridsquare_id,
+    );
     assert.deepEqual(squareIds, summary.grids.flatMap((g) => g.gridSquareIds).sort());
 
     const queueDepth = () => withRabbit(amqpUrl, async (c) => (await c.queueDeclare({ queue, passive: true })).messageCount);
-    await waitFor('the outbox to drain, the queue to empty and every grid to get model weights', async () => {
-      const unpublished = await count('outbox'); // the relay deletes what the broker confirmed
-      const weighted = Number((await db.query('SELECT count(DISTINCT grid_uuid) AS n FROM qualitypredictionmodelweight')).rows[0].n);
-      return unpublished === 0 && weighted === expected.grids && (await queueDepth()) === 0;
-    }, 120_000).catch(async (err) => {
+    await waitFor(
+      'the outbox to drain, the queue to empty and every grid to get model weights',
+      async () => {
+        const unpublished = await count('outbox'); // the relay deletes what the broker confirmed
+        const weighted = Number((await db.query('SELECT count(DISTINCT grid_uuid) AS n FROM qualitypredictionmodelweight')).rows[0].n);
+        return unpublished === 0 && weighted === expected.grids && (await queueDepth()) === 0;
+      },
+      120_000,
+    ).catch(async (err) => {
       throw new Error(`${(err as Error).message}\nworker:\n${(await pods.logs(worker)).slice(-3000)}`);
     });
     assert.equal(await count('outbox_dead_letter'), 0);

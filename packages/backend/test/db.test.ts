@@ -44,8 +44,14 @@ for (const kind of testDatabaseKinds()) {
     test('a natural id is unique within its parent but may repeat under another parent', async () => {
       const { db } = t.handle;
       await db.insert(acquisition).values({ uuid: 'a2' });
-      await db.insert(grid).values([{ uuid: 'g2', name: 'A', acquisition_uuid: 'a2' }, { uuid: 'g3', name: 'B', acquisition_uuid: 'a2' }]);
-      await db.insert(gridsquare).values([{ uuid: 's2', gridsquare_id: '7', grid_uuid: 'g2' }, { uuid: 's3', gridsquare_id: '7', grid_uuid: 'g3' }]);
+      await db.insert(grid).values([
+        { uuid: 'g2', name: 'A', acquisition_uuid: 'a2' },
+        { uuid: 'g3', name: 'B', acquisition_uuid: 'a2' },
+      ]);
+      await db.insert(gridsquare).values([
+        { uuid: 's2', gridsquare_id: '7', grid_uuid: 'g2' },
+        { uuid: 's3', gridsquare_id: '7', grid_uuid: 'g3' },
+      ]);
       await assert.rejects(db.insert(gridsquare).values({ uuid: 's4', gridsquare_id: '7', grid_uuid: 'g2' }));
     });
 
@@ -57,10 +63,32 @@ for (const kind of testDatabaseKinds()) {
       await db.insert(foilhole).values({ uuid: 'bulk-f', foilhole_id: '2', gridsquare_uuid: 'bulk-s' });
       const when = new Date('2025-05-06T07:08:09.123Z');
       const rows = [
-        { uuid: 'bulk-m1', foilhole_uuid: 'bulk-f', micrograph_id: 'q"u\\o\'te ü 🙂', status: 'ctf completed', acquisition_datetime: when,
-          defocus: -1.5e-7, total_motion: Number.NaN, average_motion: Number.POSITIVE_INFINITY, image_size_x: 4096, energy_filter: true, phase_plate: false },
-        { uuid: 'bulk-m2', foilhole_uuid: 'bulk-f', micrograph_id: '', status: null, acquisition_datetime: null,
-          defocus: 0, total_motion: null, average_motion: Number.NEGATIVE_INFINITY, image_size_x: null, energy_filter: null, phase_plate: null },
+        {
+          uuid: 'bulk-m1',
+          foilhole_uuid: 'bulk-f',
+          micrograph_id: 'q"u\\o\'te ü 🙂',
+          status: 'ctf completed',
+          acquisition_datetime: when,
+          defocus: -1.5e-7,
+          total_motion: Number.NaN,
+          average_motion: Number.POSITIVE_INFINITY,
+          image_size_x: 4096,
+          energy_filter: true,
+          phase_plate: false,
+        },
+        {
+          uuid: 'bulk-m2',
+          foilhole_uuid: 'bulk-f',
+          micrograph_id: '',
+          status: null,
+          acquisition_datetime: null,
+          defocus: 0,
+          total_motion: null,
+          average_motion: Number.NEGATIVE_INFINITY,
+          image_size_x: null,
+          energy_filter: null,
+          phase_plate: null,
+        },
       ];
       await bulkInsert(db, micrograph, rows);
       const stored = await db.select().from(micrograph).where(sql`${micrograph.uuid} LIKE 'bulk-%'`).orderBy(micrograph.uuid);
@@ -82,7 +110,10 @@ for (const kind of testDatabaseKinds()) {
       );
       await db.transaction(async (tx) => insertOutbox(tx, [{ event_type: 'acquisition.created', uuid: 'y', id: null }]));
       const rows = await db.select().from(outbox);
-      assert.deepEqual(rows.map((r) => r.payload), [{ event_type: 'acquisition.created', uuid: 'y', id: null }]);
+      assert.deepEqual(
+        rows.map((r) => r.payload),
+        [{ event_type: 'acquisition.created', uuid: 'y', id: null }],
+      );
       assert.equal(rows[0].published_at, null);
     });
   });
@@ -96,7 +127,10 @@ test('a PGlite data directory is owned by one process through its lock file', as
     await first.close();
     assert.equal(existsSync(join(dir, 'smartem.lock')), false);
     // A lock left by a dead process is taken over.
-    const child = spawn(process.execPath, ['-e', `require('fs').writeFileSync(${JSON.stringify(join(dir, 'smartem.lock'))}, String(process.pid))`]);
+    const child = spawn(process.execPath, [
+      '-e',
+      `require('fs').writeFileSync(${JSON.stringify(join(dir, 'smartem.lock'))}, String(process.pid))`,
+    ]);
     await new Promise((resolve) => child.on('exit', resolve));
     const second = await openDatabase({ dataDir: dir });
     await second.close();

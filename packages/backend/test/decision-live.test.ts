@@ -24,18 +24,28 @@ for (const kind of testDatabaseKinds()) {
       await db.insert(schema.foilhole).values(
         SQUARES.flatMap((sq) =>
           Array.from({ length: HOLES }, (_, i) => ({
-            uuid: `${sq}-fh${i}`, foilhole_id: `${sq}-${i}`, gridsquare_uuid: sq, gridsquare_id: sq,
+            uuid: `${sq}-fh${i}`,
+            foilhole_id: `${sq}-${i}`,
+            gridsquare_uuid: sq,
+            gridsquare_id: sq,
             // hole 0 has only a centre; hole 1 is near a grid bar; hole 2 was deselected by EPU
-            x_location: i === 0 ? null : (i % 4) * 10, y_location: i === 0 ? null : Math.floor(i / 4) * 10,
-            center_x: i === 0 ? 12.5 : null, center_y: i === 0 ? 7.25 : null,
-            is_near_grid_bar: i === 1, selected: i === 2 ? false : null, position_quality: i === 3 ? 0.75 : null,
+            x_location: i === 0 ? null : (i % 4) * 10,
+            y_location: i === 0 ? null : Math.floor(i / 4) * 10,
+            center_x: i === 0 ? 12.5 : null,
+            center_y: i === 0 ? 7.25 : null,
+            is_near_grid_bar: i === 1,
+            selected: i === 2 ? false : null,
+            position_quality: i === 3 ? 0.75 : null,
           })),
         ),
       );
       await db.insert(schema.micrograph).values(
         SQUARES.flatMap((sq, s) =>
           Array.from({ length: MICS }, (_, i) => ({
-            uuid: `mic-${sq}-${i}`, micrograph_id: `m-${sq}-${i}`, foilhole_uuid: `${sq}-fh${i}`, foilhole_id: `${sq}-${i}`,
+            uuid: `mic-${sq}-${i}`,
+            micrograph_id: `m-${sq}-${i}`,
+            foilhole_uuid: `${sq}-fh${i}`,
+            foilhole_id: `${sq}-${i}`,
             acquisition_datetime: new Date(Date.UTC(2026, 0, 1, 10, s * MICS + i)),
           })),
         ),
@@ -59,7 +69,10 @@ for (const kind of testDatabaseKinds()) {
       assert.equal(live.holeNaturalIds[hole('sq-a-fh7')], 'sq-a-7');
       assert.deepEqual([g.x[hole('sq-a-fh0')], g.y[hole('sq-a-fh0')]], [12.5, 7.25]);
       assert.deepEqual([g.x[hole('sq-a-fh7')], g.y[hole('sq-a-fh7')]], [30, 10]);
-      assert.deepEqual([1, 2, 3].map((i) => g.epuSelected[hole(`sq-a-fh${i}`)]), [0, 0, 1]);
+      assert.deepEqual(
+        [1, 2, 3].map((i) => g.epuSelected[hole(`sq-a-fh${i}`)]),
+        [0, 0, 1],
+      );
       assert.deepEqual(g.hintNames, ['epu_position_quality']);
       assert.equal(g.hints[0][hole('sq-a-fh3')], 0.75);
       assert.ok(Number.isNaN(g.hints[0][hole('sq-a-fh4')]));
@@ -79,10 +92,14 @@ for (const kind of testDatabaseKinds()) {
       const store = async (sq: string, ctf: number): Promise<void> => {
         for (let i = 0; i < MICS; i++) {
           const uuid = `mic-${sq}-${i}`;
-          assert.equal((await applyProcessingResult({ db }, 'ctf.completed', uuid, { ctf_max_resolution_estimate: ctf })).outcome, 'updated');
+          assert.equal(
+            (await applyProcessingResult({ db }, 'ctf.completed', uuid, { ctf_max_resolution_estimate: ctf })).outcome,
+            'updated',
+          );
         }
       };
-      const order = async (): Promise<string[]> => (await suggestedSquares(db, 'grid', 'online-learner', DEFAULT_QUALITY))!.squares.map((s) => s.gridsquare_uuid);
+      const order = async (): Promise<string[]> =>
+        (await suggestedSquares(db, 'grid', 'online-learner', DEFAULT_QUALITY))!.squares.map((s) => s.gridsquare_uuid);
       await store('sq-a', 3);
       await store('sq-b', 12);
       assert.deepEqual(await order(), ['sq-a', 'sq-b']);

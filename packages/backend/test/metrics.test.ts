@@ -33,7 +33,15 @@ test('the embedded backend serves /metrics without a token: requests by route pa
     const post = (path: string, items: unknown[]) =>
       fetch(`${backend.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ items }) });
     assert.equal((await post('/batch/acquisitions', [{ uuid: 'acq-m', id: 'session-m', name: 'S' }])).status, 200);
-    assert.equal((await post('/batch/grids', [{ uuid: 'grid-m1', name: 'G1', acquisition_uuid: 'acq-m' }, { uuid: 'grid-m2', name: 'G2', acquisition_uuid: 'acq-m' }])).status, 200);
+    assert.equal(
+      (
+        await post('/batch/grids', [
+          { uuid: 'grid-m1', name: 'G1', acquisition_uuid: 'acq-m' },
+          { uuid: 'grid-m2', name: 'G2', acquisition_uuid: 'acq-m' },
+        ])
+      ).status,
+      200,
+    );
     assert.equal((await post('/batch/grids', [{ uuid: 'grid-m1', name: 'G1 renamed', acquisition_uuid: 'acq-m' }])).status, 200);
     for (const uuid of ['grid-m1', 'grid-m2', 'no-such-grid']) await fetch(`${backend.url}/grids/${uuid}`);
     await fetch(`${backend.url}/no/such/route/${Math.random()}`);
@@ -63,7 +71,9 @@ test('the embedded backend serves /metrics without a token: requests by route pa
 
     // An agent's instruction stream is counted while it is open.
     const session = await fetch(`${backend.url}/agent/a1/session/s1`, {
-      method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ acquisition_uuid: 'acq-m', mode: 'auto' }),
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ acquisition_uuid: 'acq-m', mode: 'auto' }),
     });
     assert.equal(session.status, 201);
     const streams = 'smartem_sse_clients{route="/agent/:agent_id/session/:session_id/instructions/stream"}';
@@ -88,7 +98,10 @@ test('the embedded backend serves /metrics without a token: requests by route pa
 
 const skipWorker = process.env.DATABASE_URL && process.env.AMQP_URL ? false : 'needs DATABASE_URL and AMQP_URL';
 
-test('smartem backend worker --metrics-port serves /metrics and /health, nothing else', { skip: skipWorker, timeout: 180_000 }, async () => {
+test('smartem backend worker --metrics-port serves /metrics and /health, nothing else', {
+  skip: skipWorker,
+  timeout: 180_000,
+}, async () => {
   const database = await createScratchPostgres();
   const queue = uniqueQueueName('smartem_metrics');
   const child = spawn(process.execPath, [SMARTEM_BIN, 'backend', 'worker', '--queue', queue, '--metrics-port', '0'], {
@@ -100,10 +113,14 @@ test('smartem backend worker --metrics-port serves /metrics and /health, nothing
   child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   try {
-    await waitFor('the worker to print its metrics URL', () => {
-      assert.equal(child.exitCode, null, out);
-      return /metrics on http:\/\/127\.0\.0\.1:\d+\/metrics/.test(out);
-    }, 120_000);
+    await waitFor(
+      'the worker to print its metrics URL',
+      () => {
+        assert.equal(child.exitCode, null, out);
+        return /metrics on http:\/\/127\.0\.0\.1:\d+\/metrics/.test(out);
+      },
+      120_000,
+    );
     const url = /metrics on (http:\/\/127\.0\.0\.1:\d+)\/metrics/.exec(out)![1]!;
     const metrics = await fetch(`${url}/metrics`);
     assert.equal(metrics.status, 200);

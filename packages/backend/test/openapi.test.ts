@@ -8,8 +8,15 @@ import { readFileSync } from 'node:fs';
 import { formatOpenApi } from '../src/runtime/openapi.ts';
 import { startTestApi, type TestApi } from './support/app.ts';
 
-interface Operation { summary?: string; description?: string; tags?: string[] }
-interface Document { tags?: Array<{ name: string; description?: string }>; paths: Record<string, Record<string, Operation>> }
+interface Operation {
+  summary?: string;
+  description?: string;
+  tags?: string[];
+}
+interface Document {
+  tags?: Array<{ name: string; description?: string }>;
+  paths: Record<string, Record<string, Operation>>;
+}
 
 describe('OpenAPI document', () => {
   let api: TestApi;
@@ -40,6 +47,10 @@ describe('OpenAPI document', () => {
         used.add(op.tags![0]);
       }
     }
-    assert.deepEqual([...declared].filter((t) => !used.has(t)), [], 'every declared tag is used');
+    assert.deepEqual(
+      [...declared].filter((t) => !used.has(t)),
+      [],
+      'every declared tag is used',
+    );
   });
 });

@@ -26,19 +26,35 @@ for (const kind of testDatabaseKinds()) {
       api = await startTestApi(kind);
       await api.call('POST', '/batch/acquisitions', { items: [{ uuid: 'acq', name: 'S' }] });
       await api.call('POST', '/batch/grids', { items: [{ uuid: 'grid', name: 'G', acquisition_uuid: 'acq' }] });
-      await api.call('POST', '/batch/gridsquares', { items: SQUARES.map((uuid, i) => ({ uuid, gridsquare_id: String(i + 1), grid_uuid: 'grid' })) });
+      await api.call('POST', '/batch/gridsquares', {
+        items: SQUARES.map((uuid, i) => ({ uuid, gridsquare_id: String(i + 1), grid_uuid: 'grid' })),
+      });
       const holes = SQUARES.flatMap((sq) =>
         Array.from({ length: HOLES_PER_SQUARE }, (_, i) => ({
-          uuid: `${sq}-fh${i}`, foilhole_id: `${sq}${i}`, gridsquare_uuid: sq, gridsquare_id: sq, x_location: (LATTICE[i] % 4) * 10, y_location: Math.floor(LATTICE[i] / 4) * 10,
+          uuid: `${sq}-fh${i}`,
+          foilhole_id: `${sq}${i}`,
+          gridsquare_uuid: sq,
+          gridsquare_id: sq,
+          x_location: (LATTICE[i] % 4) * 10,
+          y_location: Math.floor(LATTICE[i] / 4) * 10,
         })),
       );
       const res = await api.call('POST', '/batch/foilholes', { items: holes });
       assert.ok(res.json.results.every((r: { outcome: string }) => r.outcome === 'created'));
-      const mics = holes.slice(0, 6).concat(holes.slice(HOLES_PER_SQUARE, HOLES_PER_SQUARE + 6)).map((h) => ({
-        uuid: `mic-${h.uuid}`, micrograph_id: `m-${h.uuid}`, foilhole_uuid: h.uuid, foilhole_id: h.foilhole_id,
-      }));
+      const mics = holes
+        .slice(0, 6)
+        .concat(holes.slice(HOLES_PER_SQUARE, HOLES_PER_SQUARE + 6))
+        .map((h) => ({
+          uuid: `mic-${h.uuid}`,
+          micrograph_id: `m-${h.uuid}`,
+          foilhole_uuid: h.uuid,
+          foilhole_id: h.foilhole_id,
+        }));
       const m = await api.call('POST', '/batch/micrographs', { items: mics });
-      assert.ok(m.json.results.every((r: { outcome: string }) => r.outcome === 'created'), JSON.stringify(m.json));
+      assert.ok(
+        m.json.results.every((r: { outcome: string }) => r.outcome === 'created'),
+        JSON.stringify(m.json),
+      );
       await api.newEvents();
     });
     after(async () => {
@@ -49,11 +65,23 @@ for (const kind of testDatabaseKinds()) {
       const body = { total_motion: 12.5, average_motion: 0.8 };
       const first = await api.call('POST', '/micrographs/mic-sq-a-fh0/motion_correction', body);
       assert.equal(first.status, 200);
-      assert.deepEqual(first.json, { micrograph_uuid: 'mic-sq-a-fh0', event_type: 'motion_correction.completed', outcome: 'updated', grid_uuid: 'grid' });
+      assert.deepEqual(first.json, {
+        micrograph_uuid: 'mic-sq-a-fh0',
+        event_type: 'motion_correction.completed',
+        outcome: 'updated',
+        grid_uuid: 'grid',
+      });
       const events = await api.newEvents();
-      assert.deepEqual(events, [{
-        event_type: 'decision.updated', grid_uuid: 'grid', gridsquare_uuid: 'sq-a', foilhole_uuid: 'sq-a-fh0', micrograph_uuid: 'mic-sq-a-fh0', trigger: 'motion_correction.completed',
-      }]);
+      assert.deepEqual(events, [
+        {
+          event_type: 'decision.updated',
+          grid_uuid: 'grid',
+          gridsquare_uuid: 'sq-a',
+          foilhole_uuid: 'sq-a-fh0',
+          micrograph_uuid: 'mic-sq-a-fh0',
+          trigger: 'motion_correction.completed',
+        },
+      ]);
       const again = await api.call('POST', '/micrographs/mic-sq-a-fh0/motion_correction', body);
       assert.equal(again.json.outcome, 'unchanged');
       assert.deepEqual(await api.newEvents(), []);
@@ -64,11 +92,19 @@ for (const kind of testDatabaseKinds()) {
 
     test('the bus handlers store the same way and are idempotent; status never moves backwards', async () => {
       const ctx = { db: api.db.handle.db, log, info: { attempt: 1, redelivered: false } };
-      const msg = { event_type: 'particle_picking.completed', micrograph_uuid: 'mic-sq-a-fh0', number_of_particles_picked: 250, pick_distribution: { a: 1 } };
+      const msg = {
+        event_type: 'particle_picking.completed',
+        micrograph_uuid: 'mic-sq-a-fh0',
+        number_of_particles_picked: 250,
+        pick_distribution: { a: 1 },
+      };
       await processingHandlers['particle_picking.completed'](msg, ctx);
       await processingHandlers['particle_picking.completed'](msg, { ...ctx, info: { attempt: 2, redelivered: true } });
       assert.equal((await api.newEvents()).length, 1);
-      await processingHandlers['ctf.completed']({ event_type: 'ctf.completed', micrograph_uuid: 'mic-sq-a-fh0', ctf_max_resolution_estimate: 3.9 }, ctx);
+      await processingHandlers['ctf.completed'](
+        { event_type: 'ctf.completed', micrograph_uuid: 'mic-sq-a-fh0', ctf_max_resolution_estimate: 3.9 },
+        ctx,
+      );
       const [row] = await api.db.handle.db.select().from(micrograph).where(eq(micrograph.uuid, 'mic-sq-a-fh0'));
       assert.equal(row.number_of_particles_picked, 250);
       assert.equal(row.pick_distribution, '{"a":1}');
@@ -87,7 +123,10 @@ for (const kind of testDatabaseKinds()) {
       assert.equal((await api.call('POST', '/micrographs/nope/ctf', { ctf_max_resolution_estimate: 4 })).status, 404);
       const ctx = { db: api.db.handle.db, log, info: { attempt: 1, redelivered: false } };
       await assert.rejects(
-        processingHandlers['particle_selection.completed']({ event_type: 'particle_selection.completed', micrograph_uuid: 'mic-sq-a-fh1', number_of_particles_selected: 'ten' }, ctx),
+        processingHandlers['particle_selection.completed'](
+          { event_type: 'particle_selection.completed', micrograph_uuid: 'mic-sq-a-fh1', number_of_particles_selected: 'ten' },
+          ctx,
+        ),
         (err: Error) => err instanceof PermanentMessageError && /number_of_particles_selected/.test(err.message),
       );
       await assert.rejects(
@@ -117,13 +156,21 @@ for (const kind of testDatabaseKinds()) {
       const holes = await api.call('GET', '/gridsquares/sq-b/suggested_holes');
       assert.equal(holes.status, 200);
       assert.equal(holes.json.holes.length, HOLES_PER_SQUARE - 6);
-      assert.ok(holes.json.holes.every((h: { foilhole_uuid: string; probability_good: number }) => !/fh[0-5]$/.test(h.foilhole_uuid) && h.probability_good > 0.5));
+      assert.ok(
+        holes.json.holes.every(
+          (h: { foilhole_uuid: string; probability_good: number }) => !/fh[0-5]$/.test(h.foilhole_uuid) && h.probability_good > 0.5,
+        ),
+      );
       const badSquare = await api.call('GET', '/gridsquares/sq-a/suggested_holes?authority=online-learner');
       assert.ok(badSquare.json.holes.every((h: { probability_good: number }) => h.probability_good < 0.5));
     });
 
     test('an authority chosen for the grid is used until a request names another', async () => {
-      assert.deepEqual((await api.call('GET', '/grids/grid/decision_authority')).json, { grid_uuid: 'grid', authority: 'online-learner', source: 'default' });
+      assert.deepEqual((await api.call('GET', '/grids/grid/decision_authority')).json, {
+        grid_uuid: 'grid',
+        authority: 'online-learner',
+        source: 'default',
+      });
       const put = await api.call('PUT', '/grids/grid/decision_authority', { authority: 'model-weighting' });
       assert.deepEqual(put.json, { grid_uuid: 'grid', authority: 'model-weighting', source: 'grid' });
       assert.equal((await api.call('GET', '/grids/grid/suggested_squares')).json.authority, 'model-weighting');

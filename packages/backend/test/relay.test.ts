@@ -71,7 +71,10 @@ for (const kind of testDatabaseKinds()) {
       relay.wake();
       await relay.flush();
       await relay.stop();
-      assert.deepEqual(bus.published.map((m) => m.uuid), sent.map((m) => m.uuid));
+      assert.deepEqual(
+        bus.published.map((m) => m.uuid),
+        sent.map((m) => m.uuid),
+      );
       assert.equal(await pendingCount(db), 0);
       const [left] = await db.select({ n: sql<number>`count(*)::int` }).from(outbox);
       assert.equal(left?.n, 0);
@@ -86,7 +89,10 @@ for (const kind of testDatabaseKinds()) {
       const relay = startOutboxRelay({ db, bus, log: silentLog, pollMs: 50 });
       await relay.flush();
       await relay.stop();
-      assert.deepEqual(bus.published.map((m) => m.uuid), ['new-0', 'new-1']);
+      assert.deepEqual(
+        bus.published.map((m) => m.uuid),
+        ['new-0', 'new-1'],
+      );
       const [left] = await db.select({ n: sql<number>`count(*)::int` }).from(outbox);
       assert.equal(left?.n, 3);
       await bus.close();
@@ -105,7 +111,10 @@ for (const kind of testDatabaseKinds()) {
       await db.transaction(async (tx) => insertOutbox(tx as unknown as Db, events(1, 'committed')));
       await relay.flush();
       await relay.stop();
-      assert.deepEqual(bus.published.map((m) => m.uuid), ['committed-0']);
+      assert.deepEqual(
+        bus.published.map((m) => m.uuid),
+        ['committed-0'],
+      );
       await bus.close();
     });
 
@@ -130,7 +139,10 @@ for (const kind of testDatabaseKinds()) {
       await relay.stop();
       const uuids = bus.published.map((m) => m.uuid);
       assert.equal(new Set(uuids).size, 40);
-      assert.deepEqual(uuids, [...events(30, 'outage'), ...events(10, 'during-outage')].map((m) => m.uuid));
+      assert.deepEqual(
+        uuids,
+        [...events(30, 'outage'), ...events(10, 'during-outage')].map((m) => m.uuid),
+      );
       assert.deepEqual(await db.select().from(outboxDeadLetter), [], 'an outage dead-letters nothing');
       await bus.close();
     });
@@ -144,9 +156,15 @@ for (const kind of testDatabaseKinds()) {
       relay.wake();
       await waitFor('the outbox to drain', async () => (await pendingCount(db)) === 0);
       await relay.stop();
-      assert.deepEqual(bus.published.map((m) => m.uuid), sent.filter((m) => !poison.has(m.uuid as string)).map((m) => m.uuid));
+      assert.deepEqual(
+        bus.published.map((m) => m.uuid),
+        sent.filter((m) => !poison.has(m.uuid as string)).map((m) => m.uuid),
+      );
       const dead = await db.select().from(outboxDeadLetter).orderBy(outboxDeadLetter.id);
-      assert.deepEqual(dead.map((d) => (d.payload as BusMessage).uuid), ['poison-13', 'poison-29']);
+      assert.deepEqual(
+        dead.map((d) => (d.payload as BusMessage).uuid),
+        ['poison-13', 'poison-29'],
+      );
       for (const letter of dead) {
         assert.equal(letter.event_type, 'acquisition.created');
         assert.match(letter.error, /nacked by the broker/);
@@ -164,7 +182,10 @@ for (const kind of testDatabaseKinds()) {
       await relay.flush();
       await relay.stop();
       const dead = await db.select().from(outboxDeadLetter);
-      assert.deepEqual(dead.map((d) => (d.payload as BusMessage).uuid), ['alone-0']);
+      assert.deepEqual(
+        dead.map((d) => (d.payload as BusMessage).uuid),
+        ['alone-0'],
+      );
       assert.match(dead[0].error, /nacked by the broker/);
       assert.deepEqual(bus.published, []);
       await bus.close();
@@ -184,7 +205,10 @@ for (const kind of testDatabaseKinds()) {
       const again = startOutboxRelay({ db, bus, log: silentLog, pollMs: 20 });
       await again.flush();
       await again.stop();
-      assert.deepEqual(bus.published.map((m) => m.uuid), ['alone-0']);
+      assert.deepEqual(
+        bus.published.map((m) => m.uuid),
+        ['alone-0'],
+      );
       await bus.close();
     });
 

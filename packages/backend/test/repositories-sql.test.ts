@@ -16,7 +16,11 @@ const snapshot = (name: string) => new URL(`../src/repositories/sql/${name}`, im
 
 function check(name: string, rendered: string): void {
   if (process.env.UPDATE_SQL_SNAPSHOTS === '1') writeFileSync(snapshot(name), rendered);
-  assert.equal(rendered, readFileSync(snapshot(name), 'utf8'), `${name} differs from the generated SQL: review the change, then UPDATE_SQL_SNAPSHOTS=1`);
+  assert.equal(
+    rendered,
+    readFileSync(snapshot(name), 'utf8'),
+    `${name} differs from the generated SQL: review the change, then UPDATE_SQL_SNAPSHOTS=1`,
+  );
 }
 
 describe('repository SQL snapshots', () => {
@@ -29,15 +33,23 @@ describe('repository SQL snapshots', () => {
   });
 
   test('live grid load', () => {
-    check('live-grid.sql', renderStatements('The live grid load (repositories/live-grid.ts liveGridStatements)', liveGridStatements(t.handle.db, ':grid_uuid')));
+    check(
+      'live-grid.sql',
+      renderStatements('The live grid load (repositories/live-grid.ts liveGridStatements)', liveGridStatements(t.handle.db, ':grid_uuid')),
+    );
   });
 
   test('batch insert with its outbox events, per entity (a row carrying every column)', () => {
-    const statements = Object.fromEntries(ENTITY_KINDS.map((kind) => {
-      const row = Object.fromEntries(Object.keys(ENTITIES[kind].columns).map((column) => [column, `:${column}`]));
-      const [statement] = insertWithEventsStatements(kind, [row]);
-      return [kind, statement];
-    }));
-    check('batch-insert.sql', renderStatements('Batch insert with outbox events (repositories/batch-upsert.ts insertWithEventsStatements)', statements));
+    const statements = Object.fromEntries(
+      ENTITY_KINDS.map((kind) => {
+        const row = Object.fromEntries(Object.keys(ENTITIES[kind].columns).map((column) => [column, `:${column}`]));
+        const [statement] = insertWithEventsStatements(kind, [row]);
+        return [kind, statement];
+      }),
+    );
+    check(
+      'batch-insert.sql',
+      renderStatements('Batch insert with outbox events (repositories/batch-upsert.ts insertWithEventsStatements)', statements),
+    );
   });
 });

@@ -26,7 +26,10 @@ function accepts(host: string, port: number): Promise<boolean> {
 }
 
 const externalAddresses = () =>
-  Object.values(networkInterfaces()).flat().filter((a) => a && !a.internal && a.family === 'IPv4').map((a) => a!.address);
+  Object.values(networkInterfaces())
+    .flat()
+    .filter((a) => a && !a.internal && a.family === 'IPv4')
+    .map((a) => a!.address);
 
 async function withDataDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'smartem-serve-auth-'));
@@ -47,7 +50,11 @@ test('smartem up without --host listens on loopback only, and without OIDC is op
       const port = Number(url.port);
       assert.equal(await accepts('127.0.0.1', port), true);
       for (const address of externalAddresses()) assert.equal(await accepts(address, port), false, `reachable on ${address}`);
-      const created = await fetch(`${up.url}/acquisitions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ uuid: 'a', name: 'A' }) });
+      const created = await fetch(`${up.url}/acquisitions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ uuid: 'a', name: 'A' }),
+      });
       assert.equal(created.status, 201);
     } finally {
       up.child.kill('SIGTERM');
@@ -58,7 +65,10 @@ test('smartem up without --host listens on loopback only, and without OIDC is op
 
 test('smartem up with SMARTEM_OIDC_ISSUER enforces tokens on every interface, and prints the address it really bound', async () => {
   await withDataDir(async (dir) => {
-    const up = await startSmartem(['up', '--port', '0', '--host', '0.0.0.0', '--data', dir], { ...NO_OIDC, SMARTEM_OIDC_ISSUER: 'http://127.0.0.1:9/realms/smartem' });
+    const up = await startSmartem(['up', '--port', '0', '--host', '0.0.0.0', '--data', dir], {
+      ...NO_OIDC,
+      SMARTEM_OIDC_ISSUER: 'http://127.0.0.1:9/realms/smartem',
+    });
     try {
       const url = new URL(up.url);
       assert.equal(url.hostname, '0.0.0.0');
@@ -87,7 +97,10 @@ test('smartem backend api without OIDC and without --insecure refuses to start, 
   const env = { ...NO_OIDC, DATABASE_URL: 'postgres://nobody@127.0.0.1:9/none', AMQP_URL: 'amqp://127.0.0.1:9' };
   const run = await runSmartem(['backend', 'api', '--port', '0', '--host', '127.0.0.1'], env);
   assert.equal(run.code, 2);
-  assert.match(run.err, /^smartem backend api: refusing to serve the API without authentication; set SMARTEM_OIDC_ISSUER \(see docs\/security\.md\) or pass --insecure\n$/);
+  assert.match(
+    run.err,
+    /^smartem backend api: refusing to serve the API without authentication; set SMARTEM_OIDC_ISSUER \(see docs\/security\.md\) or pass --insecure\n$/,
+  );
 });
 
 test('a malformed SMARTEM_OIDC_ISSUER is named, not ignored', async () => {

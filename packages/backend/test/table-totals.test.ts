@@ -10,9 +10,15 @@ test('db-table-totals counts every table (PGlite in memory)', async () => {
   try {
     await migrateDatabase(handle);
     await handle.db.insert(acquisition).values({ uuid: 'a' });
-    await handle.db.insert(grid).values([{ uuid: 'g1', name: 'x', acquisition_uuid: 'a' }, { uuid: 'g2', name: 'y', acquisition_uuid: 'a' }]);
+    await handle.db.insert(grid).values([
+      { uuid: 'g1', name: 'x', acquisition_uuid: 'a' },
+      { uuid: 'g2', name: 'y', acquisition_uuid: 'a' },
+    ]);
     const totals = await tableTotals(handle.db);
-    assert.deepEqual(totals.map((t) => t.table), [...TABLES]);
+    assert.deepEqual(
+      totals.map((t) => t.table),
+      [...TABLES],
+    );
     const count = (name: string) => totals.find((t) => t.table === name)?.count;
     assert.equal(count('acquisition'), 1);
     assert.equal(count('grid'), 2);

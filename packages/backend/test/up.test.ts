@@ -49,14 +49,21 @@ test('smartem up: serve, refuse a second owner, stop on SIGTERM, keep the data',
 
 const distributed = Boolean(process.env.DATABASE_URL && process.env.AMQP_URL);
 
-test('smartem backend api: rows in PostgreSQL, events through RabbitMQ, SIGTERM exits 0', { skip: !distributed && 'DATABASE_URL and AMQP_URL not set' }, async () => {
+test('smartem backend api: rows in PostgreSQL, events through RabbitMQ, SIGTERM exits 0', {
+  skip: !distributed && 'DATABASE_URL and AMQP_URL not set',
+}, async () => {
   const scratch = await createScratchPostgres();
   const queue = `smartem_test_api_${randomBytes(4).toString('hex')}`;
   const amqp = new Connection(process.env.AMQP_URL!);
   try {
-    const api = await start(['backend', 'api', '--port', '0', '--host', '127.0.0.1', '--insecure', '--queue', queue], { DATABASE_URL: scratch.url });
+    const api = await start(['backend', 'api', '--port', '0', '--host', '127.0.0.1', '--insecure', '--queue', queue], {
+      DATABASE_URL: scratch.url,
+    });
     assert.equal((await post(`${api.url}/acquisitions`, { uuid: 'acq-dist', status: 'started' })).status, 201);
-    assert.equal((await post(`${api.url}/acquisitions/acq-dist/grids`, { uuid: 'grid-dist', name: 'G', acquisition_uuid: 'acq-dist' })).status, 201);
+    assert.equal(
+      (await post(`${api.url}/acquisitions/acq-dist/grids`, { uuid: 'grid-dist', name: 'G', acquisition_uuid: 'acq-dist' })).status,
+      201,
+    );
     api.child.kill('SIGTERM');
     assert.equal(await api.exit, 0, api.stderr());
 
@@ -92,7 +99,9 @@ test('smartem backend api without DATABASE_URL explains what to set and exits 2'
   assert.match(err, /DATABASE_URL/);
 });
 
-test('smartem backend migrate brings PostgreSQL up to date; db-table-totals then counts the seeded models', { skip: !process.env.DATABASE_URL && 'DATABASE_URL not set' }, async () => {
+test('smartem backend migrate brings PostgreSQL up to date; db-table-totals then counts the seeded models', {
+  skip: !process.env.DATABASE_URL && 'DATABASE_URL not set',
+}, async () => {
   const scratch = await createScratchPostgres();
   try {
     const migrated = await runToExit(['backend', 'migrate'], { DATABASE_URL: scratch.url });

@@ -29,7 +29,11 @@ const PROSE = new Set(['summary', 'description', 'tags']);
 function withoutProse(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutProse);
   if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).filter(([key]) => !PROSE.has(key)).map(([key, v]) => [key, withoutProse(v)]));
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([key]) => !PROSE.has(key))
+      .map(([key, v]) => [key, withoutProse(v)]),
+  );
 }
 
 /**
@@ -37,11 +41,15 @@ function withoutProse(value: unknown): unknown {
  * answered 422 without the event's own field (`total_motion` for motion correction, …; see processing.test). The
  * schemas now say so with `required`, which this removes from those four request bodies before comparing.
  */
-const PROCESSING_BODIES = ['motion_correction', 'ctf', 'particle_picking', 'particle_selection'].map((r) => `/micrographs/{micrograph_uuid}/${r}`);
+const PROCESSING_BODIES = ['motion_correction', 'ctf', 'particle_picking', 'particle_selection'].map(
+  (r) => `/micrographs/{micrograph_uuid}/${r}`,
+);
 
 function withoutProcessingRequired(path: string, operations: unknown): unknown {
   if (!PROCESSING_BODIES.includes(path)) return operations;
-  const copy = structuredClone(operations) as { post?: { requestBody?: { content?: Record<string, { schema?: { required?: unknown } }> } } };
+  const copy = structuredClone(operations) as {
+    post?: { requestBody?: { content?: Record<string, { schema?: { required?: unknown } }> } };
+  };
   const schema = copy.post?.requestBody?.content?.['application/json']?.schema;
   if (schema) delete schema.required;
   return copy;
@@ -62,7 +70,11 @@ describe('wire 0.1: OpenAPI', () => {
     // Extensions are additive: new paths and schemas may appear; none of 0.1's may change or go.
     for (const path of Object.keys(baseline.paths)) {
       assert.ok(path in served.paths, `path ${path} is served`);
-      assert.deepEqual(withoutProse(withoutProcessingRequired(path, served.paths[path])), withoutProse(baseline.paths[path]), `path ${path}`);
+      assert.deepEqual(
+        withoutProse(withoutProcessingRequired(path, served.paths[path])),
+        withoutProse(baseline.paths[path]),
+        `path ${path}`,
+      );
     }
     for (const name of Object.keys(baseline.components.schemas)) {
       assert.deepEqual(withoutProse(served.components.schemas[name]), withoutProse(baseline.components.schemas[name]), `schema ${name}`);

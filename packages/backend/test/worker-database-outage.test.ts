@@ -16,7 +16,9 @@ import { openTestDatabase } from './support/databases.ts';
 import { silentLog, waitFor } from './support/bus/index.ts';
 import { TcpProxy } from './support/bus/tcp-proxy.ts';
 
-test('a database outage delays messages instead of dead-lettering them', { skip: process.env.DATABASE_URL ? false : 'DATABASE_URL is not set' }, async () => {
+test('a database outage delays messages instead of dead-lettering them', {
+  skip: process.env.DATABASE_URL ? false : 'DATABASE_URL is not set',
+}, async () => {
   const database = await openTestDatabase('postgres');
   const direct = new URL(database.url as string);
   const proxy = new TcpProxy(direct.hostname, Number(direct.port || 5432));
@@ -27,12 +29,15 @@ test('a database outage delays messages instead of dead-lettering them', { skip:
   const workerDb = await openDatabase({ url: viaProxy.toString(), poolSize: 2 });
 
   let putBack = 0;
-  const log = pino({ level: 'warn' }, new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      if (chunk.toString().includes('message put back')) putBack++;
-      done();
-    },
-  }));
+  const log = pino(
+    { level: 'warn' },
+    new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        if (chunk.toString().includes('message put back')) putBack++;
+        done();
+      },
+    }),
+  );
   const bus = new InProcessBus({ log, maxAttempts: 2 });
   const worker = await startWorker({ db: workerDb.db, bus, log: silentLog, prefetch: 2 });
   try {

@@ -28,20 +28,28 @@ interface WorkerChild {
 }
 
 async function startWorkerProcess(env: NodeJS.ProcessEnv, queue: string): Promise<WorkerChild> {
-  const child = spawn(process.execPath, ['packages/cli/bin/smartem.js', 'backend', 'worker', '-v', '--queue', queue, '--max-attempts', '2', '--prefetch', '5'], {
-    cwd: repoRoot,
-    env,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['packages/cli/bin/smartem.js', 'backend', 'worker', '-v', '--queue', queue, '--max-attempts', '2', '--prefetch', '5'],
+    {
+      cwd: repoRoot,
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let gone = false;
   void exited.then(() => (gone = true));
-  await waitFor('the worker to log "worker ready"', () => {
-    if (gone) throw new Error(`worker exited during start-up:\n${stderr}`);
-    return stderr.includes('"worker ready"');
-  }, 120_000);
+  await waitFor(
+    'the worker to log "worker ready"',
+    () => {
+      if (gone) throw new Error(`worker exited during start-up:\n${stderr}`);
+      return stderr.includes('"worker ready"');
+    },
+    120_000,
+  );
   return { child, exited, stderr: () => stderr };
 }
 
@@ -92,9 +100,14 @@ test('worker process: SIGKILL mid-stream and restart lose nothing; duplicates ch
       ...env,
       DATABASE_URL: undefined,
       AMQP_URL: undefined,
-      POSTGRES_HOST: pgUrl.hostname, POSTGRES_PORT: pgUrl.port || '5432', POSTGRES_USER: decodeURIComponent(pgUrl.username),
-      POSTGRES_PASSWORD: decodeURIComponent(pgUrl.password), POSTGRES_DB: pgUrl.pathname.slice(1),
-      RABBITMQ_HOST: mq.hostname, RABBITMQ_PORT: mq.port || '5672', RABBITMQ_USER: decodeURIComponent(mq.username),
+      POSTGRES_HOST: pgUrl.hostname,
+      POSTGRES_PORT: pgUrl.port || '5432',
+      POSTGRES_USER: decodeURIComponent(pgUrl.username),
+      POSTGRES_PASSWORD: decodeURIComponent(pgUrl.password),
+      POSTGRES_DB: pgUrl.pathname.slice(1),
+      RABBITMQ_HOST: mq.hostname,
+      RABBITMQ_PORT: mq.port || '5672',
+      RABBITMQ_USER: decodeURIComponent(mq.username),
       RABBITMQ_PASSWORD: decodeURIComponent(mq.password),
     };
     workers.push(await startWorkerProcess(originalEnv, queue));
@@ -102,7 +115,11 @@ test('worker process: SIGKILL mid-stream and restart lose nothing; duplicates ch
     await waitFor('the unknown event in the dead-letter queue', async () => (await bus.deadLetters()).length === 1);
     // Every one of the 20 duplicates reaches a grid that already has (or is given by its first delivery) its weights.
     const restarted = workers[1] as WorkerChild;
-    const noOps = () => restarted.stderr().split('\n').filter((line) => line.includes('"inserted":0')).length;
+    const noOps = () =>
+      restarted
+        .stderr()
+        .split('\n')
+        .filter((line) => line.includes('"inserted":0')).length;
     await waitFor('the 20 duplicate deliveries handled as no-ops', () => noOps() >= 20, 120_000);
     restarted.child.kill('SIGTERM');
     assert.equal(await restarted.exited, 0, `SIGTERM exits 0; stderr:\n${restarted.stderr().slice(-2000)}`);
@@ -114,7 +131,9 @@ test('worker process: SIGKILL mid-stream and restart lose nothing; duplicates ch
     const [letter] = await bus.deadLetters();
     assert.equal(letter?.error, 'no handler registered for event type "microscope.exploded"');
     assert.deepEqual(letter?.message, { event_type: 'microscope.exploded', uuid: 'x' });
-    t.diagnostic(`SIGKILL after ${doneBeforeKill}/60 grids had weights; the restarted worker did the rest and ${noOps()} no-op redeliveries`);
+    t.diagnostic(
+      `SIGKILL after ${doneBeforeKill}/60 grids had weights; the restarted worker did the rest and ${noOps()} no-op redeliveries`,
+    );
   } finally {
     for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
     await relay.stop();
@@ -138,7 +157,10 @@ test('worker process without a database or broker configured exits 2 naming the 
   const partial = await run(process.execPath, ['packages/cli/bin/smartem.js', 'backend', 'worker'], {
     cwd: repoRoot,
     env: { ...env, POSTGRES_HOST: 'db', POSTGRES_DB: 'smartem' },
-  }).then(() => undefined, (err: { code?: number; stderr?: string }) => err);
+  }).then(
+    () => undefined,
+    (err: { code?: number; stderr?: string }) => err,
+  );
   assert.equal(partial?.code, 2);
   assert.match(partial?.stderr ?? '', /Required environment variable 'POSTGRES_USER' is not set/);
 });

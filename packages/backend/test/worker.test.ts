@@ -42,7 +42,10 @@ for (const kind of testDatabaseKinds()) {
       await db.transaction(async (tx) => {
         await tx.insert(grid).values({ uuid: 'grid-1', name: 'Grid 1', acquisition_uuid: 'acq-1' });
         // The same event five times over: what redeliveries and duplicate publishes look like to the worker.
-        await insertOutbox(tx as unknown as Db, Array.from({ length: 5 }, () => ({ event_type: 'grid.created', uuid: 'grid-1', acquisition_uuid: 'acq-1' })));
+        await insertOutbox(
+          tx as unknown as Db,
+          Array.from({ length: 5 }, () => ({ event_type: 'grid.created', uuid: 'grid-1', acquisition_uuid: 'acq-1' })),
+        );
       });
       relay.wake();
       await relay.flush();

@@ -22,7 +22,11 @@ function withoutSourceCondition(): NodeJS.ProcessEnv {
 }
 
 test('the built CLI runs without tsx or any TypeScript file', (t) => {
-  execFileSync(process.execPath, [join(repoRoot, 'scripts/build.mjs'), '--quiet'], { cwd: repoRoot, env: withoutSourceCondition(), stdio: 'inherit' });
+  execFileSync(process.execPath, [join(repoRoot, 'scripts/build.mjs'), '--quiet'], {
+    cwd: repoRoot,
+    env: withoutSourceCondition(),
+    stdio: 'inherit',
+  });
   const dir = mkdtempSync(join(tmpdir(), 'smartem-compiled-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const hooks = join(dir, 'hooks.mjs');
@@ -36,12 +40,20 @@ test('the built CLI runs without tsx or any TypeScript file', (t) => {
   const guard = join(dir, 'guard.mjs');
   writeFileSync(guard, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
 
-  const compiled = spawnSync(process.execPath, ['--import', pathToFileURL(guard).href, bin, '--version'], { cwd: dir, env: withoutSourceCondition(), encoding: 'utf8' });
+  const compiled = spawnSync(process.execPath, ['--import', pathToFileURL(guard).href, bin, '--version'], {
+    cwd: dir,
+    env: withoutSourceCondition(),
+    encoding: 'utf8',
+  });
   assert.equal(compiled.stderr, '');
   assert.equal(compiled.stdout.trim(), VERSION);
   assert.equal(compiled.status, 0);
 
-  const source = spawnSync(process.execPath, ['--conditions=smartem-source', '--import', pathToFileURL(guard).href, bin, '--version'], { cwd: dir, env: withoutSourceCondition(), encoding: 'utf8' });
+  const source = spawnSync(process.execPath, ['--conditions=smartem-source', '--import', pathToFileURL(guard).href, bin, '--version'], {
+    cwd: dir,
+    env: withoutSourceCondition(),
+    encoding: 'utf8',
+  });
   assert.notEqual(source.status, 0);
   assert.match(source.stderr, /resolved from source: (tsx|.*\.ts)/);
 });

@@ -35,7 +35,10 @@ interface Container {
   args?: string[];
   command?: string[];
   ports?: Array<{ name?: string; containerPort: number }>;
-  env?: Array<{ name: string; valueFrom?: { secretKeyRef?: { name: string; key: string }; configMapKeyRef?: { name: string; key: string } } }>;
+  env?: Array<{
+    name: string;
+    valueFrom?: { secretKeyRef?: { name: string; key: string }; configMapKeyRef?: { name: string; key: string } };
+  }>;
   envFrom?: Array<{ configMapRef?: { name: string }; secretRef?: { name: string } }>;
   readinessProbe?: Probe;
   livenessProbe?: Probe;
@@ -43,8 +46,13 @@ interface Container {
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
   securityContext?: { readOnlyRootFilesystem?: boolean; allowPrivilegeEscalation?: boolean };
 }
-interface Probe { httpGet?: { path: string; port: number | string } }
-interface PodSpec { containers: Container[]; securityContext?: { runAsNonRoot?: boolean; runAsUser?: number } }
+interface Probe {
+  httpGet?: { path: string; port: number | string };
+}
+interface PodSpec {
+  containers: Container[];
+  securityContext?: { runAsNonRoot?: boolean; runAsUser?: number };
+}
 interface K8sObject {
   apiVersion: string;
   kind: string;
@@ -67,7 +75,12 @@ function render(overlay: string): K8sObject[] {
 
 type Models = Record<string, unknown>;
 const modelsByApiVersion: Record<string, Models> = {
-  v1: core, 'apps/v1': apps, 'autoscaling/v2': autoscaling, 'batch/v1': batch, 'networking.k8s.io/v1': networking, 'policy/v1': policy,
+  v1: core,
+  'apps/v1': apps,
+  'autoscaling/v2': autoscaling,
+  'batch/v1': batch,
+  'networking.k8s.io/v1': networking,
+  'policy/v1': policy,
 };
 
 /** Validates one object against the schema of its apiVersion and kind; throws naming the object and the field. */
@@ -89,15 +102,24 @@ function validateObject(object: K8sObject): void {
 function unknownFieldErrors(objects: K8sObject[]): string[] {
   const file = join(repoRoot, 'packages/cli/test/rendered-manifests.ts'); // in memory only
   const source = objects
-    .map((o, i) => `export const o${i}: import('kubernetes-models/${o.apiVersion.includes('/') ? o.apiVersion : 'v1'}').I${o.kind} = ${JSON.stringify(o)};`)
+    .map(
+      (o, i) =>
+        `export const o${i}: import('kubernetes-models/${o.apiVersion.includes('/') ? o.apiVersion : 'v1'}').I${o.kind} = ${JSON.stringify(o)};`,
+    )
     .join('\n');
   const options: ts.CompilerOptions = {
-    strict: true, noEmit: true, skipLibCheck: true, types: [],
-    target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    strict: true,
+    noEmit: true,
+    skipLibCheck: true,
+    types: [],
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
   };
   const host = ts.createCompilerHost(options);
   const { getSourceFile, fileExists, readFile } = host;
-  host.getSourceFile = (name, language, ...rest) => (name === file ? ts.createSourceFile(name, source, language) : getSourceFile(name, language, ...rest));
+  host.getSourceFile = (name, language, ...rest) =>
+    name === file ? ts.createSourceFile(name, source, language) : getSourceFile(name, language, ...rest);
   host.fileExists = (name) => name === file || fileExists(name);
   host.readFile = (name) => (name === file ? source : readFile(name));
   const program = ts.createProgram([file], options, host);
@@ -128,7 +150,9 @@ function environmentNamesReadByCode(): Set<string> {
       if (statSync(path).isDirectory()) walk(path);
       else if (name.endsWith('.ts') && !name.endsWith('.test.ts')) {
         const source = readFileSync(path, 'utf8');
-        for (const m of source.matchAll(/\benv\??\.([A-Z][A-Z0-9_]*)\b|\benv\[['"]([A-Z][A-Z0-9_]*)['"]\]|\(\s*env\s*,\s*'([A-Z][A-Z0-9_]*)'/g)) {
+        for (const m of source.matchAll(
+          /\benv\??\.([A-Z][A-Z0-9_]*)\b|\benv\[['"]([A-Z][A-Z0-9_]*)['"]\]|\(\s*env\s*,\s*'([A-Z][A-Z0-9_]*)'/g,
+        )) {
           names.add(m[1] ?? m[2] ?? m[3]);
         }
       }
@@ -232,7 +256,11 @@ test('the manifests run the image the build makes, with commands, flags, ports a
 
       if (container.args?.includes('api')) {
         const port = Number(variables.get('HTTP_API_PORT') ?? 8000);
-        assert.deepEqual(container.ports, [{ name: 'http', containerPort: port }], `${where}: the port is the one HTTP_API_PORT makes it listen on`);
+        assert.deepEqual(
+          container.ports,
+          [{ name: 'http', containerPort: port }],
+          `${where}: the port is the one HTTP_API_PORT makes it listen on`,
+        );
         for (const probe of [container.readinessProbe, container.livenessProbe, container.startupProbe]) {
           assert.deepEqual(probe?.httpGet, { path: '/health', port: 'http' }, `${where}: probes GET /health`);
         }
@@ -247,7 +275,9 @@ test('the manifests run the image the build makes, with commands, flags, ports a
 
 test('development exposes the API, Adminer and RabbitMQ management on their NodePorts', { skip }, () => {
   const services = rendered.get('development')!.filter((o) => o.kind === 'Service');
-  const nodePorts = Object.fromEntries(services.filter((s) => s.spec?.type === 'NodePort').map((s) => [s.metadata.name, s.spec!.ports!.map((p) => p.nodePort)]));
+  const nodePorts = Object.fromEntries(
+    services.filter((s) => s.spec?.type === 'NodePort').map((s) => [s.metadata.name, s.spec!.ports!.map((p) => p.nodePort)]),
+  );
   assert.deepEqual(nodePorts, { 'smartem-api': [30080], adminer: [30808], 'rabbitmq-management': [30673] });
 });
 

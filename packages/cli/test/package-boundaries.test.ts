@@ -40,7 +40,8 @@ function sourceFiles(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-const IMPORT = /(?:^|[^\w.])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|(?:^|[^\w.])import\s*\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s+['"]([^'"]+)['"]/gm;
+const IMPORT =
+  /(?:^|[^\w.])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|(?:^|[^\w.])import\s*\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s+['"]([^'"]+)['"]/gm;
 const builtins = new Set(builtinModules);
 
 /** Bare specifiers imported by the files of `dir`, split into package name and subpath. */
@@ -66,16 +67,24 @@ test('every package declares what its code imports, and nothing more', () => {
   const problems: string[] = [];
   for (const { dir, manifest } of packages) {
     const runtime = importsOf(sourceFiles(join(packagesDir, dir, 'src')).filter((f) => !f.endsWith('.test.ts')));
-    const tests = importsOf([...sourceFiles(join(packagesDir, dir, 'test')), ...sourceFiles(join(packagesDir, dir, 'src')).filter((f) => f.endsWith('.test.ts'))]);
+    const tests = importsOf([
+      ...sourceFiles(join(packagesDir, dir, 'test')),
+      ...sourceFiles(join(packagesDir, dir, 'src')).filter((f) => f.endsWith('.test.ts')),
+    ]);
     const deps = new Set(Object.keys(manifest.dependencies ?? {}));
     const dev = new Set(Object.keys(manifest.devDependencies ?? {}));
     const usedRuntime = new Set(runtime.map((i) => i.pkg));
     const own = (i: { pkg: string }) => i.pkg === manifest.name;
-    for (const i of runtime) if (!own(i) && !deps.has(i.pkg)) problems.push(`${i.file} imports ${i.pkg}, not in ${manifest.name}'s dependencies`);
-    for (const i of tests) if (!own(i) && !deps.has(i.pkg) && !dev.has(i.pkg)) problems.push(`${i.file} imports ${i.pkg}, not in ${manifest.name}'s dependencies or devDependencies`);
+    for (const i of runtime)
+      if (!own(i) && !deps.has(i.pkg)) problems.push(`${i.file} imports ${i.pkg}, not in ${manifest.name}'s dependencies`);
+    for (const i of tests)
+      if (!own(i) && !deps.has(i.pkg) && !dev.has(i.pkg))
+        problems.push(`${i.file} imports ${i.pkg}, not in ${manifest.name}'s dependencies or devDependencies`);
     const usedAll = new Set([...usedRuntime, ...tests.map((i) => i.pkg)]);
-    for (const d of deps) if (!usedRuntime.has(d) && !KEPT_FOR_TOOLS.has(d)) problems.push(`${manifest.name} declares ${d} but its code does not import it`);
-    for (const d of dev) if (!usedAll.has(d) && !KEPT_FOR_TOOLS.has(d)) problems.push(`${manifest.name} declares dev ${d} but nothing imports it`);
+    for (const d of deps)
+      if (!usedRuntime.has(d) && !KEPT_FOR_TOOLS.has(d)) problems.push(`${manifest.name} declares ${d} but its code does not import it`);
+    for (const d of dev)
+      if (!usedAll.has(d) && !KEPT_FOR_TOOLS.has(d)) problems.push(`${manifest.name} declares dev ${d} but nothing imports it`);
   }
   assert.deepEqual([...new Set(problems)], []);
 });
@@ -83,14 +92,15 @@ test('every package declares what its code imports, and nothing more', () => {
 /** Dependencies used by a command or a config file rather than an import. */
 const KEPT_FOR_TOOLS = new Set(['tsx', 'drizzle-kit', 'pino-pretty', 'esbuild']);
 
-test('no import reaches past another package\'s exports map', () => {
+test("no import reaches past another package's exports map", () => {
   const problems: string[] = [];
   for (const { dir } of packages) {
     for (const i of importsOf([...sourceFiles(join(packagesDir, dir, 'src')), ...sourceFiles(join(packagesDir, dir, 'test'))])) {
       const target = byName.get(i.pkg);
       if (!target || i.pkg === byName.get(`@smartem/${dir}`)?.manifest.name) continue;
       const key = `.${i.subpath}`;
-      if (!(target.manifest.exports && key in target.manifest.exports)) problems.push(`${i.file} imports ${i.pkg}${i.subpath}, not in its exports`);
+      if (!(target.manifest.exports && key in target.manifest.exports))
+        problems.push(`${i.file} imports ${i.pkg}${i.subpath}, not in its exports`);
     }
   }
   assert.deepEqual(problems, []);

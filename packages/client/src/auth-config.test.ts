@@ -15,12 +15,19 @@ function withDir(fn: (dir: string) => void): void {
   }
 }
 
-const CREDENTIALS = 'SMARTEM_OIDC_ISSUER=https://id.example.org/realms/smartem\nSMARTEM_AGENT_CLIENT_ID=agent-pc\nSMARTEM_AGENT_CLIENT_SECRET="s3cr=t"\n';
+const CREDENTIALS =
+  'SMARTEM_OIDC_ISSUER=https://id.example.org/realms/smartem\nSMARTEM_AGENT_CLIENT_ID=agent-pc\nSMARTEM_AGENT_CLIENT_SECRET="s3cr=t"\n';
 
 test('config files: comments, blank lines, export, quotes; unknown keys and junk lines are named with file and line', () => {
-  const parsed = parseAgentConfig('# agent\n\nexport SMARTEM_API_URL = http://backend:8000\nSMARTEM_AGENT_CLIENT_SECRET=\'a b=c\'\n', 'f.env');
+  const parsed = parseAgentConfig(
+    "# agent\n\nexport SMARTEM_API_URL = http://backend:8000\nSMARTEM_AGENT_CLIENT_SECRET='a b=c'\n",
+    'f.env',
+  );
   assert.deepEqual(parsed, { SMARTEM_API_URL: 'http://backend:8000', SMARTEM_AGENT_CLIENT_SECRET: 'a b=c' });
-  assert.throws(() => parseAgentConfig('SMARTEM_API_URL=x\nSMARTEM_CLIENT_ID=y\n', 'f.env'), /^AgentConfigError: f\.env:2: unknown key SMARTEM_CLIENT_ID/);
+  assert.throws(
+    () => parseAgentConfig('SMARTEM_API_URL=x\nSMARTEM_CLIENT_ID=y\n', 'f.env'),
+    /^AgentConfigError: f\.env:2: unknown key SMARTEM_CLIENT_ID/,
+  );
   assert.throws(() => parseAgentConfig('just words', 'f.env'), /f\.env:1: expected KEY=value/);
 });
 
@@ -33,8 +40,14 @@ test('--config FILE supplies client credentials and the API URL; the environment
     assert.ok(fromFile.auth instanceof ClientCredentialsTokenSource);
     assert.equal(fromFile.description, 'client credentials of agent-pc from https://id.example.org/realms/smartem');
     assert.equal(resolveAgentAuth({ configFile: file, env: { SMARTEM_API_URL: 'http://from-env:8000' } }).api, 'http://from-env:8000');
-    assert.equal(resolveAgentAuth({ configFile: file, api: 'http://flag:8000', env: { SMARTEM_API_URL: 'http://from-env:8000' } }).api, 'http://flag:8000');
-    assert.throws(() => resolveAgentAuth({ configFile: join(dir, 'missing.env'), env: {} }), /cannot read the config file .*missing\.env: ENOENT/);
+    assert.equal(
+      resolveAgentAuth({ configFile: file, api: 'http://flag:8000', env: { SMARTEM_API_URL: 'http://from-env:8000' } }).api,
+      'http://flag:8000',
+    );
+    assert.throws(
+      () => resolveAgentAuth({ configFile: join(dir, 'missing.env'), env: {} }),
+      /cannot read the config file .*missing\.env: ENOENT/,
+    );
   });
 });
 
@@ -50,12 +63,18 @@ test('a static token, half-given credentials or both kinds at once are explained
   assert.equal(resolveAgentAuth({ token: 'tok', env: {} }).description, 'static bearer token');
   assert.equal(resolveAgentAuth({ env: { SMARTEM_API_TOKEN: 'tok' } }).description, 'static bearer token');
   const half = () => resolveAgentAuth({ env: { SMARTEM_AGENT_CLIENT_ID: 'agent-pc', SMARTEM_AGENT_CLIENT_SECRET: 'hush-1234' } });
-  assert.throws(half, (e: unknown) => e instanceof AgentConfigError && /need SMARTEM_OIDC_ISSUER as well/.test(e.message) && !e.message.includes('hush-1234'));
-  const both = () => resolveAgentAuth({ token: 'tok', env: { SMARTEM_AGENT_CLIENT_ID: 'agent-pc', SMARTEM_AGENT_CLIENT_SECRET: 'hush-1234' } });
+  assert.throws(
+    half,
+    (e: unknown) => e instanceof AgentConfigError && /need SMARTEM_OIDC_ISSUER as well/.test(e.message) && !e.message.includes('hush-1234'),
+  );
+  const both = () =>
+    resolveAgentAuth({ token: 'tok', env: { SMARTEM_AGENT_CLIENT_ID: 'agent-pc', SMARTEM_AGENT_CLIENT_SECRET: 'hush-1234' } });
   assert.throws(both, /both a static token .* and client credentials/);
 });
 
-test('a config file with a secret that others can read draws a warning naming the file', { skip: process.platform === 'win32' && 'POSIX modes' }, () => {
+test('a config file with a secret that others can read draws a warning naming the file', {
+  skip: process.platform === 'win32' && 'POSIX modes',
+}, () => {
   withDir((dir) => {
     const file = join(dir, 'agent.env');
     writeFileSync(file, CREDENTIALS);

@@ -11,7 +11,12 @@ export const AGENT_CONFIG_FILE = 'smartem-agent.env';
 
 /** The keys a config file may set. */
 export const AGENT_CONFIG_KEYS = [
-  'SMARTEM_API_URL', 'SMARTEM_API_TOKEN', 'SMARTEM_OIDC_ISSUER', 'SMARTEM_AGENT_CLIENT_ID', 'SMARTEM_AGENT_CLIENT_SECRET', 'SMARTEM_AGENT_SCOPE',
+  'SMARTEM_API_URL',
+  'SMARTEM_API_TOKEN',
+  'SMARTEM_OIDC_ISSUER',
+  'SMARTEM_AGENT_CLIENT_ID',
+  'SMARTEM_AGENT_CLIENT_SECRET',
+  'SMARTEM_AGENT_SCOPE',
 ] as const;
 type ConfigKey = (typeof AGENT_CONFIG_KEYS)[number];
 
@@ -68,14 +73,16 @@ export function resolveAgentAuth(input: AgentAuthInput): AgentAuth {
     try {
       text = readFileSync(fileName, 'utf8');
     } catch (error) {
-      throw new AgentConfigError(`cannot read the config file ${fileName}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      throw new AgentConfigError(
+        `cannot read the config file ${fileName}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      );
     }
     file = parseAgentConfig(text, fileName);
     if (file.SMARTEM_AGENT_CLIENT_SECRET && process.platform !== 'win32' && (statSync(fileName).mode & 0o077) !== 0) {
       input.log?.warn({ file: fileName }, 'the config file holds a client secret and is readable by other users (chmod 600 it)');
     }
   }
-  const pick = (key: ConfigKey) => (env[key]?.trim() || file[key]?.trim()) || undefined;
+  const pick = (key: ConfigKey) => env[key]?.trim() || file[key]?.trim() || undefined;
   const api = input.api || pick('SMARTEM_API_URL');
   const token = input.token?.trim() || pick('SMARTEM_API_TOKEN');
   const issuer = pick('SMARTEM_OIDC_ISSUER');
@@ -85,14 +92,24 @@ export function resolveAgentAuth(input: AgentAuthInput): AgentAuth {
   const given = Object.entries(credentials).filter(([, v]) => v);
 
   if (token && (clientId || clientSecret)) {
-    throw new AgentConfigError('both a static token (--token / SMARTEM_API_TOKEN) and client credentials (SMARTEM_AGENT_CLIENT_ID/SECRET) are set; keep one');
+    throw new AgentConfigError(
+      'both a static token (--token / SMARTEM_API_TOKEN) and client credentials (SMARTEM_AGENT_CLIENT_ID/SECRET) are set; keep one',
+    );
   }
   if (token) return { api, auth: staticToken(token), description: 'static bearer token' };
   if (!clientId && !clientSecret) return { api, description: 'no credentials' };
   if (given.length < 3) {
-    const missing = Object.entries(credentials).filter(([, v]) => !v).map(([k]) => k);
+    const missing = Object.entries(credentials)
+      .filter(([, v]) => !v)
+      .map(([k]) => k);
     throw new AgentConfigError(`client credentials need ${missing.join(' and ')} as well`);
   }
-  const auth = new ClientCredentialsTokenSource({ issuer: issuer!, clientId: clientId!, clientSecret: clientSecret!, scope: pick('SMARTEM_AGENT_SCOPE'), log: input.log });
+  const auth = new ClientCredentialsTokenSource({
+    issuer: issuer!,
+    clientId: clientId!,
+    clientSecret: clientSecret!,
+    scope: pick('SMARTEM_AGENT_SCOPE'),
+    log: input.log,
+  });
   return { api, auth, description: `client credentials of ${clientId} from ${issuer}` };
 }

@@ -95,7 +95,8 @@ export class ClientCredentialsTokenSource implements TokenSource {
       if (response.status >= 500) throw new Error(`token endpoint ${url} answered HTTP ${response.status}`);
       throw new TokenRequestError(url, response.status, body);
     }
-    if (typeof body?.access_token !== 'string' || !body.access_token) throw new Error(`token endpoint ${url} answered without an access_token`);
+    if (typeof body?.access_token !== 'string' || !body.access_token)
+      throw new Error(`token endpoint ${url} answered without an access_token`);
     const lifetimeMs = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in * 1000 : DEFAULT_LIFETIME_MS;
     this.current = { token: body.access_token, renewAt: started + lifetimeMs - renewalMargin(lifetimeMs) };
     this.opts.log?.debug({ client: clientId, expiresInSec: Math.round(lifetimeMs / 1000) }, 'obtained an access token');

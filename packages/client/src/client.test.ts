@@ -69,7 +69,10 @@ test('batch sends {items}, splits above 5,000 items and returns the results in o
   const results = await client.batch('micrograph', items);
   assert.equal(results.length, 5001);
   assert.equal(results[5000].uuid, 'u5000');
-  assert.deepEqual(seen.map((s) => `${s.method} ${s.url}`), ['POST /batch/micrographs', 'POST /batch/micrographs']);
+  assert.deepEqual(
+    seen.map((s) => `${s.method} ${s.url}`),
+    ['POST /batch/micrographs', 'POST /batch/micrographs'],
+  );
 });
 
 test('a batch answer with the wrong number of results is an error, not a silent partial ack', async () => {

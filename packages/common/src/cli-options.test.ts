@@ -1,7 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Command } from 'commander';
-import { nonNegativeInteger, nonNegativeNumber, portNumber, positiveInteger, positiveNumber, verboseOption, wholeNumberAtLeast } from './cli-options.ts';
+import {
+  nonNegativeInteger,
+  nonNegativeNumber,
+  portNumber,
+  positiveInteger,
+  positiveNumber,
+  verboseOption,
+  wholeNumberAtLeast,
+} from './cli-options.ts';
 import { levelFromVerbosity } from './log.ts';
 
 /** Parses `args` as a user would type them; a rejected option comes back as commander's error line. */
@@ -37,7 +45,13 @@ test('-v counts', () => {
 
 test('numbers in range are accepted as numbers', () => {
   assert.deepEqual(run(['--count', '3', '--index', '0', '--pending', '2', '--speed', '0.5', '--delay', '0', '--port', '65535']), {
-    count: 3, index: 0, pending: 2, speed: 0.5, delay: 0, port: 65535, verbose: 0,
+    count: 3,
+    index: 0,
+    pending: 2,
+    speed: 0.5,
+    delay: 0,
+    port: 65535,
+    verbose: 0,
   });
 });
 

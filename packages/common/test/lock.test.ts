@@ -23,7 +23,14 @@ async function deadPid(): Promise<number> {
 }
 
 function staleRecord(pid: number, start: string | null = null): string {
-  return JSON.stringify({ pid, start, boot: null, host: hostname(), token: randomBytes(12).toString('hex'), since: '2026-01-01T00:00:00.000Z' });
+  return JSON.stringify({
+    pid,
+    start,
+    boot: null,
+    host: hostname(),
+    token: randomBytes(12).toString('hex'),
+    since: '2026-01-01T00:00:00.000Z',
+  });
 }
 
 test('a held lock is refused with the directory and the holder named; released, it can be taken again', () => {
@@ -115,7 +122,11 @@ test('two processes taking over the same stale lock at the same moment: exactly 
       const answers = await Promise.all(racers.map((racer) => racer.ask(`go ${dir} ${at}`)));
       outcomes.push(answers.join('/'));
       assert.equal(answers.filter((a) => a === 'owned').length, 1, `round ${round}: ${answers.join(', ')}`);
-      assert.deepEqual(answers.filter((a) => a !== 'owned'), ['held'], `round ${round}: ${answers.join(', ')}`);
+      assert.deepEqual(
+        answers.filter((a) => a !== 'owned'),
+        ['held'],
+        `round ${round}: ${answers.join(', ')}`,
+      );
       await Promise.all(racers.map((racer) => racer.ask('release')));
       assert.equal(existsSync(join(dir, 'race.lock')), false);
     }

@@ -147,4 +147,3 @@ export function planBudget(
   const at = planAt(grid, groups, squareExtra, lambda, costs, true);
   return { lambda, groups, value: at.value, take: at.take, squareExtra, squareValue: at.squareValue };
 }
-

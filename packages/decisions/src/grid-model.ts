@@ -257,7 +257,8 @@ export class DecisionGrid {
    */
   observe(hole: number, quality: number, margin?: number): boolean {
     if (!(quality >= 0 && quality <= 1)) throw new Error(`quality of ${this.holeIds[hole]} must be in [0, 1], got ${quality}`);
-    if (margin !== undefined && !Number.isFinite(margin)) throw new Error(`margin of ${this.holeIds[hole]} must be a finite number, got ${margin}`);
+    if (margin !== undefined && !Number.isFinite(margin))
+      throw new Error(`margin of ${this.holeIds[hole]} must be a finite number, got ${margin}`);
     const m = margin === undefined ? NaN : Math.max(this.marginFloor, margin);
     const changedAcq = this.acquired[hole] === 0;
     const sameMargin = Object.is(this.margin[hole], m) || this.margin[hole] === m;

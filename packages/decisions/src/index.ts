@@ -14,8 +14,15 @@ export { nextHole, rankHoles, rankSquares, type HoleSuggestion, type SquareSugge
 export { OnlineLearnerAuthority, type OnlineLearnerOptions, type WithinGroup } from './online-learner.ts';
 export { ModelWeightingAuthority } from './model-weighting.ts';
 export {
-  ctfMargin, ctfMarginFloor, DEFAULT_QUALITY, holeQuality, micrographQuality, RunningStats,
-  type Metric, type QualityConfig, type QualityVerdict,
+  ctfMargin,
+  ctfMarginFloor,
+  DEFAULT_QUALITY,
+  holeQuality,
+  micrographQuality,
+  RunningStats,
+  type Metric,
+  type QualityConfig,
+  type QualityVerdict,
 } from './quality.ts';
 export { logit, sigmoid } from './math.ts';
 export { epuHints, squareHint } from './epu-hints.ts';

@@ -356,7 +356,13 @@ export class OnlineLearnerAuthority implements DecisionAuthority {
    * a full step can overshoot where the likelihood's curvature vanishes (early, when the few results seem to
    * separate perfectly) and then oscillate instead of reaching the MAP.
    */
-  private fixedEffectsStep(x: number[][], g: Float64Array, w: Float64Array, eta: Float64Array, logLik: (i: number, e: number) => number): void {
+  private fixedEffectsStep(
+    x: number[][],
+    g: Float64Array,
+    w: Float64Array,
+    eta: Float64Array,
+    logLik: (i: number, e: number) => number,
+  ): void {
     const d = this.beta.length;
     const grad = this.beta.map((b, j) => -(b - this.prior[j].mean) / this.prior[j].sd ** 2);
     const hess = this.beta.map((_, j) => this.beta.map((__, k) => (j === k ? 1 / this.prior[j].sd ** 2 : 0)));
@@ -385,7 +391,14 @@ export class OnlineLearnerAuthority implements DecisionAuthority {
   }
 
   /** One Newton step per node of level l (nodes are independent given the rest), halved per node like the fixed step. */
-  private randomEffectsStep(l: number, obs: number[], g: Float64Array, w: Float64Array, eta: Float64Array, logLik: (i: number, e: number) => number): void {
+  private randomEffectsStep(
+    l: number,
+    obs: number[],
+    g: Float64Array,
+    w: Float64Array,
+    eta: Float64Array,
+    logLik: (i: number, e: number) => number,
+  ): void {
     const u = this.u[l];
     const z = this.zOf[l];
     const grad = new Float64Array(u.length);
@@ -414,7 +427,7 @@ export class OnlineLearnerAuthority implements DecisionAuthority {
     }
     // Per node, the log posterior at u + t·step for t = 0 and the current trial t; halve t where it decreased.
     const objective = (t: Float64Array): Float64Array => {
-      const lp = Float64Array.from(u, (v, n) => (seen[n] ? -((v + t[n] * step[n]) ** 2) * precision / 2 : 0));
+      const lp = Float64Array.from(u, (v, n) => (seen[n] ? (-((v + t[n] * step[n]) ** 2) * precision) / 2 : 0));
       obs.forEach((h, i) => {
         const n = this.nodeOf[l][h];
         lp[n] += logLik(i, eta[i] + t[n] * step[n] * (z ? z[h] : 1));

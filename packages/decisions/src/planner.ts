@@ -125,7 +125,12 @@ export interface SquareSuggestion {
  * good holes per unit time than `minRate` (default: half of the best square's rate, i.e. not worth the trip while
  * better squares remain).
  */
-export function rankSquares(grid: DecisionGrid, p: Float64Array, from = -1, options: PlanOptions & { minRate?: number } = {}): SquareSuggestion[] {
+export function rankSquares(
+  grid: DecisionGrid,
+  p: Float64Array,
+  from = -1,
+  options: PlanOptions & { minRate?: number } = {},
+): SquareSuggestion[] {
   const out: SquareSuggestion[] = grid.squareIds.map((_, s) => {
     let rate = 0;
     let expectedGood = 0;
@@ -154,7 +159,12 @@ export interface HoleSuggestion {
  * The square's remaining holes in the order the planner would collect them after arriving (no further feedback
  * assumed). A hole is skipped when its P(good) is below `minProbability` (default 0.5).
  */
-export function rankHoles(grid: DecisionGrid, p: Float64Array, square: number, options: PlanOptions & { minProbability?: number } = {}): HoleSuggestion[] {
+export function rankHoles(
+  grid: DecisionGrid,
+  p: Float64Array,
+  square: number,
+  options: PlanOptions & { minProbability?: number } = {},
+): HoleSuggestion[] {
   const costs = options.costs ?? DEFAULT_COSTS;
   const groups = grid.squareGroups[square].map((g) => ({ group: g, order: remainingByProbability(grid, p, g) }));
   const out: HoleSuggestion[] = [];

@@ -85,12 +85,14 @@ export function micrographQuality(
   const motion = value('total_motion');
   if (motion !== undefined) {
     decided = true;
-    if (config.maxTotalMotion !== undefined && motion > config.maxTotalMotion) reasons.push(`total motion ${motion} Å > ${config.maxTotalMotion} Å`);
+    if (config.maxTotalMotion !== undefined && motion > config.maxTotalMotion)
+      reasons.push(`total motion ${motion} Å > ${config.maxTotalMotion} Å`);
   }
   const particles = value('number_of_particles_picked');
   if (particles !== undefined) {
     decided = true;
-    if (config.minParticles !== undefined && particles < config.minParticles) reasons.push(`${particles} particles < ${config.minParticles}`);
+    if (config.minParticles !== undefined && particles < config.minParticles)
+      reasons.push(`${particles} particles < ${config.minParticles}`);
   }
   for (const m of Object.keys(SMALLER_IS_BETTER) as Metric[]) {
     const v = value(m);

@@ -14,9 +14,21 @@ function input(predictions?: (square: string, group: string, i: number) => Recor
     { id: 'B', tile: 't1' },
     { id: 'C', tile: 't2' },
   ];
-  const groups: Array<[string, string]> = [['A', 'a1'], ['A', 'a2'], ['B', 'b1'], ['C', 'c1']];
+  const groups: Array<[string, string]> = [
+    ['A', 'a1'],
+    ['A', 'a2'],
+    ['B', 'b1'],
+    ['C', 'c1'],
+  ];
   const holes = groups.flatMap(([square, group]) =>
-    Array.from({ length: 10 }, (_, i) => ({ id: `${group}-${i}`, square, group, x: i % 5, y: Math.floor(i / 5), predictions: predictions?.(square, group, i) })),
+    Array.from({ length: 10 }, (_, i) => ({
+      id: `${group}-${i}`,
+      square,
+      group,
+      x: i % 5,
+      y: Math.floor(i / 5),
+      predictions: predictions?.(square, group, i),
+    })),
   );
   return { squares, holes };
 }
@@ -83,7 +95,14 @@ describe('decision authorities', () => {
     const good = (group: number): boolean => group % 2 === 0;
     const holes = Array.from({ length: 60 }, (_, i) => {
       const group = Math.floor(i / 10);
-      return { id: `g${group}-${i % 10}`, square: 'S', group: `g${group}`, x: i % 5, y: Math.floor((i % 10) / 5), predictions: { m: (good(group) ? 2 : -2) + (i % 2 === 0 ? 3 : -3) } };
+      return {
+        id: `g${group}-${i % 10}`,
+        square: 'S',
+        group: `g${group}`,
+        x: i % 5,
+        y: Math.floor((i % 10) / 5),
+        predictions: { m: (good(group) ? 2 : -2) + (i % 2 === 0 ? 3 : -3) },
+      };
     });
     const grid = new DecisionGrid({ squares: [{ id: 'S', tile: 't' }], holes });
     const a = new OnlineLearnerAuthority(grid);
@@ -97,7 +116,13 @@ describe('decision authorities', () => {
   /** `groups` foil-hole groups of 5 × 5 holes (x, y = 0 … 4) in one square, each hole's quality from `quality(x, y)`. */
   function latticeGrid(groups: number): GridInput {
     const holes = Array.from({ length: groups }, (_, g) =>
-      Array.from({ length: 25 }, (_, i) => ({ id: `g${g}-${i % 5}-${Math.floor(i / 5)}`, square: 'S', group: `g${g}`, x: i % 5, y: Math.floor(i / 5) })),
+      Array.from({ length: 25 }, (_, i) => ({
+        id: `g${g}-${i % 5}-${Math.floor(i / 5)}`,
+        square: 'S',
+        group: `g${g}`,
+        x: i % 5,
+        y: Math.floor(i / 5),
+      })),
     ).flat();
     return { squares: [{ id: 'S', tile: 't' }], holes };
   }
@@ -124,10 +149,11 @@ describe('decision authorities', () => {
     for (let g = 0; g < 6; g++) {
       for (let i = 0; i < 25; i++) {
         const [x, y] = [i % 5, Math.floor(i / 5)];
-        if (!unrevealed.has(`g${g}-${x}-${y}`)) grid.observe(hole(grid, `g${g}-${x}-${y}`), (x < 2) === (y < 2) ? 1 : 0);
+        if (!unrevealed.has(`g${g}-${x}-${y}`)) grid.observe(hole(grid, `g${g}-${x}-${y}`), x < 2 === y < 2 ? 1 : 0);
       }
     }
-    const spread = (p: Float64Array): number => Math.min(p[hole(grid, 'g0-0-0')], p[hole(grid, 'g0-4-4')]) - Math.max(p[hole(grid, 'g0-4-0')], p[hole(grid, 'g0-0-4')]);
+    const spread = (p: Float64Array): number =>
+      Math.min(p[hole(grid, 'g0-0-0')], p[hole(grid, 'g0-4-4')]) - Math.max(p[hole(grid, 'g0-4-0')], p[hole(grid, 'g0-0-4')]);
     const [byQuadrant, byGradient] = [spread(quadrant.estimate()), spread(gradient.estimate())];
     assert.ok(byQuadrant > 0.3, `quadrant: good corners above bad corners by ${byQuadrant}`);
     assert.ok(byGradient < byQuadrant - 0.3, `gradient: no straight gradient separates them (${byGradient})`);
@@ -157,7 +183,10 @@ describe('decision authorities', () => {
     const category: Record<string, number> = { A: 1, B: 3, C: 3 };
     const base = input();
     const run = (withCategory: boolean): number => {
-      const holes = base.holes.map((h) => ({ ...h, hints: withCategory ? epuHints({ atlasQuality: null, atlasCategory: category[h.square] }, null, [1, 3]) : {} }));
+      const holes = base.holes.map((h) => ({
+        ...h,
+        hints: withCategory ? epuHints({ atlasQuality: null, atlasCategory: category[h.square] }, null, [1, 3]) : {},
+      }));
       const grid = new DecisionGrid({ ...base, holes });
       const a = new OnlineLearnerAuthority(grid);
       for (let i = 0; i < 10; i++) {
@@ -293,7 +322,10 @@ describe('planner', () => {
     const holes = Array.from({ length: 40 }, (_, i) => ({ id: `h${i}`, square: 'S', x: i % 8, y: Math.floor(i / 8) }));
     const grid = new DecisionGrid({ squares: [{ id: 'S' }], holes });
     assert.equal(grid.groupIds.length, 2);
-    assert.deepEqual(grid.groupHoles.map((g) => g.length), [20, 20]);
+    assert.deepEqual(
+      grid.groupHoles.map((g) => g.length),
+      [20, 20],
+    );
   });
 });
 
@@ -307,7 +339,10 @@ describe('quality derivation', () => {
     const cfg = { ...DEFAULT_QUALITY, maxTotalMotion: 30, minParticles: 50 };
     assert.equal(micrographQuality({ total_motion: 31 }, {}, cfg).quality, 0);
     assert.equal(micrographQuality({ number_of_particles_picked: 49 }, {}, cfg).quality, 0);
-    assert.equal(micrographQuality({ ctf_max_resolution_estimate: 3, total_motion: 20, number_of_particles_picked: 200 }, {}, cfg).quality, 1);
+    assert.equal(
+      micrographQuality({ ctf_max_resolution_estimate: 3, total_motion: 20, number_of_particles_picked: 200 }, {}, cfg).quality,
+      1,
+    );
   });
 
   test("a metric far worse than the grid's running statistics marks the micrograph bad", () => {

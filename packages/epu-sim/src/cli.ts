@@ -106,13 +106,15 @@ export function registerEpuSimCommands(tools: Command): void {
   const sim = tools.command('epu-sim').description('EPU session simulator: realistic EPU output at any scale');
   withVisitOptions(sim.command('generate').argument('<out>', 'output directory (the visit root)'))
     .description('write a complete visit at once')
-    .action(guarded('epu-sim generate', async (out: string, flags: VisitFlags) => {
-      const { generateVisit } = await import('./generate.ts');
-      const tty = process.stderr.isTTY === true;
-      const result = await generateVisit({ out, ...visitOptions(flags), onProgress: progressLine(tty) });
-      if (tty) process.stderr.write('\n');
-      printSummary(result, 'generated', flags.json);
-    }));
+    .action(
+      guarded('epu-sim generate', async (out: string, flags: VisitFlags) => {
+        const { generateVisit } = await import('./generate.ts');
+        const tty = process.stderr.isTTY === true;
+        const result = await generateVisit({ out, ...visitOptions(flags), onProgress: progressLine(tty) });
+        if (tty) process.stderr.write('\n');
+        printSummary(result, 'generated', flags.json);
+      }),
+    );
   withVisitOptions(sim.command('play').argument('<out>', 'output directory (the visit root)'))
     .description('write the visit over time, the way EPU writes it')
     .addOption(new Option('--speed <x>', 'simulated seconds per real second').argParser(positiveNumber).default(1).conflicts('fast'))
@@ -121,35 +123,41 @@ export function registerEpuSimCommands(tools: Command): void {
     .option('--athena <url>', 'obey this Athena Decision Service: ask before each square and its holes (one grid)')
     .option('--decision-timeout <seconds>', 'how long each TimedDecision waits for a decision (whole seconds)', nonNegativeInteger, 1)
     .option('--truth <csv>', 'CryoRL truth file laid over the visit (one square per truth square); default: the simulated quality')
-    .option('--budget <units>', 'stop once this much beam time is spent (bench units: 1 same patch, 2 same square, 6 same tile, 8 other)', positiveNumber)
+    .option(
+      '--budget <units>',
+      'stop once this much beam time is spent (bench units: 1 same patch, 2 same square, 6 same tile, 8 other)',
+      positiveNumber,
+    )
     .option('--api <url>', 'send processing results (motion, CTF, particles) of each micrograph to this backend')
     .option('--feedback-delay <seconds>', 'simulated seconds from a micrograph to its processing results', nonNegativeNumber, 300)
-    .action(guarded('epu-sim play', async (out: string, flags: VisitFlags & PlayFlags) => {
-      const { playVisit } = await import('./play.ts');
-      const controller = new AbortController();
-      const stop = (): void => controller.abort();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-      const tty = process.stderr.isTTY === true;
-      const line = progressLine(tty);
-      const result = await playVisit({
-        out,
-        ...visitOptions(flags),
-        speed: flags.speed,
-        fast: flags.fast ?? false,
-        ...(flags.maxDelay === undefined ? {} : { maxDelayMs: flags.maxDelay * 1000 }),
-        signal: controller.signal,
-        onProgress: (p) => line(p.files, p.total),
-        ...(flags.athena === undefined ? {} : { athena: { url: flags.athena, timeoutSeconds: flags.decisionTimeout } }),
-        ...(flags.truth === undefined ? {} : { truth: flags.truth }),
-        ...(flags.budget === undefined ? {} : { budget: flags.budget }),
-        ...(flags.api === undefined ? {} : { feedback: { api: flags.api, delayMs: flags.feedbackDelay * 1000 } }),
-      });
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      if (tty) process.stderr.write('\n');
-      printSummary(result, result.aborted ? 'stopped playing' : 'played', flags.json);
-      if (!flags.json) printAcquisition(result);
-    }));
+    .action(
+      guarded('epu-sim play', async (out: string, flags: VisitFlags & PlayFlags) => {
+        const { playVisit } = await import('./play.ts');
+        const controller = new AbortController();
+        const stop = (): void => controller.abort();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        const tty = process.stderr.isTTY === true;
+        const line = progressLine(tty);
+        const result = await playVisit({
+          out,
+          ...visitOptions(flags),
+          speed: flags.speed,
+          fast: flags.fast ?? false,
+          ...(flags.maxDelay === undefined ? {} : { maxDelayMs: flags.maxDelay * 1000 }),
+          signal: controller.signal,
+          onProgress: (p) => line(p.files, p.total),
+          ...(flags.athena === undefined ? {} : { athena: { url: flags.athena, timeoutSeconds: flags.decisionTimeout } }),
+          ...(flags.truth === undefined ? {} : { truth: flags.truth }),
+          ...(flags.budget === undefined ? {} : { budget: flags.budget }),
+          ...(flags.api === undefined ? {} : { feedback: { api: flags.api, delayMs: flags.feedbackDelay * 1000 } }),
+        });
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        if (tty) process.stderr.write('\n');
+        printSummary(result, result.aborted ? 'stopped playing' : 'played', flags.json);
+        if (!flags.json) printAcquisition(result);
+      }),
+    );
 }
 export { registerFsrecorderCommands } from './fsrecorder/cli.ts';

@@ -148,7 +148,11 @@ function buildHoles(holesPerSquare: number, rng: Rng, ids: IdSource, field: Qual
     const u = (sq.atlasX + (dx / SQUARE_IMAGE.width) * sq.atlasWidth) / ex;
     const v = (sq.atlasY + (dy / SQUARE_IMAGE.height) * sq.atlasHeight) / ey;
     const quality = clamp01(
-      field(u, v) + gradient.u * (dx / SQUARE_IMAGE.width) + gradient.v * (dy / SQUARE_IMAGE.height) + rng.gauss() * 0.05 - (nearGridBar ? 0.2 : 0),
+      field(u, v) +
+        gradient.u * (dx / SQUARE_IMAGE.width) +
+        gradient.v * (dy / SQUARE_IMAGE.height) +
+        rng.gauss() * 0.05 -
+        (nearGridBar ? 0.2 : 0),
     );
     return {
       id: ids.next(2),

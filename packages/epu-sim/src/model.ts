@@ -169,7 +169,7 @@ export function buildVisit(opts: VisitOptions): Visit {
 export class IdSource {
   constructor(private n: number) {}
   next(gapMax = 3): number {
-    this.n += 1 + Math.floor((this.n * 2654435761) % 997 / 997 * gapMax);
+    this.n += 1 + Math.floor((((this.n * 2654435761) % 997) / 997) * gapMax);
     return this.n;
   }
 }
@@ -190,7 +190,14 @@ export function scheduleSquareImage(sq: Square, t: number, rng: Rng): number {
  * Times, manifests and shots of `holes`, collected in this order from `t`; returns the time after the last one.
  * `order` numbers the exposures (the square's collection order plus one).
  */
-export function scheduleHoles(holes: readonly Hole[], areas: Grid['areas'], defocusList: readonly number[], order: number, t: number, rng: Rng): number {
+export function scheduleHoles(
+  holes: readonly Hole[],
+  areas: Grid['areas'],
+  defocusList: readonly number[],
+  order: number,
+  t: number,
+  rng: Rng,
+): number {
   for (const hole of holes) {
     hole.manifestTimes = [t];
     hole.manifestGuids = [rng.guid()];
@@ -252,7 +259,14 @@ function buildGrid(
     if (!sq.collected) continue;
     sq.order = order++;
     t = scheduleSquareImage(sq, t, rng);
-    t = scheduleHoles(sq.holes.filter((h) => h.collected), areas, defocusList, order, t, rng);
+    t = scheduleHoles(
+      sq.holes.filter((h) => h.collected),
+      areas,
+      defocusList,
+      order,
+      t,
+      rng,
+    );
     t += squareGap(rng);
   }
   return {

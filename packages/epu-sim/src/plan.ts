@@ -8,7 +8,15 @@ import { microscopeImageXml, type MicroscopeImageFields } from './xml/microscope
 import { previewJpeg } from './jpeg.ts';
 import type { Grid, Hole, Square, Visit } from './model.ts';
 
-export type PlanKind = 'session' | 'atlas' | 'tile' | 'gridsquare-metadata' | 'gridsquare-manifest' | 'foilhole-manifest' | 'micrograph-manifest' | 'preview';
+export type PlanKind =
+  | 'session'
+  | 'atlas'
+  | 'tile'
+  | 'gridsquare-metadata'
+  | 'gridsquare-manifest'
+  | 'foilhole-manifest'
+  | 'micrograph-manifest'
+  | 'preview';
 
 export interface PlanDir {
   type: 'dir';
@@ -96,23 +104,49 @@ function atlasEntries(visit: Visit, grid: Grid, out: PlanEntry[]): void {
     grid.tiles.forEach((tile, i) => {
       const t = t0 + 30_000 + i * 25_000;
       const base = `${sample}/Atlas/${tileBaseName(tile, grid)}`;
-      const fields = { uniqueId: guidFrom(tile.id, 1), coreGuid: guidFrom(tile.id, 2), timeMs: t, stage: { x: tile.stageX, y: tile.stageY, z: 7e-5 }, defocus: -0.001, appliedDefocus: -0.001 };
+      const fields = {
+        uniqueId: guidFrom(tile.id, 1),
+        coreGuid: guidFrom(tile.id, 2),
+        timeMs: t,
+        stage: { x: tile.stageX, y: tile.stageY, z: 7e-5 },
+        defocus: -0.001,
+        appliedDefocus: -0.001,
+      };
       out.push({ type: 'file', timeMs: t, path: `${base}.xml`, kind: 'tile', content: () => image('Tile', fields, tile.id) });
       out.push({ type: 'file', timeMs: t, path: `${base}.jpg`, kind: 'preview', content: () => previewJpeg(0.5, tile.index) });
     });
   }
-  out.push({ type: 'file', timeMs: t0 + 40 * 60_000, path: `${sample}/Atlas/Atlas.dm`, kind: 'atlas', content: () => atlasXml(visit, grid) });
+  out.push({
+    type: 'file',
+    timeMs: t0 + 40 * 60_000,
+    path: `${sample}/Atlas/Atlas.dm`,
+    kind: 'atlas',
+    content: () => atlasXml(visit, grid),
+  });
 }
 
 function sessionEntries(visit: Visit, grid: Grid, storage: string, out: PlanEntry[]): void {
   const dir = grid.dirName;
   const t0 = grid.startMs;
   out.push({ type: 'dir', timeMs: t0, path: dir });
-  out.push({ type: 'file', timeMs: t0, path: `${dir}/EpuSession.dm`, kind: 'session', superseded: true, content: () => epuSessionXml(visit, grid, false) });
+  out.push({
+    type: 'file',
+    timeMs: t0,
+    path: `${dir}/EpuSession.dm`,
+    kind: 'session',
+    superseded: true,
+    content: () => epuSessionXml(visit, grid, false),
+  });
   out.push({ type: 'dir', timeMs: t0 + 1000, path: `${dir}/Metadata` }, { type: 'dir', timeMs: t0 + 1000, path: `${dir}/Images-Disc1` });
   // Square selection on the atlas: the session file is rewritten and every square gets its stub, in one burst.
   const tSelect = t0 + 5 * 60_000;
-  out.push({ type: 'file', timeMs: tSelect, path: `${dir}/EpuSession.dm`, kind: 'session', content: () => epuSessionXml(visit, grid, true) });
+  out.push({
+    type: 'file',
+    timeMs: tSelect,
+    path: `${dir}/EpuSession.dm`,
+    kind: 'session',
+    content: () => epuSessionXml(visit, grid, true),
+  });
   for (const sq of grid.squares) {
     out.push({
       type: 'file',
@@ -139,10 +173,26 @@ function squareImage(grid: Grid, sq: Square, out: PlanEntry[]): void {
   const t = sq.imageTimeMs;
   out.push({ type: 'dir', timeMs: t, path: dir });
   const base = `${dir}/GridSquare_${fileStamp(t)}`;
-  const fields = { uniqueId: sq.imageGuid, coreGuid: guidFrom(sq.id, 3), timeMs: t, stage: { x: sq.stageX, y: sq.stageY, z: sq.stageZ }, defocus: -5e-5, appliedDefocus: -5e-5 };
-  out.push({ type: 'file', timeMs: t, path: `${base}.xml`, kind: 'gridsquare-manifest', content: () => image('GridSquare', fields, sq.id) });
+  const fields = {
+    uniqueId: sq.imageGuid,
+    coreGuid: guidFrom(sq.id, 3),
+    timeMs: t,
+    stage: { x: sq.stageX, y: sq.stageY, z: sq.stageZ },
+    defocus: -5e-5,
+    appliedDefocus: -5e-5,
+  };
+  out.push({
+    type: 'file',
+    timeMs: t,
+    path: `${base}.xml`,
+    kind: 'gridsquare-manifest',
+    content: () => image('GridSquare', fields, sq.id),
+  });
   out.push({ type: 'file', timeMs: t, path: `${base}.jpg`, kind: 'preview', content: () => previewJpeg(sq.quality, sq.id) });
-  out.push({ type: 'dir', timeMs: sq.targetsTimeMs, path: `${dir}/FoilHoles` }, { type: 'dir', timeMs: sq.targetsTimeMs, path: `${dir}/Data` });
+  out.push(
+    { type: 'dir', timeMs: sq.targetsTimeMs, path: `${dir}/FoilHoles` },
+    { type: 'dir', timeMs: sq.targetsTimeMs, path: `${dir}/Data` },
+  );
 }
 
 function squareHoles(grid: Grid, sq: Square, storage: string, out: PlanEntry[]): void {
@@ -151,7 +201,13 @@ function squareHoles(grid: Grid, sq: Square, storage: string, out: PlanEntry[]):
   const firstTime = Math.min(...sq.holes.filter((h) => h.collected && h.manifestTimes.length > 0).map((h) => h.manifestTimes[0]));
   const late = sq.id % 3 === 0 && Number.isFinite(firstTime);
   const metadataTime = late ? firstTime + 1500 : sq.targetsTimeMs;
-  out.push({ type: 'file', timeMs: metadataTime, path: `${grid.dirName}/Metadata/GridSquare_${sq.id}.dm`, kind: 'gridsquare-metadata', content: () => gridSquareTargetsXml(sq, storage, grid) });
+  out.push({
+    type: 'file',
+    timeMs: metadataTime,
+    path: `${grid.dirName}/Metadata/GridSquare_${sq.id}.dm`,
+    kind: 'gridsquare-metadata',
+    content: () => gridSquareTargetsXml(sq, storage, grid),
+  });
   for (const hole of sq.holes) if (hole.collected) holeEntries(sq, hole, dir, out);
 }
 
@@ -165,14 +221,33 @@ function holeEntries(sq: Square, hole: Hole, dir: string, out: PlanEntry[]): voi
       stage: { x: hole.stageX, y: hole.stageY, z: sq.stageZ },
       defocus: -2e-5,
       appliedDefocus: -2e-5,
-      holeFinding: { x: 1440 + ((hole.id * 37) % 140) - 70, y: 1023 + ((hole.id * 53) % 140) - 70, quality: hole.findQuality, rotation: -3.086187417975387, size: 770 + ((hole.id * 11) % 6) },
+      holeFinding: {
+        x: 1440 + ((hole.id * 37) % 140) - 70,
+        y: 1023 + ((hole.id * 53) % 140) - 70,
+        quality: hole.findQuality,
+        rotation: -3.086187417975387,
+        size: 770 + ((hole.id * 11) % 6),
+      },
     };
-    out.push({ type: 'file', timeMs: t, path: `${base}.xml`, kind: 'foilhole-manifest', content: () => image('FoilHole', fields, hole.id + k) });
+    out.push({
+      type: 'file',
+      timeMs: t,
+      path: `${base}.xml`,
+      kind: 'foilhole-manifest',
+      content: () => image('FoilHole', fields, hole.id + k),
+    });
     out.push({ type: 'file', timeMs: t, path: `${base}.jpg`, kind: 'preview', content: () => previewJpeg(hole.quality, hole.id + k) });
   });
   for (const shot of hole.shots) {
     const base = `${dir}/Data/FoilHole_${hole.id}_Data_${shot.areaId}_${shot.n}_${fileStamp(shot.timeMs)}`;
-    const fields = { uniqueId: shot.uniqueId, coreGuid: shot.guid, timeMs: shot.timeMs, stage: { x: hole.stageX, y: hole.stageY, z: sq.stageZ }, defocus: shot.defocus, appliedDefocus: shot.appliedDefocus };
+    const fields = {
+      uniqueId: shot.uniqueId,
+      coreGuid: shot.guid,
+      timeMs: shot.timeMs,
+      stage: { x: hole.stageX, y: hole.stageY, z: sq.stageZ },
+      defocus: shot.defocus,
+      appliedDefocus: shot.appliedDefocus,
+    };
     out.push({
       type: 'file',
       timeMs: shot.timeMs,
@@ -181,7 +256,13 @@ function holeEntries(sq: Square, hole: Hole, dir: string, out: PlanEntry[]): voi
       micrograph: { holeId: hole.id, uniqueId: shot.uniqueId },
       content: () => image('Data', fields, hole.id ^ shot.areaId),
     });
-    out.push({ type: 'file', timeMs: shot.timeMs, path: `${base}.jpg`, kind: 'preview', content: () => previewJpeg(hole.quality, shot.areaId) });
+    out.push({
+      type: 'file',
+      timeMs: shot.timeMs,
+      path: `${base}.jpg`,
+      kind: 'preview',
+      content: () => previewJpeg(hole.quality, shot.areaId),
+    });
   }
 }
 

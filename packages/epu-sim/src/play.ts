@@ -86,7 +86,8 @@ export async function playVisit(opts: PlayOptions): Promise<PlaySummary> {
   if (!(speed > 0)) throw new Error(`epu-sim play: --speed must be a positive number, got ${opts.speed}`);
   const fast = opts.fast ?? false;
   const acquiring = opts.athena !== undefined || opts.truth !== undefined || opts.budget !== undefined;
-  if (opts.budget !== undefined && !(opts.budget > 0)) throw new Error(`epu-sim play: --budget must be a positive number, got ${opts.budget}`);
+  if (opts.budget !== undefined && !(opts.budget > 0))
+    throw new Error(`epu-sim play: --budget must be a positive number, got ${opts.budget}`);
   const truthFile = opts.truth === undefined ? undefined : await readTruthFile(opts.truth);
   const visit = buildVisit(truthFile ? { ...opts, holesBySquare: truthFile.holesBySquare } : opts);
   const laid = truthFile && opts.truth !== undefined ? layTruth(visit, truthFile.dataset, opts.truth) : undefined;
@@ -97,11 +98,17 @@ export async function playVisit(opts: PlayOptions): Promise<PlaySummary> {
   await writeFile(truthPath, truth);
   const holeTruth = acquiring || opts.feedback ? (laid ?? (await ownTruth(truthPath))) : undefined;
   const feedback =
-    opts.feedback && holeTruth ? new ProcessingFeedback({ ...opts.feedback, speed, fast, ctfOf: (id) => truthCtf(holeTruth, id) }) : undefined;
+    opts.feedback && holeTruth
+      ? new ProcessingFeedback({ ...opts.feedback, speed, fast, ctfOf: (id) => truthCtf(holeTruth, id) })
+      : undefined;
   const acquisition = acquiring && holeTruth ? emptySummary(holeTruth, opts.budget) : undefined;
   const entries: Iterable<PlanEntry> | AsyncIterable<PlanEntry> =
     holeTruth && acquisition
-      ? acquisitionEntries(visit, { truth: holeTruth, budget: opts.budget, ...(opts.athena ? { decisions: new DecisionService(opts.athena) } : {}) }, acquisition)
+      ? acquisitionEntries(
+          visit,
+          { truth: holeTruth, budget: opts.budget, ...(opts.athena ? { decisions: new DecisionService(opts.athena) } : {}) },
+          acquisition,
+        )
       : plan;
 
   const total = plan.filter((e) => e.type === 'file').length;
@@ -142,7 +149,14 @@ export async function playVisit(opts: PlayOptions): Promise<PlaySummary> {
     files++;
     if (rewrite) rewrites++;
     if (file.micrograph && !rewrite) feedback?.micrograph(file.micrograph);
-    opts.onEvent?.({ type: 'file', path: file.path, kind: file.kind, size: data.length, rewrite, ...(file.micrograph ? { micrograph: file.micrograph } : {}) });
+    opts.onEvent?.({
+      type: 'file',
+      path: file.path,
+      kind: file.kind,
+      size: data.length,
+      rewrite,
+      ...(file.micrograph ? { micrograph: file.micrograph } : {}),
+    });
     if (files % 500 === 0) opts.onProgress?.({ files, total, simulatedMs: lastTime - t0 });
   };
 

@@ -31,7 +31,10 @@ export class Rng {
 
   /** A random version-4 GUID, lower case, as EPU writes `uniqueID` and `Guid`. */
   guid(): string {
-    const hex = (n: number): string => Math.floor(this.next() * 16 ** n).toString(16).padStart(n, '0');
+    const hex = (n: number): string =>
+      Math.floor(this.next() * 16 ** n)
+        .toString(16)
+        .padStart(n, '0');
     const variant = (8 + Math.floor(this.next() * 4)).toString(16);
     return `${hex(8)}-${hex(4)}-4${hex(3)}-${variant}${hex(3)}-${hex(12)}`;
   }

@@ -119,7 +119,19 @@ test('EpuSession.dm: root, namespaces and the order of the fields the parser rea
   const real = structure(readFileSync(join(spa, 'EPU_session/EpuSession.dm'), 'utf8'));
   const gen = structure(generated('session'));
   assert.equal(gen.root, real.root);
-  assertHas(gen, ['Name', 'StartDateTime', 'ClusteringMode', 'ClusteringRadius', 'SampleXml > AtlasId', 'StorageFolderXml > Path', 'GridSquares > {http://schemas.microsoft.com/2003/10/Serialization/Arrays}m_serializationArray'], 'session');
+  assertHas(
+    gen,
+    [
+      'Name',
+      'StartDateTime',
+      'ClusteringMode',
+      'ClusteringRadius',
+      'SampleXml > AtlasId',
+      'StorageFolderXml > Path',
+      'GridSquares > {http://schemas.microsoft.com/2003/10/Serialization/Arrays}m_serializationArray',
+    ],
+    'session',
+  );
   assertSameOrder(real, gen, 'EpuSession.dm');
   assert.ok(gen.paths.length > real.paths.length * 0.5, 'most of the real structure is present');
 });
@@ -128,7 +140,21 @@ test('Atlas.dm: tiles, nodes and positions in the real structure', { skip }, () 
   const real = structure(readFileSync(join(spa, 'Atlas/Supervisor_20240404_093820_Pete_Miriam_HexAuFoil/Sample4/Atlas/Atlas.dm'), 'utf8'));
   const gen = structure(generated('atlas'));
   assert.equal(gen.root, real.root);
-  assertHas(gen, ['Atlas > AcquisitionDateTime', 'StorageFolder', 'Description', 'TileXml > AtlasPixelPosition', 'TileImageReference > {http://schemas.datacontract.org/2004/07/Fei.Applications.Common.Types}BaseFileName', 'KeyValuePairs > {http://schemas.datacontract.org/2004/07/System.Collections.Generic}KeyValuePairOfintNodeXml30oatNZW', 'PositionOnTheAtlas > {http://schemas.datacontract.org/2004/07/Applications.SciencesAppsShared.GridAtlas.Datamodel}Center', 'TilePositionXml > NodePosition', 'TilePositionXml > TileId'], 'atlas');
+  assertHas(
+    gen,
+    [
+      'Atlas > AcquisitionDateTime',
+      'StorageFolder',
+      'Description',
+      'TileXml > AtlasPixelPosition',
+      'TileImageReference > {http://schemas.datacontract.org/2004/07/Fei.Applications.Common.Types}BaseFileName',
+      'KeyValuePairs > {http://schemas.datacontract.org/2004/07/System.Collections.Generic}KeyValuePairOfintNodeXml30oatNZW',
+      'PositionOnTheAtlas > {http://schemas.datacontract.org/2004/07/Applications.SciencesAppsShared.GridAtlas.Datamodel}Center',
+      'TilePositionXml > NodePosition',
+      'TilePositionXml > TileId',
+    ],
+    'atlas',
+  );
   assertSameOrder(real, gen, 'Atlas.dm');
 });
 
@@ -136,7 +162,23 @@ test('Metadata/GridSquare_<id>.dm: target locations exactly as EPU serialises th
   const real = structure(readFileSync(join(spa, 'GridSquare_4590776.dm'), 'utf8'));
   const gen = structure(generated('metadata'));
   assert.equal(gen.root, real.root);
-  assertHas(gen, ['Position > {http://schemas.datacontract.org/2004/07/Fei.SharedObjects}X', 'GridSquareImagePath', 'Selected', 'Unusable', 'AtlasNodeId', 'State', 'Rotation', 'KeyValuePairOfintTargetLocationXmlBpEWF4JT > {http://schemas.datacontract.org/2004/07/System.Collections.Generic}value > PixelCenter', 'value > StagePosition', 'value > IsNearGridBar', 'value > PixelWidthHeight'], 'metadata');
+  assertHas(
+    gen,
+    [
+      'Position > {http://schemas.datacontract.org/2004/07/Fei.SharedObjects}X',
+      'GridSquareImagePath',
+      'Selected',
+      'Unusable',
+      'AtlasNodeId',
+      'State',
+      'Rotation',
+      'KeyValuePairOfintTargetLocationXmlBpEWF4JT > {http://schemas.datacontract.org/2004/07/System.Collections.Generic}value > PixelCenter',
+      'value > StagePosition',
+      'value > IsNearGridBar',
+      'value > PixelWidthHeight',
+    ],
+    'metadata',
+  );
   assertSameOrder(real, gen, 'GridSquare metadata');
   // Every element of a real target location is present.
   const hole = (s: Structure): string[] => s.paths.filter((p) => p.includes('KeyValuePairOfintTargetLocation'));
@@ -150,7 +192,11 @@ test('GridSquare, FoilHole, Data and atlas Tile manifests: every element of the 
     ['gridsquare', firstFile(harvest, /^GridSquare_.*\.xml$/), 'GridSquare manifest'],
     ['foilhole', firstFile(join(dirExample, 'FoilHoles'), /\.xml$/), 'FoilHole manifest'],
     ['micrograph', firstFile(join(dirExample, 'Data'), /\.xml$/), 'Data manifest'],
-    ['tile', firstFile(join(samples, 'EMharvest/_repo_data/atlas/Supervisor_20230919_115905_Atlas_bi23047-106/Sample2/Atlas'), /^Tile_.*\.xml$/), 'atlas Tile manifest'],
+    [
+      'tile',
+      firstFile(join(samples, 'EMharvest/_repo_data/atlas/Supervisor_20230919_115905_Atlas_bi23047-106/Sample2/Atlas'), /^Tile_.*\.xml$/),
+      'atlas Tile manifest',
+    ],
   ];
   for (const [kind, realPath, label] of cases) {
     const real = structure(readFileSync(realPath, 'utf8'));

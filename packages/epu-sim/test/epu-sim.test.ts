@@ -66,7 +66,10 @@ test('ground truth: one row per listed foil hole; a quality map sets the field; 
   assert.ok(qualities.length > 0);
   for (const quality of qualities) assert.ok(Math.abs(quality - 0.9) < 0.35, `quality ${quality} follows the map`);
   writeFileSync(map, '0.5,0.5\n0.5,oops\n');
-  await assert.rejects(generateVisit({ out: join(dir, 'bad-map'), qualityMap: map }), (e: Error) => e.message.includes(map) && e.message.includes('line 2'));
+  await assert.rejects(
+    generateVisit({ out: join(dir, 'bad-map'), qualityMap: map }),
+    (e: Error) => e.message.includes(map) && e.message.includes('line 2'),
+  );
   await assert.rejects(generateVisit({ out: join(dir, 'bad-opt'), squares: 0 }), /--squares/);
 });
 

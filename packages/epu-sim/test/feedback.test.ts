@@ -21,7 +21,13 @@ let agent: ChildProcess | undefined;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'epu-sim-feedback-'));
-  backend = await startBackend({ log: createLogger({ level: 'error', name: 'test' }), dataDir: join(dir, 'db'), port: 0, worker: true, migrate: true });
+  backend = await startBackend({
+    log: createLogger({ level: 'error', name: 'test' }),
+    dataDir: join(dir, 'db'),
+    port: 0,
+    worker: true,
+    migrate: true,
+  });
 });
 after(async () => {
   agent?.kill('SIGTERM');
@@ -40,9 +46,11 @@ function run(args: string[]): Promise<{ code: number | null; out: string; err: s
   });
 }
 
-test('every collected micrograph gets motion, CTF and particles; the stored CTF is its hole\'s truth', async () => {
+test("every collected micrograph gets motion, CTF and particles; the stored CTF is its hole's truth", async () => {
   const visitDir = join(dir, 'visit');
-  agent = spawn(process.execPath, [bin, 'agent', 'watch', visitDir, '--api', backend.url, '--state', join(dir, 'agent')], { stdio: 'ignore' });
+  agent = spawn(process.execPath, [bin, 'agent', 'watch', visitDir, '--api', backend.url, '--state', join(dir, 'agent')], {
+    stdio: 'ignore',
+  });
   const summary = await playVisit({
     out: visitDir,
     squares: 2,
@@ -57,7 +65,12 @@ test('every collected micrograph gets motion, CTF and particles; the stored CTF 
   const truth = await loadCryoRl(summary.groundTruthCsv);
   const ctfByHole = new Map(truth.holes.map((h) => [h.id, h.ctf]));
   const res = await fetch(`${backend.url}/micrographs`);
-  const micrographs = (await res.json()) as Array<{ foilhole_id: string; ctf_max_resolution_estimate: number | null; total_motion: number | null; number_of_particles_picked: number | null }>;
+  const micrographs = (await res.json()) as Array<{
+    foilhole_id: string;
+    ctf_max_resolution_estimate: number | null;
+    total_motion: number | null;
+    number_of_particles_picked: number | null;
+  }>;
   assert.equal(micrographs.length, 12);
   for (const m of micrographs) {
     assert.equal(m.ctf_max_resolution_estimate, ctfByHole.get(m.foilhole_id), `micrograph of hole ${m.foilhole_id}`);
@@ -65,8 +78,16 @@ test('every collected micrograph gets motion, CTF and particles; the stored CTF 
   }
 });
 
-test('smartem bench decisions --truth reads the simulator\'s ground-truth.csv', async () => {
-  const summary = await playVisit({ out: join(dir, 'bench'), squares: 3, holesPerSquare: 6, shotsPerHole: 1, seed: 9, atlas: false, fast: true });
+test("smartem bench decisions --truth reads the simulator's ground-truth.csv", async () => {
+  const summary = await playVisit({
+    out: join(dir, 'bench'),
+    squares: 3,
+    holesPerSquare: 6,
+    shotsPerHole: 1,
+    seed: 9,
+    atlas: false,
+    fast: true,
+  });
   const r = await run(['bench', 'decisions', '--truth', summary.groundTruthCsv, '--budget', '20', '--starts', '3']);
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /ground-truth\.csv: 18 holes, budget 20, 3 starts/);

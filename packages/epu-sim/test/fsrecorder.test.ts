@@ -56,7 +56,11 @@ test('each kind of change is recorded with its type and replays to the same tree
   assert.equal(appended?.file_position, '<MicroscopeImage><name>'.length);
   assert.equal(appended?.content, 'Empty</name></MicroscopeImage>');
   const times = recording.events.map((e) => e.timestamp);
-  assert.deepEqual(times, [...times].sort((a, b) => a - b), 'events are in time order');
+  assert.deepEqual(
+    times,
+    [...times].sort((a, b) => a - b),
+    'events are in time order',
+  );
   const archive = join(dir, 'kinds.tar.gz');
   await writeRecording(archive, recording);
   const back = await readRecording(archive);
@@ -102,7 +106,27 @@ test('unreadable and malformed recordings are reported with the file name', asyn
   writeFileSync(bad, '{"events": 3}');
   await assert.rejects(readRecording(bad), /bad\.json.*events/);
   const legacy = join(dir, 'legacy.json');
-  writeFileSync(legacy, JSON.stringify({ events: [{ timestamp: 1, event_type: 'created', src_path: 'a.txt', dest_path: null, is_directory: false, content: 'hi', size: 2, content_hash: `unreadable_2_1`, binary_chunk_id: null, operation_data: {}, file_position: null, is_placeholder: false }] }));
+  writeFileSync(
+    legacy,
+    JSON.stringify({
+      events: [
+        {
+          timestamp: 1,
+          event_type: 'created',
+          src_path: 'a.txt',
+          dest_path: null,
+          is_directory: false,
+          content: 'hi',
+          size: 2,
+          content_hash: `unreadable_2_1`,
+          binary_chunk_id: null,
+          operation_data: {},
+          file_position: null,
+          is_placeholder: false,
+        },
+      ],
+    }),
+  );
   const r = await readRecording(legacy);
   assert.equal(r.metadata.version, '1.0');
   const s = await replayRecording(r, join(dir, 'legacy-replay'), { timing: quick, skipUnreadable: true });

@@ -37,7 +37,10 @@ function defaultPlan(seed: number) {
  * Registers the visit's session and areas as the agent would, posts the decisions `decide` builds, then plays the
  * visit obeying the stand-in. Each run uses its own seed, so its own session.
  */
-async function play(decide: (ctx: { sessionId: string }, plan: ReturnType<typeof defaultPlan>) => DecisionRecord[], extra: { budget?: number } = {}) {
+async function play(
+  decide: (ctx: { sessionId: string }, plan: ReturnType<typeof defaultPlan>) => DecisionRecord[],
+  extra: { budget?: number } = {},
+) {
   const seed = 100 + runs++;
   const plan = defaultPlan(seed);
   const client = new AthenaClient({ baseUrl: mock.url, retries: 0 });
@@ -72,10 +75,16 @@ async function play(decide: (ctx: { sessionId: string }, plan: ReturnType<typeof
   return { plan, summary, acq: summary.acquisition!, holesWritten, gridDir };
 }
 
-test('without decisions the simulator collects in EPU\'s default order and asks before every square and square\'s holes', async () => {
+test("without decisions the simulator collects in EPU's default order and asks before every square and square's holes", async () => {
   const { plan, acq, holesWritten, gridDir } = await play(() => []);
-  assert.deepEqual(acq.squareOrder, plan.squares.map((s) => s.id));
-  assert.deepEqual(acq.holeOrder, plan.squares.flatMap((s) => s.holes));
+  assert.deepEqual(
+    acq.squareOrder,
+    plan.squares.map((s) => s.id),
+  );
+  assert.deepEqual(
+    acq.holeOrder,
+    plan.squares.flatMap((s) => s.holes),
+  );
   assert.deepEqual(holesWritten, acq.holeOrder);
   assert.equal(acq.decisionsFound, 0);
   // per square: acquisitionOrder + gridSquareSelection + include, then foilHoleSelection + acquisitionOrder
@@ -86,7 +95,10 @@ test('without decisions the simulator collects in EPU\'s default order and asks 
 test('a square with include=false is never collected: no files of it are written', async () => {
   const { plan, acq, holesWritten, gridDir } = await play((ctx, p) => [includeDecision(ctx, p.squares[0].id, false)]);
   const skipped = plan.squares[0];
-  assert.deepEqual(acq.squareOrder, plan.squares.slice(1).map((s) => s.id));
+  assert.deepEqual(
+    acq.squareOrder,
+    plan.squares.slice(1).map((s) => s.id),
+  );
   assert.equal(acq.squaresSkipped, 1);
   assert.ok(!existsSync(join(gridDir, 'Images-Disc1', `GridSquare_${skipped.id}`)));
   assert.ok(holesWritten.every((h) => !skipped.holes.includes(h)));
@@ -156,21 +168,36 @@ test('a CryoRL truth file is laid over the visit: one square per truth square, h
 test('a truth file whose holes do not fit, and --grids 2 with --athena, are refused with a clear error', async () => {
   const bad = join(dir, 'bad.csv');
   writeFileSync(bad, 'grid_dir,gridsquare_id,foilhole_id,quality,gridsquare_quality,collected\nG,1,12,1.5,0.5,true\nG,1,13,0.5,0.5,true\n');
-  await assert.rejects(playVisit({ out: join(dir, 'bad'), truth: bad, fast: true, atlas: false }), /bad\.csv: line 2, column 4: quality must be a number in \[0, 1\], got "1\.5"/);
   await assert.rejects(
-    playVisit({ out: join(dir, 'two'), grids: 2, squares: 1, holesPerSquare: 2, shotsPerHole: 1, fast: true, atlas: false, athena: { url: mock.url, timeoutSeconds: 0 } }),
+    playVisit({ out: join(dir, 'bad'), truth: bad, fast: true, atlas: false }),
+    /bad\.csv: line 2, column 4: quality must be a number in \[0, 1\], got "1\.5"/,
+  );
+  await assert.rejects(
+    playVisit({
+      out: join(dir, 'two'),
+      grids: 2,
+      squares: 1,
+      holesPerSquare: 2,
+      shotsPerHole: 1,
+      fast: true,
+      atlas: false,
+      athena: { url: mock.url, timeoutSeconds: 0 },
+    }),
     /one grid; got --grids 2/,
   );
 });
 
-test('a Decision Service that cannot be reached does not stop the microscope: EPU\'s default order, failures counted', async () => {
+test("a Decision Service that cannot be reached does not stop the microscope: EPU's default order, failures counted", async () => {
   const closed = await startAthenaMock({ port: 0, log: () => undefined });
   const url = closed.url;
   await closed.close();
   const plan = defaultPlan(7);
   const summary = await playVisit({ out: join(dir, 'unreachable'), ...VISIT, seed: 7, fast: true, athena: { url, timeoutSeconds: 0 } });
   const acq = summary.acquisition!;
-  assert.deepEqual(acq.squareOrder, plan.squares.map((s) => s.id));
+  assert.deepEqual(
+    acq.squareOrder,
+    plan.squares.map((s) => s.id),
+  );
   assert.equal(acq.holesCollected, plan.squares.flatMap((s) => s.holes).length);
   assert.equal(acq.decisionsFound, 0);
   assert.ok(acq.decisionServiceUnavailable >= 1);

@@ -3,13 +3,7 @@
  * Windows (`\`) and POSIX (`/`) separators are both accepted. One classifier for the directory parse and the watcher.
  */
 
-export type EpuFileKind =
-  | 'session'
-  | 'atlas'
-  | 'gridsquare-metadata'
-  | 'gridsquare-manifest'
-  | 'foilhole-manifest'
-  | 'micrograph-manifest';
+export type EpuFileKind = 'session' | 'atlas' | 'gridsquare-metadata' | 'gridsquare-manifest' | 'foilhole-manifest' | 'micrograph-manifest';
 
 export interface EpuFileClass {
   kind: EpuFileKind;

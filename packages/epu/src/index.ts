@@ -5,7 +5,15 @@ export { parseEpuSession } from './parsers/session.ts';
 export { parseAtlas } from './parsers/atlas.ts';
 export { parseGridSquareMetadata } from './parsers/gridsquare-metadata.ts';
 export { parseGridSquareManifest, parseFoilHoleManifest, parseMicrographManifest } from './parsers/image-manifests.ts';
-export { parseEpuFile, parseEpuXml, parseClassified, readEpuFile, PARSERS as EPU_PARSERS, type ParsedEpuFile, type EpuRecordByKind } from './parse-file.ts';
+export {
+  parseEpuFile,
+  parseEpuXml,
+  parseClassified,
+  readEpuFile,
+  PARSERS as EPU_PARSERS,
+  type ParsedEpuFile,
+  type EpuRecordByKind,
+} from './parse-file.ts';
 export { toCygwinPath, atlasPathRelativeToStorage } from './windows-paths.ts';
 export type * from './types.ts';
 export {

@@ -59,7 +59,11 @@ export async function readEpuFile(path: string): Promise<Buffer> {
 export async function parseEpuFile(path: string, kind?: EpuFileKind): Promise<ParsedEpuFile> {
   let file = classifyEpuPath(path);
   if (kind && file?.kind !== kind) file = { kind, path: toPosixPath(path), grid_dir: null };
-  if (!file) throw new EpuParseError(path, 'not a recognised EPU file name (EpuSession.dm, Atlas/Atlas.dm, GridSquare_<id>.dm, or an Images-Disc manifest)');
+  if (!file)
+    throw new EpuParseError(
+      path,
+      'not a recognised EPU file name (EpuSession.dm, Atlas/Atlas.dm, GridSquare_<id>.dm, or an Images-Disc manifest)',
+    );
   return parseClassified(file, await readEpuFile(path), path);
 }
 

@@ -18,10 +18,16 @@ export interface ValidationResult {
 }
 
 async function isFile(path: string): Promise<boolean> {
-  return stat(path).then((s) => s.isFile(), () => false);
+  return stat(path).then(
+    (s) => s.isFile(),
+    () => false,
+  );
 }
 async function isDir(path: string): Promise<boolean> {
-  return stat(path).then((s) => s.isDirectory(), () => false);
+  return stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
 }
 
 /** Problems of one grid directory, in the original's order and wording. */
@@ -50,7 +56,9 @@ export async function validateEpuDirectory(path: string): Promise<ValidationResu
   const dir = resolve(path);
   if (!(await isDir(dir))) return { valid: false, grids: [], errors: [`Not a directory: ${path}`] };
   if (!(await isFile(join(dir, 'EpuSession.dm')))) {
-    const below = (await listFiles(dir)).files.filter((f) => /[/\\]EpuSession\.dm$/.test(f)).map((f) => f.slice(0, -'/EpuSession.dm'.length));
+    const below = (await listFiles(dir)).files
+      .filter((f) => /[/\\]EpuSession\.dm$/.test(f))
+      .map((f) => f.slice(0, -'/EpuSession.dm'.length));
     if (below.length > 0) {
       const errors: string[] = [];
       for (const grid of below) {

@@ -170,7 +170,10 @@ test('GridSquare manifests: values, id from the directory, pretty-printed copy e
   assert.equal(a.acquisition_datetime, '2024-04-06T10:24:17.8534312+01:00');
   assert.deepEqual({ ...parseGridSquareManifest(read(pretty), raw) }, a);
 
-  const v34 = parseGridSquareManifest(read(`${EMHARVEST_GRID}/Images-Disc1/GridSquare_19493759/GridSquare_20230919_140816.xml`), 'Images-Disc1/GridSquare_19493759/x.xml');
+  const v34 = parseGridSquareManifest(
+    read(`${EMHARVEST_GRID}/Images-Disc1/GridSquare_19493759/GridSquare_20230919_140816.xml`),
+    'Images-Disc1/GridSquare_19493759/x.xml',
+  );
   assert.equal(v34.gridsquare_id, '19493759');
   assert.equal(v34.magnification, 580);
   assert.equal(v34.applied_defocus, -0.00025);
@@ -189,7 +192,10 @@ test('FoilHole manifests: FindFoilHoleCenterResults, id and timestamp from the n
   assert.equal(fh.size_height, 770.144958);
   assert.equal(fh.file_timestamp, '20250108_154725');
   // EPU 3.4 wrote no hole-finding result into this manifest: the values are absent, not invented.
-  const v34 = parseFoilHoleManifest(read(`${EMHARVEST_GRID}/Images-Disc1/GridSquare_19493759/FoilHoles/FoilHole_19507368_20230919_142541.xml`), 'x/GridSquare_19493759/FoilHoles/FoilHole_19507368_20230919_142541.xml');
+  const v34 = parseFoilHoleManifest(
+    read(`${EMHARVEST_GRID}/Images-Disc1/GridSquare_19493759/FoilHoles/FoilHole_19507368_20230919_142541.xml`),
+    'x/GridSquare_19493759/FoilHoles/FoilHole_19507368_20230919_142541.xml',
+  );
   assert.equal(v34.id, '19507368');
   assert.equal(v34.center_x, null);
   assert.equal(v34.acquisition_datetime, '2023-09-19T14:25:38.5250069+01:00');
@@ -265,7 +271,8 @@ test('a truncated real file is an EpuParseError naming the file, never a partial
   for (const cut of [1, 100, Math.floor(bytes.length / 2), bytes.length - 1]) {
     assert.throws(
       () => parseGridSquareMetadata(bytes.subarray(0, cut), path),
-      (e: unknown) => e instanceof EpuParseError && e.path === path && /not well-formed|truncated/.test(e.reason) && e.message.startsWith(path),
+      (e: unknown) =>
+        e instanceof EpuParseError && e.path === path && /not well-formed|truncated/.test(e.reason) && e.message.startsWith(path),
     );
   }
   const micrograph = `${DIR_EXAMPLE}/Images-Disc1/GridSquare_8999138/Data/FoilHole_9015883_Data_9017347_6_20250108_154915.xml`;

@@ -5,7 +5,9 @@ import { join, resolve } from 'node:path';
 export const SAMPLES = resolve(import.meta.dirname, '../../../../shared/epu-samples');
 export const HAVE_SAMPLES = existsSync(join(SAMPLES, 'README.md'));
 /** For `test(name, { skip: SKIP_SAMPLES }, …)`: a message when the samples are absent. */
-export const SKIP_SAMPLES = HAVE_SAMPLES ? false : `real EPU samples not found at ${SAMPLES} (../shared/epu-samples from the repository root)`;
+export const SKIP_SAMPLES = HAVE_SAMPLES
+  ? false
+  : `real EPU samples not found at ${SAMPLES} (../shared/epu-samples from the repository root)`;
 
 export const sample = (...parts: string[]): string => join(SAMPLES, ...parts);
 

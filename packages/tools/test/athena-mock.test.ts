@@ -52,8 +52,17 @@ for (const spec of [undefined, PUBLISHED]) {
       });
       assert.equal(code, 0);
       assert.match(stdout, /athena-mock stopped/);
-      const lines = readFileSync(record, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-      assert.deepEqual(lines.map((l) => [l.method, l.status]), [['POST', 201], ['GET', 400]]);
+      const lines = readFileSync(record, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      assert.deepEqual(
+        lines.map((l) => [l.method, l.status]),
+        [
+          ['POST', 201],
+          ['GET', 400],
+        ],
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

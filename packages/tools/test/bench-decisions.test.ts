@@ -13,12 +13,21 @@ const CRYORL = resolve(ROOT, '../shared/decision-data/cryorl');
 
 const run = (args: string[]) => spawnSync(process.execPath, [SMARTEM, 'bench', 'decisions', ...args], { cwd: ROOT, encoding: 'utf8' });
 
-test('--json: every policy from the same starts, oracle is the denominator, learners beat their baselines', { skip: !existsSync(CRYORL) && `no ${CRYORL}` }, () => {
+test('--json: every policy from the same starts, oracle is the denominator, learners beat their baselines', {
+  skip: !existsSync(CRYORL) && `no ${CRYORL}`,
+}, () => {
   const r = run(['--budget', '60', '--starts', '3', '--json']);
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout) as Record<string, { mean: number; sd: number; fraction_of_oracle: number }>;
   assert.deepEqual(Object.keys(out), [
-    'random', 'systematic', 'greedy-predictions', 'oracle', 'random-mock', 'online-learner', 'model-weighting+predictions', 'online-learner+predictions',
+    'random',
+    'systematic',
+    'greedy-predictions',
+    'oracle',
+    'random-mock',
+    'online-learner',
+    'model-weighting+predictions',
+    'online-learner+predictions',
   ]);
   assert.equal(out.oracle.fraction_of_oracle, 1);
   for (const v of Object.values(out)) assert.ok(v.mean >= 0 && v.sd >= 0 && v.fraction_of_oracle <= 1.0001);
@@ -41,7 +50,10 @@ test('the table ends with our best figure as a fraction of oracle; bad input nam
     // --margins adds the learner that also uses the revealed CTF margins (no predictions here: without them only).
     const margins = run(['--truth', csv, '--budget', '20', '--starts', '2', '--margins', '--json']);
     assert.equal(margins.status, 0, margins.stderr);
-    assert.deepEqual(Object.keys(JSON.parse(margins.stdout)).filter((k) => k.includes('margins')), ['online-learner+margins']);
+    assert.deepEqual(
+      Object.keys(JSON.parse(margins.stdout)).filter((k) => k.includes('margins')),
+      ['online-learner+margins'],
+    );
     // --diagnose: per policy, holes visited, hit rate and time per kind of move; the moves' time adds up to at least
     // the visits (every move costs ≥ 1).
     const diag = run(['--truth', csv, '--budget', '20', '--starts', '2', '--diagnose']);

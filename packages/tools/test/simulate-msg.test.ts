@@ -29,7 +29,10 @@ describe('simulate-msg through the API of a running backend', () => {
   let dataDir = '';
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'smartem-sim-'));
-    up = spawn(process.execPath, [SMARTEM, 'up', '--port', '0', '--data', dataDir], { cwd: ROOT, env: { ...process.env, AMQP_URL: '', DATABASE_URL: '' } });
+    up = spawn(process.execPath, [SMARTEM, 'up', '--port', '0', '--data', dataDir], {
+      cwd: ROOT,
+      env: { ...process.env, AMQP_URL: '', DATABASE_URL: '' },
+    });
     base = await new Promise<string>((ok, fail) => {
       let seen = '';
       const onData = (d: Buffer): void => {
@@ -51,11 +54,19 @@ describe('simulate-msg through the API of a running backend', () => {
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
-  test('replays into a fresh backend: the session\'s squares and holes are made, results replayed, the rankings see them; again changes nothing', { skip: !existsSync(CSV) && `no ${CSV}` }, async () => {
-    type Squares = { micrographs: number; foilholes_with_quality: number; squares: Array<{ gridsquare_uuid: string; gridsquare_id: string; remaining_holes: number; decision: string }> };
+  test("replays into a fresh backend: the session's squares and holes are made, results replayed, the rankings see them; again changes nothing", {
+    skip: !existsSync(CSV) && `no ${CSV}`,
+  }, async () => {
+    type Squares = {
+      micrographs: number;
+      foilholes_with_quality: number;
+      squares: Array<{ gridsquare_uuid: string; gridsquare_id: string; remaining_holes: number; decision: string }>;
+    };
     const rankings = async (grid: string): Promise<{ squares: Squares; holes: number }> => {
       const squares = (await (await fetch(`${base}/grids/${grid}/suggested_squares`)).json()) as Squares;
-      const holes = (await (await fetch(`${base}/gridsquares/${squares.squares[0].gridsquare_uuid}/suggested_holes`)).json()) as { holes: unknown[] };
+      const holes = (await (await fetch(`${base}/gridsquares/${squares.squares[0].gridsquare_uuid}/suggested_holes`)).json()) as {
+        holes: unknown[];
+      };
       return { squares, holes: holes.holes.length };
     };
     const first = await run(['tools', 'simulate-msg', '--api', base, '--replay', CSV, '--limit', '15', '--json']);
@@ -70,7 +81,10 @@ describe('simulate-msg through the API of a running backend', () => {
     assert.ok(before.squares.foilholes_with_quality > 0);
     assert.deepEqual(before.squares.squares.map((s) => s.gridsquare_id).sort(), ['19493759', '19493844', '19493854']);
     // The session's holes not yet replayed are still to collect, so the ranking means something.
-    assert.ok(before.squares.squares.some((s) => s.remaining_holes > 0 && s.decision === 'collect'), JSON.stringify(before.squares));
+    assert.ok(
+      before.squares.squares.some((s) => s.remaining_holes > 0 && s.decision === 'collect'),
+      JSON.stringify(before.squares),
+    );
     assert.ok(before.holes > 0);
     const again = await run(['tools', 'simulate-msg', '--api', base, '--replay', CSV, '--limit', '15', '--json']);
     assert.equal(again.code, 0, again.stderr);

@@ -42,7 +42,9 @@ test('pretty-printing every EPU file keeps every parsed value, and is idempotent
   }
 });
 
-test('format-xml CLI: rewrites in place with a backup, reports and keeps a broken file, dry run touches nothing', { skip: SKIP }, async () => {
+test('format-xml CLI: rewrites in place with a backup, reports and keeps a broken file, dry run touches nothing', {
+  skip: SKIP,
+}, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'format-xml-'));
   try {
     const session = join(dir, 'EpuSession.dm');
@@ -64,7 +66,10 @@ test('format-xml CLI: rewrites in place with a backup, reports and keeps a broke
     const backups = readdirSync(dir).filter((f) => /^EpuSession\.dm\.\d{8}_\d{6}\.bak$/.test(f));
     assert.equal(backups.length, 1);
     assert.equal(readFileSync(join(dir, backups[0]!), 'utf8'), original);
-    assert.match(readFileSync(session, 'utf8'), /^<\?xml version="1\.0" \?>\n<EpuSessionXml [^\n]*>\n {2}<Id xmlns="[^"]+">19503064<\/Id>\n/);
+    assert.match(
+      readFileSync(session, 'utf8'),
+      /^<\?xml version="1\.0" \?>\n<EpuSessionXml [^\n]*>\n {2}<Id xmlns="[^"]+">19503064<\/Id>\n/,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -73,7 +78,10 @@ test('format-xml CLI: rewrites in place with a backup, reports and keeps a broke
 test('find-foilhole-duplicates: holes with manifests at several times', { skip: SKIP }, async () => {
   const report = await findFoilholeDuplicates(SAMPLES);
   assert.deepEqual(report.summary, { total_groups: 2, total_files: 4, average_files_per_group: 2 });
-  assert.deepEqual(report.duplicates.FoilHole_9015889?.map((f) => f.timestamp), ['20250108_154715', '20250108_154725']);
+  assert.deepEqual(
+    report.duplicates.FoilHole_9015889?.map((f) => f.timestamp),
+    ['20250108_154715', '20250108_154725'],
+  );
   const json = await smartem('tools', 'find-foilhole-duplicates', SAMPLES, '--format', 'json');
   assert.equal(json.code, 0);
   assert.deepEqual(JSON.parse(json.stdout), report);

@@ -58,7 +58,9 @@ async function mapDrawn(page: Page, name: string): Promise<void> {
     await page.locator('canvas.map[data-drawn]').waitFor({ timeout: 60_000 });
   } catch (err) {
     await page.screenshot({ path: join(OUTPUT, `${name}-failed.png`), fullPage: true });
-    throw new Error(`${name}: map not drawn (${(err as Error).message.split('\n')[0]}); page reported: ${problems.join(' | ') || 'nothing'}`);
+    throw new Error(
+      `${name}: map not drawn (${(err as Error).message.split('\n')[0]}); page reported: ${problems.join(' | ') || 'nothing'}`,
+    );
   }
 }
 
@@ -98,7 +100,7 @@ test('the atlas shows every grid square of the grid; a square shows every foil h
   assert.deepEqual([...ids].sort(), squares.map((s) => s.gridsquare_id).sort());
   const states = new Set(await page.locator('[data-square-id]').evaluateAll((els) => els.map((e) => e.getAttribute('data-state'))));
   assert.ok(states.has('collecting') && states.has('collected'), `states seen: ${[...states].join(', ')}`);
-  assert.match(await page.locator('.legend').textContent() ?? '', /collected/);
+  assert.match((await page.locator('.legend').textContent()) ?? '', /collected/);
   await page.screenshot({ path: join(OUTPUT, 'atlas.png'), fullPage: true });
   await page.getByLabel('Observed quality').check();
   await page.screenshot({ path: join(OUTPUT, 'atlas-observed.png') });
@@ -128,20 +130,38 @@ test('the atlas shows every grid square of the grid; a square shows every foil h
   await page.goBack();
   await page.waitForURL(`**/ui/grids/${grid.uuid}`);
   await mapDrawn(page, 'atlas-again');
-  assert.deepEqual(problems.filter((p) => !p.startsWith('slow')), []);
+  assert.deepEqual(
+    problems.filter((p) => !p.startsWith('slow')),
+    [],
+  );
   await page.close();
 });
 
 test('the collection reads count what the API lists', { skip: skip ?? false }, async () => {
   const grid = (await api<Row[]>('/grids'))[0];
-  const collection = await api<{ ctf_max_resolution: number; squares: Array<{ gridsquare_uuid: string; foilholes: number; micrographs: number; with_ctf: number; good: number }>; micrographs: { t: number[]; ctf: number[] } }>(`/grids/${grid.uuid}/collection`);
+  const collection = await api<{
+    ctf_max_resolution: number;
+    squares: Array<{ gridsquare_uuid: string; foilholes: number; micrographs: number; with_ctf: number; good: number }>;
+    micrographs: { t: number[]; ctf: number[] };
+  }>(`/grids/${grid.uuid}/collection`);
   const micrographs = await api<Array<Row & { ctf_max_resolution_estimate: number | null }>>('/micrographs');
   const holes = await api<Row[]>('/foilholes');
-  assert.equal(collection.squares.reduce((a, s) => a + s.micrographs, 0), micrographs.length);
-  assert.equal(collection.squares.reduce((a, s) => a + s.foilholes, 0), holes.length);
+  assert.equal(
+    collection.squares.reduce((a, s) => a + s.micrographs, 0),
+    micrographs.length,
+  );
+  assert.equal(
+    collection.squares.reduce((a, s) => a + s.foilholes, 0),
+    holes.length,
+  );
   assert.equal(collection.micrographs.ctf.length, micrographs.filter((m) => m.ctf_max_resolution_estimate !== null).length);
-  const good = micrographs.filter((m) => m.ctf_max_resolution_estimate !== null && m.ctf_max_resolution_estimate <= collection.ctf_max_resolution).length;
-  assert.equal(collection.squares.reduce((a, s) => a + s.good, 0), good);
+  const good = micrographs.filter(
+    (m) => m.ctf_max_resolution_estimate !== null && m.ctf_max_resolution_estimate <= collection.ctf_max_resolution,
+  ).length;
+  assert.equal(
+    collection.squares.reduce((a, s) => a + s.good, 0),
+    good,
+  );
   assert.ok(good > 0 && good < micrographs.length, `a mix of good and bad micrographs (${good} of ${micrographs.length})`);
   const missing = await fetch(`${url()}/grids/no-such-grid/collection`);
   assert.equal(missing.status, 404);

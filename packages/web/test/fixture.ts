@@ -50,7 +50,10 @@ export async function startFedBackend(visitOptions: VisitOptions): Promise<FedBa
   for (;;) {
     const [squares, holes, micrographs] = await Promise.all(['/gridsquares', '/foilholes', '/micrographs'].map((p) => api<Row[]>(p)));
     if (squares.length === want.gridSquares && holes.length === want.foilHoles && micrographs.length === want.micrographs) break;
-    assert.ok(Date.now() < deadline, `visit not ingested in 120 s: ${squares.length}/${want.gridSquares} squares, ${holes.length}/${want.foilHoles} holes, ${micrographs.length}/${want.micrographs} micrographs`);
+    assert.ok(
+      Date.now() < deadline,
+      `visit not ingested in 120 s: ${squares.length}/${want.gridSquares} squares, ${holes.length}/${want.foilHoles} holes, ${micrographs.length}/${want.micrographs} micrographs`,
+    );
     await new Promise((r) => setTimeout(r, 250));
   }
   await watch.stop();

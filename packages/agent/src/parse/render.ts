@@ -56,9 +56,15 @@ export function directoryText(parse: EpuDirectoryParse, seconds: number, verbose
     for (const item of shown) lines.push(`  - ${item}`);
     if (shown.length < items.length) lines.push(`  … ${items.length - shown.length} more (-v lists all, --json gives everything)`);
   };
-  list('Orphan micrographs (foil hole unknown)', parse.orphans.map((o) => `${o.path} (foil hole ${o.foilhole_id}, square ${o.gridsquare_id})`));
+  list(
+    'Orphan micrographs (foil hole unknown)',
+    parse.orphans.map((o) => `${o.path} (foil hole ${o.foilhole_id}, square ${o.gridsquare_id})`),
+  );
   list('Warnings', parse.warnings);
-  list('Errors', parse.errors.map((e) => `${e.path}: ${e.reason}`));
+  list(
+    'Errors',
+    parse.errors.map((e) => `${e.path}: ${e.reason}`),
+  );
   return lines.join('\n');
 }
 
@@ -68,7 +74,9 @@ function scalar(v: Value): string {
   if (v === null || v === undefined) return '—';
   if (Array.isArray(v)) return `[${v.map(scalar).join(', ')}]`;
   if (typeof v === 'object') {
-    return Object.entries(v as Record<string, Value>).map(([k, x]) => `${k}=${scalar(x)}`).join(' ');
+    return Object.entries(v as Record<string, Value>)
+      .map(([k, x]) => `${k}=${scalar(x)}`)
+      .join(' ');
   }
   return String(v);
 }

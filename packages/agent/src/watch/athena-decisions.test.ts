@@ -31,12 +31,23 @@ test('foil hole order: areas parents first, selection and order on the square, s
     { id: 19513700, areaType: 'foilhole', parentId: 19493759 },
     { id: 19513701, areaType: 'foilhole', parentId: 19493759 },
   ]);
-  assert.deepEqual(plan.decisions.map((d) => [d.areaId, decodeDecision(d)]), [
-    [19493759, { decisionType: 'foilHoleSelection', verdicts: [
-      { areaId: 19513702, include: true }, { areaId: 19513700, include: true }, { areaId: 19513701, include: false },
-    ] }],
-    [19493759, { decisionType: 'acquisitionOrder', order: [19513702, 19513700] }],
-  ]);
+  assert.deepEqual(
+    plan.decisions.map((d) => [d.areaId, decodeDecision(d)]),
+    [
+      [
+        19493759,
+        {
+          decisionType: 'foilHoleSelection',
+          verdicts: [
+            { areaId: 19513702, include: true },
+            { areaId: 19513700, include: true },
+            { areaId: 19513701, include: false },
+          ],
+        },
+      ],
+      [19493759, { decisionType: 'acquisitionOrder', order: [19513702, 19513700] }],
+    ],
+  );
   assert.ok(plan.decisions.every((d) => d.timestamp === '2026-12-04T20:00:00.000Z' && d.pluginType === 'custom' && d.decidedBy === 'me'));
   // The same instruction gives the same records; another gives other ids.
   assert.deepEqual(planDecisions(message('athena.control.reorder_foilholes', holes), 'me'), plan);
@@ -46,25 +57,48 @@ test('foil hole order: areas parents first, selection and order on the square, s
 });
 
 test('square skip and square order', () => {
-  const skip = planDecisions(message('athena.control.skip_gridsquares', {
-    grid_uuid: 'g', gridsquares_to_skip: [{ gridsquare_uuid: 'x', gridsquare_id: '7', skip_reason: 'ice' }],
-  }), 'me');
-  assert.deepEqual(skip.decisions.map((d) => [d.areaId, d.decisionType, d.decisionValue]), [[7, 'include', 'false']]);
-  const order = planDecisions(message('athena.control.reorder_gridsquares', {
-    grid_uuid: 'g',
-    gridsquare_order: [{ gridsquare_uuid: 'y', gridsquare_id: '9', quality_score: 1 }, { gridsquare_uuid: 'x', gridsquare_id: '7', quality_score: 0.5 }],
-  }), 'me');
-  assert.deepEqual(order.decisions.map((d) => [d.areaId, d.decisionType, d.decisionValue]), [
-    [ATLAS_AREA_ID, 'acquisitionOrder', '[9,7]'],
-    [ATLAS_AREA_ID, 'gridSquareSelection', '[{"areaId":9,"result":"true"},{"areaId":7,"result":"true"}]'],
-  ]);
+  const skip = planDecisions(
+    message('athena.control.skip_gridsquares', {
+      grid_uuid: 'g',
+      gridsquares_to_skip: [{ gridsquare_uuid: 'x', gridsquare_id: '7', skip_reason: 'ice' }],
+    }),
+    'me',
+  );
+  assert.deepEqual(
+    skip.decisions.map((d) => [d.areaId, d.decisionType, d.decisionValue]),
+    [[7, 'include', 'false']],
+  );
+  const order = planDecisions(
+    message('athena.control.reorder_gridsquares', {
+      grid_uuid: 'g',
+      gridsquare_order: [
+        { gridsquare_uuid: 'y', gridsquare_id: '9', quality_score: 1 },
+        { gridsquare_uuid: 'x', gridsquare_id: '7', quality_score: 0.5 },
+      ],
+    }),
+    'me',
+  );
+  assert.deepEqual(
+    order.decisions.map((d) => [d.areaId, d.decisionType, d.decisionValue]),
+    [
+      [ATLAS_AREA_ID, 'acquisitionOrder', '[9,7]'],
+      [ATLAS_AREA_ID, 'gridSquareSelection', '[{"areaId":9,"result":"true"},{"areaId":7,"result":"true"}]'],
+    ],
+  );
 });
 
 test('what cannot be applied is an InstructionPayloadError naming the problem', () => {
   const fails = (type: string, payload: Record<string, unknown>, pattern: RegExp) =>
-    assert.throws(() => planDecisions(message(type, payload), 'me'), (e: unknown) => e instanceof InstructionPayloadError && pattern.test(e.message));
+    assert.throws(
+      () => planDecisions(message(type, payload), 'me'),
+      (e: unknown) => e instanceof InstructionPayloadError && pattern.test(e.message),
+    );
   fails('athena.control.focus', {}, /unknown instruction type "athena.control.focus"/);
   fails('athena.control.skip_gridsquares', { grid_uuid: 'g' }, /payload must have required properties gridsquares_to_skip/);
   fails('athena.control.reorder_foilholes', { ...holes, gridsquare_id: '99999999999' }, /gridsquare_id: EPU id 99999999999 does not fit/);
-  fails('athena.control.reorder_foilholes', { ...holes, foilholes_to_skip: [{ foilhole_uuid: 'c', foilhole_id: 'FH-1' }] }, /foilholes_to_skip\[0\]\.foilhole_id/);
+  fails(
+    'athena.control.reorder_foilholes',
+    { ...holes, foilholes_to_skip: [{ foilhole_uuid: 'c', foilhole_id: 'FH-1' }] },
+    /foilholes_to_skip\[0\]\.foilhole_id/,
+  );
 });

@@ -16,8 +16,14 @@
 import { createHash } from 'node:crypto';
 import { Value } from 'typebox/value';
 import {
-  acquisitionOrderDecision, areaIdFromEpu, foilHoleSelectionDecision, gridSquareSelectionDecision, includeDecision,
-  type Area, type DecisionContext, type DecisionRecord,
+  acquisitionOrderDecision,
+  areaIdFromEpu,
+  foilHoleSelectionDecision,
+  gridSquareSelectionDecision,
+  includeDecision,
+  type Area,
+  type DecisionContext,
+  type DecisionRecord,
 } from '@smartem/athena';
 import { INSTRUCTION_TYPES, type InstructionMessage, type InstructionPayload, type InstructionType } from '@smartem/common';
 
@@ -60,7 +66,10 @@ function areaId(naturalId: string, field: string): number {
 }
 
 /** The areas and decisions of one instruction. Throws `InstructionPayloadError` when it cannot be applied. */
-export function planDecisions(message: Pick<InstructionMessage, 'instruction_id' | 'instruction_type' | 'payload' | 'created_at'>, decidedBy: string): DecisionPlan {
+export function planDecisions(
+  message: Pick<InstructionMessage, 'instruction_id' | 'instruction_type' | 'payload' | 'created_at'>,
+  decidedBy: string,
+): DecisionPlan {
   const type = message.instruction_type;
   if (!isInstructionType(type)) throw new InstructionPayloadError(`unknown instruction type ${JSON.stringify(type)}`);
   const schema = INSTRUCTION_TYPES[type];
@@ -90,7 +99,13 @@ export function planDecisions(message: Pick<InstructionMessage, 'instruction_id'
     for (const id of ids) areas.push({ id, areaType: 'gridsquare', parentId: ATLAS_AREA_ID });
     if (ids.length > 0) {
       built.push(acquisitionOrderDecision(ctx, ATLAS_AREA_ID, ids));
-      built.push(gridSquareSelectionDecision(ctx, ATLAS_AREA_ID, ids.map((id) => ({ areaId: id, include: true }))));
+      built.push(
+        gridSquareSelectionDecision(
+          ctx,
+          ATLAS_AREA_ID,
+          ids.map((id) => ({ areaId: id, include: true })),
+        ),
+      );
     }
   } else {
     const p = message.payload as InstructionPayload<'athena.control.reorder_foilholes'>;

@@ -4,7 +4,11 @@ import { AgentConfigError, resolveAgentAuth } from '@smartem/client/agent-auth';
 import type { Logger } from '@smartem/common';
 
 /** The API URL and token source to use, or the exit code after a one-line error. */
-export async function agentAuth(options: { api?: string; token?: string; config?: string }, log: Logger, dryRun: boolean): Promise<{ api?: string; auth?: TokenSource } | number> {
+export async function agentAuth(
+  options: { api?: string; token?: string; config?: string },
+  log: Logger,
+  dryRun: boolean,
+): Promise<{ api?: string; auth?: TokenSource } | number> {
   let resolved;
   try {
     resolved = resolveAgentAuth({ api: options.api, token: options.token, configFile: options.config, log });

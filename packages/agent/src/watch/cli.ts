@@ -32,7 +32,10 @@ export function registerWatchCommand(agent: Command): void {
     .argument('<dir>', 'EPU output directory (a visit with one or more grid directories, or one grid directory)')
     .option('--api <url>', 'backend base URL (env SMARTEM_API_URL)', process.env.SMARTEM_API_URL)
     .option('--token <token>', 'static bearer token for the backend (env SMARTEM_API_TOKEN)', process.env.SMARTEM_API_TOKEN)
-    .option('--config <file>', 'KEY=value file with SMARTEM_API_URL and the OAuth client credentials SMARTEM_OIDC_ISSUER, SMARTEM_AGENT_CLIENT_ID, SMARTEM_AGENT_CLIENT_SECRET (default: smartem-agent.env beside the executable, if present)')
+    .option(
+      '--config <file>',
+      'KEY=value file with SMARTEM_API_URL and the OAuth client credentials SMARTEM_OIDC_ISSUER, SMARTEM_AGENT_CLIENT_ID, SMARTEM_AGENT_CLIENT_SECRET (default: smartem-agent.env beside the executable, if present)',
+    )
     .option('--dry-run', 'parse and map everything, send nothing, write no journal')
     .option('--state <dir>', 'state directory holding the journal (default: per-directory folder under the user data dir)')
     .option('--poll [ms]', 'poll the file system instead of native events (network shares), every ms (default 1000)', positiveNumber)
@@ -43,12 +46,18 @@ export function registerWatchCommand(agent: Command): void {
       wholeNumberAtLeast(2),
       5000,
     )
-    .option('--athena <url>', 'Athena Decision Service root URL (env SMARTEM_ATHENA_URL); decisions are sent there', process.env.SMARTEM_ATHENA_URL)
-    .addOption(
-      new Option('--mode <mode>', 'apply the backend\'s instructions: observe (log what would be sent to Athena), confirm (operator approves in the backend), auto (default observe with --athena; none without)')
-        .choices(['observe', 'confirm', 'auto']),
+    .option(
+      '--athena <url>',
+      'Athena Decision Service root URL (env SMARTEM_ATHENA_URL); decisions are sent there',
+      process.env.SMARTEM_ATHENA_URL,
     )
-    .option('--agent-id <id>', 'this agent\'s id at the backend (default: the computer name)')
+    .addOption(
+      new Option(
+        '--mode <mode>',
+        "apply the backend's instructions: observe (log what would be sent to Athena), confirm (operator approves in the backend), auto (default observe with --athena; none without)",
+      ).choices(['observe', 'confirm', 'auto']),
+    )
+    .option('--agent-id <id>', "this agent's id at the backend (default: the computer name)")
     .option('--status', 'print the journal state of DIR (entities, unacknowledged, orphans) and exit')
     .option('--json', 'with --status: print JSON')
     .option('--status-interval <s>', 'seconds between status log lines in live mode (with -v)', positiveNumber, 60)
@@ -105,7 +114,9 @@ async function runWatch(dir: string, options: WatchCliOptions): Promise<number> 
       metrics = await serveWatchMetrics(() => watch.status(), { port: options.metricsPort, host: options.metricsHost });
     } catch (error) {
       await watch.stop();
-      process.stderr.write(`error: the metrics server cannot listen on ${options.metricsHost}:${options.metricsPort}: ${(error as Error).message}\n`);
+      process.stderr.write(
+        `error: the metrics server cannot listen on ${options.metricsHost}:${options.metricsPort}: ${(error as Error).message}\n`,
+      );
       return 1;
     }
     process.stderr.write(`metrics on ${metrics.url}/metrics\n`);

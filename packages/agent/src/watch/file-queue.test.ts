@@ -101,7 +101,10 @@ test('holdBack keeps micrograph manifests queued (every other kind is still read
     queue.offer(hole);
     // The foil hole manifest is read (a parent the held micrographs may wait for); the micrographs stay queued.
     while (parsed.length === 0) await new Promise((r) => setTimeout(r, 5));
-    assert.deepEqual(parsed.map((f) => f.kind), ['foilhole-manifest']);
+    assert.deepEqual(
+      parsed.map((f) => f.kind),
+      ['foilhole-manifest'],
+    );
     assert.equal(queue.stats.queued, 3);
     assert.equal(queue.stats.holding, true);
     assert.equal(queue.isIdle(), false, 'held files are not done');

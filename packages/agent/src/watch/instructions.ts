@@ -12,9 +12,7 @@
  * backoff; later ones wait behind it.
  */
 import { hostname } from 'node:os';
-import {
-  ApiError, backoffDelay, connectSse, sleep, type SmartEmClient, type SseEvent, type TokenSource,
-} from '@smartem/client';
+import { ApiError, backoffDelay, connectSse, sleep, type SmartEmClient, type SseEvent, type TokenSource } from '@smartem/client';
 import type { AgentMode, InstructionMessage, Logger } from '@smartem/common';
 import { AthenaRequestError, type AthenaClient } from '@smartem/athena';
 import { InstructionPayloadError, planDecisions, type DecisionPlan } from './athena-decisions.ts';
@@ -107,7 +105,10 @@ export function startInstructionChannel(opts: InstructionChannelOptions): Instru
       } catch (error) {
         if (signal.aborted) return false;
         if (error instanceof ApiError && error.status === 409) {
-          log.error({ agentId, sessionId: stats.sessionId, err: error.message }, 'the backend gives this session to another agent; no instructions will be applied');
+          log.error(
+            { agentId, sessionId: stats.sessionId, err: error.message },
+            'the backend gives this session to another agent; no instructions will be applied',
+          );
           return false;
         }
         const delay = backoff(attempt);
@@ -187,7 +188,11 @@ export function startInstructionChannel(opts: InstructionChannelOptions): Instru
   async function acknowledge(instructionId: string, ack: AckBody): Promise<void> {
     for (let attempt = 0; !signal.aborted; attempt++) {
       try {
-        await client.http.request('POST', `${sessionPath()}/instructions/${encodeURIComponent(instructionId)}/ack`, { body: ack, retries: 0, signal });
+        await client.http.request('POST', `${sessionPath()}/instructions/${encodeURIComponent(instructionId)}/ack`, {
+          body: ack,
+          retries: 0,
+          signal,
+        });
         return;
       } catch (error) {
         if (signal.aborted) return;
@@ -210,19 +215,33 @@ export function startInstructionChannel(opts: InstructionChannelOptions): Instru
       throw error;
     }
     if (mode === 'observe') {
-      log.info({ instructionId: message.instruction_id, areas: plan.areas, decisions: plan.decisions }, 'observe mode: would send these decisions to Athena');
+      log.info(
+        { instructionId: message.instruction_id, areas: plan.areas, decisions: plan.decisions },
+        'observe mode: would send these decisions to Athena',
+      );
       return { status: 'processed', result: { observed: true, decisions: plan.decisions } };
     }
-    const grid = [...store.entities.values()].find((e): e is Extract<Entity, { kind: 'grid' }> => e.kind === 'grid' && e.uuid === plan.gridUuid);
+    const grid = [...store.entities.values()].find(
+      (e): e is Extract<Entity, { kind: 'grid' }> => e.kind === 'grid' && e.uuid === plan.gridUuid,
+    );
     const sessionName = grid?.fields.name;
     if (typeof sessionName !== 'string') return { status: 'failed', error_message: `grid ${plan.gridUuid} is not one this agent watches` };
     const athena = opts.athena!;
     try {
       const session = await athena.findOrRegisterSession({ sessionName }, { signal });
       const sessionId = session.sessionId!;
-      await athena.upsertAreas(plan.areas.map((a) => ({ ...a, sessionId })), { signal });
-      await athena.postDecisions(plan.decisions.map((d) => ({ ...d, sessionId })), { signal });
-      log.info({ instructionId: message.instruction_id, athenaSession: sessionId, decisions: plan.decisions.length }, 'decisions sent to Athena');
+      await athena.upsertAreas(
+        plan.areas.map((a) => ({ ...a, sessionId })),
+        { signal },
+      );
+      await athena.postDecisions(
+        plan.decisions.map((d) => ({ ...d, sessionId })),
+        { signal },
+      );
+      log.info(
+        { instructionId: message.instruction_id, athenaSession: sessionId, decisions: plan.decisions.length },
+        'decisions sent to Athena',
+      );
       return { status: 'processed', result: { athena_session_id: sessionId, decision_ids: plan.decisions.map((d) => d.id) } };
     } catch (error) {
       if (error instanceof AthenaRequestError) return { status: 'failed', error_message: error.message };
@@ -248,7 +267,10 @@ export function startInstructionChannel(opts: InstructionChannelOptions): Instru
         } catch (error) {
           if (signal.aborted) break;
           const delay = backoff(attempt);
-          log.warn({ instructionId: id, err: (error as Error).message, retryInMs: delay }, 'Athena unavailable; the instruction waits and is retried');
+          log.warn(
+            { instructionId: id, err: (error as Error).message, retryInMs: delay },
+            'Athena unavailable; the instruction waits and is retried',
+          );
           await pause(delay);
         }
       }

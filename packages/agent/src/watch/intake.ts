@@ -89,7 +89,9 @@ export async function startIntake(opts: IntakeOptions): Promise<Intake> {
 
   if (!opts.poll) {
     if (nativeRecursive) {
-      const w = watch(opts.root, { persistent: true, recursive: true }, (_event, name) => onEvent(opts.root, name === null ? null : String(name)));
+      const w = watch(opts.root, { persistent: true, recursive: true }, (_event, name) =>
+        onEvent(opts.root, name === null ? null : String(name)),
+      );
       w.on('error', (error) => opts.onError(error));
       watchers.set(opts.root, w);
     }
@@ -97,7 +99,10 @@ export async function startIntake(opts: IntakeOptions): Promise<Intake> {
   const scanned = await scanTree(opts.root, opts.onFile, opts.poll || nativeRecursive ? undefined : watchDir);
   const every = opts.poll ? (opts.pollIntervalMs ?? 1000) : (opts.rescanIntervalMs ?? 0);
   const onListed = opts.poll ? opts.onFile : (opts.onRescanFile ?? opts.onFile);
-  const rescan = every > 0 ? setInterval(() => void scanTree(opts.root, onListed, opts.poll || nativeRecursive ? undefined : watchDir), every) : undefined;
+  const rescan =
+    every > 0
+      ? setInterval(() => void scanTree(opts.root, onListed, opts.poll || nativeRecursive ? undefined : watchDir), every)
+      : undefined;
   return {
     scanned,
     async close() {

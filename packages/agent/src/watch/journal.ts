@@ -201,7 +201,17 @@ export async function replayJournal(path: string, store: EntityStore): Promise<R
       continue;
     }
     summary.records++;
-    if (r.t === 'p') store.restore({ key: r.k, kind: RENAMED_KINDS[r.n] ?? r.n, uuid: r.u, parents: r.P, fields: r.f, digest: r.h, version: r.v, order: r.o });
+    if (r.t === 'p')
+      store.restore({
+        key: r.k,
+        kind: RENAMED_KINDS[r.n] ?? r.n,
+        uuid: r.u,
+        parents: r.P,
+        fields: r.f,
+        digest: r.h,
+        version: r.v,
+        order: r.o,
+      });
     else if (r.t === 'a') store.ack(r.k, r.v, r.u, false);
     else if (r.t === 'x') store.fail(r.k, r.v, r.d, false);
   }

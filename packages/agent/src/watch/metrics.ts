@@ -50,13 +50,23 @@ gauge('smartem_agent_files_seen', 'EPU files the agent knows of in the watched d
 gauge('smartem_agent_files_parsed', 'EPU files parsed at least once (of those seen)', (s) => s.files.parsed);
 gauge('smartem_agent_files_broken', 'EPU files that stay unparseable after their retries', (s) => s.files.broken);
 gauge('smartem_agent_files_queued', 'EPU files waiting to be read', (s) => s.files.queued);
-gauge('smartem_agent_reading_held', '1 while micrograph manifests are held unread until the backend catches up (backpressure), else 0', (s) => Number(s.files.holding));
+gauge(
+  'smartem_agent_reading_held',
+  '1 while micrograph manifests are held unread until the backend catches up (backpressure), else 0',
+  (s) => Number(s.files.holding),
+);
 gauge('smartem_agent_entities_pending', 'Entities parsed and not yet acknowledged by the backend (the backlog)', (s) => s.entities.pending);
 gauge('smartem_agent_entities_synced', 'Entities whose current version the backend has acknowledged', (s) => s.entities.synced);
-gauge('smartem_agent_entities_rejected', 'Entities the backend (or the agent\'s own check) rejected', (s) => s.entities.failed);
+gauge('smartem_agent_entities_rejected', "Entities the backend (or the agent's own check) rejected", (s) => s.entities.failed);
 gauge('smartem_agent_orphans', 'Entities waiting for a parent that has not been seen yet', (s) => s.entities.orphanTotal);
-gauge('smartem_agent_oldest_orphan_age_seconds', 'How long the oldest orphan has waited (0 without orphans)', (s) => (s.entities.oldestOrphanMs ?? 0) / 1000);
-gauge('smartem_agent_backend_up', '1 when the backend answered the last request, 0 while it is unavailable', (s) => Number(s.sync.backendUp));
+gauge(
+  'smartem_agent_oldest_orphan_age_seconds',
+  'How long the oldest orphan has waited (0 without orphans)',
+  (s) => (s.entities.oldestOrphanMs ?? 0) / 1000,
+);
+gauge('smartem_agent_backend_up', '1 when the backend answered the last request, 0 while it is unavailable', (s) =>
+  Number(s.sync.backendUp),
+);
 gauge('smartem_agent_journal_bytes', 'Size of the journal of unacknowledged work', (s) => s.journalBytes);
 
 new Gauge({

@@ -4,10 +4,7 @@ import type { WatchStatus } from './watch.ts';
 export function statusLine(s: WatchStatus, ratePerSec?: number): string {
   const e = s.entities;
   const total = Object.values(e.entities).reduce((a, b) => a + b, 0);
-  const parts = [
-    `files ${s.files.parsed}/${s.files.seen} parsed`,
-    `entities ${e.synced}/${total} synced`,
-  ];
+  const parts = [`files ${s.files.parsed}/${s.files.seen} parsed`, `entities ${e.synced}/${total} synced`];
   if (ratePerSec !== undefined) parts.push(`${Math.round(ratePerSec)} files/s`);
   if (e.pending) parts.push(`${e.pending} pending`);
   if (s.files.holding) parts.push('reading held back until the backend catches up');

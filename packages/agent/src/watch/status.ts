@@ -12,12 +12,18 @@ export async function printJournalStatus(dir: string, stateDir: string | undefin
   const orphans = store.listOrphans(50);
   const failed = [...store.entities.values()].filter((e) => e.failed).map((e) => ({ key: e.key, detail: e.failed }));
   if (json) {
-    process.stdout.write(JSON.stringify({ stateDir: state, journal: replay, ...counts, orphanList: orphans, failedList: failed }, null, 2) + '\n');
+    process.stdout.write(
+      JSON.stringify({ stateDir: state, journal: replay, ...counts, orphanList: orphans, failedList: failed }, null, 2) + '\n',
+    );
     return 0;
   }
   const out: string[] = [`state directory: ${state}`];
   if (replay.records === 0) out.push('journal: empty (this directory has not been watched with this state directory)');
-  out.push(`entities: ${Object.entries(counts.entities).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  out.push(
+    `entities: ${Object.entries(counts.entities)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ')}`,
+  );
   out.push(`acknowledged by the backend: ${counts.synced}; not yet: ${counts.pending}; rejected: ${counts.failed}`);
   out.push(`orphans (waiting for a parent): ${counts.orphanTotal}`);
   for (const o of orphans) out.push(`  ${o.key} waits for ${o.waitingFor.join(', ')}`);

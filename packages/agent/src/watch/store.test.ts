@@ -10,7 +10,12 @@ import { Journal, replayJournal } from './journal.ts';
 const grid = 'visit/grid1';
 const acq: Contribution = { key: keys.acquisition(), kind: 'acquisition', parents: [], fields: { name: 'v', id: '1' } };
 const gridC: Contribution = { key: keys.grid(grid), kind: 'grid', parents: [keys.acquisition()], fields: { name: 'g' } };
-const square: Contribution = { key: keys.gridsquare(grid, '7'), kind: 'gridsquare', parents: [keys.grid(grid)], fields: { gridsquare_id: '7' } };
+const square: Contribution = {
+  key: keys.gridsquare(grid, '7'),
+  kind: 'gridsquare',
+  parents: [keys.grid(grid)],
+  fields: { gridsquare_id: '7' },
+};
 const hole = (order: string, quality: number): Contribution => ({
   key: keys.foilhole(grid, '7', '42'),
   kind: 'foilhole',

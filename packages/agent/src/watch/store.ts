@@ -4,7 +4,7 @@ import { isSuperseded, mergeContribution } from '@smartem/epu';
 import type { Contribution, EntityFields, KindFields } from './entities.ts';
 
 /** One entity of the visit as the agent knows it, with its sync state. */
-export type Entity = { [K in Kind]: EntityState & { kind: K; /** Empty while `digest` is set. */ fields: KindFields<K> } }[Kind];
+export type Entity = { [K in Kind]: EntityState & { kind: K /** Empty while `digest` is set. */; fields: KindFields<K> } }[Kind];
 
 interface EntityState {
   key: string;

@@ -17,7 +17,9 @@ const visit: Contribution[] = [
   { key: keys.tile(grid, '1'), kind: 'atlastile', parents: [keys.atlas(grid)], fields: { tile_id: '1' } },
   { key: keys.gridsquare(grid, '7'), kind: 'gridsquare', parents: [keys.grid(grid)], fields: { gridsquare_id: '7', center_x: 10 } },
   {
-    key: keys.link(grid, '1', '7'), kind: 'position', parents: [keys.tile(grid, '1'), keys.gridsquare(grid, '7')],
+    key: keys.link(grid, '1', '7'),
+    kind: 'position',
+    parents: [keys.tile(grid, '1'), keys.gridsquare(grid, '7')],
     fields: { center_x: 1, center_y: 2, size_width: 3, size_height: 4 },
   },
 ];
@@ -33,7 +35,14 @@ test('batch items carry the uuid (kinds that have one) and every parent uuid, in
   const uuid = (key: string) => store.get(key)!.uuid;
   const link = store.get(keys.link(grid, '1', '7'))!;
   assert.deepEqual(batchBody(store, 'position', link), {
-    item: { center_x: 1, center_y: 2, size_width: 3, size_height: 4, atlastile_uuid: uuid(keys.tile(grid, '1')), gridsquare_uuid: uuid(keys.gridsquare(grid, '7')) },
+    item: {
+      center_x: 1,
+      center_y: 2,
+      size_width: 3,
+      size_height: 4,
+      atlastile_uuid: uuid(keys.tile(grid, '1')),
+      gridsquare_uuid: uuid(keys.gridsquare(grid, '7')),
+    },
   });
   assert.deepEqual(batchBody(store, 'grid', store.get(keys.grid(grid))!), {
     item: { name: 'g', uuid: uuid(keys.grid(grid)), acquisition_uuid: uuid(keys.acquisition()) },
@@ -56,12 +65,20 @@ test('an entity whose fields do not fit its kind is failed locally, naming the f
   assert.equal(store.pendingCount(), 0);
 });
 
-test('a journal written with the agent\'s former kind names (tile, link) replays as atlastile and position', async () => {
+test("a journal written with the agent's former kind names (tile, link) replays as atlastile and position", async () => {
   const dir = await mkdtemp(join(tmpdir(), 'smartem-journal-'));
   try {
     const path = join(dir, 'journal.jsonl');
     const tile = { t: 'p', k: keys.tile(grid, '1'), n: 'tile', u: 'tile-uuid', P: [keys.atlas(grid)], f: { tile_id: '1' }, v: 1 };
-    const link = { t: 'p', k: keys.link(grid, '1', '7'), n: 'link', u: 'link-uuid', P: [keys.tile(grid, '1'), keys.gridsquare(grid, '7')], f: { center_x: 1 }, v: 1 };
+    const link = {
+      t: 'p',
+      k: keys.link(grid, '1', '7'),
+      n: 'link',
+      u: 'link-uuid',
+      P: [keys.tile(grid, '1'), keys.gridsquare(grid, '7')],
+      f: { center_x: 1 },
+      v: 1,
+    };
     await writeFile(path, `${JSON.stringify(tile)}\n${JSON.stringify(link)}\n`);
     const store = new EntityStore();
     await replayJournal(path, store);

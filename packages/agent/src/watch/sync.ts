@@ -1,6 +1,14 @@
 import { backoffDelay, ApiError, type SmartEmClient } from '@smartem/client';
 import {
-  batchItemProblems, isBatchItem, isEntityKind, KIND_ORDER, parentsOf, type BatchItem, type BatchResult, type Kind, type Logger,
+  batchItemProblems,
+  isBatchItem,
+  isEntityKind,
+  KIND_ORDER,
+  parentsOf,
+  type BatchItem,
+  type BatchResult,
+  type Kind,
+  type Logger,
 } from '@smartem/common';
 import type { Journal } from './journal.ts';
 import type { Entity, EntityStore } from './store.ts';

@@ -97,7 +97,13 @@ export async function startWatch(opts: WatchOptions): Promise<WatchHandle> {
   let client: SmartEmClient | undefined;
   if (!opts.dryRun) {
     if (!opts.api) throw new WatchSetupError('--api URL is required (or --dry-run)');
-    client = new SmartEmClient({ baseUrl: opts.api, token: opts.token, auth: opts.auth, timeoutMs: opts.requestTimeoutMs ?? 30_000, retries: 0 });
+    client = new SmartEmClient({
+      baseUrl: opts.api,
+      token: opts.token,
+      auth: opts.auth,
+      timeoutMs: opts.requestTimeoutMs ?? 30_000,
+      retries: 0,
+    });
     try {
       const status = await client.getStatus();
       log.info({ api: client.baseUrl, status: status.status }, 'API is reachable');
@@ -183,7 +189,6 @@ export async function startWatch(opts: WatchOptions): Promise<WatchHandle> {
       heartbeatMs: opts.heartbeatMs,
     });
   }
-
 
   const assembler = new EntityAssembler(dir);
   /** Reads of atlases outside the watched directory in flight (part of "settled"). */

@@ -22,7 +22,9 @@ for await (const line of createInterface({ input: process.stdin })) {
     const session = await findAgentSession(backend.handle.db, session_id);
     if (!session) throw new Error(`no agent session ${session_id}`);
     const rows = await issueInstructions(backend.handle.db, [session], items);
-    process.stdout.write(`issued ${JSON.stringify(rows.map((r) => ({ instruction_id: r.instruction_id, sequence_number: r.sequence_number })))}\n`);
+    process.stdout.write(
+      `issued ${JSON.stringify(rows.map((r) => ({ instruction_id: r.instruction_id, sequence_number: r.sequence_number })))}\n`,
+    );
   } catch (error) {
     process.stdout.write(`issue failed ${JSON.stringify(String(error))}\n`);
   }

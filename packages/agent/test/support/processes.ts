@@ -71,7 +71,10 @@ export async function startBackend(dataDir: string, port = 0): Promise<Backend> 
 
 export interface InstructionBackend extends Backend {
   /** Writes instructions for an agent session (as the decision engine does); resolves with their ids. */
-  issue(sessionId: string, items: { type: string; topic: string; payload: Record<string, unknown>; priority?: number }[]): Promise<{ instruction_id: string; sequence_number: number }[]>;
+  issue(
+    sessionId: string,
+    items: { type: string; topic: string; payload: Record<string, unknown>; priority?: number }[],
+  ): Promise<{ instruction_id: string; sequence_number: number }[]>;
 }
 
 /** The embedded backend (as `smartem up`) that also writes instructions on request: see `instruction-backend.ts`. */
@@ -126,7 +129,12 @@ export interface BackendContents {
 export async function backendContents(url: string): Promise<BackendContents> {
   const client = new SmartEmClient({ baseUrl: url, timeoutMs: 60_000 });
   const [acquisitions, grids, atlases, gridsquares, foilholes, micrographs] = await Promise.all([
-    client.list('acquisition'), client.list('grid'), client.list('atlas'), client.list('gridsquare'), client.list('foilhole'), client.list('micrograph'),
+    client.list('acquisition'),
+    client.list('grid'),
+    client.list('atlas'),
+    client.list('gridsquare'),
+    client.list('foilhole'),
+    client.list('micrograph'),
   ]);
   return { acquisitions, grids, atlases, gridsquares, foilholes, micrographs };
 }

@@ -34,7 +34,13 @@ export async function visitInBackend(url: string, root: string): Promise<VisitIn
   const holesOf = (square: string) => client.http.request<EntityRecord<'foilhole'>[]>('GET', `gridsquares/${square}/foilholes`);
   const grids = (await client.list('grid')).filter((g) => String(g.data_dir).startsWith(root));
   const acquisitions = new Set(grids.map((g) => String(g.acquisition_uuid)));
-  const out: VisitInBackend = { acquisitions: acquisitions.size ? [String(acquisitions.size)] : [], grids: [], gridsquares: [], foilholes: [], micrographs: [] };
+  const out: VisitInBackend = {
+    acquisitions: acquisitions.size ? [String(acquisitions.size)] : [],
+    grids: [],
+    gridsquares: [],
+    foilholes: [],
+    micrographs: [],
+  };
   const holeGrid = new Map<string, string>();
   for (const grid of grids) {
     const dir = String(grid.data_dir);

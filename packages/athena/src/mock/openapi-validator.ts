@@ -52,10 +52,7 @@ interface CompiledOperation {
   responses: Map<string, ValidateFunction | null>;
 }
 
-export type RouteResult =
-  | { kind: 'found'; operation: RoutedOperation }
-  | { kind: 'no-path' }
-  | { kind: 'no-method'; allowed: string[] };
+export type RouteResult = { kind: 'found'; operation: RoutedOperation } | { kind: 'no-path' } | { kind: 'no-method'; allowed: string[] };
 
 const ROOT_ID = 'openapi-document';
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
@@ -174,7 +171,9 @@ export class OpenApiValidator {
       const match = route.regex.exec(pathname);
       if (!match) continue;
       if (!(lower in route.methods)) {
-        allowed ??= Object.keys(route.methods).filter((m) => HTTP_METHODS.includes(m)).map((m) => m.toUpperCase());
+        allowed ??= Object.keys(route.methods)
+          .filter((m) => HTTP_METHODS.includes(m))
+          .map((m) => m.toUpperCase());
         continue;
       }
       const pathParams: Record<string, string> = {};
@@ -258,7 +257,9 @@ export class OpenApiValidator {
     const cached = this.compiled.get(key);
     if (cached) return cached;
     const op = route.methods[method] as Operation;
-    const pathLevel = ((route.methods.parameters as Parameter[] | undefined) ?? []).map((p) => deref(this.document, p as unknown as JsonSchema) as unknown as Parameter);
+    const pathLevel = ((route.methods.parameters as Parameter[] | undefined) ?? []).map(
+      (p) => deref(this.document, p as unknown as JsonSchema) as unknown as Parameter,
+    );
     const opLevel = (op.parameters ?? []).map((p) => deref(this.document, p as unknown as JsonSchema) as unknown as Parameter);
     const parameters = [...pathLevel.filter((p) => !opLevel.some((o) => o.name === p.name && o.in === p.in)), ...opLevel];
     const paramSchema = {

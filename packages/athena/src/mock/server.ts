@@ -95,7 +95,10 @@ export async function startAthenaMock(options: AthenaMockOptions = {}): Promise<
     const operation = routed.operation;
     const contentType = req.headers['content-type'];
     if (text.trim() && contentType && validator.bodyTypes(operation).length > 0 && !validator.acceptsMediaType(operation, contentType)) {
-      return { reply: problem(415, `content type ${contentType} is not accepted (accepted: ${validator.bodyTypes(operation).join(', ')})`), body };
+      return {
+        reply: problem(415, `content type ${contentType} is not accepted (accepted: ${validator.bodyTypes(operation).join(', ')})`),
+        body,
+      };
     }
     const params = validator.validateParameters(operation, url.searchParams);
     const errors = [...(params.ok ? [] : params.errors), ...validator.validateBody(operation, body)];

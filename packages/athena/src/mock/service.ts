@@ -74,16 +74,19 @@ export class AthenaService {
       return reply.status === 201 ? { status: 201, body: (reply.body as Area[])[0] } : reply;
     },
     'PUT /Area': (_p, body) => this.registerAreas([body as Area], true),
-    'POST /Areas': (_p, body) => (body === null ? problem(400, 'body must be an array of areas') : this.registerAreas(body as Area[], false)),
+    'POST /Areas': (_p, body) =>
+      body === null ? problem(400, 'body must be an array of areas') : this.registerAreas(body as Area[], false),
     'PUT /Areas': (_p, body) => {
       if (body === null) return problem(400, 'body must be an array of areas');
       const reply = this.registerAreas(body as Area[], true);
       return reply.status === 201 ? { status: 204 } : reply;
     },
-    'GET /Session/{sessionId}/Area/{areaId}': (p) =>
-      this.withArea(p.sessionId, p.areaId, (_s, area) => ({ status: 200, body: area })),
+    'GET /Session/{sessionId}/Area/{areaId}': (p) => this.withArea(p.sessionId, p.areaId, (_s, area) => ({ status: 200, body: area })),
     'GET /Session/{sessionId}/Areas': (p) =>
-      this.withSession(p.sessionId, (s) => ({ status: 200, body: this.filterAreas(s, p.areaType as AreaType | undefined, p.parentAreaId) })),
+      this.withSession(p.sessionId, (s) => ({
+        status: 200,
+        body: this.filterAreas(s, p.areaType as AreaType | undefined, p.parentAreaId),
+      })),
     'GET /Session/{sessionId}/Area/{parentAreaId}/Areas': (p) =>
       this.withArea(p.sessionId, p.parentAreaId, (s, parent) => ({ status: 200, body: this.filterAreas(s, undefined, parent.id) })),
 
@@ -91,7 +94,8 @@ export class AthenaService {
       const reply = this.recordStates([body as AreaState]);
       return reply.status === 201 ? { status: 201, body: (reply.body as AreaState[])[0] } : reply;
     },
-    'POST /AreaStates': (_p, body) => (body === null ? problem(400, 'body must be an array of area states') : this.recordStates(body as AreaState[])),
+    'POST /AreaStates': (_p, body) =>
+      body === null ? problem(400, 'body must be an array of area states') : this.recordStates(body as AreaState[]),
     'GET /Session/{sessionId}/Area/{areaId}/LatestAreaState': (p) =>
       this.withArea(p.sessionId, p.areaId, (s, area) => {
         const latest = s.states.findLast((st) => st.areaId === area.id);
@@ -144,7 +148,9 @@ export class AthenaService {
       }),
     'DELETE /Session/{sessionId}/Decisions': (p) =>
       this.withDecisionQuery(p, (s, q) => {
-        s.decisions = s.decisions.filter((d) => !(d.areaId === q.areaId && (q.decisionType === undefined || d.decisionType === q.decisionType)));
+        s.decisions = s.decisions.filter(
+          (d) => !(d.areaId === q.areaId && (q.decisionType === undefined || d.decisionType === q.decisionType)),
+        );
         return { status: 204 };
       }),
     'DELETE /Session/{sessionId}/AllDecisions': (p) =>
@@ -233,7 +239,8 @@ export class AthenaService {
     for (const [i, d] of decisions.entries()) {
       const s = this.sessions.get(d.sessionId);
       if (!s) return problem(unknownStatus, `body[${i}].sessionId: session ${d.sessionId} is not registered`);
-      if (!s.areas.has(d.areaId)) return problem(unknownStatus, `body[${i}].areaId: area ${d.areaId} is not registered in session ${d.sessionId}`);
+      if (!s.areas.has(d.areaId))
+        return problem(unknownStatus, `body[${i}].areaId: area ${d.areaId} is not registered in session ${d.sessionId}`);
     }
     const stored = decisions.map((d) => {
       const record: DecisionRecord = {
@@ -267,10 +274,13 @@ export class AthenaService {
           resolve(record);
         },
       };
-      const timer = setTimeout(() => {
-        this.waiters.delete(waiter);
-        resolve(undefined);
-      }, Math.min(timeoutSeconds * 1000, MAX_TIMER_MS));
+      const timer = setTimeout(
+        () => {
+          this.waiters.delete(waiter);
+          resolve(undefined);
+        },
+        Math.min(timeoutSeconds * 1000, MAX_TIMER_MS),
+      );
       this.waiters.add(waiter);
     });
   }
@@ -297,7 +307,8 @@ export class AthenaService {
   private withDecisionQuery(p: Params, then: (s: SessionData, q: DecisionQuery) => Reply | Promise<Reply>): Reply | Promise<Reply> {
     if (p.areaId === undefined) return problem(400, 'query parameter areaId is required');
     return this.withSession(p.sessionId, (s) => {
-      if (!s.areas.has(p.areaId as number)) return problem(404, `area ${String(p.areaId)} is not registered in session ${String(p.sessionId)}`);
+      if (!s.areas.has(p.areaId as number))
+        return problem(404, `area ${String(p.areaId)} is not registered in session ${String(p.sessionId)}`);
       return then(s, {
         areaId: p.areaId as number,
         decisionType: p.decisionType as string | undefined,

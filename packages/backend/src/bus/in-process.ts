@@ -165,7 +165,12 @@ export class InProcessBus implements Bus {
       return;
     }
     if (outcome.action === 'dead') {
-      await this.keepDeadLetter({ message: outcome.message, error: outcome.error, attempts: queued.attempt, failed_at: new Date().toISOString() });
+      await this.keepDeadLetter({
+        message: outcome.message,
+        error: outcome.error,
+        attempts: queued.attempt,
+        failed_at: new Date().toISOString(),
+      });
     }
     queued.settle?.resolve();
   }

@@ -5,12 +5,23 @@
  */
 import { sql } from 'drizzle-orm';
 import {
-  bigint, bigserial, boolean, doublePrecision, index, integer, jsonb, pgEnum, pgTable, primaryKey, serial, text, timestamp,
-  uniqueIndex, varchar,
+  bigint,
+  bigserial,
+  boolean,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  serial,
+  text,
+  timestamp,
+  uniqueIndex,
+  varchar,
 } from 'drizzle-orm/pg-core';
-import {
-  ACQUISITION_STATUSES, FOILHOLE_STATUSES, GRID_STATUSES, GRIDSQUARE_STATUSES, MICROGRAPH_STATUSES,
-} from '@smartem/common';
+import { ACQUISITION_STATUSES, FOILHOLE_STATUSES, GRID_STATUSES, GRIDSQUARE_STATUSES, MICROGRAPH_STATUSES } from '@smartem/common';
 
 export const acquisitionStatus = pgEnum('acquisitionstatus', ACQUISITION_STATUSES);
 export const gridStatus = pgEnum('gridstatus', GRID_STATUSES);
@@ -21,168 +32,204 @@ export const micrographStatus = pgEnum('micrographstatus', MICROGRAPH_STATUSES);
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 const cascade = { onDelete: 'cascade' } as const;
 
-export const acquisition = pgTable('acquisition', {
-  uuid: varchar('uuid').primaryKey(),
-  id: varchar('id'),
-  name: varchar('name').notNull().default('Unknown'),
-  status: acquisitionStatus('status'),
-  start_time: ts('start_time'),
-  end_time: ts('end_time'),
-  paused_time: ts('paused_time'),
-  storage_path: varchar('storage_path'),
-  atlas_path: varchar('atlas_path'),
-  clustering_mode: varchar('clustering_mode'),
-  clustering_radius: varchar('clustering_radius'),
-  instrument_model: varchar('instrument_model'),
-  instrument_id: varchar('instrument_id'),
-  computer_name: varchar('computer_name'),
-}, (t) => [index('idx_acquisition_name').on(t.name)]);
+export const acquisition = pgTable(
+  'acquisition',
+  {
+    uuid: varchar('uuid').primaryKey(),
+    id: varchar('id'),
+    name: varchar('name').notNull().default('Unknown'),
+    status: acquisitionStatus('status'),
+    start_time: ts('start_time'),
+    end_time: ts('end_time'),
+    paused_time: ts('paused_time'),
+    storage_path: varchar('storage_path'),
+    atlas_path: varchar('atlas_path'),
+    clustering_mode: varchar('clustering_mode'),
+    clustering_radius: varchar('clustering_radius'),
+    instrument_model: varchar('instrument_model'),
+    instrument_id: varchar('instrument_id'),
+    computer_name: varchar('computer_name'),
+  },
+  (t) => [index('idx_acquisition_name').on(t.name)],
+);
 
-export const grid = pgTable('grid', {
-  uuid: varchar('uuid').primaryKey(),
-  acquisition_uuid: varchar('acquisition_uuid').references(() => acquisition.uuid, cascade),
-  status: gridStatus('status'),
-  name: varchar('name').notNull(),
-  data_dir: varchar('data_dir'),
-  atlas_dir: varchar('atlas_dir'),
-  scan_start_time: ts('scan_start_time'),
-  scan_end_time: ts('scan_end_time'),
-}, (t) => [index('idx_grid_acquisition_uuid').on(t.acquisition_uuid), index('idx_grid_name').on(t.name)]);
+export const grid = pgTable(
+  'grid',
+  {
+    uuid: varchar('uuid').primaryKey(),
+    acquisition_uuid: varchar('acquisition_uuid').references(() => acquisition.uuid, cascade),
+    status: gridStatus('status'),
+    name: varchar('name').notNull(),
+    data_dir: varchar('data_dir'),
+    atlas_dir: varchar('atlas_dir'),
+    scan_start_time: ts('scan_start_time'),
+    scan_end_time: ts('scan_end_time'),
+  },
+  (t) => [index('idx_grid_acquisition_uuid').on(t.acquisition_uuid), index('idx_grid_name').on(t.name)],
+);
 
-export const atlas = pgTable('atlas', {
-  uuid: varchar('uuid').primaryKey(),
-  atlas_id: varchar('atlas_id').notNull().default(''),
-  grid_uuid: varchar('grid_uuid').references(() => grid.uuid, cascade),
-  acquisition_date: ts('acquisition_date'),
-  storage_folder: varchar('storage_folder'),
-  description: varchar('description'),
-  name: varchar('name').notNull().default(''),
-}, (t) => [
-  index('idx_atlas_grid_uuid').on(t.grid_uuid),
-  uniqueIndex('uq_atlas_natural_id').on(t.grid_uuid, t.atlas_id).where(sql`atlas_id <> ''`),
-]);
+export const atlas = pgTable(
+  'atlas',
+  {
+    uuid: varchar('uuid').primaryKey(),
+    atlas_id: varchar('atlas_id').notNull().default(''),
+    grid_uuid: varchar('grid_uuid').references(() => grid.uuid, cascade),
+    acquisition_date: ts('acquisition_date'),
+    storage_folder: varchar('storage_folder'),
+    description: varchar('description'),
+    name: varchar('name').notNull().default(''),
+  },
+  (t) => [
+    index('idx_atlas_grid_uuid').on(t.grid_uuid),
+    uniqueIndex('uq_atlas_natural_id').on(t.grid_uuid, t.atlas_id).where(sql`atlas_id <> ''`),
+  ],
+);
 
-export const atlastile = pgTable('atlastile', {
-  uuid: varchar('uuid').primaryKey(),
-  atlas_uuid: varchar('atlas_uuid').references(() => atlas.uuid, cascade),
-  tile_id: varchar('tile_id').notNull().default(''),
-  position_x: integer('position_x'),
-  position_y: integer('position_y'),
-  size_x: integer('size_x'),
-  size_y: integer('size_y'),
-  file_format: varchar('file_format'),
-  base_filename: varchar('base_filename'),
-}, (t) => [
-  index('idx_atlastile_atlas_uuid').on(t.atlas_uuid),
-  uniqueIndex('uq_atlastile_natural_id').on(t.atlas_uuid, t.tile_id).where(sql`tile_id <> ''`),
-]);
+export const atlastile = pgTable(
+  'atlastile',
+  {
+    uuid: varchar('uuid').primaryKey(),
+    atlas_uuid: varchar('atlas_uuid').references(() => atlas.uuid, cascade),
+    tile_id: varchar('tile_id').notNull().default(''),
+    position_x: integer('position_x'),
+    position_y: integer('position_y'),
+    size_x: integer('size_x'),
+    size_y: integer('size_y'),
+    file_format: varchar('file_format'),
+    base_filename: varchar('base_filename'),
+  },
+  (t) => [
+    index('idx_atlastile_atlas_uuid').on(t.atlas_uuid),
+    uniqueIndex('uq_atlastile_natural_id').on(t.atlas_uuid, t.tile_id).where(sql`tile_id <> ''`),
+  ],
+);
 
-export const gridsquare = pgTable('gridsquare', {
-  uuid: varchar('uuid').primaryKey(),
-  grid_uuid: varchar('grid_uuid').references(() => grid.uuid, cascade),
-  status: gridSquareStatus('status'),
-  gridsquare_id: varchar('gridsquare_id').notNull().default(''),
-  data_dir: varchar('data_dir'),
-  atlas_node_id: integer('atlas_node_id'),
-  state: varchar('state'),
-  rotation: doublePrecision('rotation'),
-  image_path: varchar('image_path'),
-  selected: boolean('selected'),
-  unusable: boolean('unusable'),
-  stage_position_x: doublePrecision('stage_position_x'),
-  stage_position_y: doublePrecision('stage_position_y'),
-  stage_position_z: doublePrecision('stage_position_z'),
-  center_x: integer('center_x'),
-  center_y: integer('center_y'),
-  physical_x: doublePrecision('physical_x'),
-  physical_y: doublePrecision('physical_y'),
-  size_width: integer('size_width'),
-  size_height: integer('size_height'),
-  acquisition_datetime: ts('acquisition_datetime'),
-  defocus: doublePrecision('defocus'),
-  magnification: doublePrecision('magnification'),
-  pixel_size: doublePrecision('pixel_size'),
-  detector_name: varchar('detector_name'),
-  applied_defocus: doublePrecision('applied_defocus'),
-  // Additive (the parser extracts them; the original dropped them): the atlas node's Category and Quality.
-  atlas_category: integer('atlas_category'),
-  atlas_quality: doublePrecision('atlas_quality'),
-}, (t) => [
-  index('idx_gridsquare_grid_uuid').on(t.grid_uuid),
-  uniqueIndex('uq_gridsquare_natural_id').on(t.grid_uuid, t.gridsquare_id).where(sql`gridsquare_id <> ''`),
-]);
+export const gridsquare = pgTable(
+  'gridsquare',
+  {
+    uuid: varchar('uuid').primaryKey(),
+    grid_uuid: varchar('grid_uuid').references(() => grid.uuid, cascade),
+    status: gridSquareStatus('status'),
+    gridsquare_id: varchar('gridsquare_id').notNull().default(''),
+    data_dir: varchar('data_dir'),
+    atlas_node_id: integer('atlas_node_id'),
+    state: varchar('state'),
+    rotation: doublePrecision('rotation'),
+    image_path: varchar('image_path'),
+    selected: boolean('selected'),
+    unusable: boolean('unusable'),
+    stage_position_x: doublePrecision('stage_position_x'),
+    stage_position_y: doublePrecision('stage_position_y'),
+    stage_position_z: doublePrecision('stage_position_z'),
+    center_x: integer('center_x'),
+    center_y: integer('center_y'),
+    physical_x: doublePrecision('physical_x'),
+    physical_y: doublePrecision('physical_y'),
+    size_width: integer('size_width'),
+    size_height: integer('size_height'),
+    acquisition_datetime: ts('acquisition_datetime'),
+    defocus: doublePrecision('defocus'),
+    magnification: doublePrecision('magnification'),
+    pixel_size: doublePrecision('pixel_size'),
+    detector_name: varchar('detector_name'),
+    applied_defocus: doublePrecision('applied_defocus'),
+    // Additive (the parser extracts them; the original dropped them): the atlas node's Category and Quality.
+    atlas_category: integer('atlas_category'),
+    atlas_quality: doublePrecision('atlas_quality'),
+  },
+  (t) => [
+    index('idx_gridsquare_grid_uuid').on(t.grid_uuid),
+    uniqueIndex('uq_gridsquare_natural_id').on(t.grid_uuid, t.gridsquare_id).where(sql`gridsquare_id <> ''`),
+  ],
+);
 
-export const atlastilegridsquareposition = pgTable('atlastilegridsquareposition', {
-  atlastile_uuid: varchar('atlastile_uuid').notNull().references(() => atlastile.uuid, cascade),
-  gridsquare_uuid: varchar('gridsquare_uuid').notNull().references(() => gridsquare.uuid, cascade),
-  center_x: integer('center_x').notNull(),
-  center_y: integer('center_y').notNull(),
-  size_width: integer('size_width').notNull(),
-  size_height: integer('size_height').notNull(),
-}, (t) => [
-  primaryKey({ columns: [t.atlastile_uuid, t.gridsquare_uuid] }),
-  index('idx_atlastilegridsquareposition_gridsquare').on(t.gridsquare_uuid),
-]);
+export const atlastilegridsquareposition = pgTable(
+  'atlastilegridsquareposition',
+  {
+    atlastile_uuid: varchar('atlastile_uuid')
+      .notNull()
+      .references(() => atlastile.uuid, cascade),
+    gridsquare_uuid: varchar('gridsquare_uuid')
+      .notNull()
+      .references(() => gridsquare.uuid, cascade),
+    center_x: integer('center_x').notNull(),
+    center_y: integer('center_y').notNull(),
+    size_width: integer('size_width').notNull(),
+    size_height: integer('size_height').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.atlastile_uuid, t.gridsquare_uuid] }),
+    index('idx_atlastilegridsquareposition_gridsquare').on(t.gridsquare_uuid),
+  ],
+);
 
-export const foilhole = pgTable('foilhole', {
-  uuid: varchar('uuid').primaryKey(),
-  foilhole_id: varchar('foilhole_id').notNull().default(''),
-  gridsquare_uuid: varchar('gridsquare_uuid').references(() => gridsquare.uuid, cascade),
-  gridsquare_id: varchar('gridsquare_id'),
-  status: foilHoleStatus('status'),
-  center_x: doublePrecision('center_x'),
-  center_y: doublePrecision('center_y'),
-  quality: doublePrecision('quality'),
-  rotation: doublePrecision('rotation'),
-  size_width: doublePrecision('size_width'),
-  size_height: doublePrecision('size_height'),
-  x_location: integer('x_location'),
-  y_location: integer('y_location'),
-  x_stage_position: doublePrecision('x_stage_position'),
-  y_stage_position: doublePrecision('y_stage_position'),
-  diameter: integer('diameter'),
-  is_near_grid_bar: boolean('is_near_grid_bar').notNull().default(false),
-  // Additive: the target location's Selected/State/Quality (square metadata) and the image's acquisition time.
-  selected: boolean('selected'),
-  state: varchar('state'),
-  position_quality: doublePrecision('position_quality'),
-  acquisition_datetime: ts('acquisition_datetime'),
-}, (t) => [
-  index('idx_foilhole_gridsquare_uuid').on(t.gridsquare_uuid),
-  index('idx_foilhole_quality').on(t.quality),
-  uniqueIndex('uq_foilhole_natural_id').on(t.gridsquare_uuid, t.foilhole_id).where(sql`foilhole_id <> ''`),
-]);
+export const foilhole = pgTable(
+  'foilhole',
+  {
+    uuid: varchar('uuid').primaryKey(),
+    foilhole_id: varchar('foilhole_id').notNull().default(''),
+    gridsquare_uuid: varchar('gridsquare_uuid').references(() => gridsquare.uuid, cascade),
+    gridsquare_id: varchar('gridsquare_id'),
+    status: foilHoleStatus('status'),
+    center_x: doublePrecision('center_x'),
+    center_y: doublePrecision('center_y'),
+    quality: doublePrecision('quality'),
+    rotation: doublePrecision('rotation'),
+    size_width: doublePrecision('size_width'),
+    size_height: doublePrecision('size_height'),
+    x_location: integer('x_location'),
+    y_location: integer('y_location'),
+    x_stage_position: doublePrecision('x_stage_position'),
+    y_stage_position: doublePrecision('y_stage_position'),
+    diameter: integer('diameter'),
+    is_near_grid_bar: boolean('is_near_grid_bar').notNull().default(false),
+    // Additive: the target location's Selected/State/Quality (square metadata) and the image's acquisition time.
+    selected: boolean('selected'),
+    state: varchar('state'),
+    position_quality: doublePrecision('position_quality'),
+    acquisition_datetime: ts('acquisition_datetime'),
+  },
+  (t) => [
+    index('idx_foilhole_gridsquare_uuid').on(t.gridsquare_uuid),
+    index('idx_foilhole_quality').on(t.quality),
+    uniqueIndex('uq_foilhole_natural_id').on(t.gridsquare_uuid, t.foilhole_id).where(sql`foilhole_id <> ''`),
+  ],
+);
 
-export const micrograph = pgTable('micrograph', {
-  uuid: varchar('uuid').primaryKey(),
-  micrograph_id: varchar('micrograph_id').notNull().default(''),
-  foilhole_uuid: varchar('foilhole_uuid').references(() => foilhole.uuid, cascade),
-  foilhole_id: varchar('foilhole_id').notNull().default(''),
-  location_id: varchar('location_id'),
-  status: micrographStatus('status'),
-  high_res_path: varchar('high_res_path'),
-  manifest_file: varchar('manifest_file'),
-  acquisition_datetime: ts('acquisition_datetime'),
-  defocus: doublePrecision('defocus'),
-  detector_name: varchar('detector_name'),
-  energy_filter: boolean('energy_filter'),
-  phase_plate: boolean('phase_plate'),
-  image_size_x: integer('image_size_x'),
-  image_size_y: integer('image_size_y'),
-  binning_x: integer('binning_x'),
-  binning_y: integer('binning_y'),
-  total_motion: doublePrecision('total_motion'),
-  average_motion: doublePrecision('average_motion'),
-  ctf_max_resolution_estimate: doublePrecision('ctf_max_resolution_estimate'),
-  number_of_particles_selected: integer('number_of_particles_selected'),
-  number_of_particles_rejected: integer('number_of_particles_rejected'),
-  selection_distribution: varchar('selection_distribution'),
-  number_of_particles_picked: integer('number_of_particles_picked'),
-  pick_distribution: varchar('pick_distribution'),
-}, (t) => [
-  index('idx_micrograph_foilhole_uuid').on(t.foilhole_uuid),
-  uniqueIndex('uq_micrograph_natural_id').on(t.foilhole_uuid, t.micrograph_id).where(sql`micrograph_id <> ''`),
-]);
+export const micrograph = pgTable(
+  'micrograph',
+  {
+    uuid: varchar('uuid').primaryKey(),
+    micrograph_id: varchar('micrograph_id').notNull().default(''),
+    foilhole_uuid: varchar('foilhole_uuid').references(() => foilhole.uuid, cascade),
+    foilhole_id: varchar('foilhole_id').notNull().default(''),
+    location_id: varchar('location_id'),
+    status: micrographStatus('status'),
+    high_res_path: varchar('high_res_path'),
+    manifest_file: varchar('manifest_file'),
+    acquisition_datetime: ts('acquisition_datetime'),
+    defocus: doublePrecision('defocus'),
+    detector_name: varchar('detector_name'),
+    energy_filter: boolean('energy_filter'),
+    phase_plate: boolean('phase_plate'),
+    image_size_x: integer('image_size_x'),
+    image_size_y: integer('image_size_y'),
+    binning_x: integer('binning_x'),
+    binning_y: integer('binning_y'),
+    total_motion: doublePrecision('total_motion'),
+    average_motion: doublePrecision('average_motion'),
+    ctf_max_resolution_estimate: doublePrecision('ctf_max_resolution_estimate'),
+    number_of_particles_selected: integer('number_of_particles_selected'),
+    number_of_particles_rejected: integer('number_of_particles_rejected'),
+    selection_distribution: varchar('selection_distribution'),
+    number_of_particles_picked: integer('number_of_particles_picked'),
+    pick_distribution: varchar('pick_distribution'),
+  },
+  (t) => [
+    index('idx_micrograph_foilhole_uuid').on(t.foilhole_uuid),
+    uniqueIndex('uq_micrograph_natural_id').on(t.foilhole_uuid, t.micrograph_id).where(sql`micrograph_id <> ''`),
+  ],
+);
 
 export const qualitypredictionmodel = pgTable('qualitypredictionmodel', {
   name: varchar('name').primaryKey(),
@@ -190,59 +237,81 @@ export const qualitypredictionmodel = pgTable('qualitypredictionmodel', {
 });
 
 const modelName = () =>
-  varchar('prediction_model_name').notNull().references(() => qualitypredictionmodel.name, { onDelete: 'cascade' });
+  varchar('prediction_model_name')
+    .notNull()
+    .references(() => qualitypredictionmodel.name, { onDelete: 'cascade' });
 
-export const qualitypredictionmodelparameter = pgTable('qualitypredictionmodelparameter', {
-  id: serial('id').primaryKey(),
-  grid_uuid: varchar('grid_uuid').notNull().references(() => grid.uuid, cascade),
-  timestamp: ts('timestamp').notNull().defaultNow(),
-  prediction_model_name: modelName(),
-  key: varchar('key').notNull(),
-  value: doublePrecision('value').notNull(),
-}, (t) => [
-  index('idx_quality_model_param_composite').on(t.grid_uuid, t.prediction_model_name),
-  index('idx_quality_model_param_model_name').on(t.prediction_model_name),
-]);
+export const qualitypredictionmodelparameter = pgTable(
+  'qualitypredictionmodelparameter',
+  {
+    id: serial('id').primaryKey(),
+    grid_uuid: varchar('grid_uuid')
+      .notNull()
+      .references(() => grid.uuid, cascade),
+    timestamp: ts('timestamp').notNull().defaultNow(),
+    prediction_model_name: modelName(),
+    key: varchar('key').notNull(),
+    value: doublePrecision('value').notNull(),
+  },
+  (t) => [
+    index('idx_quality_model_param_composite').on(t.grid_uuid, t.prediction_model_name),
+    index('idx_quality_model_param_model_name').on(t.prediction_model_name),
+  ],
+);
 
-export const qualitypredictionmodelweight = pgTable('qualitypredictionmodelweight', {
-  id: serial('id').primaryKey(),
-  grid_uuid: varchar('grid_uuid').notNull().references(() => grid.uuid, cascade),
-  micrograph_uuid: varchar('micrograph_uuid').references(() => micrograph.uuid, cascade),
-  micrograph_quality: boolean('micrograph_quality'),
-  timestamp: ts('timestamp').notNull().defaultNow(),
-  origin: varchar('origin'),
-  prediction_model_name: modelName(),
-  weight: doublePrecision('weight').notNull(),
-}, (t) => [
-  index('idx_quality_model_weight_grid_model').on(t.grid_uuid, t.prediction_model_name),
-  index('idx_quality_model_weight_micrograph_model').on(t.micrograph_uuid, t.prediction_model_name),
-  index('idx_quality_model_weight_model_name').on(t.prediction_model_name),
-]);
+export const qualitypredictionmodelweight = pgTable(
+  'qualitypredictionmodelweight',
+  {
+    id: serial('id').primaryKey(),
+    grid_uuid: varchar('grid_uuid')
+      .notNull()
+      .references(() => grid.uuid, cascade),
+    micrograph_uuid: varchar('micrograph_uuid').references(() => micrograph.uuid, cascade),
+    micrograph_quality: boolean('micrograph_quality'),
+    timestamp: ts('timestamp').notNull().defaultNow(),
+    origin: varchar('origin'),
+    prediction_model_name: modelName(),
+    weight: doublePrecision('weight').notNull(),
+  },
+  (t) => [
+    index('idx_quality_model_weight_grid_model').on(t.grid_uuid, t.prediction_model_name),
+    index('idx_quality_model_weight_micrograph_model').on(t.micrograph_uuid, t.prediction_model_name),
+    index('idx_quality_model_weight_model_name').on(t.prediction_model_name),
+  ],
+);
 
-export const qualityprediction = pgTable('qualityprediction', {
-  id: serial('id').primaryKey(),
-  timestamp: ts('timestamp').notNull().defaultNow(),
-  value: doublePrecision('value').notNull(),
-  prediction_model_name: modelName(),
-  foilhole_uuid: varchar('foilhole_uuid').references(() => foilhole.uuid, cascade),
-  gridsquare_uuid: varchar('gridsquare_uuid').references(() => gridsquare.uuid, cascade),
-}, (t) => [
-  index('idx_quality_prediction_model_foilhole').on(t.prediction_model_name, t.foilhole_uuid),
-  index('idx_quality_prediction_model_gridsquare').on(t.prediction_model_name, t.gridsquare_uuid),
-  index('idx_quality_prediction_foilhole_uuid').on(t.foilhole_uuid),
-  index('idx_quality_prediction_gridsquare_uuid').on(t.gridsquare_uuid),
-]);
+export const qualityprediction = pgTable(
+  'qualityprediction',
+  {
+    id: serial('id').primaryKey(),
+    timestamp: ts('timestamp').notNull().defaultNow(),
+    value: doublePrecision('value').notNull(),
+    prediction_model_name: modelName(),
+    foilhole_uuid: varchar('foilhole_uuid').references(() => foilhole.uuid, cascade),
+    gridsquare_uuid: varchar('gridsquare_uuid').references(() => gridsquare.uuid, cascade),
+  },
+  (t) => [
+    index('idx_quality_prediction_model_foilhole').on(t.prediction_model_name, t.foilhole_uuid),
+    index('idx_quality_prediction_model_gridsquare').on(t.prediction_model_name, t.gridsquare_uuid),
+    index('idx_quality_prediction_foilhole_uuid').on(t.foilhole_uuid),
+    index('idx_quality_prediction_gridsquare_uuid').on(t.gridsquare_uuid),
+  ],
+);
 
 /** Events written in the same transaction as their rows; `payload` is the whole bus message (with `event_type`). */
-export const outbox = pgTable('outbox', {
-  id: bigserial('id', { mode: 'number' }).primaryKey(),
-  event_type: text('event_type').notNull(),
-  payload: jsonb('payload').notNull(),
-  created_at: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
-  published_at: timestamp('published_at', { withTimezone: true, mode: 'date' }),
-  attempts: integer('attempts').notNull().default(0),
-  last_error: text('last_error'),
-}, (t) => [index('idx_outbox_unpublished').on(t.id).where(sql`published_at IS NULL`)]);
+export const outbox = pgTable(
+  'outbox',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    event_type: text('event_type').notNull(),
+    payload: jsonb('payload').notNull(),
+    created_at: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    published_at: timestamp('published_at', { withTimezone: true, mode: 'date' }),
+    attempts: integer('attempts').notNull().default(0),
+    last_error: text('last_error'),
+  },
+  (t) => [index('idx_outbox_unpublished').on(t.id).where(sql`published_at IS NULL`)],
+);
 
 /**
  * Outbox rows the bus refused every time while other rows were published (a poison event): moved here by the relay so

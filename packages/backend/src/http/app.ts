@@ -59,7 +59,7 @@ const TAGS = [
   { name: 'gridsquares', description: 'grid squares and their foil holes' },
   { name: 'foilholes', description: 'foil holes and their micrographs' },
   { name: 'micrographs', description: 'micrographs' },
-  { name: 'batch', description: 'idempotent batch upserts, the agent\'s sync path' },
+  { name: 'batch', description: "idempotent batch upserts, the agent's sync path" },
   { name: 'dead-letters', description: 'messages and events the backend gave up on' },
   { name: 'processing', description: 'processing results for micrographs (as the bus events)' },
   { name: 'decisions', description: 'live rankings of squares and holes, and the decision authority per grid' },
@@ -92,7 +92,10 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   app.decorate('bus', opts.bus);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => {
-    void reply.status(404).type('application/problem+json').send(problem(404, 'Not Found', request.url));
+    void reply
+      .status(404)
+      .type('application/problem+json')
+      .send(problem(404, 'Not Found', request.url));
   });
   app.addHook('onResponse', async (request, reply) => {
     request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');

@@ -4,8 +4,14 @@ import type { ProblemDetails } from '@smartem/common';
 import { ConflictError, NotFoundError } from '../errors.ts';
 
 const TITLES: Record<number, string> = {
-  400: 'Bad Request', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type',
-  422: 'Unprocessable Content', 500: 'Internal Server Error', 503: 'Service Unavailable',
+  400: 'Bad Request',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
 export class HttpError extends Error {
@@ -17,7 +23,6 @@ export class HttpError extends Error {
     super(detail);
   }
 }
-
 
 export function problem(status: number, detail: string, instance?: string, errors?: ProblemDetails['errors']): ProblemDetails {
   return {
@@ -39,15 +44,25 @@ function fieldOf(v: { instancePath?: string; params?: Record<string, unknown> },
 }
 
 /** Fastify error handler: validation → 422 (400 for batch routes and non-body parts), not found → 404, conflict → 409, HttpError → its status. */
-export function errorHandler(error: FastifyError | HttpError | NotFoundError | ConflictError, request: FastifyRequest, reply: FastifyReply): void {
+export function errorHandler(
+  error: FastifyError | HttpError | NotFoundError | ConflictError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
   const instance = request.url;
   if (error instanceof NotFoundError || error instanceof ConflictError) {
     const status = error instanceof NotFoundError ? 404 : 409;
-    void reply.status(status).type('application/problem+json').send(problem(status, error.message, instance));
+    void reply
+      .status(status)
+      .type('application/problem+json')
+      .send(problem(status, error.message, instance));
     return;
   }
   if (error instanceof HttpError) {
-    void reply.status(error.status).type('application/problem+json').send(problem(error.status, error.detail, instance, error.errors));
+    void reply
+      .status(error.status)
+      .type('application/problem+json')
+      .send(problem(error.status, error.detail, instance, error.errors));
     return;
   }
   if (error.validation) {
@@ -56,11 +71,17 @@ export function errorHandler(error: FastifyError | HttpError | NotFoundError | C
     const isBatch = request.url.startsWith('/batch/');
     const status = context === 'body' && !isBatch ? 422 : 400;
     const detail = errors.map((e) => `${e.field}: ${e.message}`).join('; ');
-    void reply.status(status).type('application/problem+json').send(problem(status, detail, instance, errors));
+    void reply
+      .status(status)
+      .type('application/problem+json')
+      .send(problem(status, detail, instance, errors));
     return;
   }
   const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
   if (status >= 500) request.log.error({ err: error }, 'request failed');
   const detail = status >= 500 ? 'Internal server error' : error.message;
-  void reply.status(status).type('application/problem+json').send(problem(status, detail, instance));
+  void reply
+    .status(status)
+    .type('application/problem+json')
+    .send(problem(status, detail, instance));
 }

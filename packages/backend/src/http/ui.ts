@@ -24,13 +24,19 @@ export async function uiRoutes(app: FastifyInstance): Promise<void> {
 
   app.get('/', hide, async (request, reply) => {
     if (wantsHtml(request)) return reply.redirect('/ui/', 302);
-    return reply.status(404).type('application/problem+json').send(problem(404, 'Not Found', request.url));
+    return reply
+      .status(404)
+      .type('application/problem+json')
+      .send(problem(404, 'Not Found', request.url));
   });
   app.get('/ui', hide, async (_request, reply) => reply.redirect('/ui/', 301));
 
   if (!built) {
     const notBuilt = async (_request: FastifyRequest, reply: FastifyReply) =>
-      reply.status(503).type('text/plain; charset=utf-8').send(`The dashboard is not built (${dir} has no index.html): run \`npm run build:web\`.\n`);
+      reply
+        .status(503)
+        .type('text/plain; charset=utf-8')
+        .send(`The dashboard is not built (${dir} has no index.html): run \`npm run build:web\`.\n`);
     app.get('/ui/', hide, notBuilt);
     app.get('/ui/*', hide, notBuilt);
     return;
@@ -40,14 +46,20 @@ export async function uiRoutes(app: FastifyInstance): Promise<void> {
   // `serve: false`: only `reply.sendFile`, rooted at `dir` (which refuses paths leaving it); files are looked up per
   // request, so a rebuild is served without a restart.
   await app.register(fastifyStatic, { root: dir, serve: false });
-  app.get('/ui/', hide, async (_request, reply) => reply.header('cache-control', 'no-cache').sendFile('index.html', { cacheControl: false }));
+  app.get('/ui/', hide, async (_request, reply) =>
+    reply.header('cache-control', 'no-cache').sendFile('index.html', { cacheControl: false }),
+  );
   // Hashed assets, or a missing one as a 404 (so a stale page fails visibly); any other path is a deep link
   // (`/ui/grids/…`) and gets the app, which routes itself.
   app.get('/ui/*', hide, async (request, reply) => {
     const path = (request.params as { '*': string })['*'];
     if (path.startsWith(ASSETS)) {
       const file = resolve(dir, path);
-      if (!file.startsWith(dir + sep) || !existsSync(file)) return reply.status(404).type('application/problem+json').send(problem(404, 'Not Found', request.url));
+      if (!file.startsWith(dir + sep) || !existsSync(file))
+        return reply
+          .status(404)
+          .type('application/problem+json')
+          .send(problem(404, 'Not Found', request.url));
       return reply.header('cache-control', 'public, max-age=31536000, immutable').sendFile(path, { cacheControl: false });
     }
     return reply.header('cache-control', 'no-cache').sendFile('index.html', { cacheControl: false });

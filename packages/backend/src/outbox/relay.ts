@@ -3,7 +3,12 @@ import type { Db } from '../db/index.ts';
 import type { Bus } from '../bus/types.ts';
 import { countOutboxPublished } from '../metrics.ts';
 import {
-  copyToOutboxDeadLetters, deleteOutboxBatchWhile, deleteOutboxEvents, lockOutboxBatch, readOutboxBatch, recordPublishFailure,
+  copyToOutboxDeadLetters,
+  deleteOutboxBatchWhile,
+  deleteOutboxEvents,
+  lockOutboxBatch,
+  readOutboxBatch,
+  recordPublishFailure,
   type OutboxEvent as Claimed,
 } from '../repositories/outbox.ts';
 
@@ -121,8 +126,10 @@ export function startOutboxRelay(opts: {
 
   async function moveToDeadLetters(exec: Db, row: Claimed, error: string): Promise<void> {
     await copyToOutboxDeadLetters(exec, row.id, error, maxAttempts);
-    log.error({ outbox_id: row.id, event_type: row.payload.event_type, error, attempts: maxAttempts },
-      'outbox relay: the bus refused this event every time while later events were published; moved to outbox_dead_letter');
+    log.error(
+      { outbox_id: row.id, event_type: row.payload.event_type, error, attempts: maxAttempts },
+      'outbox relay: the bus refused this event every time while later events were published; moved to outbox_dead_letter',
+    );
   }
 
   /** PGlite: read a batch, publish it, delete it (no concurrent relay; a crash before the delete republishes). */

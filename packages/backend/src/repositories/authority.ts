@@ -5,7 +5,10 @@ import { griddecisionauthority } from '../db/schema.ts';
 
 /** The stored name, if the grid has one (not checked against the known authorities: that is the service's). */
 export async function storedAuthorityName(db: Db, gridUuid: string): Promise<string | undefined> {
-  const rows = await db.select({ a: griddecisionauthority.authority }).from(griddecisionauthority).where(eq(griddecisionauthority.grid_uuid, gridUuid));
+  const rows = await db
+    .select({ a: griddecisionauthority.authority })
+    .from(griddecisionauthority)
+    .where(eq(griddecisionauthority.grid_uuid, gridUuid));
   return rows[0]?.a;
 }
 

@@ -32,7 +32,12 @@ async function selectIn(db: Db, def: EntityDef, column: string, values: string[]
   const out: Row[] = [];
   for (let i = 0; i < values.length; i += LOOKUP_CHUNK) {
     const chunk = values.slice(i, i + LOOKUP_CHUNK);
-    out.push(...((await db.select().from(def.table).where(anyOf(def.columns[column] as PgColumn, chunk))) as Row[]));
+    out.push(
+      ...((await db
+        .select()
+        .from(def.table)
+        .where(anyOf(def.columns[column] as PgColumn, chunk))) as Row[]),
+    );
   }
   return out;
 }
@@ -41,7 +46,10 @@ async function existingUuids(db: Db, def: EntityDef, uuids: string[]): Promise<S
   const found = new Set<string>();
   const column = def.columns.uuid as PgColumn;
   for (let i = 0; i < uuids.length; i += LOOKUP_CHUNK) {
-    const rows = await db.select({ uuid: column }).from(def.table).where(anyOf(column, uuids.slice(i, i + LOOKUP_CHUNK)));
+    const rows = await db
+      .select({ uuid: column })
+      .from(def.table)
+      .where(anyOf(column, uuids.slice(i, i + LOOKUP_CHUNK)));
     for (const r of rows) found.add(r.uuid as string);
   }
   return found;
@@ -57,7 +65,13 @@ interface Plan {
 }
 
 /** Decides, item by item in request order, what to write; later items see the effect of earlier ones. */
-function plan(def: EntityDef, rows: readonly Row[], parents: Set<string> | null, byUuid: Map<string, Row>, byNatural: Map<string, Row>): Plan {
+function plan(
+  def: EntityDef,
+  rows: readonly Row[],
+  parents: Set<string> | null,
+  byUuid: Map<string, Row>,
+  byNatural: Map<string, Row>,
+): Plan {
   const p: Plan = { results: [], inserts: new Map(), updates: new Map(), finalRows: new Map() };
   const parentColumn = def.parent?.column;
   const parentName = def.parent ? ENTITIES[def.parent.key].wire.name : '';
@@ -66,7 +80,13 @@ function plan(def: EntityDef, rows: readonly Row[], parents: Set<string> | null,
     const requested = String(row.uuid);
     const parent = parentColumn ? row[parentColumn] : undefined;
     if (parents && parentColumn && !parents.has(String(parent))) {
-      p.results.push({ requested_uuid: requested, uuid: requested, outcome: 'rejected', status: 404, detail: `${parentName} ${String(parent)} not found (${parentColumn})` });
+      p.results.push({
+        requested_uuid: requested,
+        uuid: requested,
+        outcome: 'rejected',
+        status: 404,
+        detail: `${parentName} ${String(parent)} not found (${parentColumn})`,
+      });
       continue;
     }
     const hasNatural = natural && typeof row[natural] === 'string' && row[natural] !== '';
@@ -74,7 +94,10 @@ function plan(def: EntityDef, rows: readonly Row[], parents: Set<string> | null,
     const byNat = hasNatural ? byNatural.get(naturalKey(parent, row[natural!])) : undefined;
     if (byId && byNat && byId.uuid !== byNat.uuid) {
       p.results.push({
-        requested_uuid: requested, uuid: requested, outcome: 'rejected', status: 409,
+        requested_uuid: requested,
+        uuid: requested,
+        outcome: 'rejected',
+        status: 409,
         detail: `${natural} ${String(row[natural!])} already belongs to ${String(byNat.uuid)} in ${parentColumn} ${String(parent)}`,
       });
       continue;
@@ -121,17 +144,21 @@ async function applyOnce(db: Db, def: EntityDef, rows: readonly Row[]): Promise<
     for (const r of await selectIn(tx, def, 'uuid', [...new Set(rows.map((r) => String(r.uuid)))])) byUuid.set(String(r.uuid), r);
     const byNatural = new Map<string, Row>();
     if (def.natural && def.parent) {
-      const parentColumn = def.parent.column, natural = def.natural;
+      const parentColumn = def.parent.column,
+        natural = def.natural;
       const pairs = new Map<string, [string, string]>();
       for (const r of rows) {
         const value = r[natural];
         if (typeof value === 'string' && value !== '') pairs.set(naturalKey(r[parentColumn], value), [String(r[parentColumn]), value]);
       }
-      const parentCol = def.columns[parentColumn] as PgColumn, naturalCol = def.columns[natural] as PgColumn;
+      const parentCol = def.columns[parentColumn] as PgColumn,
+        naturalCol = def.columns[natural] as PgColumn;
       const list = [...pairs.values()];
       for (let i = 0; i < list.length; i += LOOKUP_CHUNK) {
         // `<> ''` is the unique index's predicate: with it the (parent, natural id) index serves the lookup.
-        const found = (await tx.select().from(def.table)
+        const found = (await tx
+          .select()
+          .from(def.table)
           .where(and(pairIn(parentCol, naturalCol, list.slice(i, i + LOOKUP_CHUNK)), ne(naturalCol, '')))) as Row[];
         for (const r of found) byNatural.set(naturalKey(r[parentColumn], r[natural]), r);
       }

@@ -11,7 +11,10 @@ type Row = Record<string, unknown>;
 
 /** Array types both drivers serialise natively; every other column goes through `text[]` (enums, timestamps…). */
 const NATIVE_ARRAY: Record<string, string> = {
-  integer: 'int4', 'double precision': 'float8', boolean: 'bool', bigint: 'int8',
+  integer: 'int4',
+  'double precision': 'float8',
+  boolean: 'bool',
+  bigint: 'int8',
 };
 
 function arrayCast(column: PgColumn): SQL {
@@ -51,7 +54,10 @@ export function bulkInsertStatements(table: PgTable, rows: readonly Row[], after
   const columns = getTableColumns(table) as Record<string, PgColumn>;
   const groups = new Map<string, Row[]>();
   for (const row of rows) {
-    const keys = Object.keys(row).filter((k) => row[k] !== undefined && k in columns).sort().join(',');
+    const keys = Object.keys(row)
+      .filter((k) => row[k] !== undefined && k in columns)
+      .sort()
+      .join(',');
     const group = groups.get(keys);
     if (group) group.push(row);
     else groups.set(keys, [row]);
@@ -59,17 +65,32 @@ export function bulkInsertStatements(table: PgTable, rows: readonly Row[], after
   const tableName = sql.identifier(getTableName(table));
   for (const [signature, group] of groups) {
     const keys = signature.split(',');
-    const names = sql.join(keys.map((k) => sql.identifier(columns[k].name)), sql.raw(', '));
-    const sources = sql.join(keys.map((k) => sql`json_array_elements_text(${JSON.stringify(group.map((r) => toParam(r[k])))}::json)`), sql.raw(', '));
-    const aliases = sql.join(keys.map((_, i) => sql.raw(`c${i}`)), sql.raw(', '));
-    const casts = sql.join(keys.map((k, i) => sql.raw(`c${i}::${columns[k].getSQLType()}`)), sql.raw(', '));
+    const names = sql.join(
+      keys.map((k) => sql.identifier(columns[k].name)),
+      sql.raw(', '),
+    );
+    const sources = sql.join(
+      keys.map((k) => sql`json_array_elements_text(${JSON.stringify(group.map((r) => toParam(r[k])))}::json)`),
+      sql.raw(', '),
+    );
+    const aliases = sql.join(
+      keys.map((_, i) => sql.raw(`c${i}`)),
+      sql.raw(', '),
+    );
+    const casts = sql.join(
+      keys.map((k, i) => sql.raw(`c${i}::${columns[k].getSQLType()}`)),
+      sql.raw(', '),
+    );
     const insert = sql`INSERT INTO ${tableName} (${names}) SELECT ${casts} FROM ROWS FROM (${sources}) AS v(${aliases})`;
     if (!after) {
       statements.push(insert);
       continue;
     }
     const { returning, statement } = after(new Set(keys));
-    const returned = sql.join(returning.map((k) => sql.identifier(columns[k].name)), sql.raw(', '));
+    const returned = sql.join(
+      returning.map((k) => sql.identifier(columns[k].name)),
+      sql.raw(', '),
+    );
     statements.push(sql`WITH inserted AS (${insert} RETURNING ${returned}) ${statement}`);
   }
   return statements;
@@ -98,7 +119,10 @@ export async function bulkUpdate(db: Db, table: PgTable, keyColumn: string, upda
   const columns = getTableColumns(table) as Record<string, PgColumn>;
   const groups = new Map<string, Array<[string, Row]>>();
   for (const [key, changes] of updates) {
-    const signature = Object.keys(changes).filter((k) => k in columns && k !== keyColumn).sort().join(',');
+    const signature = Object.keys(changes)
+      .filter((k) => k in columns && k !== keyColumn)
+      .sort()
+      .join(',');
     if (!signature) continue;
     const group = groups.get(signature);
     if (group) group.push([key, changes]);
@@ -107,12 +131,18 @@ export async function bulkUpdate(db: Db, table: PgTable, keyColumn: string, upda
   const tableName = sql.identifier(getTableName(table));
   for (const [signature, group] of groups) {
     const keys = signature.split(',');
-    const sets = sql.join(keys.map((k) => sql`${sql.identifier(columns[k].name)} = v.${sql.identifier(columns[k].name)}`), sql.raw(', '));
+    const sets = sql.join(
+      keys.map((k) => sql`${sql.identifier(columns[k].name)} = v.${sql.identifier(columns[k].name)}`),
+      sql.raw(', '),
+    );
     const aliases = sql.join([sql.identifier('__key'), ...keys.map((k) => sql.identifier(columns[k].name))], sql.raw(', '));
-    const arrays = sql.join([
-      sql`${sql.param(group.map(([key]) => key))}::text[]`,
-      ...keys.map((k) => sql`${sql.param(group.map(([, changes]) => toParam(changes[k])))}${arrayCast(columns[k])}`),
-    ], sql.raw(', '));
+    const arrays = sql.join(
+      [
+        sql`${sql.param(group.map(([key]) => key))}::text[]`,
+        ...keys.map((k) => sql`${sql.param(group.map(([, changes]) => toParam(changes[k])))}${arrayCast(columns[k])}`),
+      ],
+      sql.raw(', '),
+    );
     await db.execute(sql`UPDATE ${tableName} SET ${sets} FROM unnest(${arrays}) AS v(${aliases})
       WHERE ${tableName}.${sql.identifier(columns[keyColumn].name)} = v.${sql.identifier('__key')}`);
   }

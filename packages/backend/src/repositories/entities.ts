@@ -23,13 +23,21 @@ const uuidColumn = (def: EntityDef) => def.columns.uuid as PgColumn;
 
 export async function findRow(db: Db, kind: EntityKind, uuid: string): Promise<Row | undefined> {
   const def = ENTITIES[kind];
-  const rows = await db.select().from(def.table).where(eq(uuidColumn(def), uuid)).limit(1);
+  const rows = await db
+    .select()
+    .from(def.table)
+    .where(eq(uuidColumn(def), uuid))
+    .limit(1);
   return rows[0] as Row | undefined;
 }
 
 export async function rowExists(db: Db, kind: EntityKind, uuid: string): Promise<boolean> {
   const def = ENTITIES[kind];
-  const rows = await db.select({ uuid: uuidColumn(def) }).from(def.table).where(eq(uuidColumn(def), uuid)).limit(1);
+  const rows = await db
+    .select({ uuid: uuidColumn(def) })
+    .from(def.table)
+    .where(eq(uuidColumn(def), uuid))
+    .limit(1);
   return rows.length > 0;
 }
 
@@ -40,7 +48,12 @@ export async function listRows(db: Db, kind: EntityKind, options: ListOptions = 
   for (const [key, value] of Object.entries(options.where ?? {})) {
     if (value !== undefined) conditions.push(eq(def.columns[key] as PgColumn, value));
   }
-  let query = db.select().from(def.table).where(and(...conditions)).orderBy(asc(uuidColumn(def))).$dynamic();
+  let query = db
+    .select()
+    .from(def.table)
+    .where(and(...conditions))
+    .orderBy(asc(uuidColumn(def)))
+    .$dynamic();
   if (options.limit !== undefined) query = query.limit(options.limit);
   if (options.offset !== undefined) query = query.offset(options.offset);
   return (await query) as Row[];
@@ -88,8 +101,15 @@ export async function updateRow(db: Db, kind: EntityKind, uuid: string, changes:
   try {
     return await db.transaction(async (tx) => {
       const rows = Object.keys(changes).length
-        ? ((await tx.update(def.table).set(changes).where(eq(uuidColumn(def), uuid)).returning()) as Row[])
-        : ((await tx.select().from(def.table).where(eq(uuidColumn(def), uuid))) as Row[]);
+        ? ((await tx
+            .update(def.table)
+            .set(changes)
+            .where(eq(uuidColumn(def), uuid))
+            .returning()) as Row[])
+        : ((await tx
+            .select()
+            .from(def.table)
+            .where(eq(uuidColumn(def), uuid))) as Row[]);
       if (rows.length === 0) return undefined;
       await insertOutbox(tx, [entityEvent(def.event, 'updated', rows[0] as Row & { uuid: string })]);
       return rows[0];
@@ -103,7 +123,10 @@ export async function updateRow(db: Db, kind: EntityKind, uuid: string, changes:
 export async function deleteRow(db: Db, kind: EntityKind, uuid: string): Promise<boolean> {
   const def = ENTITIES[kind];
   return db.transaction(async (tx) => {
-    const rows = await tx.delete(def.table).where(eq(uuidColumn(def), uuid)).returning({ uuid: uuidColumn(def) });
+    const rows = await tx
+      .delete(def.table)
+      .where(eq(uuidColumn(def), uuid))
+      .returning({ uuid: uuidColumn(def) });
     if (rows.length === 0) return false;
     await insertOutbox(tx, [entityEvent(def.event, 'deleted', { uuid })]);
     return true;

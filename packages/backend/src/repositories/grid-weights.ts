@@ -23,9 +23,9 @@ export async function insertInitialWeights(db: Db, gridUuid: string): Promise<In
     const have = new Set(existing.map((row) => row.name));
     const missing = models.filter((model) => !have.has(model.name));
     if (missing.length > 0) {
-      await tx.insert(qualitypredictionmodelweight).values(
-        missing.map((model) => ({ grid_uuid: gridUuid, prediction_model_name: model.name, weight: 1 / models.length })),
-      );
+      await tx
+        .insert(qualitypredictionmodelweight)
+        .values(missing.map((model) => ({ grid_uuid: gridUuid, prediction_model_name: model.name, weight: 1 / models.length })));
     }
     return { inserted: missing.length };
   });

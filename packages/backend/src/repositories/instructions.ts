@@ -40,7 +40,13 @@ export async function upsertSession(
     .values({ ...s, status: 'active' })
     .onConflictDoUpdate({
       target: agentsession.session_id,
-      set: { acquisition_uuid: s.acquisition_uuid, mode: s.mode, description: s.description, status: 'active', last_activity_at: new Date() },
+      set: {
+        acquisition_uuid: s.acquisition_uuid,
+        mode: s.mode,
+        description: s.description,
+        status: 'active',
+        last_activity_at: new Date(),
+      },
     })
     .returning();
   return { row: rows[0]!, created: !existed };
@@ -63,7 +69,9 @@ export async function listSessionStates(db: Db, where: { sessionId?: string; age
   const rows = await db
     .select({
       session: agentsession,
-      lastHeartbeatAt: sql<string | null>`(SELECT max(c.last_heartbeat_at) FROM ${agentconnection} c WHERE c.session_id = ${agentsession.session_id} AND c.closed_at IS NULL)`,
+      lastHeartbeatAt: sql<
+        string | null
+      >`(SELECT max(c.last_heartbeat_at) FROM ${agentconnection} c WHERE c.session_id = ${agentsession.session_id} AND c.closed_at IS NULL)`,
       openConnections: sql<number>`(SELECT count(*)::int FROM ${agentconnection} c WHERE c.session_id = ${agentsession.session_id} AND c.closed_at IS NULL)`,
       unacknowledged: sql<number>`(SELECT count(*)::int FROM ${agentinstruction} i WHERE i.session_id = ${agentsession.session_id} AND i.status IN ('pending', 'sent', 'received'))`,
       awaitingApproval: sql<number>`(SELECT count(*)::int FROM ${agentinstruction} i WHERE i.session_id = ${agentsession.session_id} AND i.status = 'awaiting_approval')`,
@@ -74,7 +82,10 @@ export async function listSessionStates(db: Db, where: { sessionId?: string; age
   return rows.map((r) => ({ ...r, lastHeartbeatAt: r.lastHeartbeatAt === null ? null : new Date(r.lastHeartbeatAt) }));
 }
 
-export async function openConnection(db: Db, c: { connection_id: string; session_id: string; agent_id: string; replica: string }): Promise<void> {
+export async function openConnection(
+  db: Db,
+  c: { connection_id: string; session_id: string; agent_id: string; replica: string },
+): Promise<void> {
   await db.transaction(async (tx) => {
     await tx.insert(agentconnection).values(c);
     await tx.update(agentsession).set({ last_activity_at: new Date() }).where(eq(agentsession.session_id, c.session_id));
@@ -106,7 +117,13 @@ export async function recordHeartbeat(db: Db, sessionId: string, connectionId?: 
     await tx
       .update(agentconnection)
       .set({ last_heartbeat_at: now })
-      .where(and(eq(agentconnection.session_id, sessionId), isNull(agentconnection.closed_at), connectionId ? eq(agentconnection.connection_id, connectionId) : undefined));
+      .where(
+        and(
+          eq(agentconnection.session_id, sessionId),
+          isNull(agentconnection.closed_at),
+          connectionId ? eq(agentconnection.connection_id, connectionId) : undefined,
+        ),
+      );
   });
 }
 
@@ -161,8 +178,14 @@ export async function insertInstructions(db: Db, rows: readonly NewInstruction[]
           ),
         );
     }
-    const inserted = await tx.insert(agentinstruction).values([...rows]).returning();
-    await notify(tx, inserted.filter((r) => r.status === 'pending').map((r) => r.session_id));
+    const inserted = await tx
+      .insert(agentinstruction)
+      .values([...rows])
+      .returning();
+    await notify(
+      tx,
+      inserted.filter((r) => r.status === 'pending').map((r) => r.session_id),
+    );
     return inserted;
   });
 }
@@ -187,12 +210,20 @@ export async function recordAck(
   final: boolean,
 ): Promise<InstructionRow> {
   return db.transaction(async (tx) => {
-    await tx.insert(agentinstructionack).values({ instruction_id: instructionId, ...ack, result: ack.result ?? null, metadata: ack.metadata ?? null });
+    await tx
+      .insert(agentinstructionack)
+      .values({ instruction_id: instructionId, ...ack, result: ack.result ?? null, metadata: ack.metadata ?? null });
     const [row] = await tx
       .update(agentinstruction)
       .set(
         final
-          ? { status: ack.status, acknowledged_at: new Date(), result: ack.result ?? null, error_message: ack.error_message, processing_time_ms: ack.processing_time_ms }
+          ? {
+              status: ack.status,
+              acknowledged_at: new Date(),
+              result: ack.result ?? null,
+              error_message: ack.error_message,
+              processing_time_ms: ack.processing_time_ms,
+            }
           : { status: ack.status },
       )
       .where(eq(agentinstruction.instruction_id, instructionId))
@@ -202,11 +233,20 @@ export async function recordAck(
 }
 
 /** An operator's decision on an instruction waiting for approval; undefined when it was not waiting. */
-export async function decideApproval(db: Db, instructionId: string, approve: boolean, expiresAt: Date): Promise<InstructionRow | undefined> {
+export async function decideApproval(
+  db: Db,
+  instructionId: string,
+  approve: boolean,
+  expiresAt: Date,
+): Promise<InstructionRow | undefined> {
   return db.transaction(async (tx) => {
     const [row] = await tx
       .update(agentinstruction)
-      .set(approve ? { status: 'pending', expires_at: expiresAt } : { status: 'declined', acknowledged_at: new Date(), error_message: 'declined by an operator' })
+      .set(
+        approve
+          ? { status: 'pending', expires_at: expiresAt }
+          : { status: 'declined', acknowledged_at: new Date(), error_message: 'declined by an operator' },
+      )
       .where(and(eq(agentinstruction.instruction_id, instructionId), eq(agentinstruction.status, 'awaiting_approval')))
       .returning();
     if (row && approve) await notify(tx, [row.session_id]);
@@ -231,7 +271,10 @@ export async function retryOrExpire(db: Db, now: Date, windowMs: number): Promis
       .set({ status: 'expired' })
       .where(due)
       .returning({ id: agentinstruction.instruction_id });
-    await notify(tx, retried.map((r) => r.session));
+    await notify(
+      tx,
+      retried.map((r) => r.session),
+    );
     return { retried: retried.length, expired: expired.length };
   });
 }

@@ -132,7 +132,11 @@ export async function loadLiveGridRows(db: Db, gridUuid: string): Promise<LiveGr
     ctf_max_resolution_estimate: float(r[3]),
     number_of_particles_picked: r[4] as number | null,
   }));
-  const holePredictions = (await jsonRows(db, q.holePredictions)).map((r) => ({ model: r[0] as string, target: r[1] as string | null, value: float(r[2]) as number }));
+  const holePredictions = (await jsonRows(db, q.holePredictions)).map((r) => ({
+    model: r[0] as string,
+    target: r[1] as string | null,
+    value: float(r[2]) as number,
+  }));
   return { squares, holes, micrographs, holePredictions, squarePredictions };
 }
 

@@ -25,7 +25,9 @@ export async function insertOutbox(tx: Db, messages: readonly BusMessage[]): Pro
 export function outboxFromInserted(eventType: string, fields: ReadonlyArray<readonly [key: string, column: string | null]>): SQL {
   const pairs = [
     sql`'event_type', ${eventType}::text`,
-    ...fields.map(([key, column]) => (column === null ? sql`${key}::text, NULL::text` : sql`${key}::text, inserted.${sql.identifier(column)}`)),
+    ...fields.map(([key, column]) =>
+      column === null ? sql`${key}::text, NULL::text` : sql`${key}::text, inserted.${sql.identifier(column)}`,
+    ),
   ];
   return sql`INSERT INTO outbox (event_type, payload) SELECT ${eventType}::text, jsonb_build_object(${sql.join(pairs, sql.raw(', '))}) FROM inserted`;
 }
@@ -65,9 +67,11 @@ export async function readOutboxBatch(db: Db, limit: number): Promise<OutboxEven
 export async function deleteOutboxBatchWhile(db: Db, limit: number, publish: (events: OutboxEvent[]) => Promise<void>): Promise<number> {
   return db.transaction(async (tx) => {
     await tx.execute(sql`SET LOCAL synchronous_commit = off`);
-    const events = asEvents(await tx.execute(sql`DELETE FROM outbox WHERE id IN (
+    const events = asEvents(
+      await tx.execute(sql`DELETE FROM outbox WHERE id IN (
         SELECT id FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED)
-      RETURNING id, payload`));
+      RETURNING id, payload`),
+    );
     if (events.length > 0) await publish(events);
     return events.length;
   });
@@ -76,8 +80,10 @@ export async function deleteOutboxBatchWhile(db: Db, limit: number, publish: (ev
 /** In one transaction: lock the oldest `limit` unpublished events and hand them, with the transaction, to `work`. */
 export async function lockOutboxBatch<T>(db: Db, limit: number, work: (tx: Db, events: OutboxEvent[]) => Promise<T>): Promise<T> {
   return db.transaction(async (tx) => {
-    const events = asEvents(await tx.execute(sql`SELECT id, payload FROM outbox WHERE published_at IS NULL
-      ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED`));
+    const events = asEvents(
+      await tx.execute(sql`SELECT id, payload FROM outbox WHERE published_at IS NULL
+      ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED`),
+    );
     return work(tx as unknown as Db, events);
   });
 }

@@ -17,10 +17,14 @@ export async function insertPosition(db: Db, row: Row): Promise<Row> {
   if (!(await rowExists(db, 'atlastile', String(row.atlastile_uuid)))) throw notFound('Atlas tile not found');
   if (!(await rowExists(db, 'gridsquare', String(row.gridsquare_uuid)))) throw notFound('Grid Square not found');
   try {
-    const [stored] = await db.insert(positions).values(row as typeof positions.$inferInsert).returning();
+    const [stored] = await db
+      .insert(positions)
+      .values(row as typeof positions.$inferInsert)
+      .returning();
     return stored as Row;
   } catch (error) {
-    if (isUniqueViolation(error)) throw conflict(`position of grid square ${String(row.gridsquare_uuid)} on atlas tile ${String(row.atlastile_uuid)} already exists`);
+    if (isUniqueViolation(error))
+      throw conflict(`position of grid square ${String(row.gridsquare_uuid)} on atlas tile ${String(row.atlastile_uuid)} already exists`);
     if (isForeignKeyViolation(error)) throw notFound('Atlas tile or grid square not found');
     throw error;
   }
@@ -30,10 +34,22 @@ export async function insertPosition(db: Db, row: Row): Promise<Row> {
 export async function upsertPositions(db: Db, items: readonly Row[]): Promise<BatchResult[]> {
   return withRetry(() =>
     db.transaction(async (tx) => {
-      const tiles = new Set((await tx.select({ uuid: ENTITIES.atlastile.columns.uuid }).from(ENTITIES.atlastile.table)
-        .where(anyOf(ENTITIES.atlastile.columns.uuid, [...new Set(items.map((i) => String(i.atlastile_uuid)))]))).map((r) => String(r.uuid)));
-      const squares = new Set((await tx.select({ uuid: ENTITIES.gridsquare.columns.uuid }).from(ENTITIES.gridsquare.table)
-        .where(anyOf(ENTITIES.gridsquare.columns.uuid, [...new Set(items.map((i) => String(i.gridsquare_uuid)))]))).map((r) => String(r.uuid)));
+      const tiles = new Set(
+        (
+          await tx
+            .select({ uuid: ENTITIES.atlastile.columns.uuid })
+            .from(ENTITIES.atlastile.table)
+            .where(anyOf(ENTITIES.atlastile.columns.uuid, [...new Set(items.map((i) => String(i.atlastile_uuid)))]))
+        ).map((r) => String(r.uuid)),
+      );
+      const squares = new Set(
+        (
+          await tx
+            .select({ uuid: ENTITIES.gridsquare.columns.uuid })
+            .from(ENTITIES.gridsquare.table)
+            .where(anyOf(ENTITIES.gridsquare.columns.uuid, [...new Set(items.map((i) => String(i.gridsquare_uuid)))]))
+        ).map((r) => String(r.uuid)),
+      );
       const stored = new Map<string, Row>();
       const tileList = [...tiles];
       if (tileList.length > 0) {
@@ -46,7 +62,9 @@ export async function upsertPositions(db: Db, items: readonly Row[]): Promise<Ba
       for (const item of items) {
         const key = pairKey(item.atlastile_uuid, item.gridsquare_uuid);
         if (!tiles.has(String(item.atlastile_uuid)) || !squares.has(String(item.gridsquare_uuid))) {
-          const missing = tiles.has(String(item.atlastile_uuid)) ? `GridSquare ${String(item.gridsquare_uuid)} not found (gridsquare_uuid)` : `AtlasTile ${String(item.atlastile_uuid)} not found (atlastile_uuid)`;
+          const missing = tiles.has(String(item.atlastile_uuid))
+            ? `GridSquare ${String(item.gridsquare_uuid)} not found (gridsquare_uuid)`
+            : `AtlasTile ${String(item.atlastile_uuid)} not found (atlastile_uuid)`;
           out.push({ requested_uuid: key, uuid: key, outcome: 'rejected', status: 404, detail: missing });
           continue;
         }
@@ -65,8 +83,12 @@ export async function upsertPositions(db: Db, items: readonly Row[]): Promise<Ba
         }
         Object.assign(existing, item);
         if (!inserts.has(key)) {
-          await tx.update(positions).set(item as Partial<typeof positions.$inferInsert>)
-            .where(and(eq(positions.atlastile_uuid, String(item.atlastile_uuid)), eq(positions.gridsquare_uuid, String(item.gridsquare_uuid))));
+          await tx
+            .update(positions)
+            .set(item as Partial<typeof positions.$inferInsert>)
+            .where(
+              and(eq(positions.atlastile_uuid, String(item.atlastile_uuid)), eq(positions.gridsquare_uuid, String(item.gridsquare_uuid))),
+            );
         }
         out.push({ requested_uuid: key, uuid: key, outcome: 'updated' });
       }

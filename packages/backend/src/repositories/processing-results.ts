@@ -23,7 +23,11 @@ export type StoredResult = { found: false } | { found: true; changed: boolean; g
  * Locks the micrograph row (`FOR UPDATE`, so concurrent results for it apply one after the other), lets `change`
  * decide from the current row what to write, and writes it with its event.
  */
-export async function updateMicrographResult(db: Db, micrographUuid: string, change: (locked: LockedMicrograph) => ResultChange): Promise<StoredResult> {
+export async function updateMicrographResult(
+  db: Db,
+  micrographUuid: string,
+  change: (locked: LockedMicrograph) => ResultChange,
+): Promise<StoredResult> {
   return db.transaction(async (tx) => {
     const rows = await tx
       .select({ row: micrograph, gridsquare_uuid: foilhole.gridsquare_uuid, grid_uuid: gridsquare.grid_uuid })

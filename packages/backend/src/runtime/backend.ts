@@ -58,7 +58,12 @@ export async function startBackend(opts: BackendOptions, shutdown = new Shutdown
     if (opts.migrate ?? true) await migrateDatabase(handle);
 
     const { createBus } = await import('../bus/index.ts');
-    const bus = await createBus({ amqpUrl: opts.amqpUrl, queue: opts.queue, log: log.child({ component: 'bus' }), connectionName: `smartem-api-${process.pid}` });
+    const bus = await createBus({
+      amqpUrl: opts.amqpUrl,
+      queue: opts.queue,
+      log: log.child({ component: 'bus' }),
+      connectionName: `smartem-api-${process.pid}`,
+    });
     shutdown.add('closing the bus', () => bus.close());
     if (bus instanceof InProcessBus) bus.useDeadLetterStore(databaseDeadLetterStore(handle.db, bus.queue));
 
@@ -76,13 +81,27 @@ export async function startBackend(opts: BackendOptions, shutdown = new Shutdown
     shutdown.add('flushing the outbox', () => relay.flush());
 
     const { buildApp } = await import('../http/app.ts');
-    const app = await buildApp({ db: handle.db, log: log.child({ component: 'http' }), onCommit: () => relay.wake(), bus, auth: opts.auth, listen: handle.listen });
+    const app = await buildApp({
+      db: handle.db,
+      log: log.child({ component: 'http' }),
+      onCommit: () => relay.wake(),
+      bus,
+      auth: opts.auth,
+      listen: handle.listen,
+    });
     shutdown.add('closing the HTTP server', () => app.close());
     await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 8000 });
     const { address, port } = app.server.address() as AddressInfo;
     const hostPart = (a: string) => (a.includes(':') ? `[${a}]` : a);
     const clientHost = address === '0.0.0.0' ? '127.0.0.1' : address === '::' ? '::1' : address;
-    return { app, handle, bus, url: `http://${hostPart(clientHost)}:${port}`, listening: `http://${hostPart(address)}:${port}`, stop: stopAll };
+    return {
+      app,
+      handle,
+      bus,
+      url: `http://${hostPart(clientHost)}:${port}`,
+      listening: `http://${hostPart(address)}:${port}`,
+      stop: stopAll,
+    };
   } catch (error) {
     await stopAll();
     throw error;

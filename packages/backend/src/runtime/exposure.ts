@@ -37,6 +37,7 @@ export async function checkExposure(c: ExposureCheck): Promise<{ refuse?: string
   if (c.authConfigured) return {};
   if (!c.networkService && (await isLoopbackHost(c.host))) return {};
   const what = c.networkService ? 'without authentication' : `on ${c.host} (not a loopback address) without authentication`;
-  if (c.insecure) return { warn: `${c.command}: serving the API ${what} because of --insecure: anyone who can reach it may read, write and delete` };
+  if (c.insecure)
+    return { warn: `${c.command}: serving the API ${what} because of --insecure: anyone who can reach it may read, write and delete` };
   return { refuse: `${c.command}: refusing to serve the API ${what}; set SMARTEM_OIDC_ISSUER (see docs/security.md) or pass --insecure` };
 }

@@ -11,11 +11,20 @@ export async function gridCollection(db: Db, gridUuid: string) {
   if (!(await gridExists(db, gridUuid))) return undefined;
   const limit = qualityConfigFromEnv().ctfMaxResolution;
   const [squares, points] = await Promise.all([squareCollection(db, gridUuid, limit), micrographPoints(db, gridUuid)]);
-  return { grid_uuid: gridUuid, ctf_max_resolution: limit, squares, micrographs: { t: points.map((p) => p.t), ctf: points.map((p) => p.ctf) } };
+  return {
+    grid_uuid: gridUuid,
+    ctf_max_resolution: limit,
+    squares,
+    micrographs: { t: points.map((p) => p.t), ctf: points.map((p) => p.ctf) },
+  };
 }
 
 /** undefined when the square does not exist. */
 export async function gridSquareCollection(db: Db, gridsquareUuid: string) {
   if (!(await gridSquareExists(db, gridsquareUuid))) return undefined;
-  return { gridsquare_uuid: gridsquareUuid, ctf_max_resolution: qualityConfigFromEnv().ctfMaxResolution, holes: await holeCollection(db, gridsquareUuid) };
+  return {
+    gridsquare_uuid: gridsquareUuid,
+    ctf_max_resolution: qualityConfigFromEnv().ctfMaxResolution,
+    holes: await holeCollection(db, gridsquareUuid),
+  };
 }

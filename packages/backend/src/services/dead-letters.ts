@@ -36,7 +36,12 @@ export async function deadLetterReport(db: Db, bus: Bus, limit: number): Promise
       table: 'outbox_dead_letter',
       count: unpublishable.length,
       dead_letters: unpublishable.map((row) => ({
-        id: row.id, event_type: row.event_type, message: row.payload, error: row.error, attempts: row.attempts, failed_at: row.failed_at.toISOString(),
+        id: row.id,
+        event_type: row.event_type,
+        message: row.payload,
+        error: row.error,
+        attempts: row.attempts,
+        failed_at: row.failed_at.toISOString(),
       })),
     },
   };

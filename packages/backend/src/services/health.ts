@@ -16,7 +16,10 @@ export async function checkHealth(db: Db): Promise<{ database: Check; event_brok
   try {
     const { waiting, oldest } = await pendingOutbox(db);
     if (waiting > 0 && oldest > OUTBOX_STALE_SECONDS) {
-      Object.assign(broker, { status: 'error', details: `Event broker unreachable: ${waiting} events waiting, oldest ${Math.round(oldest)} s` });
+      Object.assign(broker, {
+        status: 'error',
+        details: `Event broker unreachable: ${waiting} events waiting, oldest ${Math.round(oldest)} s`,
+      });
     } else if (waiting > 0) {
       broker.details = `Outbox relay running: ${waiting} events waiting`;
     }

@@ -5,7 +5,16 @@
 import { ENTITY_WIRES, isEntityKind, KINDS, parentsOf, type BatchResult, type EntityKind, type Kind } from '@smartem/common';
 import { notFound } from '../errors.ts';
 import { upsertRows } from '../repositories/batch-upsert.ts';
-import { deleteRow, findRow, insertRow, listRows, missingParent, rowExists, updateRow, type ListOptions } from '../repositories/entities.ts';
+import {
+  deleteRow,
+  findRow,
+  insertRow,
+  listRows,
+  missingParent,
+  rowExists,
+  updateRow,
+  type ListOptions,
+} from '../repositories/entities.ts';
 import { insertPosition, upsertPositions } from '../repositories/positions.ts';
 import { bodyToRow, rowToWire, type Row } from './convert.ts';
 import type { Store } from './store.ts';
@@ -38,9 +47,19 @@ export async function getEntity(store: Store, kind: EntityKind, uuid: string): P
 }
 
 /** Creates one entity (its `.created` event in the same transaction); the default status when none is sent. */
-export async function createEntity(store: Store, kind: EntityKind, body: Row, children: Array<{ kind: EntityKind; body: Row }> = []): Promise<Row> {
+export async function createEntity(
+  store: Store,
+  kind: EntityKind,
+  body: Row,
+  children: Array<{ kind: EntityKind; body: Row }> = [],
+): Promise<Row> {
   const row = withDefaultStatus(kind, bodyToRow(fieldsOf(kind), body));
-  const stored = await insertRow(store.db, kind, row, children.map((c) => ({ kind: c.kind, row: bodyToRow(fieldsOf(c.kind), c.body) })));
+  const stored = await insertRow(
+    store.db,
+    kind,
+    row,
+    children.map((c) => ({ kind: c.kind, row: bodyToRow(fieldsOf(c.kind), c.body) })),
+  );
   store.onCommit?.();
   countIngested(kind, [{ outcome: 'created' }]);
   for (const child of children) countIngested(child.kind, [{ outcome: 'created' }]);
@@ -68,7 +87,13 @@ export async function deleteEntity(store: Store, kind: EntityKind, uuid: string)
 }
 
 /** Children of an existing parent (`GET /<parents>/{uuid}/<children>`). */
-export async function listChildren(store: Store, parent: EntityKind, parentUuid: string, kind: EntityKind, options: ListOptions): Promise<Row[]> {
+export async function listChildren(
+  store: Store,
+  parent: EntityKind,
+  parentUuid: string,
+  kind: EntityKind,
+  options: ListOptions,
+): Promise<Row[]> {
   await requireEntity(store, parent, parentUuid);
   return listEntities(store, kind, { ...options, where: { ...options.where, [parentFieldOf(kind)!]: parentUuid } });
 }
@@ -97,15 +122,23 @@ export async function createGridAtlas(store: Store, gridUuid: string, body: Row 
 /** Links an atlas tile to a grid square with the square's position on the tile (publishes no event). */
 export async function createPosition(store: Store, tileUuid: string, squareUuid: string, body: Row): Promise<Row> {
   return insertPosition(store.db, {
-    atlastile_uuid: tileUuid, gridsquare_uuid: squareUuid,
-    center_x: body.center_x, center_y: body.center_y, size_width: body.size_width, size_height: body.size_height,
+    atlastile_uuid: tileUuid,
+    gridsquare_uuid: squareUuid,
+    center_x: body.center_x,
+    center_y: body.center_y,
+    size_width: body.size_width,
+    size_height: body.size_height,
   });
 }
 
 /** `POST /batch/<kind>`: idempotent upserts of validated items, one result per item in request order. */
 export async function upsertBatch(store: Store, kind: Kind, items: readonly Row[]): Promise<BatchResult[]> {
   const results = isEntityKind(kind)
-    ? await upsertRows(store.db, kind, items.map((item) => bodyToRow(fieldsOf(kind), item)))
+    ? await upsertRows(
+        store.db,
+        kind,
+        items.map((item) => bodyToRow(fieldsOf(kind), item)),
+      )
     : await upsertPositions(store.db, items);
   if (results.some((r) => r.outcome === 'created' || r.outcome === 'updated')) store.onCommit?.();
   countIngested(kind, results);

@@ -3,7 +3,13 @@
  * micrograph's own columns with its status and, when anything changed, a `decision.updated` event for the grid in the
  * same transaction. The same result twice changes nothing and emits nothing (idempotent under at-least-once delivery).
  */
-import { MICROGRAPH_STATUSES, PROCESSING_RESULTS, type MicrographStatus, type ProcessingEvent, type ProcessingResult } from '@smartem/common';
+import {
+  MICROGRAPH_STATUSES,
+  PROCESSING_RESULTS,
+  type MicrographStatus,
+  type ProcessingEvent,
+  type ProcessingResult,
+} from '@smartem/common';
 import { updateMicrographResult, type MicrographRow } from '../repositories/processing-results.ts';
 import type { Store } from './store.ts';
 
@@ -27,7 +33,12 @@ function processingColumns(event: ProcessingEvent, result: ProcessingResult): Pa
 export type ProcessingOutcome = { outcome: 'updated' | 'unchanged'; grid_uuid: string | null } | { outcome: 'not_found' };
 
 /** Stores one (already validated) processing result for `micrographUuid`. */
-export async function applyProcessingResult(store: Store, event: ProcessingEvent, micrographUuid: string, result: ProcessingResult): Promise<ProcessingOutcome> {
+export async function applyProcessingResult(
+  store: Store,
+  event: ProcessingEvent,
+  micrographUuid: string,
+  result: ProcessingResult,
+): Promise<ProcessingOutcome> {
   const columns = processingColumns(event, result);
   const stored = await updateMicrographResult(store.db, micrographUuid, ({ row, gridsquare_uuid, grid_uuid }) => {
     // Status only moves forward (results may arrive out of order).
@@ -38,7 +49,14 @@ export async function applyProcessingResult(store: Store, event: ProcessingEvent
     if (!changed) return undefined;
     return {
       columns: { ...columns, status },
-      event: { event_type: 'decision.updated', grid_uuid, gridsquare_uuid, foilhole_uuid: row.foilhole_uuid, micrograph_uuid: micrographUuid, trigger: event },
+      event: {
+        event_type: 'decision.updated',
+        grid_uuid,
+        gridsquare_uuid,
+        foilhole_uuid: row.foilhole_uuid,
+        micrograph_uuid: micrographUuid,
+        trigger: event,
+      },
     };
   });
   if (!stored.found) return { outcome: 'not_found' };

@@ -35,21 +35,35 @@ export async function runWorkerProcess(opts: WorkerCommandOptions): Promise<numb
     return 2;
   }
 
-  return runUntilSignal('smartem backend worker', log, async (shutdown) => {
-    const handle = await openDatabase({ url: databaseUrl, poolSize: opts.prefetch + 2 });
-    shutdown.add('closing the database', () => handle.close());
-    if (opts.migrate) await migrateDatabase(handle);
-    else await pingDatabase(handle); // fail now, with the reason, rather than on the first message
-    const bus = await createBus({ amqpUrl, queue: opts.queue, maxAttempts: opts.maxAttempts, log: log.child({ component: 'bus' }), connectionName: `smartem-worker-${process.pid}` });
-    shutdown.add('closing the bus', () => bus.close());
-    const relay = startOutboxRelay({ db: handle.db, bus, log: log.child({ component: 'outbox-relay' }) });
-    shutdown.add('stopping the relay', () => relay.stop());
-    shutdown.add('flushing the outbox (what is left is published by the next relay)', () => relay.flush());
-    const worker = await startWorker({ db: handle.db, bus, log: log.child({ component: 'worker' }), prefetch: opts.prefetch });
-    shutdown.add('stopping the consumer', () => worker.stop());
-    const metrics = opts.metricsPort === undefined ? undefined : await serveBackendMetrics(handle.db, { port: opts.metricsPort, host: opts.metricsHost });
-    if (metrics) shutdown.add('closing the metrics server', () => metrics.close());
-    log.info({ pid: process.pid, queue: opts.queue, metrics: metrics && `${metrics.url}/metrics` }, 'worker ready');
-    return `consuming ${opts.queue} (pid ${process.pid})${metrics ? `; metrics on ${metrics.url}/metrics` : ''}`;
-  }, 'worker');
+  return runUntilSignal(
+    'smartem backend worker',
+    log,
+    async (shutdown) => {
+      const handle = await openDatabase({ url: databaseUrl, poolSize: opts.prefetch + 2 });
+      shutdown.add('closing the database', () => handle.close());
+      if (opts.migrate) await migrateDatabase(handle);
+      else await pingDatabase(handle); // fail now, with the reason, rather than on the first message
+      const bus = await createBus({
+        amqpUrl,
+        queue: opts.queue,
+        maxAttempts: opts.maxAttempts,
+        log: log.child({ component: 'bus' }),
+        connectionName: `smartem-worker-${process.pid}`,
+      });
+      shutdown.add('closing the bus', () => bus.close());
+      const relay = startOutboxRelay({ db: handle.db, bus, log: log.child({ component: 'outbox-relay' }) });
+      shutdown.add('stopping the relay', () => relay.stop());
+      shutdown.add('flushing the outbox (what is left is published by the next relay)', () => relay.flush());
+      const worker = await startWorker({ db: handle.db, bus, log: log.child({ component: 'worker' }), prefetch: opts.prefetch });
+      shutdown.add('stopping the consumer', () => worker.stop());
+      const metrics =
+        opts.metricsPort === undefined
+          ? undefined
+          : await serveBackendMetrics(handle.db, { port: opts.metricsPort, host: opts.metricsHost });
+      if (metrics) shutdown.add('closing the metrics server', () => metrics.close());
+      log.info({ pid: process.pid, queue: opts.queue, metrics: metrics && `${metrics.url}/metrics` }, 'worker ready');
+      return `consuming ${opts.queue} (pid ${process.pid})${metrics ? `; metrics on ${metrics.url}/metrics` : ''}`;
+    },
+    'worker',
+  );
 }

@@ -18,7 +18,6 @@ export function buildHandlerRegistry(families: readonly HandlerFamily[]): Map<st
   return registry;
 }
 
-
 /**
  * The bus handler: dispatch on `event_type`; an event type nobody handles is dead-lettered with the reason; a database that cannot be reached puts the message back without using up
  * an attempt.

@@ -9,7 +9,11 @@ import { openTestDatabase, type TestDatabase, type TestDatabaseKind } from './da
 export interface TestApi {
   db: TestDatabase;
   app: FastifyInstance;
-  call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown): Promise<{ status: number; json: any; raw: LightMyRequestResponse }>;
+  call(
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    url: string,
+    body?: unknown,
+  ): Promise<{ status: number; json: any; raw: LightMyRequestResponse }>;
   /** Outbox payloads written since the last call. */
   newEvents(): Promise<Array<Record<string, unknown>>>;
   close(): Promise<void>;

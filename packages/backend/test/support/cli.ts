@@ -5,7 +5,13 @@ import { join } from 'node:path';
 const root = new URL('../../../..', import.meta.url).pathname;
 export const SMARTEM_BIN = join(root, 'packages/cli/bin/smartem.js');
 
-export interface Started { child: ChildProcess; url: string; exit: Promise<number | null>; stdout: () => string; stderr: () => string }
+export interface Started {
+  child: ChildProcess;
+  url: string;
+  exit: Promise<number | null>;
+  stdout: () => string;
+  stderr: () => string;
+}
 
 /** Starts `smartem <args>` and resolves with the URL of its "listening on" line (rejects if it exits first). */
 export function startSmartem(args: string[], env: NodeJS.ProcessEnv): Promise<Started> {

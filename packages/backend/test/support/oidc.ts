@@ -21,7 +21,12 @@ export interface TestClient {
   ttl?: number;
 }
 
-interface SigningKey { kid: string; privateKey: CryptoKey; publicJwk: JWK; privateJwk: JWK }
+interface SigningKey {
+  kid: string;
+  privateKey: CryptoKey;
+  publicJwk: JWK;
+  privateJwk: JWK;
+}
 
 async function newKey(): Promise<SigningKey> {
   const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
@@ -63,7 +68,11 @@ export async function startTestProvider(clients: Record<string, TestClient>): Pr
     const current = keys[keys.length - 1]!;
     const provider = new Provider(issuer, {
       clients: Object.entries(clients).map(([client_id, c]) => ({
-        client_id, client_secret: c.secret, grant_types: ['client_credentials'], redirect_uris: [], response_types: [],
+        client_id,
+        client_secret: c.secret,
+        grant_types: ['client_credentials'],
+        redirect_uris: [],
+        response_types: [],
       })),
       // Newest first: the provider signs with the first key of an algorithm.
       jwks: { keys: [...keys].reverse().map((k) => k.privateJwk) },
@@ -108,7 +117,10 @@ export async function startTestProvider(clients: Record<string, TestClient>): Pr
       if (!c) throw new Error(`no test client ${clientId}`);
       const response = await fetch(`${issuer}/token`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${clientId}:${c.secret}`).toString('base64')}` },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`${clientId}:${c.secret}`).toString('base64')}`,
+        },
         body: 'grant_type=client_credentials',
       });
       const body = (await response.json()) as { access_token?: string };
@@ -127,9 +139,10 @@ export async function startTestProvider(clients: Record<string, TestClient>): Pr
       install();
     },
     newKey,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -49,7 +49,9 @@ export function isBatchItem<K extends Kind>(kind: K, value: unknown): value is B
 
 /** Why `value` is not a valid batch item of `kind`, one line per problem naming the field (empty when it is). */
 export function batchItemProblems(kind: Kind, value: unknown): string[] {
-  return itemValidator(kind).Errors(value).map((e) => `${e.instancePath || '/'}: ${e.message}`);
+  return itemValidator(kind)
+    .Errors(value)
+    .map((e) => `${e.instancePath || '/'}: ${e.message}`);
 }
 
 export const BatchResponseSchema = Type.Object(

@@ -1,9 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Value } from 'typebox/value';
-import {
-  batchRequired, ENTITY_KINDS, ENTITY_WIRES, KIND_ORDER, KINDS, parentsOf, type CreateBody, type Kind,
-} from './entities.ts';
+import { batchRequired, ENTITY_KINDS, ENTITY_WIRES, KIND_ORDER, KINDS, parentsOf, type CreateBody, type Kind } from './entities.ts';
 import { BATCH_ROUTES, batchItemProblems, batchPath, batchRequestSchema, isBatchItem } from './batch.ts';
 import { ENTITY_EVENT_SCHEMAS, ENTITY_EVENT_TYPES, entityEvent, eventPayloadFields, EVENT_KINDS } from './events.ts';
 import type { Fields } from './fields.ts';
@@ -11,18 +9,27 @@ import type { Fields } from './fields.ts';
 test('kinds come parents first; batch routes follow that order', () => {
   assert.deepEqual(KIND_ORDER, ['acquisition', 'grid', 'atlas', 'atlastile', 'gridsquare', 'position', 'foilhole', 'micrograph']);
   for (const kind of KIND_ORDER) {
-    for (const parent of parentsOf(kind)) assert.ok(KIND_ORDER.indexOf(parent.kind) < KIND_ORDER.indexOf(kind), `${parent.kind} before ${kind}`);
+    for (const parent of parentsOf(kind))
+      assert.ok(KIND_ORDER.indexOf(parent.kind) < KIND_ORDER.indexOf(kind), `${parent.kind} before ${kind}`);
   }
   assert.deepEqual(Object.values(BATCH_ROUTES), KIND_ORDER);
   assert.equal(batchPath('atlastile'), 'batch/atlas-tiles');
-  assert.deepEqual(ENTITY_KINDS, KIND_ORDER.filter((k) => k !== 'position'));
+  assert.deepEqual(
+    ENTITY_KINDS,
+    KIND_ORDER.filter((k) => k !== 'position'),
+  );
 });
 
-test('every name the table uses is one of the kind\'s fields; payload fields are strings (SQL builds them as text)', () => {
+test("every name the table uses is one of the kind's fields; payload fields are strings (SQL builds them as text)", () => {
   for (const kind of KIND_ORDER) {
     const spec = KINDS[kind];
     const fields: Fields = spec.fields;
-    const named = [...spec.createRequired, ...parentsOf(kind).map((p) => p.field), ...Object.values(spec.payload), ...(spec.natural ? [spec.natural] : [])];
+    const named = [
+      ...spec.createRequired,
+      ...parentsOf(kind).map((p) => p.field),
+      ...Object.values(spec.payload),
+      ...(spec.natural ? [spec.natural] : []),
+    ];
     for (const name of named) assert.ok(name in fields, `${kind}: ${name} is not a field`);
     for (const field of Object.values(spec.payload)) assert.equal(fields[field]!.kind, 'string', `${kind}: payload field ${field}`);
     if (spec.defaultStatus) {
@@ -32,7 +39,7 @@ test('every name the table uses is one of the kind\'s fields; payload fields are
   }
 });
 
-test('batch items require the create body\'s keys and every parent uuid', () => {
+test("batch items require the create body's keys and every parent uuid", () => {
   assert.deepEqual(batchRequired('micrograph'), ['uuid', 'foilhole_id', 'foilhole_uuid']);
   assert.deepEqual(batchRequired('position'), ['atlastile_uuid', 'gridsquare_uuid', 'center_x', 'center_y', 'size_width', 'size_height']);
   const schema = batchRequestSchema('gridsquare');
@@ -55,10 +62,19 @@ test('create bodies are typed per kind', () => {
 test('events carry the declared payload, null when the row lacks it; deleted carries the uuid only', () => {
   const atlas = { uuid: 'a', atlas_id: 'A1', grid_uuid: 'g', name: 'atlas' };
   assert.deepEqual(entityEvent('atlas', 'created', atlas), { event_type: 'atlas.created', uuid: 'a', id: 'A1', grid_uuid: 'g' });
-  assert.deepEqual(entityEvent('atlas_tile', 'updated', { uuid: 't', atlas_uuid: 'a' }),
-    { event_type: 'atlas_tile.updated', uuid: 't', id: null, atlas_uuid: 'a' });
+  assert.deepEqual(entityEvent('atlas_tile', 'updated', { uuid: 't', atlas_uuid: 'a' }), {
+    event_type: 'atlas_tile.updated',
+    uuid: 't',
+    id: null,
+    atlas_uuid: 'a',
+  });
   assert.deepEqual(entityEvent('micrograph', 'deleted', { uuid: 'm', foilhole_id: '1' }), { event_type: 'micrograph.deleted', uuid: 'm' });
-  assert.deepEqual(eventPayloadFields('foilhole'), [['uuid', 'uuid'], ['foilhole_id', 'foilhole_id'], ['gridsquare_uuid', 'gridsquare_uuid'], ['gridsquare_id', 'gridsquare_id']]);
+  assert.deepEqual(eventPayloadFields('foilhole'), [
+    ['uuid', 'uuid'],
+    ['foilhole_id', 'foilhole_id'],
+    ['gridsquare_uuid', 'gridsquare_uuid'],
+    ['gridsquare_id', 'gridsquare_id'],
+  ]);
   assert.equal(EVENT_KINDS.atlas_tile, 'atlastile');
 });
 

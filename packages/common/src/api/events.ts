@@ -15,7 +15,8 @@ export type EntityEventType = `${EntityEventName}.${EntityEventAction}`;
 export const EVENT_KINDS = Object.fromEntries(ENTITY_KINDS.map((k) => [KINDS[k].event, k])) as Record<EntityEventName, EntityKind>;
 /** Every `<entity>.<action>` event type. */
 export const ENTITY_EVENT_TYPES: readonly EntityEventType[] = ENTITY_KINDS.flatMap((k) =>
-  ENTITY_EVENT_ACTIONS.map((action) => `${KINDS[k].event}.${action}` as EntityEventType));
+  ENTITY_EVENT_ACTIONS.map((action) => `${KINDS[k].event}.${action}` as EntityEventType),
+);
 
 export interface EntityEvent {
   event_type: EntityEventType;
@@ -54,7 +55,8 @@ function eventSchema(kind: EntityKind, action: EntityEventAction): TSchema {
     for (const [key, field] of PAYLOAD_FIELDS[event]) if (key !== 'uuid') all[key] = nullable((fields as Fields)[field]!);
   }
   const schema = objectSchema(`${name}${action[0]!.toUpperCase()}${action.slice(1)}Event`, all, Object.keys(all)) as TSchema & {
-    properties: Record<string, TSchema>; required: string[];
+    properties: Record<string, TSchema>;
+    required: string[];
   };
   schema.properties = { event_type: fieldSchema({ kind: { enum: [`${event}.${action}`] }, nullable: false }), ...schema.properties };
   schema.required = ['event_type', ...schema.required];
@@ -62,5 +64,6 @@ function eventSchema(kind: EntityKind, action: EntityEventAction): TSchema {
 }
 
 /** One JSON schema per event type (`GridSquareCreatedEvent`, …): the exact body published on the bus. */
-export const ENTITY_EVENT_SCHEMAS = Object.fromEntries(ENTITY_KINDS.flatMap((k) =>
-  ENTITY_EVENT_ACTIONS.map((action) => [`${KINDS[k].event}.${action}`, eventSchema(k, action)]))) as Record<EntityEventType, TSchema>;
+export const ENTITY_EVENT_SCHEMAS = Object.fromEntries(
+  ENTITY_KINDS.flatMap((k) => ENTITY_EVENT_ACTIONS.map((action) => [`${KINDS[k].event}.${action}`, eventSchema(k, action)])),
+) as Record<EntityEventType, TSchema>;

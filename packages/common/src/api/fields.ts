@@ -25,7 +25,10 @@ export const bool = () => ({ kind: 'boolean', nullable: true }) as const;
 export const datetime = () => ({ kind: 'datetime', nullable: true }) as const;
 export const oneOf = <const V extends readonly string[]>(values: V) => ({ kind: { enum: values }, nullable: true }) as const;
 /** The same field, never null. */
-export const required = <F extends FieldSpec>(field: F): Omit<F, 'nullable'> & { readonly nullable: false } => ({ ...field, nullable: false });
+export const required = <F extends FieldSpec>(field: F): Omit<F, 'nullable'> & { readonly nullable: false } => ({
+  ...field,
+  nullable: false,
+});
 
 type KindValue<K> = K extends 'string' | 'datetime'
   ? string

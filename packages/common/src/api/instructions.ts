@@ -13,7 +13,15 @@ export const AGENT_MODES = ['observe', 'confirm', 'auto'] as const;
 export type AgentMode = (typeof AGENT_MODES)[number];
 
 export const INSTRUCTION_STATUSES = [
-  'awaiting_approval', 'pending', 'sent', 'received', 'processed', 'failed', 'declined', 'expired', 'superseded',
+  'awaiting_approval',
+  'pending',
+  'sent',
+  'received',
+  'processed',
+  'failed',
+  'declined',
+  'expired',
+  'superseded',
 ] as const;
 export type InstructionStatus = (typeof INSTRUCTION_STATUSES)[number];
 
@@ -23,7 +31,10 @@ export type AckStatus = (typeof ACK_STATUSES)[number];
 
 const id = (description: string) => Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\u0000]*$', description });
 const literalUnion = <T extends readonly string[]>(values: T, description: string) =>
-  Type.Union(values.map((v) => Type.Literal(v)), { description });
+  Type.Union(
+    values.map((v) => Type.Literal(v)),
+    { description },
+  );
 
 export const AgentSessionRegistration = Type.Object(
   {
@@ -57,7 +68,9 @@ export type AgentSession = Static<typeof AgentSession>;
 /** Skip squares: EPU should not collect them. */
 export const SkipGridSquaresPayload = Type.Object({
   grid_uuid: Type.String(),
-  gridsquares_to_skip: Type.Array(Type.Object({ gridsquare_uuid: Type.String(), gridsquare_id: Type.String(), skip_reason: Type.String() })),
+  gridsquares_to_skip: Type.Array(
+    Type.Object({ gridsquare_uuid: Type.String(), gridsquare_id: Type.String(), skip_reason: Type.String() }),
+  ),
 });
 /** The order in which to collect the squares still worth collecting. */
 export const ReorderGridSquaresPayload = Type.Object({

@@ -90,10 +90,12 @@ function simulatorHoles(truthPath: string, rows: CsvRow[]): BenchHole[] {
     const fail = (column: number, reason: string) => new CsvFileError(truthPath, line, column + 1, reason);
     const needed = Math.max(grid, square, hole, quality, collected) + 1;
     if (cells.length < needed) throw fail(cells.length - 1, `expected at least ${needed} columns, got ${cells.length}`);
-    if (cells[collected] !== 'true' && cells[collected] !== 'false') throw fail(collected, `collected must be true or false, got "${cells[collected]}"`);
+    if (cells[collected] !== 'true' && cells[collected] !== 'false')
+      throw fail(collected, `collected must be true or false, got "${cells[collected]}"`);
     if (cells[collected] === 'false') continue;
     const q = Number(cells[quality]);
-    if (cells[quality] === '' || !Number.isFinite(q) || q < 0 || q > 1) throw fail(quality, `quality must be a number in [0, 1], got "${cells[quality]}"`);
+    if (cells[quality] === '' || !Number.isFinite(q) || q < 0 || q > 1)
+      throw fail(quality, `quality must be a number in [0, 1], got "${cells[quality]}"`);
     const id = cells[hole];
     if (!/^\d+$/.test(id)) throw fail(hole, `foilhole_id must be an EPU id (digits), got "${id}"`);
     if (seen.has(id)) throw fail(hole, `duplicate foil hole "${id}"`);

@@ -24,7 +24,8 @@ export function benchPolicies(
   margins = false,
   withinGroup?: WithinGroup,
 ): PolicySpec[] {
-  const learner = (withPredictions: boolean, withMargins = false) => enginePolicy('online-learner', withPredictions, withMargins, withinGroup);
+  const learner = (withPredictions: boolean, withMargins = false) =>
+    enginePolicy('online-learner', withPredictions, withMargins, withinGroup);
   const specs: PolicySpec[] = [];
   if (scope === 'full') specs.push(randomPolicy);
   if (scope !== 'predictions') specs.push(systematicPolicy);

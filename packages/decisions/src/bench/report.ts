@@ -16,7 +16,9 @@ export function targetLines(results: Record<string, PolicyResult>): string[] {
   const learner = results['online-learner'];
   if (sys && learner) {
     const ratio = learner.mean / sys.mean;
-    lines.push(`without predictions: online-learner / systematic = ${ratio.toFixed(3)} (target ≥ 1.4: ${ratio >= 1.4 ? 'met' : 'NOT met'})`);
+    lines.push(
+      `without predictions: online-learner / systematic = ${ratio.toFixed(3)} (target ≥ 1.4: ${ratio >= 1.4 ? 'met' : 'NOT met'})`,
+    );
   }
   const greedy = results['greedy-predictions'];
   const withPred = results['online-learner+predictions'];
@@ -51,7 +53,9 @@ export function formatDiagnosis(results: Record<string, PolicyResult>): string {
     const n = r.traces.length;
     const visited = r.traces.reduce((a, t) => a + t.visited, 0) / n;
     const time = kinds.map((k) => (r.traces.reduce((a, t) => a + (t.timeByMove[k] ?? 0), 0) / n).toFixed(1));
-    lines.push(`${name.padEnd(width)}  ${visited.toFixed(1).padStart(7)}  ${(r.mean / visited).toFixed(3).padStart(8)}  ${time.join(' / ')}`);
+    lines.push(
+      `${name.padEnd(width)}  ${visited.toFixed(1).padStart(7)}  ${(r.mean / visited).toFixed(3).padStart(8)}  ${time.join(' / ')}`,
+    );
   }
   return lines.join('\n');
 }

@@ -24,7 +24,12 @@ export interface BenchOptions {
   print: (line: string) => void;
 }
 
-function runOne(dataset: BenchDataset, o: BenchOptions, scope: 'full' | 'compact' | 'predictions' = 'full', starts = o.starts): Record<string, PolicyResult> {
+function runOne(
+  dataset: BenchDataset,
+  o: BenchOptions,
+  scope: 'full' | 'compact' | 'predictions' = 'full',
+  starts = o.starts,
+): Record<string, PolicyResult> {
   const g = indexDataset(dataset, o.threshold);
   return runPolicies(g, benchPolicies(g.hasPredictions, scope, o.margins, o.withinGroup), o.budget, starts);
 }
@@ -37,12 +42,16 @@ function summary(results: Record<string, PolicyResult>): string {
   const mean = (n: string): number => results[n]?.mean ?? NaN;
   for (const n of ['systematic', 'greedy-predictions', 'oracle']) if (results[n]) parts.push(`${n} ${mean(n).toFixed(1)}`);
   if (results['online-learner']) {
-    parts.push(`online-learner ${mean('online-learner').toFixed(1)} (${(mean('online-learner') / mean('systematic')).toFixed(2)}× systematic)`);
+    parts.push(
+      `online-learner ${mean('online-learner').toFixed(1)} (${(mean('online-learner') / mean('systematic')).toFixed(2)}× systematic)`,
+    );
   }
   if (results['online-learner+margins']) parts.push(`online-learner+margins ${mean('online-learner+margins').toFixed(1)}`);
   for (const n of ['model-weighting+predictions', 'online-learner+predictions', 'online-learner+predictions+margins']) {
     if (!results[n]) continue;
-    parts.push(`${n} ${mean(n).toFixed(1)} (${(mean(n) / mean('greedy-predictions')).toFixed(2)}× greedy, ${results[n].fraction_of_oracle.toFixed(2)} of oracle)`);
+    parts.push(
+      `${n} ${mean(n).toFixed(1)} (${(mean(n) / mean('greedy-predictions')).toFixed(2)}× greedy, ${results[n].fraction_of_oracle.toFixed(2)} of oracle)`,
+    );
   }
   return parts.join(', ');
 }
@@ -57,7 +66,12 @@ export async function runBench(o: BenchOptions): Promise<Record<string, unknown>
   const targets = targetLines(results);
   if (!o.json) {
     const structure = o.withinGroup ? `, online learner within groups: ${o.withinGroup}` : '';
-    o.print(formatTable(`${dataset.name}: ${dataset.holes.length} holes, budget ${o.budget}, ${o.starts} starts, good ≤ ${o.threshold} Å${structure}`, results));
+    o.print(
+      formatTable(
+        `${dataset.name}: ${dataset.holes.length} holes, budget ${o.budget}, ${o.starts} starts, good ≤ ${o.threshold} Å${structure}`,
+        results,
+      ),
+    );
     for (const line of targets) o.print(line);
     if (o.diagnose) o.print(formatDiagnosis(results));
   }

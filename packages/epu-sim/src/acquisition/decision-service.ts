@@ -4,7 +4,15 @@
 // maps them; registration is an idempotent upsert, so an agent that registered them first is not disturbed.
 // A service that cannot be reached does not stop the microscope: after a short retry the step proceeds without
 // decisions (EPU's default), and the summary counts it.
-import { AthenaClient, AthenaUnavailableError, decodeAcquisitionOrder, decodeInclude, decodeSelection, type Area, type DecisionType } from '@smartem/athena';
+import {
+  AthenaClient,
+  AthenaUnavailableError,
+  decodeAcquisitionOrder,
+  decodeInclude,
+  decodeSelection,
+  type Area,
+  type DecisionType,
+} from '@smartem/athena';
 import type { Grid, Hole, Square } from '../model.ts';
 
 export interface DecisionServiceOptions {
@@ -47,13 +55,17 @@ export class DecisionService {
     if (!session.sessionId) throw new Error(`Decision Service: session ${grid.sessionName} has no sessionId`);
     this.sessionId = session.sessionId;
     const areas: Area[] = [{ id: grid.atlasId, sessionId: this.sessionId, areaType: 'atlas', parentId: null }];
-    for (const sq of grid.squares) if (sq.collected) areas.push({ id: sq.id, sessionId: this.sessionId, areaType: 'gridsquare', parentId: grid.atlasId });
+    for (const sq of grid.squares)
+      if (sq.collected) areas.push({ id: sq.id, sessionId: this.sessionId, areaType: 'gridsquare', parentId: grid.atlasId });
     await this.tolerant(() => this.client.upsertAreas(areas));
   }
 
   /** Before choosing the next square: the atlas's `acquisitionOrder` and `gridSquareSelection`. */
   async squareStep(grid: Grid): Promise<StepDecisions> {
-    const [order, selection] = await Promise.all([this.ask(grid.atlasId, 'acquisitionOrder'), this.ask(grid.atlasId, 'gridSquareSelection')]);
+    const [order, selection] = await Promise.all([
+      this.ask(grid.atlasId, 'acquisitionOrder'),
+      this.ask(grid.atlasId, 'gridSquareSelection'),
+    ]);
     return {
       ...(order === undefined ? {} : { order: decodeAcquisitionOrder(order) }),
       excluded: excludedBy(selection, 'gridSquareSelection'),
@@ -69,7 +81,11 @@ export class DecisionService {
   /** Once a square's holes are found (registered now): its `foilHoleSelection` and `acquisitionOrder`. */
   async holeStep(sq: Square, holes: readonly Hole[]): Promise<StepDecisions> {
     if (this.sessionId) {
-      await this.tolerant(() => this.client.upsertAreas(holes.map((h) => ({ id: h.id, sessionId: this.sessionId, areaType: 'foilhole' as const, parentId: sq.id }))));
+      await this.tolerant(() =>
+        this.client.upsertAreas(
+          holes.map((h) => ({ id: h.id, sessionId: this.sessionId, areaType: 'foilhole' as const, parentId: sq.id })),
+        ),
+      );
     }
     const [selection, order] = await Promise.all([this.ask(sq.id, 'foilHoleSelection'), this.ask(sq.id, 'acquisitionOrder')]);
     return {
@@ -84,7 +100,9 @@ export class DecisionService {
       this.unavailable++;
       return undefined;
     }
-    const record = await this.tolerant(() => this.client.timedDecision(this.sessionId, { areaId, decisionType, timeoutSeconds: this.timeoutSeconds }));
+    const record = await this.tolerant(() =>
+      this.client.timedDecision(this.sessionId, { areaId, decisionType, timeoutSeconds: this.timeoutSeconds }),
+    );
     if (record === undefined) return undefined;
     this.answered++;
     return record.decisionValue ?? undefined;
@@ -104,7 +122,11 @@ export class DecisionService {
 
 function excludedBy(value: string | undefined, type: 'foilHoleSelection' | 'gridSquareSelection'): Set<number> {
   if (value === undefined) return new Set();
-  return new Set(decodeSelection(value, type).filter((v) => !v.include).map((v) => v.areaId));
+  return new Set(
+    decodeSelection(value, type)
+      .filter((v) => !v.include)
+      .map((v) => v.areaId),
+  );
 }
 
 /**

@@ -103,9 +103,14 @@ export class ProcessingFeedback {
   private async resolve(uniqueId: string, signal: AbortSignal): Promise<string> {
     const deadline = Date.now() + (this.opts.resolveTimeoutMs ?? 120_000);
     for (;;) {
-      const rows = await this.client.http.request<Array<{ uuid: string }>>('GET', `micrographs?micrograph_id=${encodeURIComponent(uniqueId)}`, { signal });
+      const rows = await this.client.http.request<Array<{ uuid: string }>>(
+        'GET',
+        `micrographs?micrograph_id=${encodeURIComponent(uniqueId)}`,
+        { signal },
+      );
       if (rows.length > 0) return rows[0].uuid;
-      if (Date.now() > deadline) throw new Error(`micrograph ${uniqueId} not registered by the agent within ${(this.opts.resolveTimeoutMs ?? 120_000) / 1000} s`);
+      if (Date.now() > deadline)
+        throw new Error(`micrograph ${uniqueId} not registered by the agent within ${(this.opts.resolveTimeoutMs ?? 120_000) / 1000} s`);
       await sleep(RESOLVE_POLL_MS, undefined, { signal });
     }
   }

@@ -62,7 +62,9 @@ export function layTruth(visit: Visit, dataset: BenchDataset, source: string, th
     const truthHoles = squares[sq.selectionRank];
     const targets = sq.holes.filter((h) => h.selected);
     if (!truthHoles || truthHoles.length !== targets.length) {
-      throw new Error(`${source}: truth square ${sq.selectionRank + 1} has ${truthHoles?.length ?? 0} holes, the visit's has ${targets.length}`);
+      throw new Error(
+        `${source}: truth square ${sq.selectionRank + 1} has ${truthHoles?.length ?? 0} holes, the visit's has ${targets.length}`,
+      );
     }
     targets.forEach((hole, k) => {
       index.set(hole.id, position.get(truthHoles[k])!);

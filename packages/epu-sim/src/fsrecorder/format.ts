@@ -1,15 +1,7 @@
 // The recording format of the original fsrecorder: `recording.json` + `chunks/chunk_<n>.bin`
 // in a gzip tar, format version 2.0. Field names and event types are the original's.
 
-export type FsEventType =
-  | 'initial_dir'
-  | 'initial_file'
-  | 'created'
-  | 'modified'
-  | 'appended'
-  | 'truncated'
-  | 'deleted'
-  | 'moved';
+export type FsEventType = 'initial_dir' | 'initial_file' | 'created' | 'modified' | 'appended' | 'truncated' | 'deleted' | 'moved';
 
 export interface FsEvent {
   /** Seconds since the epoch (float). */
@@ -50,10 +42,14 @@ export const FORMAT_VERSION = '2.0';
 export const INLINE_LIMIT = 1024 * 1024;
 
 const TEXT_EXTENSIONS = new Set(
-  'txt md json xml html htm css js py java cpp c h hpp cs php rb go rs sh bat ps1 yml yaml toml ini cfg conf log csv tsv sql r tex latex rtf dockerfile makefile gitignore gitattributes license readme dm'.split(' '),
+  'txt md json xml html htm css js py java cpp c h hpp cs php rb go rs sh bat ps1 yml yaml toml ini cfg conf log csv tsv sql r tex latex rtf dockerfile makefile gitignore gitattributes license readme dm'.split(
+    ' ',
+  ),
 );
 const BINARY_EXTENSIONS = new Set(
-  'jpg jpeg png gif bmp tiff tif webp ico svg mp4 avi mov wmv flv mkv webm mp3 wav flac ogg pdf doc docx ppt pptx xls xlsx zip rar 7z tar gz bz2 xz exe dll so dylib bin dat db sqlite mrc'.split(' '),
+  'jpg jpeg png gif bmp tiff tif webp ico svg mp4 avi mov wmv flv mkv webm mp3 wav flac ogg pdf doc docx ppt pptx xls xlsx zip rar 7z tar gz bz2 xz exe dll so dylib bin dat db sqlite mrc'.split(
+    ' ',
+  ),
 );
 
 export interface ContentPolicy {

@@ -6,7 +6,14 @@ import type { ContentPolicy } from './format.ts';
 
 export { FsRecorder } from './record.ts';
 export { readRecording, writeRecording } from './archive.ts';
-export { replayRecording, replayTiming, type ReplayOptions, type ReplaySummary, type ReplayTiming, type ReplayModeFlags } from './replay.ts';
+export {
+  replayRecording,
+  replayTiming,
+  type ReplayOptions,
+  type ReplaySummary,
+  type ReplayTiming,
+  type ReplayModeFlags,
+} from './replay.ts';
 export type { FsEvent, FsEventType, Recording, RecordingMetadata, ContentPolicy } from './format.ts';
 
 export interface RecordOptions {

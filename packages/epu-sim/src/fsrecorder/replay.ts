@@ -28,7 +28,8 @@ export function replayTiming(flags: ReplayModeFlags): ReplayTiming {
   if (flags.fast) return { speed: 100, maxDelay: 1, burst: false };
   if (flags.exact) return { speed: 1, maxDelay: null, burst: false };
   const speed = flags.speed ?? 1;
-  if (speed !== 1 || flags.maxDelay !== undefined || flags.burst) return { speed, maxDelay: flags.maxDelay ?? null, burst: flags.burst ?? false };
+  if (speed !== 1 || flags.maxDelay !== undefined || flags.burst)
+    return { speed, maxDelay: flags.maxDelay ?? null, burst: flags.burst ?? false };
   return { speed: 100, maxDelay: 1, burst: false };
 }
 
@@ -79,10 +80,14 @@ async function apply(e: FsEvent, target: string, chunks: Map<string, Buffer>): P
       }
       await mkdir(dirname(path), { recursive: true });
       await writeFile(path, contentOf(e, chunks));
-      if (e.operation_data.mtime !== undefined) await utimes(path, e.operation_data.atime ?? e.operation_data.mtime, e.operation_data.mtime);
+      if (e.operation_data.mtime !== undefined)
+        await utimes(path, e.operation_data.atime ?? e.operation_data.mtime, e.operation_data.mtime);
       return;
     case 'appended': {
-      const size = await stat(path).then((s) => s.size, () => -1);
+      const size = await stat(path).then(
+        (s) => s.size,
+        () => -1,
+      );
       if (e.file_position !== null && size !== e.file_position) {
         // The original warns and appends anyway; we put the bytes where they were recorded.
         const handle = await open(path, size === -1 ? 'w' : 'r+');
@@ -116,7 +121,16 @@ export async function replayRecording(recording: Recording, targetDir: string, o
   await mkdir(target, { recursive: true });
   const { timing } = opts;
   const verify = opts.verify ?? true;
-  const summary: ReplaySummary = { events: recording.events.length, applied: 0, skipped: 0, errors: [], verified: 0, mismatches: [], placeholders: 0, aborted: false };
+  const summary: ReplaySummary = {
+    events: recording.events.length,
+    applied: 0,
+    skipped: 0,
+    errors: [],
+    verified: 0,
+    mismatches: [],
+    placeholders: 0,
+    aborted: false,
+  };
   let previous: number | null = null;
   for (let i = 0; i < recording.events.length; i++) {
     if (opts.signal?.aborted) {
@@ -143,8 +157,17 @@ export async function replayRecording(recording: Recording, targetDir: string, o
       continue;
     }
     if (!e.is_directory && e.is_placeholder && e.event_type !== 'deleted') summary.placeholders++;
-    if (verify && !e.is_directory && !e.is_placeholder && e.content_hash && !e.content_hash.startsWith('unreadable_') && e.event_type !== 'deleted') {
-      const actual = createHash('sha256').update(await readFile(join(target, e.src_path))).digest('hex');
+    if (
+      verify &&
+      !e.is_directory &&
+      !e.is_placeholder &&
+      e.content_hash &&
+      !e.content_hash.startsWith('unreadable_') &&
+      e.event_type !== 'deleted'
+    ) {
+      const actual = createHash('sha256')
+        .update(await readFile(join(target, e.src_path)))
+        .digest('hex');
       summary.verified++;
       if (actual !== e.content_hash) summary.mismatches.push({ path: e.src_path, expected: e.content_hash, actual });
     }

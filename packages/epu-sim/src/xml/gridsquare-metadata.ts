@@ -25,7 +25,14 @@ function header(sq: Square, refs: RefIds, imageBase: string | null, storage: str
   let shape = `<GridSquareShape i:nil="true" xmlns:a="http://schemas.datacontract.org/2004/07/Applications.SciencesAppsShared.Types"/>`;
   if (imageBase !== null) {
     const d = `xmlns:b="${NS.drawing}"`;
-    const pts: [number, number][] = [[300, 1530], [870, 0], [2490, 456], [2622, 660], [2154, 2040], [492, 1740]];
+    const pts: [number, number][] = [
+      [300, 1530],
+      [870, 0],
+      [2490, 456],
+      [2622, 660],
+      [2154, 2040],
+      [492, 1740],
+    ];
     shape =
       `<GridSquareShape z:Id="${refs.next()}" xmlns:a="http://schemas.datacontract.org/2004/07/Applications.SciencesAppsShared.Types">` +
       `<a:center ${d}><b:x>1440</b:x><b:y>1023</b:y></a:center><a:max ${d}><b:x>2622</b:x><b:y>2040</b:y></a:max><a:min ${d}><b:x>300</b:x><b:y>0</b:y></a:min>` +

@@ -37,10 +37,66 @@ interface Optics {
 }
 
 const OPTICS: Record<ImageKind, Optics> = {
-  Tile: { magnification: 155, pixelSize: 3.41e-7, exposureTime: 1, beamDiameter: 0.0009, spotIndex: 8, lensMode: 'LM', probeMode: 'MicroProbe', objAperture: 'None', slitInserted: false, slitWidth: 20, superResolution: 1, fractions: null, doseRate: 0.9 },
-  GridSquare: { magnification: 470, pixelSize: 4.156e-8, exposureTime: 2, beamDiameter: 0.0003, spotIndex: 6, lensMode: 'LM', probeMode: 'MicroProbe', objAperture: 'None', slitInserted: false, slitWidth: 50, superResolution: 1, fractions: null, doseRate: 15.3 },
-  FoilHole: { magnification: 15000, pixelSize: 1.2548310168725152e-9, exposureTime: 2, beamDiameter: 1.1e-5, spotIndex: 8, lensMode: 'HM', probeMode: 'NanoProbe', objAperture: '100', slitInserted: false, slitWidth: 50, superResolution: 1, fractions: null, doseRate: 57.4 },
-  Data: { magnification: 165000, pixelSize: 1.0558814239614023e-10, exposureTime: 0.89, beamDiameter: 4.9e-7, spotIndex: 5, lensMode: 'HM', probeMode: 'NanoProbe', objAperture: '100', slitInserted: true, slitWidth: 10, superResolution: 2, fractions: 50, doseRate: 1.1175 },
+  Tile: {
+    magnification: 155,
+    pixelSize: 3.41e-7,
+    exposureTime: 1,
+    beamDiameter: 0.0009,
+    spotIndex: 8,
+    lensMode: 'LM',
+    probeMode: 'MicroProbe',
+    objAperture: 'None',
+    slitInserted: false,
+    slitWidth: 20,
+    superResolution: 1,
+    fractions: null,
+    doseRate: 0.9,
+  },
+  GridSquare: {
+    magnification: 470,
+    pixelSize: 4.156e-8,
+    exposureTime: 2,
+    beamDiameter: 0.0003,
+    spotIndex: 6,
+    lensMode: 'LM',
+    probeMode: 'MicroProbe',
+    objAperture: 'None',
+    slitInserted: false,
+    slitWidth: 50,
+    superResolution: 1,
+    fractions: null,
+    doseRate: 15.3,
+  },
+  FoilHole: {
+    magnification: 15000,
+    pixelSize: 1.2548310168725152e-9,
+    exposureTime: 2,
+    beamDiameter: 1.1e-5,
+    spotIndex: 8,
+    lensMode: 'HM',
+    probeMode: 'NanoProbe',
+    objAperture: '100',
+    slitInserted: false,
+    slitWidth: 50,
+    superResolution: 1,
+    fractions: null,
+    doseRate: 57.4,
+  },
+  Data: {
+    magnification: 165000,
+    pixelSize: 1.0558814239614023e-10,
+    exposureTime: 0.89,
+    beamDiameter: 4.9e-7,
+    spotIndex: 5,
+    lensMode: 'HM',
+    probeMode: 'NanoProbe',
+    objAperture: '100',
+    slitInserted: true,
+    slitWidth: 10,
+    superResolution: 2,
+    fractions: 50,
+    doseRate: 1.1175,
+  },
 };
 
 const XSD = `xmlns:b="${NS.xsd}"`;
@@ -65,8 +121,37 @@ function holeFindingXml(h: NonNullable<MicroscopeImageFields['holeFinding']>): s
 }
 
 /** Formatted per-image values; everything else in a manifest of one kind is the same text. */
-type Slots = Record<'uniqueId' | 'doseOnCamera' | 'doseRate' | 'dose' | 'holeFinding' | 'appliedDefocus' | 'time' | 'coreGuid' | 'beamShiftX' | 'defocus' | 'x' | 'y' | 'z', string>;
-const SLOT_NAMES: (keyof Slots)[] = ['uniqueId', 'doseOnCamera', 'doseRate', 'dose', 'holeFinding', 'appliedDefocus', 'time', 'coreGuid', 'beamShiftX', 'defocus', 'x', 'y', 'z'];
+type Slots = Record<
+  | 'uniqueId'
+  | 'doseOnCamera'
+  | 'doseRate'
+  | 'dose'
+  | 'holeFinding'
+  | 'appliedDefocus'
+  | 'time'
+  | 'coreGuid'
+  | 'beamShiftX'
+  | 'defocus'
+  | 'x'
+  | 'y'
+  | 'z',
+  string
+>;
+const SLOT_NAMES: (keyof Slots)[] = [
+  'uniqueId',
+  'doseOnCamera',
+  'doseRate',
+  'dose',
+  'holeFinding',
+  'appliedDefocus',
+  'time',
+  'coreGuid',
+  'beamShiftX',
+  'defocus',
+  'x',
+  'y',
+  'z',
+];
 
 /** The whole manifest, as EPU writes it. */
 export function microscopeImageXml(f: MicroscopeImageFields): string {

@@ -33,7 +33,18 @@ export function epuSessionXml(visit: Visit, grid: Grid, withSquares: boolean): s
   );
   const dmp = r();
   const empty = r();
-  const nils = ['DatasetId', 'DatasetName', 'ExperimentId', 'ExperimentName', 'ProjectId', 'ProjectName', 'WorkflowId', 'WorkflowName', 'WorkstepId', 'WorkstepName']
+  const nils = [
+    'DatasetId',
+    'DatasetName',
+    'ExperimentId',
+    'ExperimentName',
+    'ProjectId',
+    'ProjectName',
+    'WorkflowId',
+    'WorkflowName',
+    'WorkstepId',
+    'WorkstepName',
+  ]
     .map((n) => `<${n} z:Ref="${empty}" i:nil="true"/>`)
     .join('');
   out.push(

@@ -109,10 +109,15 @@ export async function parseEpuDirectory(root: string, options: ParseDirectoryOpt
   // Workers start while the tree is still being listed, once it is clearly big enough to need them.
   let workers: Promise<Worker[]> | undefined;
   try {
-    return await parseDirectory(resolve(root), options, (count) => {
-      if (workers || options.workers === 0 || count < (options.minFilesForWorkers ?? MIN_FILES_FOR_WORKERS)) return;
-      workers = startWorkers(options.workers ?? defaultWorkerCount());
-    }, () => workers);
+    return await parseDirectory(
+      resolve(root),
+      options,
+      (count) => {
+        if (workers || options.workers === 0 || count < (options.minFilesForWorkers ?? MIN_FILES_FOR_WORKERS)) return;
+        workers = startWorkers(options.workers ?? defaultWorkerCount());
+      },
+      () => workers,
+    );
   } finally {
     await stopWorkers(workers);
   }
@@ -280,8 +285,10 @@ function assembleGrid(grid: GridEntry, files: Classified[], parsed: Map<string, 
   if (grid.atlas) for (const id of Object.keys(grid.atlas.gridsquare_positions)) square(id);
 
   const has = (kind: EpuFileKind): boolean => files.some((c) => c.kind === kind);
-  if (grid.session && !has('gridsquare-metadata')) result.warnings.push(`${grid.grid_dir}: no Metadata/GridSquare_<id>.dm files (foil hole positions unknown)`);
-  if (grid.session && !files.some((c) => c.images_disc !== undefined)) result.warnings.push(`${grid.grid_dir}: no Images-Disc<N> manifests`);
+  if (grid.session && !has('gridsquare-metadata'))
+    result.warnings.push(`${grid.grid_dir}: no Metadata/GridSquare_<id>.dm files (foil hole positions unknown)`);
+  if (grid.session && !files.some((c) => c.images_disc !== undefined))
+    result.warnings.push(`${grid.grid_dir}: no Images-Disc<N> manifests`);
 
   // Metadata before manifests (so a square's manifest can tell whether its metadata exists).
   const ordered = [...files.filter((c) => c.kind === 'gridsquare-metadata'), ...files.filter((c) => c.kind !== 'gridsquare-metadata')];
@@ -329,10 +336,11 @@ function assembleGrid(grid: GridEntry, files: Classified[], parsed: Map<string, 
     }
   }
   if (grid.session) {
-    const instrument = [...grid.gridsquares.values()].find((g) => g.manifest?.instrument)?.manifest?.instrument
-      ?? [...grid.foilholes.values()].find((f) => f.manifest?.instrument)?.manifest?.instrument
-      ?? grid.micrographs.find((m) => m.manifest.instrument)?.manifest.instrument
-      ?? null;
+    const instrument =
+      [...grid.gridsquares.values()].find((g) => g.manifest?.instrument)?.manifest?.instrument ??
+      [...grid.foilholes.values()].find((f) => f.manifest?.instrument)?.manifest?.instrument ??
+      grid.micrographs.find((m) => m.manifest.instrument)?.manifest.instrument ??
+      null;
     grid.session = { ...grid.session, instrument: grid.session.instrument ?? instrument };
   }
 }

@@ -9,9 +9,7 @@ export interface ParseJob {
   path: string;
 }
 
-export type ParseOutcome =
-  | { ok: true; record: EpuRecordByKind[EpuFileKind]; bytes: number }
-  | { ok: false; reason: string };
+export type ParseOutcome = { ok: true; record: EpuRecordByKind[EpuFileKind]; bytes: number } | { ok: false; reason: string };
 
 // One growing scratch buffer per thread: reading thousands of small files allocates no Buffer per file, which keeps
 // the process's external memory (and so its RSS) flat.

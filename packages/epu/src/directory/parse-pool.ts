@@ -102,7 +102,11 @@ export function workerCode(): Promise<string | URL> {
  * Workers pull batches as they become ready; the calling thread parses batches too (yielding between them), so the
  * workers' start-up (loading the TypeScript sources) is not dead time.
  */
-async function parseOnWorkers(jobs: readonly ParseJob[], started: Promise<Worker[]>, onProgress?: (done: number, total: number) => void): Promise<ParseOutcome[]> {
+async function parseOnWorkers(
+  jobs: readonly ParseJob[],
+  started: Promise<Worker[]>,
+  onProgress?: (done: number, total: number) => void,
+): Promise<ParseOutcome[]> {
   const outcomes = new Array<ParseOutcome>(jobs.length);
   let next = 0;
   let done = 0;

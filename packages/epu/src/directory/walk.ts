@@ -9,7 +9,10 @@ export interface WalkResult {
 }
 
 /** `onCount` is called with the number of files found so far, after each directory. */
-export async function listFiles(root: string, options: { concurrency?: number; onCount?: (files: number) => void } = {}): Promise<WalkResult> {
+export async function listFiles(
+  root: string,
+  options: { concurrency?: number; onCount?: (files: number) => void } = {},
+): Promise<WalkResult> {
   const concurrency = options.concurrency ?? 4; // libuv runs 4 file-system requests at a time by default
   const files: string[] = [];
   const unreadable: WalkResult['unreadable'] = [];

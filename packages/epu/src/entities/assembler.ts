@@ -6,7 +6,15 @@
  */
 import { join, relative, resolve } from 'node:path';
 import type { ParsedEpuFile } from '../parse-file.ts';
-import type { AtlasRecord, EpuSessionRecord, FoilHoleManifestRecord, GridSquareManifestRecord, GridSquareMetadataRecord, MicroscopeData, MicrographManifestRecord } from '../types.ts';
+import type {
+  AtlasRecord,
+  EpuSessionRecord,
+  FoilHoleManifestRecord,
+  GridSquareManifestRecord,
+  GridSquareMetadataRecord,
+  MicroscopeData,
+  MicrographManifestRecord,
+} from '../types.ts';
 import type { EpuFileClass } from '../classify.ts';
 import { entityKeys as keys, type Contribution, type KindFields } from './contribution.ts';
 import { locateAtlas } from './locate-atlas.ts';

@@ -63,7 +63,12 @@ const wh = (): Wh => ({ width: null, height: null });
 const pair = (a: number | null, b: number | null): IntPair | null => (a === null || b === null ? null : [a, b]);
 
 /** Rules for `<prefix>/DRAW:x|y|width|height` into the object `target(state)` picks. */
-function drawingRules(prefix: string, fields: readonly ('x' | 'y' | 'width' | 'height')[], target: (s: State) => Partial<Xy & Wh> | null | undefined, name: string): Record<string, Rule<State>> {
+function drawingRules(
+  prefix: string,
+  fields: readonly ('x' | 'y' | 'width' | 'height')[],
+  target: (s: State) => Partial<Xy & Wh> | null | undefined,
+  name: string,
+): Record<string, Rule<State>> {
   const rules: Record<string, Rule<State>> = {};
   for (const f of fields) {
     rules[`${prefix}/DRAW:${f}`] = {
@@ -114,9 +119,20 @@ const schema = compileSchema<State>({
 
   [PAIR]: {
     open: (s) => {
-      s.node = s.tile && s.nodesSeen === 1
-        ? { key: null, category: null, center: xy(), physical: xy(), size: wh(), rotation: null, quality: null, onAtlas: false, onTile: [] }
-        : null;
+      s.node =
+        s.tile && s.nodesSeen === 1
+          ? {
+              key: null,
+              category: null,
+              center: xy(),
+              physical: xy(),
+              size: wh(),
+              rotation: null,
+              quality: null,
+              onAtlas: false,
+              onTile: [],
+            }
+          : null;
     },
     close: (s) => {
       const n = s.node;
@@ -141,7 +157,9 @@ const schema = compileSchema<State>({
   ...drawingRules(`${ON_ATLAS}/ATLASDM:Center`, ['x', 'y'], (s) => s.node?.center, 'PositionOnTheAtlas/Center'),
   ...drawingRules(`${ON_ATLAS}/ATLASDM:Physical`, ['x', 'y'], (s) => s.node?.physical, 'PositionOnTheAtlas/Physical'),
   ...drawingRules(`${ON_ATLAS}/ATLASDM:Size`, ['width', 'height'], (s) => s.node?.size, 'PositionOnTheAtlas/Size'),
-  [`${ON_ATLAS}/ATLASDM:Rotation`]: { text: (s, t) => void (s.node && (s.node.rotation = float(s.path, 'PositionOnTheAtlas/Rotation', t))) },
+  [`${ON_ATLAS}/ATLASDM:Rotation`]: {
+    text: (s, t) => void (s.node && (s.node.rotation = float(s.path, 'PositionOnTheAtlas/Rotation', t))),
+  },
   [`${ON_ATLAS}/ATLASDM:Quality`]: { text: (s, t) => void (s.node && (s.node.quality = float(s.path, 'PositionOnTheAtlas/Quality', t))) },
 
   [TILE_POSITION]: {
@@ -159,7 +177,12 @@ const schema = compileSchema<State>({
   [`${TILE_POSITION}/ATLAS:TileId`]: { text: (s, t) => void (s.tilePosition && (s.tilePosition.tileId = str(t))) },
   [`${TILE_POSITION}/ATLAS:NodePosition`]: { open: (s, nil) => void (s.tilePosition && !nil && (s.tilePosition.hasNodePosition = true)) },
   ...drawingRules(`${TILE_POSITION}/ATLAS:NodePosition/ATLASDM:Center`, ['x', 'y'], (s) => s.tilePosition?.center, 'NodePosition/Center'),
-  ...drawingRules(`${TILE_POSITION}/ATLAS:NodePosition/ATLASDM:Size`, ['width', 'height'], (s) => s.tilePosition?.size, 'NodePosition/Size'),
+  ...drawingRules(
+    `${TILE_POSITION}/ATLAS:NodePosition/ATLASDM:Size`,
+    ['width', 'height'],
+    (s) => s.tilePosition?.size,
+    'NodePosition/Size',
+  ),
 });
 
 function trunc(p: IntPair | null): IntPair | null {

@@ -50,7 +50,18 @@ const schema = compileSchema<State>({
 
   [HOLE]: {
     open: (s) => {
-      s.hole = { key: null, nearGridBar: false, stageX: null, stageY: null, pixelX: null, pixelY: null, width: null, selected: null, state: null, quality: null };
+      s.hole = {
+        key: null,
+        nearGridBar: false,
+        stageX: null,
+        stageY: null,
+        pixelX: null,
+        pixelY: null,
+        width: null,
+        selected: null,
+        state: null,
+        quality: null,
+      };
     },
     close: (s) => {
       const h = s.hole;
@@ -76,7 +87,9 @@ const schema = compileSchema<State>({
   [`${VALUE}/EPU:StagePosition/SHARED:Y`]: { text: (s, t) => void (s.hole && (s.hole.stageY = float(s.path, 'StagePosition/Y', t))) },
   [`${VALUE}/EPU:PixelCenter/DRAW:x`]: { text: (s, t) => void (s.hole && (s.hole.pixelX = float(s.path, 'PixelCenter/x', t))) },
   [`${VALUE}/EPU:PixelCenter/DRAW:y`]: { text: (s, t) => void (s.hole && (s.hole.pixelY = float(s.path, 'PixelCenter/y', t))) },
-  [`${VALUE}/EPU:PixelWidthHeight/DRAW:width`]: { text: (s, t) => void (s.hole && (s.hole.width = float(s.path, 'PixelWidthHeight/width', t))) },
+  [`${VALUE}/EPU:PixelWidthHeight/DRAW:width`]: {
+    text: (s, t) => void (s.hole && (s.hole.width = float(s.path, 'PixelWidthHeight/width', t))),
+  },
   [`${VALUE}/EPU:Selected`]: { text: (s, t) => void (s.hole && (s.hole.selected = t === '' ? null : bool(t))) },
   [`${VALUE}/EPU:State`]: { text: (s, t) => void (s.hole && (s.hole.state = str(t))) },
   [`${VALUE}/EPU:Quality`]: { text: (s, t) => void (s.hole && (s.hole.quality = float(s.path, 'Quality', t))) },

@@ -26,7 +26,14 @@ interface State {
   /** `CustomData` entries with a plain text value. */
   custom: Map<string, string>;
   customKey: string | null;
-  hole: { centerX: number | null; centerY: number | null; quality: number | null; rotation: number | null; width: number | null; height: number | null };
+  hole: {
+    centerX: number | null;
+    centerY: number | null;
+    quality: number | null;
+    rotation: number | null;
+    width: number | null;
+    height: number | null;
+  };
 }
 
 const ROOT = 'SHARED:MicroscopeImage';
@@ -40,21 +47,43 @@ const schema = compileSchema<State>({
   [ENTRY]: { open: (s) => void (s.customKey = null) },
   [`${ENTRY}/ARR:Key`]: { text: (s, t) => void (s.customKey = t) },
   [`${ENTRY}/ARR:Value`]: { text: (s, t) => void (s.customKey !== null && t !== '' && s.custom.set(s.customKey, t)) },
-  [`${HOLE_RESULT}/TYPES:Center/DRAW:x`]: { text: (s, t) => void (isHoleResult(s) && (s.hole.centerX = float(s.path, 'FindFoilHoleCenterResults/Center/x', t))) },
-  [`${HOLE_RESULT}/TYPES:Center/DRAW:y`]: { text: (s, t) => void (isHoleResult(s) && (s.hole.centerY = float(s.path, 'FindFoilHoleCenterResults/Center/y', t))) },
-  [`${HOLE_RESULT}/TYPES:Quality`]: { text: (s, t) => void (isHoleResult(s) && (s.hole.quality = float(s.path, 'FindFoilHoleCenterResults/Quality', t))) },
-  [`${HOLE_RESULT}/TYPES:Rotation`]: { text: (s, t) => void (isHoleResult(s) && (s.hole.rotation = float(s.path, 'FindFoilHoleCenterResults/Rotation', t))) },
-  [`${HOLE_RESULT}/TYPES:Size/DRAW:width`]: { text: (s, t) => void (isHoleResult(s) && (s.hole.width = float(s.path, 'FindFoilHoleCenterResults/Size/width', t))) },
-  [`${HOLE_RESULT}/TYPES:Size/DRAW:height`]: { text: (s, t) => void (isHoleResult(s) && (s.hole.height = float(s.path, 'FindFoilHoleCenterResults/Size/height', t))) },
-  [`${ROOT}/SHARED:SpatialScale/SHARED:pixelSize/SHARED:x/SHARED:numericValue`]: { text: (s, t) => void (s.pixelSize = float(s.path, 'pixelSize/x', t)) },
-  [`${MD}/SHARED:acquisition/SHARED:acquisitionDateTime`]: { text: (s, t) => void (s.acquisitionDateTime = isoDateTime(s.path, 'acquisitionDateTime', t)) },
+  [`${HOLE_RESULT}/TYPES:Center/DRAW:x`]: {
+    text: (s, t) => void (isHoleResult(s) && (s.hole.centerX = float(s.path, 'FindFoilHoleCenterResults/Center/x', t))),
+  },
+  [`${HOLE_RESULT}/TYPES:Center/DRAW:y`]: {
+    text: (s, t) => void (isHoleResult(s) && (s.hole.centerY = float(s.path, 'FindFoilHoleCenterResults/Center/y', t))),
+  },
+  [`${HOLE_RESULT}/TYPES:Quality`]: {
+    text: (s, t) => void (isHoleResult(s) && (s.hole.quality = float(s.path, 'FindFoilHoleCenterResults/Quality', t))),
+  },
+  [`${HOLE_RESULT}/TYPES:Rotation`]: {
+    text: (s, t) => void (isHoleResult(s) && (s.hole.rotation = float(s.path, 'FindFoilHoleCenterResults/Rotation', t))),
+  },
+  [`${HOLE_RESULT}/TYPES:Size/DRAW:width`]: {
+    text: (s, t) => void (isHoleResult(s) && (s.hole.width = float(s.path, 'FindFoilHoleCenterResults/Size/width', t))),
+  },
+  [`${HOLE_RESULT}/TYPES:Size/DRAW:height`]: {
+    text: (s, t) => void (isHoleResult(s) && (s.hole.height = float(s.path, 'FindFoilHoleCenterResults/Size/height', t))),
+  },
+  [`${ROOT}/SHARED:SpatialScale/SHARED:pixelSize/SHARED:x/SHARED:numericValue`]: {
+    text: (s, t) => void (s.pixelSize = float(s.path, 'pixelSize/x', t)),
+  },
+  [`${MD}/SHARED:acquisition/SHARED:acquisitionDateTime`]: {
+    text: (s, t) => void (s.acquisitionDateTime = isoDateTime(s.path, 'acquisitionDateTime', t)),
+  },
   [`${MD}/SHARED:acquisition/SHARED:camera/SHARED:Binning/DRAW:x`]: { text: (s, t) => void (s.binningX = int(s.path, 'Binning/x', t)) },
   [`${MD}/SHARED:acquisition/SHARED:camera/SHARED:Binning/DRAW:y`]: { text: (s, t) => void (s.binningY = int(s.path, 'Binning/y', t)) },
-  [`${MD}/SHARED:acquisition/SHARED:camera/SHARED:ReadoutArea/DRAW:width`]: { text: (s, t) => void (s.readoutWidth = int(s.path, 'ReadoutArea/width', t)) },
-  [`${MD}/SHARED:acquisition/SHARED:camera/SHARED:ReadoutArea/DRAW:height`]: { text: (s, t) => void (s.readoutHeight = int(s.path, 'ReadoutArea/height', t)) },
+  [`${MD}/SHARED:acquisition/SHARED:camera/SHARED:ReadoutArea/DRAW:width`]: {
+    text: (s, t) => void (s.readoutWidth = int(s.path, 'ReadoutArea/width', t)),
+  },
+  [`${MD}/SHARED:acquisition/SHARED:camera/SHARED:ReadoutArea/DRAW:height`]: {
+    text: (s, t) => void (s.readoutHeight = int(s.path, 'ReadoutArea/height', t)),
+  },
   [`${MD}/SHARED:optics/SHARED:Defocus`]: { text: (s, t) => void (s.defocus = float(s.path, 'Defocus', t)) },
   [`${MD}/SHARED:optics/SHARED:EFTEMOn`]: { text: (s, t) => void (s.energyFilter = t) },
-  [`${MD}/SHARED:optics/SHARED:TemMagnification/SHARED:NominalMagnification`]: { text: (s, t) => void (s.magnification = float(s.path, 'NominalMagnification', t)) },
+  [`${MD}/SHARED:optics/SHARED:TemMagnification/SHARED:NominalMagnification`]: {
+    text: (s, t) => void (s.magnification = float(s.path, 'NominalMagnification', t)),
+  },
   [`${MD}/SHARED:instrument/SHARED:InstrumentModel`]: { text: (s, t) => void (s.instrumentModel = str(t)) },
   [`${MD}/SHARED:instrument/SHARED:InstrumentID`]: { text: (s, t) => void (s.instrumentId = str(t)) },
   [`${MD}/SHARED:instrument/SHARED:ComputerName`]: { text: (s, t) => void (s.computerName = str(t)) },

@@ -97,13 +97,7 @@ export type XmlScanner = (xml: string, events: XmlEvents) => void;
  * Parses `xml` completely (a truncated or malformed document is an error, never a partial result) and feeds
  * the schema's rules. Throws EpuParseError naming `path`.
  */
-export function extract<S>(
-  xml: string | Buffer | Uint8Array,
-  path: string,
-  schema: Schema<S>,
-  state: S,
-  scanner: XmlScanner = scanXml,
-): S {
+export function extract<S>(xml: string | Buffer | Uint8Array, path: string, schema: Schema<S>, state: S, scanner: XmlScanner = scanXml): S {
   const text = decodeXml(xml);
   if (text.trim() === '') throw new EpuParseError(path, 'empty file');
   // One entry per open element: the trie node it matched, or undefined when nothing below it is wanted.

@@ -81,7 +81,9 @@ test('rejects what saxes rejects', () => {
 
 const SAMPLES = resolve(import.meta.dirname, '../../../../../shared/epu-samples');
 
-test('the same events as saxes on every real EPU file, and on every truncation of one', { skip: existsSync(SAMPLES) ? false : `no samples at ${SAMPLES}` }, () => {
+test('the same events as saxes on every real EPU file, and on every truncation of one', {
+  skip: existsSync(SAMPLES) ? false : `no samples at ${SAMPLES}`,
+}, () => {
   const files: string[] = [];
   const walk = (dir: string): void => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {

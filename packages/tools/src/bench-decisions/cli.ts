@@ -28,37 +28,54 @@ export function registerBenchDecisionsCommand(bench: Command): void {
     .option('--margins', 'also run the online learner that learns from the revealed CTF margins (off by default)')
     .option('--within-group <structure>', "online learner's within-group structure: gradient (default) or quadrant", withinGroup)
     .option('--json', 'print one JSON object keyed by policy name (mean, sd, fraction_of_oracle)')
-    .action(async (opts: { truth: string; predictions?: string; budget: number; starts: number; threshold: number; json?: boolean; generalisation?: boolean; diagnose?: boolean; margins?: boolean; withinGroup?: WithinGroup }) => {
-      const { runBench } = await import('@smartem/decisions');
-      const defaultPredictions = `${CRYORL}/Y1_2_regress_8bit_res50_train_by_hl.txt`;
-      let predictions = opts.predictions;
-      if (predictions === undefined && opts.truth === `${CRYORL}/target_CTF_Y1_train.csv` && existsSync(defaultPredictions)) predictions = defaultPredictions;
-      if (predictions === 'none') predictions = undefined;
-      for (const [flag, path] of [['--truth', opts.truth], ['--predictions', predictions]] as const) {
-        if (path !== undefined && !existsSync(path)) {
-          console.error(`smartem bench decisions: ${flag} file not found: ${path}`);
-          process.exitCode = 2;
-          return;
+    .action(
+      async (opts: {
+        truth: string;
+        predictions?: string;
+        budget: number;
+        starts: number;
+        threshold: number;
+        json?: boolean;
+        generalisation?: boolean;
+        diagnose?: boolean;
+        margins?: boolean;
+        withinGroup?: WithinGroup;
+      }) => {
+        const { runBench } = await import('@smartem/decisions');
+        const defaultPredictions = `${CRYORL}/Y1_2_regress_8bit_res50_train_by_hl.txt`;
+        let predictions = opts.predictions;
+        if (predictions === undefined && opts.truth === `${CRYORL}/target_CTF_Y1_train.csv` && existsSync(defaultPredictions))
+          predictions = defaultPredictions;
+        if (predictions === 'none') predictions = undefined;
+        for (const [flag, path] of [
+          ['--truth', opts.truth],
+          ['--predictions', predictions],
+        ] as const) {
+          if (path !== undefined && !existsSync(path)) {
+            console.error(`smartem bench decisions: ${flag} file not found: ${path}`);
+            process.exitCode = 2;
+            return;
+          }
         }
-      }
-      try {
-        const out = await runBench({
-          truth: opts.truth,
-          predictions,
-          budget: opts.budget,
-          starts: Math.floor(opts.starts),
-          threshold: opts.threshold,
-          json: Boolean(opts.json),
-          generalisation: Boolean(opts.generalisation),
-          diagnose: Boolean(opts.diagnose),
-          margins: Boolean(opts.margins),
-          withinGroup: opts.withinGroup,
-          print: opts.json ? (l) => console.error(l) : (l) => console.log(l),
-        });
-        if (opts.json) console.log(JSON.stringify(out));
-      } catch (err) {
-        console.error(`smartem bench decisions: ${(err as Error).message}`);
-        process.exitCode = 1;
-      }
-    });
+        try {
+          const out = await runBench({
+            truth: opts.truth,
+            predictions,
+            budget: opts.budget,
+            starts: Math.floor(opts.starts),
+            threshold: opts.threshold,
+            json: Boolean(opts.json),
+            generalisation: Boolean(opts.generalisation),
+            diagnose: Boolean(opts.diagnose),
+            margins: Boolean(opts.margins),
+            withinGroup: opts.withinGroup,
+            print: opts.json ? (l) => console.error(l) : (l) => console.log(l),
+          });
+          if (opts.json) console.log(JSON.stringify(out));
+        } catch (err) {
+          console.error(`smartem bench decisions: ${(err as Error).message}`);
+          process.exitCode = 1;
+        }
+      },
+    );
 }

@@ -4,7 +4,9 @@ import type { Command } from 'commander';
 export function registerDbTableTotalsCommands(tools: Command): void {
   tools
     .command('db-table-totals')
-    .description('print the number of rows in every backend table and the total (DATABASE_URL or POSTGRES_*; or a stopped `smartem up` data directory with --data)')
+    .description(
+      'print the number of rows in every backend table and the total (DATABASE_URL or POSTGRES_*; or a stopped `smartem up` data directory with --data)',
+    )
     .option('--data <dir>', 'count a PGlite data directory (not while `smartem up` owns it)')
     .option('--json', 'print {"tables": {name: count}, "total": n} on stdout')
     .action(async (opts: { data?: string; json?: boolean }) => {

@@ -21,21 +21,36 @@ export function registerDemoCommand(program: Command): void {
     .option('--keep', 'leave the backend and the agent running after the visit is ingested (Ctrl-C to stop)')
     .option('--timeout <s>', 'give up (exit 1) if the visit is not ingested after this many seconds', positiveNumber, 300)
     .addOption(verboseOption())
-    .action(async (o: { squares: number; holesPerSquare: number; shotsPerHole: number; grids: number; seed: number; speed: number; fast?: boolean; dir?: string; port: number; keep?: boolean; timeout: number; verbose: number }) => {
-      const { runDemo } = await import('./run.ts');
-      process.exitCode = await runDemo({
-        squares: o.squares,
-        holesPerSquare: o.holesPerSquare,
-        shotsPerHole: o.shotsPerHole,
-        grids: o.grids,
-        seed: o.seed,
-        speed: o.speed || 1,
-        fast: Boolean(o.fast),
-        dir: o.dir,
-        port: o.port,
-        keep: Boolean(o.keep),
-        timeoutSec: o.timeout,
-        verbose: o.verbose,
-      });
-    });
+    .action(
+      async (o: {
+        squares: number;
+        holesPerSquare: number;
+        shotsPerHole: number;
+        grids: number;
+        seed: number;
+        speed: number;
+        fast?: boolean;
+        dir?: string;
+        port: number;
+        keep?: boolean;
+        timeout: number;
+        verbose: number;
+      }) => {
+        const { runDemo } = await import('./run.ts');
+        process.exitCode = await runDemo({
+          squares: o.squares,
+          holesPerSquare: o.holesPerSquare,
+          shotsPerHole: o.shotsPerHole,
+          grids: o.grids,
+          seed: o.seed,
+          speed: o.speed || 1,
+          fast: Boolean(o.fast),
+          dir: o.dir,
+          port: o.port,
+          keep: Boolean(o.keep),
+          timeoutSec: o.timeout,
+          verbose: o.verbose,
+        });
+      },
+    );
 }

@@ -12,11 +12,18 @@ export interface BackendCounts {
 
 export async function backendCounts(client: SmartEmClient): Promise<BackendCounts> {
   const [acquisitions, grids, gridsquares, foilholes, micrographs] = await Promise.all([
-    client.list('acquisition'), client.list('grid'), client.list('gridsquare'), client.list('foilhole'), client.list('micrograph'),
+    client.list('acquisition'),
+    client.list('grid'),
+    client.list('gridsquare'),
+    client.list('foilhole'),
+    client.list('micrograph'),
   ]);
   return {
-    acquisitions: acquisitions.length, grids: grids.length, gridsquares: gridsquares.length,
-    foilholes: foilholes.length, micrographs: micrographs.length,
+    acquisitions: acquisitions.length,
+    grids: grids.length,
+    gridsquares: gridsquares.length,
+    foilholes: foilholes.length,
+    micrographs: micrographs.length,
   };
 }
 
@@ -31,5 +38,11 @@ export function complete(have: BackendCounts, want: BackendCounts): boolean {
 
 export function countsLine(have: BackendCounts, want: BackendCounts): string {
   const f = (k: keyof BackendCounts, label: string) => `${have[k]}/${want[k]} ${label}`;
-  return [f('acquisitions', 'acquisition'), f('grids', 'grids'), f('gridsquares', 'squares'), f('foilholes', 'foil holes'), f('micrographs', 'micrographs')].join(', ');
+  return [
+    f('acquisitions', 'acquisition'),
+    f('grids', 'grids'),
+    f('gridsquares', 'squares'),
+    f('foilholes', 'foil holes'),
+    f('micrographs', 'micrographs'),
+  ].join(', ');
 }

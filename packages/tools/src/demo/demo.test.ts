@@ -7,9 +7,13 @@ import { fileURLToPath } from 'node:url';
 const bin = fileURLToPath(new URL('../../../cli/bin/smartem.js', import.meta.url));
 
 test('smartem demo ingests a small visit and exits 0 with a summary', async () => {
-  const child = spawn(process.execPath, [bin, 'demo', '--squares', '1', '--holes-per-square', '2', '--shots-per-hole', '2', '--grids', '2', '--fast', '--timeout', '240'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [bin, 'demo', '--squares', '1', '--holes-per-square', '2', '--shots-per-hole', '2', '--grids', '2', '--fast', '--timeout', '240'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr.on('data', (c: Buffer) => (out += c.toString()));

@@ -37,17 +37,37 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     return 1;
   }
   await mkdir(visitDir, { recursive: true });
-  const visitOptions: VisitOptions = { squares: opts.squares, holesPerSquare: opts.holesPerSquare, shotsPerHole: opts.shotsPerHole, grids: opts.grids, seed: opts.seed };
+  const visitOptions: VisitOptions = {
+    squares: opts.squares,
+    holesPerSquare: opts.holesPerSquare,
+    shotsPerHole: opts.shotsPerHole,
+    grids: opts.grids,
+    seed: opts.seed,
+  };
   const plan = summarise(buildVisit(visitOptions), visitDir);
   const want = expectedCounts(plan.grids.length, plan.counts);
 
   say(`SmartEM demo in ${base}`);
   say(`${elapsed()}  starting the embedded backend (PGlite + API + worker + in-process bus)…`);
-  const backend = await startBackend({ log: log.child({ component: 'backend' }), dataDir: join(base, 'db'), host: '127.0.0.1', port: opts.port, worker: true, migrate: true });
+  const backend = await startBackend({
+    log: log.child({ component: 'backend' }),
+    dataDir: join(base, 'db'),
+    host: '127.0.0.1',
+    port: opts.port,
+    worker: true,
+    migrate: true,
+  });
   say(`${elapsed()}  backend listening on ${backend.url} (API docs: ${backend.url}/docs)`);
-  const watch = await startWatch({ dir: visitDir, api: backend.url, stateDir: join(base, 'agent-state'), log: log.child({ component: 'agent' }) });
+  const watch = await startWatch({
+    dir: visitDir,
+    api: backend.url,
+    stateDir: join(base, 'agent-state'),
+    log: log.child({ component: 'agent' }),
+  });
   say(`${elapsed()}  agent watching ${visitDir}`);
-  say(`${elapsed()}  EPU simulator: ${plan.grids.length} grid(s), ${want.gridsquares} squares, ${want.foilholes} foil holes, ${want.micrographs} micrographs${opts.fast ? ' (no pauses)' : ` at ${opts.speed}× real time`}`);
+  say(
+    `${elapsed()}  EPU simulator: ${plan.grids.length} grid(s), ${want.gridsquares} squares, ${want.foilholes} foil holes, ${want.micrographs} micrographs${opts.fast ? ' (no pauses)' : ` at ${opts.speed}× real time`}`,
+  );
 
   const client = new SmartEmClient({ baseUrl: backend.url, timeoutMs: 30_000 });
   const tty = Boolean(process.stdout.isTTY);
@@ -84,7 +104,9 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   const status = watch.status();
   say('');
   say(ok ? `Visit fully ingested in ${elapsed().trim()}:` : `Not complete after ${opts.timeoutSec} s:`);
-  say(`  EPU simulator  ${summary.writes} files written (${summary.rewrites} rewrites), ${summary.counts.foilHoleManifests} FoilHole manifests incl. duplicates`);
+  say(
+    `  EPU simulator  ${summary.writes} files written (${summary.rewrites} rewrites), ${summary.counts.foilHoleManifests} FoilHole manifests incl. duplicates`,
+  );
   say(`  agent          ${statusLine(status)}`);
   say(`  backend        ${countsLine(have, want)}`);
 

@@ -29,9 +29,12 @@ export function registerSimulateMsgCommands(tools: Command): void {
     .command('simulate-msg')
     .description(
       'send processing results and entity events (valid or deliberately malformed) to the bus or through the API ' +
-        'of a running backend, or replay a real session\'s processing results (--replay EMinsight *_data_structure.csv)',
+        "of a running backend, or replay a real session's processing results (--replay EMinsight *_data_structure.csv)",
     )
-    .argument('[command]', 'acquisition-created | grid-created | gridsquare-created | foilhole-created | micrograph-created | motion-correction-complete | ctf-complete | particle-picking-complete | particle-selection-complete | rogue-message')
+    .argument(
+      '[command]',
+      'acquisition-created | grid-created | gridsquare-created | foilhole-created | micrograph-created | motion-correction-complete | ctf-complete | particle-picking-complete | particle-selection-complete | rogue-message',
+    )
     .option('--api <url>', 'send through the HTTP API of a running backend (embedded mode), e.g. http://127.0.0.1:8000')
     .option('--amqp <url>', 'send to RabbitMQ (default: AMQP_URL)')
     .option('--queue <name>', 'bus queue', QUEUE)
@@ -63,20 +66,35 @@ export function registerSimulateMsgCommands(tools: Command): void {
       }
       try {
         if (opts.replay) {
-          if (!opts.api) return fail('--replay needs --api URL (entities are made through the batch API; with --amqp too, results go to the bus)');
+          if (!opts.api)
+            return fail('--replay needs --api URL (entities are made through the batch API; with --amqp too, results go to the bus)');
           const { replay } = await import('./replay.ts');
           const summary = await replay({
-            csv: opts.replay, api: opts.api, transport, grid: opts.grid, limit: opts.limit, delayMs: opts.delayMs,
+            csv: opts.replay,
+            api: opts.api,
+            transport,
+            grid: opts.grid,
+            limit: opts.limit,
+            delayMs: opts.delayMs,
             progress: (l) => console.error(l),
           });
           if (opts.json) console.log(JSON.stringify(summary));
-          else console.log(`replayed ${summary.micrographs} micrographs (${summary.messages} results) into grid ${summary.grid_uuid}: ${JSON.stringify(summary.outcomes)}`);
+          else
+            console.log(
+              `replayed ${summary.micrographs} micrographs (${summary.messages} results) into grid ${summary.grid_uuid}: ${JSON.stringify(summary.outcomes)}`,
+            );
           return;
         }
-        if (!command || !(COMMANDS as readonly string[]).includes(command)) return fail(`unknown command "${command ?? ''}"; one of: ${COMMANDS.join(', ')}`);
+        if (!command || !(COMMANDS as readonly string[]).includes(command))
+          return fail(`unknown command "${command ?? ''}"; one of: ${COMMANDS.join(', ')}`);
         const name = command as (typeof COMMANDS)[number];
         if (!opts.uuid && name !== 'rogue-message') return fail('--uuid is required');
-        const message = buildMessage(name, { legit: opts.legit, uuid: opts.uuid ?? '', parent: opts.parent, eventTypeMissing: opts.eventTypeMissing });
+        const message = buildMessage(name, {
+          legit: opts.legit,
+          uuid: opts.uuid ?? '',
+          parent: opts.parent,
+          eventTypeMissing: opts.eventTypeMissing,
+        });
         const route = PROCESSING_ROUTES[name];
         let outcome = 'published';
         if (route) outcome = await transport.sendProcessing(route, message);

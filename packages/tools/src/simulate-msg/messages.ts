@@ -46,9 +46,21 @@ export function buildMessage(command: Command, o: MessageOptions): Record<string
     case 'gridsquare-created':
       return { event_type: 'gridsquare.created', uuid: legit ? o.uuid : '', grid_uuid: o.parent ?? null, gridsquare_id: '1' };
     case 'foilhole-created':
-      return { event_type: 'foilhole.created', uuid: o.uuid, ...(legit ? { foilhole_id: '1' } : { foilhole_idd: '1' }), gridsquare_uuid: o.parent ?? null, gridsquare_id: '1' };
+      return {
+        event_type: 'foilhole.created',
+        uuid: o.uuid,
+        ...(legit ? { foilhole_id: '1' } : { foilhole_idd: '1' }),
+        gridsquare_uuid: o.parent ?? null,
+        gridsquare_id: '1',
+      };
     case 'micrograph-created':
-      return { event_type: 'micrograph.created', uuid: legit ? o.uuid : null, foilhole_uuid: o.parent ?? null, foilhole_id: '1', micrograph_id: '' };
+      return {
+        event_type: 'micrograph.created',
+        uuid: legit ? o.uuid : null,
+        foilhole_uuid: o.parent ?? null,
+        foilhole_id: '1',
+        micrograph_id: '',
+      };
     case 'motion-correction-complete':
       return legit
         ? { event_type: 'motion_correction.completed', micrograph_uuid: o.uuid, total_motion: 18.4, average_motion: 0.46 }
@@ -59,15 +71,28 @@ export function buildMessage(command: Command, o: MessageOptions): Record<string
         : { event_type: 'ctf.completed', micrograph_uuid: o.uuid, ctf_max_resolution_estimate: -3.8 };
     case 'particle-picking-complete':
       return legit
-        ? { event_type: 'particle_picking.completed', micrograph_uuid: o.uuid, number_of_particles_picked: 312, pick_distribution: { centre: 200, edge: 112 } }
+        ? {
+            event_type: 'particle_picking.completed',
+            micrograph_uuid: o.uuid,
+            number_of_particles_picked: 312,
+            pick_distribution: { centre: 200, edge: 112 },
+          }
         : { event_type: 'particle_picking.completed', micrograph_uuid: o.uuid, number_of_particles_picked: 'many', pick_distribution: [] };
     case 'particle-selection-complete':
       return legit
         ? {
-            event_type: 'particle_selection.completed', micrograph_uuid: o.uuid,
-            number_of_particles_selected: 160, number_of_particles_rejected: 152, selection_distribution: { kept: 160, rejected: 152 },
+            event_type: 'particle_selection.completed',
+            micrograph_uuid: o.uuid,
+            number_of_particles_selected: 160,
+            number_of_particles_rejected: 152,
+            selection_distribution: { kept: 160, rejected: 152 },
           }
-        : { event_type: 'particle_selection.completed', micrograph_uuid: o.uuid, number_of_particles_selected: -1, number_of_particles_rejected: 152 };
+        : {
+            event_type: 'particle_selection.completed',
+            micrograph_uuid: o.uuid,
+            number_of_particles_selected: -1,
+            number_of_particles_rejected: 152,
+          };
     case 'rogue-message':
       return o.eventTypeMissing ? { foo: 'bar' } : { event_type: 'foo bar' };
   }

@@ -28,7 +28,8 @@ export async function readReplayCsv(path: string): Promise<ReplayRow[]> {
     const raw = cells[col[name]] ?? '';
     if (raw === '' || raw.toLowerCase() === 'nan') return undefined;
     const v = Number(raw);
-    if (!Number.isFinite(v) || v < 0) throw new CsvFileError(path, line, col[name] + 1, `${name} must be a non-negative number, got "${raw}"`);
+    if (!Number.isFinite(v) || v < 0)
+      throw new CsvFileError(path, line, col[name] + 1, `${name} must be a non-negative number, got "${raw}"`);
     return v;
   };
   return rows.map(({ line, cells }) => {
@@ -106,13 +107,22 @@ export async function replay(o: ReplayOptions): Promise<ReplaySummary> {
     await upsert(o.api, 'grids', [{ uuid: gridUuid, name: session, acquisition_uuid: acq }]);
   }
   const squareIds = [...new Set(sessionRows.map((r) => r.square))];
-  const squares = await upsert(o.api, 'gridsquares', squareIds.map((id) => ({ uuid: uuidFor(`${gridUuid}:gs:${id}`), gridsquare_id: id, grid_uuid: gridUuid })));
+  const squares = await upsert(
+    o.api,
+    'gridsquares',
+    squareIds.map((id) => ({ uuid: uuidFor(`${gridUuid}:gs:${id}`), gridsquare_id: id, grid_uuid: gridUuid })),
+  );
   const squareUuid = (id: string): string => squares.get(uuidFor(`${gridUuid}:gs:${id}`))!;
   const holeKeys = [...new Map(sessionRows.map((r) => [r.hole, r.square])).entries()];
   const holes = await upsert(
     o.api,
     'foilholes',
-    holeKeys.map(([hole, square]) => ({ uuid: uuidFor(`${gridUuid}:fh:${hole}`), foilhole_id: hole, gridsquare_uuid: squareUuid(square), gridsquare_id: square })),
+    holeKeys.map(([hole, square]) => ({
+      uuid: uuidFor(`${gridUuid}:fh:${hole}`),
+      foilhole_id: hole,
+      gridsquare_uuid: squareUuid(square),
+      gridsquare_id: square,
+    })),
   );
   const holeUuid = (id: string): string => holes.get(uuidFor(`${gridUuid}:fh:${id}`))!;
   const mics = await upsert(
@@ -132,9 +142,14 @@ export async function replay(o: ReplayOptions): Promise<ReplaySummary> {
   for (const [i, r] of rows.entries()) {
     const micrograph_uuid = mics.get(uuidFor(`${gridUuid}:mic:${r.micrograph}`))!;
     const sends: Array<[string, Record<string, unknown>]> = [];
-    if (r.totalMotion !== undefined) sends.push(['motion_correction', { event_type: 'motion_correction.completed', micrograph_uuid, total_motion: r.totalMotion }]);
+    if (r.totalMotion !== undefined)
+      sends.push(['motion_correction', { event_type: 'motion_correction.completed', micrograph_uuid, total_motion: r.totalMotion }]);
     if (r.ctf !== undefined) sends.push(['ctf', { event_type: 'ctf.completed', micrograph_uuid, ctf_max_resolution_estimate: r.ctf }]);
-    if (r.particles !== undefined) sends.push(['particle_picking', { event_type: 'particle_picking.completed', micrograph_uuid, number_of_particles_picked: r.particles }]);
+    if (r.particles !== undefined)
+      sends.push([
+        'particle_picking',
+        { event_type: 'particle_picking.completed', micrograph_uuid, number_of_particles_picked: r.particles },
+      ]);
     for (const [route, message] of sends) {
       const outcome = await o.transport.sendProcessing(route, message);
       outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;

@@ -11,7 +11,10 @@ export interface Transport {
 }
 
 export class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -32,7 +35,12 @@ export function httpTransport(base: string): Transport {
     async sendProcessing(route, message) {
       const { micrograph_uuid, event_type, ...body } = message;
       void event_type;
-      const out = await api<{ outcome: string }>(base, 'POST', `/micrographs/${encodeURIComponent(String(micrograph_uuid))}/${route}`, body);
+      const out = await api<{ outcome: string }>(
+        base,
+        'POST',
+        `/micrographs/${encodeURIComponent(String(micrograph_uuid))}/${route}`,
+        body,
+      );
       return out.outcome;
     },
     async publish() {

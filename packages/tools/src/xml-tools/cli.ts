@@ -5,7 +5,9 @@ import { verboseOption } from '@smartem/common/cli-options';
 export function registerXmlToolsCommands(tools: Command): void {
   tools
     .command('format-xml')
-    .description('pretty-print EPU .dm/.xml files in place (2-space indent); files that are not well-formed are reported and left untouched')
+    .description(
+      'pretty-print EPU .dm/.xml files in place (2-space indent); files that are not well-formed are reported and left untouched',
+    )
     .argument('<paths...>', 'files or directories (a directory: its .dm/.xml files)')
     .option('-r, --recursive', 'include files in subdirectories')
     .option('-d, --dry-run', 'only list the files that would be formatted')

@@ -89,7 +89,11 @@ export function renderStandard(report: DuplicateReport, s: Style, verbose: boole
 
 /** `summary`: a table of foil hole, file count and HHMMSS of each manifest, then the totals. */
 export function renderSummary(report: DuplicateReport, s: Style): string {
-  const rows = Object.entries(report.duplicates).map(([name, files]) => [name.slice('FoilHole_'.length), String(files.length), files.map((f) => hhmmss(f.timestamp)).join(', ')]);
+  const rows = Object.entries(report.duplicates).map(([name, files]) => [
+    name.slice('FoilHole_'.length),
+    String(files.length),
+    files.map((f) => hhmmss(f.timestamp)).join(', '),
+  ]);
   const header = ['FoilHole Number', 'File Count', 'Timestamps'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');

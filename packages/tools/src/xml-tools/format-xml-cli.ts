@@ -23,7 +23,10 @@ function stamp(date = new Date()): string {
   return `${date.getFullYear()}${p(date.getMonth() + 1)}${p(date.getDate())}_${p(date.getHours())}${p(date.getMinutes())}${p(date.getSeconds())}`;
 }
 
-export async function runFormatXml(paths: string[], options: { recursive?: boolean; dryRun?: boolean; backup?: boolean; verbose: number }): Promise<number> {
+export async function runFormatXml(
+  paths: string[],
+  options: { recursive?: boolean; dryRun?: boolean; backup?: boolean; verbose: number },
+): Promise<number> {
   const files: string[] = [];
   for (const path of paths) {
     try {

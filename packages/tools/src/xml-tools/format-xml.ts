@@ -24,7 +24,13 @@ function tokenize(xml: string): Token[] {
       break;
     }
     if (lt > pos) tokens.push({ type: 'text', raw: xml.slice(pos, lt) });
-    const terminator = xml.startsWith('<!--', lt) ? '-->' : xml.startsWith('<![CDATA[', lt) ? ']]>' : xml.startsWith('<?', lt) ? '?>' : null;
+    const terminator = xml.startsWith('<!--', lt)
+      ? '-->'
+      : xml.startsWith('<![CDATA[', lt)
+        ? ']]>'
+        : xml.startsWith('<?', lt)
+          ? '?>'
+          : null;
     if (terminator) {
       const end = xml.indexOf(terminator, lt) + terminator.length;
       tokens.push({ type: 'other', raw: xml.slice(lt, end) });

@@ -19,7 +19,15 @@ export interface SuggestedSquares {
   authority: string;
   micrographs: number;
   foilholes_with_quality: number;
-  squares: Array<{ gridsquare_uuid: string; gridsquare_id: string; rank: number; score: number; expected_good_holes: number; remaining_holes: number; decision: Decision }>;
+  squares: Array<{
+    gridsquare_uuid: string;
+    gridsquare_id: string;
+    rank: number;
+    score: number;
+    expected_good_holes: number;
+    remaining_holes: number;
+    decision: Decision;
+  }>;
 }
 
 export interface SuggestedHoles {
@@ -56,11 +64,20 @@ export interface GridCollection {
 export interface SquareCollection {
   gridsquare_uuid: string;
   ctf_max_resolution: number;
-  holes: Array<{ foilhole_uuid: string; micrographs: number; mean_ctf: number | null; mean_total_motion: number | null; particles_picked: number | null }>;
+  holes: Array<{
+    foilhole_uuid: string;
+    micrographs: number;
+    mean_ctf: number | null;
+    mean_total_motion: number | null;
+    particles_picked: number | null;
+  }>;
 }
 
 export class ApiError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }

@@ -9,7 +9,12 @@ export const STATES: Array<{ state: SquareState; label: string; colour: string; 
   { state: 'collected', label: 'collected', colour: '#2563eb', help: 'has micrographs' },
   { state: 'recommended', label: 'recommended', colour: '#34d399', help: 'no micrographs yet; SmartEM says collect' },
   { state: 'not-seen', label: 'not yet seen', colour: '#d1d5db', help: 'no micrographs and no foil holes known yet' },
-  { state: 'skipped', label: 'skipped', colour: '#6b7280', help: 'no micrographs; foil holes seen and SmartEM says skip, or EPU marked it unusable' },
+  {
+    state: 'skipped',
+    label: 'skipped',
+    colour: '#6b7280',
+    help: 'no micrographs; foil holes seen and SmartEM says skip, or EPU marked it unusable',
+  },
 ];
 export const STATE_COLOUR = Object.fromEntries(STATES.map((s) => [s.state, s.colour])) as Record<SquareState, string>;
 
@@ -34,7 +39,8 @@ export interface SquareView {
 export function squareViews(squares: AtlasSquare[], suggested: SuggestedSquares | null): SquareView[] {
   const ranked = new Map((suggested?.squares ?? []).map((s) => [s.gridsquare_uuid, s]));
   let latest: { uuid: string; at: string } | null = null;
-  for (const c of squares) if (c.last_acquired && (!latest || c.last_acquired > latest.at)) latest = { uuid: c.gridsquare_uuid, at: c.last_acquired };
+  for (const c of squares)
+    if (c.last_acquired && (!latest || c.last_acquired > latest.at)) latest = { uuid: c.gridsquare_uuid, at: c.last_acquired };
   return squares.map((square) => {
     const c = square;
     const r = ranked.get(square.gridsquare_uuid);

@@ -13,7 +13,11 @@ export interface AuthOptions {
   jwksCooldownMs?: number;
 }
 
-const list = (raw: string | undefined) => raw?.split(',').map((s) => s.trim()).filter(Boolean);
+const list = (raw: string | undefined) =>
+  raw
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 /** Undefined when `SMARTEM_OIDC_ISSUER` is unset; throws a one-line message naming the variable when it is malformed. */
 export function authFromEnv(env: NodeJS.ProcessEnv = process.env): AuthOptions | undefined {

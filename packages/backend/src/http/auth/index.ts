@@ -26,7 +26,10 @@ const TITLES = { 401: 'Unauthorized', 403: 'Forbidden', 503: 'Service Unavailabl
 
 function deny(request: FastifyRequest, reply: FastifyReply, status: 401 | 403 | 503, detail: string, challenge?: string): FastifyReply {
   if (challenge) void reply.header('www-authenticate', challenge);
-  return reply.status(status).type('application/problem+json').send({ ...problem(status, detail, request.url), title: TITLES[status] });
+  return reply
+    .status(status)
+    .type('application/problem+json')
+    .send({ ...problem(status, detail, request.url), title: TITLES[status] });
 }
 
 /** `Authorization: Bearer <token>` → the token (scheme case-insensitive), else undefined. */
@@ -69,7 +72,13 @@ export function installAuth(app: FastifyInstance, opts: AuthOptions): void {
     } catch (error) {
       if (error instanceof InvalidTokenError) {
         request.log.info({ method: request.method, url: request.url, reason: error.message }, 'rejected token');
-        return deny(request, reply, 401, `invalid token: ${error.message}`, `Bearer realm="smartem", error="invalid_token", error_description="${quoted(error.message)}"`);
+        return deny(
+          request,
+          reply,
+          401,
+          `invalid token: ${error.message}`,
+          `Bearer realm="smartem", error="invalid_token", error_description="${quoted(error.message)}"`,
+        );
       }
       if (error instanceof ProviderUnavailableError) {
         request.log.error({ reason: error.message }, 'cannot verify tokens: identity provider unavailable');
@@ -80,7 +89,10 @@ export function installAuth(app: FastifyInstance, opts: AuthOptions): void {
     request.auth = principal;
     const need: Access = access ?? 'smartem-admin'; // unreachable: start-up refuses unclassified routes
     if (!grants(principal.roles, need)) {
-      request.log.info({ method: request.method, url: request.url, client: principal.client, subject: principal.subject, need }, 'missing role');
+      request.log.info(
+        { method: request.method, url: request.url, client: principal.client, subject: principal.subject, need },
+        'missing role',
+      );
       return deny(request, reply, 403, `this requires the role ${need}`, `Bearer realm="smartem", error="insufficient_scope"`);
     }
   });

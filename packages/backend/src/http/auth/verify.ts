@@ -59,10 +59,13 @@ export class TokenVerifier {
       const fault = typeof code === 'string' ? TOKEN_FAULTS[code] : undefined;
       if (!fault) throw new ProviderUnavailableError(`cannot fetch the signing keys of ${issuer}: ${(error as Error).message}`);
       const claim = (error as { claim?: unknown }).claim;
-      throw new InvalidTokenError(code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' && typeof claim === 'string' ? `"${claim}" claim check failed` : fault);
+      throw new InvalidTokenError(
+        code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' && typeof claim === 'string' ? `"${claim}" claim check failed` : fault,
+      );
     }
     // Keycloak marks ID and refresh tokens with `typ`; only access tokens are bearer credentials.
-    if (typeof payload.typ === 'string' && payload.typ.toLowerCase() !== 'bearer') throw new InvalidTokenError(`a ${payload.typ} token is not an access token`);
+    if (typeof payload.typ === 'string' && payload.typ.toLowerCase() !== 'bearer')
+      throw new InvalidTokenError(`a ${payload.typ} token is not an access token`);
     const client = stringClaim(payload.azp) ?? stringClaim(payload.client_id);
     const allowed = this.opts.allowedAzp;
     if (allowed && allowed.length > 0 && (!client || !allowed.includes(client))) {
@@ -92,7 +95,9 @@ async function discover(issuer: string, cooldownMs: number | undefined): Promise
     throw new ProviderUnavailableError(`OpenID discovery at ${url} failed: ${(error as Error).message}`);
   }
   if (typeof meta.issuer !== 'string' || trimSlash(meta.issuer) !== issuer || typeof meta.jwks_uri !== 'string') {
-    throw new ProviderUnavailableError(`OpenID discovery at ${url} names issuer ${String(meta.issuer)} and jwks_uri ${String(meta.jwks_uri)}; expected issuer ${issuer}`);
+    throw new ProviderUnavailableError(
+      `OpenID discovery at ${url} names issuer ${String(meta.issuer)} and jwks_uri ${String(meta.jwks_uri)}; expected issuer ${issuer}`,
+    );
   }
   const jwks = createRemoteJWKSet(new URL(meta.jwks_uri), { cooldownDuration: cooldownMs ?? 30_000, timeoutDuration: 5000 });
   return { issuer: meta.issuer, jwks };

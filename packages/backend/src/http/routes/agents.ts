@@ -15,7 +15,10 @@ import { sseClientConnected } from '../../metrics.ts';
 
 const SWEEP_INTERVAL_MS = 30_000;
 
-const Params = Type.Object({ agent_id: Type.String({ minLength: 1, maxLength: 200 }), session_id: Type.String({ minLength: 1, maxLength: 200 }) });
+const Params = Type.Object({
+  agent_id: Type.String({ minLength: 1, maxLength: 200 }),
+  session_id: Type.String({ minLength: 1, maxLength: 200 }),
+});
 const InstructionParams = Type.Object({ ...Params.properties, instruction_id: Type.String({ minLength: 1, maxLength: 200 }) });
 const StatusQuery = Type.Object(
   { status: Type.Optional(Type.Union(INSTRUCTION_STATUSES.map((s) => Type.Literal(s)))) },
@@ -65,13 +68,28 @@ export async function agentRoutes(app: App): Promise<void> {
 
   app.get(
     '/agents',
-    { schema: { tags, summary: 'List agent sessions', description: 'Every agent session with its connection state, last heartbeat and instruction backlog.', response: { 200: Type.Array(AgentSession) } } },
+    {
+      schema: {
+        tags,
+        summary: 'List agent sessions',
+        description: 'Every agent session with its connection state, last heartbeat and instruction backlog.',
+        response: { 200: Type.Array(AgentSession) },
+      },
+    },
     async () => service.listSessions(db),
   );
 
   app.get(
     '/agent/:agent_id/session/:session_id',
-    { schema: { tags, summary: 'Get an agent session', description: 'One agent session with its connection state.', params: Params, response: { 200: AgentSession } } },
+    {
+      schema: {
+        tags,
+        summary: 'Get an agent session',
+        description: 'One agent session with its connection state.',
+        params: Params,
+        response: { 200: AgentSession },
+      },
+    },
     async (req) => {
       const session = await service.getSession(db, req.params.agent_id, req.params.session_id);
       if (!session) throw new HttpError(404, `agent ${req.params.agent_id} has no session ${req.params.session_id}`);
@@ -84,7 +102,7 @@ export async function agentRoutes(app: App): Promise<void> {
     {
       schema: {
         tags,
-        summary: 'List a session\'s instructions',
+        summary: "List a session's instructions",
         description: 'The newest instructions of a session first, optionally of one status.',
         params: Params,
         querystring: StatusQuery,
@@ -110,15 +128,26 @@ export async function agentRoutes(app: App): Promise<void> {
       const session = await service.requireSession(db, req.params.agent_id, req.params.session_id).catch(asHttp);
       reply.hijack();
       const raw = reply.raw;
-      raw.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+      raw.writeHead(200, {
+        'Content-Type': 'text/event-stream',
+        'Cache-Control': 'no-cache',
+        Connection: 'keep-alive',
+        'X-Accel-Buffering': 'no',
+      });
       const write = (event: string, data: unknown, id?: number): void => {
         if (!raw.writableEnded) raw.write(`${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
       };
       let stream;
       try {
-        stream = await openInstructionStream(db, feed, session, (m) => write('instruction', m, m.sequence_number), (error) => {
-          req.log.warn({ error, session_id: session.session_id }, 'instruction delivery failed; the next wake retries');
-        });
+        stream = await openInstructionStream(
+          db,
+          feed,
+          session,
+          (m) => write('instruction', m, m.sequence_number),
+          (error) => {
+            req.log.warn({ error, session_id: session.session_id }, 'instruction delivery failed; the next wake retries');
+          },
+        );
       } catch (error) {
         req.log.error({ error }, 'could not open the instruction stream');
         raw.end();
@@ -179,7 +208,10 @@ export async function agentRoutes(app: App): Promise<void> {
     },
   );
 
-  for (const [action, approve] of [['approve', true], ['decline', false]] as const) {
+  for (const [action, approve] of [
+    ['approve', true],
+    ['decline', false],
+  ] as const) {
     app.post(
       `/instructions/:instruction_id/${action}`,
       {

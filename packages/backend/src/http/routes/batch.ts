@@ -8,12 +8,18 @@ import { problemRefs, ref } from './common.ts';
 /** `POST /batch/<entities>`: idempotent upserts of up to 5,000 items (docs/architecture.md). */
 export async function batchRoutes(app: App): Promise<void> {
   for (const [segment, kind] of Object.entries(BATCH_ROUTES)) {
-    app.post(`/batch/${segment}`, {
-      schema: {
-        tags: ['batch'], summary: `upsert a batch of ${segment}`,
-        description: `Idempotent upsert of up to ${BATCH_MAX_ITEMS} ${segment} by uuid and by natural id within the parent, in one transaction with the events of the rows that changed; one result per item (created, updated, unchanged, or rejected with 404/409).`,
-        body: Type.Unsafe<{ items: Row[] }>(batchRequestSchema(kind)), response: { 200: ref('BatchResponse'), ...problemRefs(400) },
+    app.post(
+      `/batch/${segment}`,
+      {
+        schema: {
+          tags: ['batch'],
+          summary: `upsert a batch of ${segment}`,
+          description: `Idempotent upsert of up to ${BATCH_MAX_ITEMS} ${segment} by uuid and by natural id within the parent, in one transaction with the events of the rows that changed; one result per item (created, updated, unchanged, or rejected with 404/409).`,
+          body: Type.Unsafe<{ items: Row[] }>(batchRequestSchema(kind)),
+          response: { 200: ref('BatchResponse'), ...problemRefs(400) },
+        },
       },
-    }, async (req) => ({ results: await upsertBatch(app.store, kind, req.body.items) }));
+      async (req) => ({ results: await upsertBatch(app.store, kind, req.body.items) }),
+    );
   }
 }

@@ -39,18 +39,60 @@ export function registerEntityRoutes(app: App, kind: EntityKind, plural: string,
   const tags = [tag];
   const name = ENTITY_WIRES[kind].name;
   const response = `${name}Response`;
-  app.get(`/${plural}`, { schema: { tags, summary: `list ${plural}`, description: `Every ${name} row, ordered by uuid; filter by status, parent or natural id and page with limit/offset.`, querystring: listQuery(kind), response: { 200: listOf(response), ...problemRefs(400) } } }, async (req) =>
-    listEntities(app.store, kind, splitListQuery(req.query)));
-  app.get(`/${plural}/:${param}`, { schema: { tags, summary: `read one ${name}`, description: `The ${name} with this uuid; 404 when there is none.`, params: uuidParam(param), response: { 200: ref(response), ...problemRefs(404) } } }, async (req) =>
-    getEntity(app.store, kind, req.params[param]));
-  app.put(`/${plural}/:${param}`, {
-    schema: {
-      tags, summary: `update one ${name}`,
-      description: `Sets the fields sent (an explicit null clears one; fields not sent keep their value) and publishes \`${KINDS[kind].event}.updated\`.`,
-      params: uuidParam(param), body: refOf(`${name}Update`), response: { 200: ref(response), ...problemRefs(404, 409, 422) } },
-  }, async (req) => updateEntity(app.store, kind, req.params[param], req.body));
-  app.delete(`/${plural}/:${param}`, { schema: { tags, summary: `delete one ${name}`, description: `Deletes the ${name} and, by cascade, everything under it; publishes \`${KINDS[kind].event}.deleted\`.`, params: uuidParam(param), response: { 204: Type.Null(), ...problemRefs(404) } } }, async (req, reply) => {
-    await deleteEntity(app.store, kind, req.params[param]);
-    return reply.status(204).send(null);
-  });
+  app.get(
+    `/${plural}`,
+    {
+      schema: {
+        tags,
+        summary: `list ${plural}`,
+        description: `Every ${name} row, ordered by uuid; filter by status, parent or natural id and page with limit/offset.`,
+        querystring: listQuery(kind),
+        response: { 200: listOf(response), ...problemRefs(400) },
+      },
+    },
+    async (req) => listEntities(app.store, kind, splitListQuery(req.query)),
+  );
+  app.get(
+    `/${plural}/:${param}`,
+    {
+      schema: {
+        tags,
+        summary: `read one ${name}`,
+        description: `The ${name} with this uuid; 404 when there is none.`,
+        params: uuidParam(param),
+        response: { 200: ref(response), ...problemRefs(404) },
+      },
+    },
+    async (req) => getEntity(app.store, kind, req.params[param]),
+  );
+  app.put(
+    `/${plural}/:${param}`,
+    {
+      schema: {
+        tags,
+        summary: `update one ${name}`,
+        description: `Sets the fields sent (an explicit null clears one; fields not sent keep their value) and publishes \`${KINDS[kind].event}.updated\`.`,
+        params: uuidParam(param),
+        body: refOf(`${name}Update`),
+        response: { 200: ref(response), ...problemRefs(404, 409, 422) },
+      },
+    },
+    async (req) => updateEntity(app.store, kind, req.params[param], req.body),
+  );
+  app.delete(
+    `/${plural}/:${param}`,
+    {
+      schema: {
+        tags,
+        summary: `delete one ${name}`,
+        description: `Deletes the ${name} and, by cascade, everything under it; publishes \`${KINDS[kind].event}.deleted\`.`,
+        params: uuidParam(param),
+        response: { 204: Type.Null(), ...problemRefs(404) },
+      },
+    },
+    async (req, reply) => {
+      await deleteEntity(app.store, kind, req.params[param]);
+      return reply.status(204).send(null);
+    },
+  );
 }

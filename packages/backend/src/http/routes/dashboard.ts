@@ -62,7 +62,8 @@ export async function dashboardRoutes(app: App): Promise<void> {
       schema: {
         tags: ['dashboard'],
         summary: 'A grid for the dashboard',
-        description: 'Every grid square with its atlas position and counts (holes, micrographs, good ones, mean CTF), and every CTF result over time.',
+        description:
+          'Every grid square with its atlas position and counts (holes, micrographs, good ones, mean CTF), and every CTF result over time.',
         params: Type.Object({ grid_uuid: Type.String() }),
         response: { 200: GridCollection },
       },

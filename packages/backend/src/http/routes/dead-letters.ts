@@ -3,10 +3,15 @@ import { deadLetterReport, DeadLetterQueueUnavailable } from '../../services/dea
 import type { App } from '../app.ts';
 import { HttpError } from '../errors.ts';
 
-const DeadLetterQuery = Type.Object({
-  // A string pattern: the API does not coerce query types (see routes/common.ts listQuery).
-  limit: Type.Optional(Type.String({ pattern: '^([1-9][0-9]{0,2}|1000)$', description: 'at most this many (1–1000, default 100), oldest first' })),
-}, { additionalProperties: false });
+const DeadLetterQuery = Type.Object(
+  {
+    // A string pattern: the API does not coerce query types (see routes/common.ts listQuery).
+    limit: Type.Optional(
+      Type.String({ pattern: '^([1-9][0-9]{0,2}|1000)$', description: 'at most this many (1–1000, default 100), oldest first' }),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 const DeadLetterList = Type.Object({
   queue: Type.String({ description: 'the dead-letter queue' }),
@@ -40,19 +45,28 @@ const DeadLetterList = Type.Object({
  * the events the outbox relay could never publish (`outbox_dead_letter`), without removing them.
  */
 export async function deadLetterRoutes(app: App): Promise<void> {
-  app.get('/dead-letters', { schema: {
-    tags: ['dead-letters'], summary: 'list dead letters',
-    description: 'Messages the worker gave up on (failed maxAttempts times, or malformed) and the events the outbox relay could never publish, oldest first, without removing them; 503 without a bus.',
-    querystring: DeadLetterQuery, response: { 200: DeadLetterList },
-  } }, async (req) => {
-    const bus = app.bus;
-    if (!bus) throw new HttpError(503, 'no message bus is configured in this process');
-    const { limit } = req.query;
-    try {
-      return await deadLetterReport(app.store.db, bus, limit === undefined ? 100 : Number(limit));
-    } catch (err) {
-      if (err instanceof DeadLetterQueueUnavailable) throw new HttpError(503, err.message);
-      throw err;
-    }
-  });
+  app.get(
+    '/dead-letters',
+    {
+      schema: {
+        tags: ['dead-letters'],
+        summary: 'list dead letters',
+        description:
+          'Messages the worker gave up on (failed maxAttempts times, or malformed) and the events the outbox relay could never publish, oldest first, without removing them; 503 without a bus.',
+        querystring: DeadLetterQuery,
+        response: { 200: DeadLetterList },
+      },
+    },
+    async (req) => {
+      const bus = app.bus;
+      if (!bus) throw new HttpError(503, 'no message bus is configured in this process');
+      const { limit } = req.query;
+      try {
+        return await deadLetterReport(app.store.db, bus, limit === undefined ? 100 : Number(limit));
+      } catch (err) {
+        if (err instanceof DeadLetterQueueUnavailable) throw new HttpError(503, err.message);
+        throw err;
+      }
+    },
+  );
 }

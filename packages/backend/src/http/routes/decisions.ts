@@ -1,7 +1,13 @@
 import type { App } from '../app.ts';
 import { Type } from 'typebox';
 import { AUTHORITY_NAMES } from '@smartem/decisions';
-import { gridAuthority, qualityConfigFromEnv, setGridAuthority, suggestedHoles, suggestedSquares } from '../../services/decisions/suggestions.ts';
+import {
+  gridAuthority,
+  qualityConfigFromEnv,
+  setGridAuthority,
+  suggestedHoles,
+  suggestedSquares,
+} from '../../services/decisions/suggestions.ts';
 import { HttpError } from '../errors.ts';
 import { timeRanking } from '../../metrics.ts';
 
@@ -12,7 +18,14 @@ import { timeRanking } from '../../metrics.ts';
  * online learner.
  */
 const AuthorityQuery = Type.Object(
-  { authority: Type.Optional(Type.Union(AUTHORITY_NAMES.map((n) => Type.Literal(n)), { description: 'decision authority' })) },
+  {
+    authority: Type.Optional(
+      Type.Union(
+        AUTHORITY_NAMES.map((n) => Type.Literal(n)),
+        { description: 'decision authority' },
+      ),
+    ),
+  },
   { additionalProperties: false },
 );
 
@@ -62,9 +75,12 @@ export async function decisionRoutes(app: App): Promise<void> {
     '/grids/:grid_uuid/decision_authority',
     {
       schema: {
-        tags: ['decisions'], summary: "read a grid's decision authority",
-        description: 'The authority chosen for the grid (source grid), else the default (SMARTEM_DECISION_AUTHORITY or the online learner).',
-        params: Type.Object({ grid_uuid: Type.String() }), response: { 200: AuthorityChoice },
+        tags: ['decisions'],
+        summary: "read a grid's decision authority",
+        description:
+          'The authority chosen for the grid (source grid), else the default (SMARTEM_DECISION_AUTHORITY or the online learner).',
+        params: Type.Object({ grid_uuid: Type.String() }),
+        response: { 200: AuthorityChoice },
       },
     },
     async (req) => {
@@ -78,7 +94,8 @@ export async function decisionRoutes(app: App): Promise<void> {
     '/grids/:grid_uuid/decision_authority',
     {
       schema: {
-        tags: ['decisions'], summary: "choose a grid's decision authority",
+        tags: ['decisions'],
+        summary: "choose a grid's decision authority",
         description: 'Stores the authority that ranks this grid from now on; 404 when the grid does not exist.',
         params: Type.Object({ grid_uuid: Type.String() }),
         body: Type.Object({ authority: Type.Union(AUTHORITY_NAMES.map((n) => Type.Literal(n))) }),
@@ -96,14 +113,20 @@ export async function decisionRoutes(app: App): Promise<void> {
     '/grids/:grid_uuid/suggested_squares',
     {
       schema: {
-        tags: ['decisions'], summary: "rank a grid's squares",
-        description: 'Squares ranked for collection by expected good holes per unit of time, computed from every stored result on this request.',
-        params: Type.Object({ grid_uuid: Type.String() }), querystring: AuthorityQuery, response: { 200: SquaresResponse },
+        tags: ['decisions'],
+        summary: "rank a grid's squares",
+        description:
+          'Squares ranked for collection by expected good holes per unit of time, computed from every stored result on this request.',
+        params: Type.Object({ grid_uuid: Type.String() }),
+        querystring: AuthorityQuery,
+        response: { 200: SquaresResponse },
       },
     },
     async (req) => {
       const { grid_uuid } = req.params;
-      const out = await timeRanking('squares', () => suggestedSquares(app.store.db, grid_uuid, req.query.authority, qualityConfigFromEnv()));
+      const out = await timeRanking('squares', () =>
+        suggestedSquares(app.store.db, grid_uuid, req.query.authority, qualityConfigFromEnv()),
+      );
       if (!out) throw new HttpError(404, `grid ${grid_uuid} not found`);
       return out;
     },
@@ -112,14 +135,19 @@ export async function decisionRoutes(app: App): Promise<void> {
     '/gridsquares/:gridsquare_uuid/suggested_holes',
     {
       schema: {
-        tags: ['decisions'], summary: "rank a square's foil holes",
+        tags: ['decisions'],
+        summary: "rank a square's foil holes",
         description: "The square's remaining foil holes in collection order with their probability of being good.",
-        params: Type.Object({ gridsquare_uuid: Type.String() }), querystring: AuthorityQuery, response: { 200: HolesResponse },
+        params: Type.Object({ gridsquare_uuid: Type.String() }),
+        querystring: AuthorityQuery,
+        response: { 200: HolesResponse },
       },
     },
     async (req) => {
       const { gridsquare_uuid } = req.params;
-      const out = await timeRanking('holes', () => suggestedHoles(app.store.db, gridsquare_uuid, req.query.authority, qualityConfigFromEnv()));
+      const out = await timeRanking('holes', () =>
+        suggestedHoles(app.store.db, gridsquare_uuid, req.query.authority, qualityConfigFromEnv()),
+      );
       if (!out) throw new HttpError(404, `grid square ${gridsquare_uuid} not found`);
       return out;
     },

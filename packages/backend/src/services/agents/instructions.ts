@@ -4,7 +4,14 @@
  * allowed transitions, approvals, and the periodic retry/expiry of what an agent never finished.
  */
 import { randomUUID } from 'node:crypto';
-import type { AgentSession, AgentSessionRegistration, InstructionAck, InstructionMessage, InstructionRecord, InstructionType } from '@smartem/common';
+import type {
+  AgentSession,
+  AgentSessionRegistration,
+  InstructionAck,
+  InstructionMessage,
+  InstructionRecord,
+  InstructionType,
+} from '@smartem/common';
 import type { Db } from '../../db/index.ts';
 import * as repo from '../../repositories/instructions.ts';
 import type { InstructionRow, SessionRow } from '../../repositories/instructions.ts';
@@ -82,9 +89,15 @@ export function instructionMessage(r: InstructionRow): InstructionMessage {
 }
 
 /** Registers (or re-registers) an agent's session for an acquisition. */
-export async function registerSession(db: Db, agentId: string, sessionId: string, body: AgentSessionRegistration): Promise<{ session: AgentSession; created: boolean }> {
+export async function registerSession(
+  db: Db,
+  agentId: string,
+  sessionId: string,
+  body: AgentSessionRegistration,
+): Promise<{ session: AgentSession; created: boolean }> {
   const existing = await repo.findSession(db, sessionId);
-  if (existing && existing.agent_id !== agentId) throw new InstructionError(409, `session ${sessionId} belongs to agent ${existing.agent_id}`);
+  if (existing && existing.agent_id !== agentId)
+    throw new InstructionError(409, `session ${sessionId} belongs to agent ${existing.agent_id}`);
   if (!(await repo.acquisitionExists(db, body.acquisition_uuid))) {
     throw new InstructionError(404, `Acquisition ${body.acquisition_uuid} not found (acquisition_uuid)`);
   }
@@ -127,7 +140,12 @@ export interface NewInstruction {
 }
 
 /** Writes instructions for each of `sessions`: pending, or awaiting an operator's approval in confirm mode. */
-export async function issueInstructions(db: Db, sessions: readonly SessionRow[], items: readonly NewInstruction[], now = new Date()): Promise<InstructionRow[]> {
+export async function issueInstructions(
+  db: Db,
+  sessions: readonly SessionRow[],
+  items: readonly NewInstruction[],
+  now = new Date(),
+): Promise<InstructionRow[]> {
   const rows = sessions.flatMap((s) =>
     items.map((item) => ({
       instruction_id: randomUUID(),
@@ -151,10 +169,17 @@ const FINAL_ACKS = new Set(['processed', 'failed', 'declined']);
  * `declined` finish it. Sending the same final status again is harmless (the agent may retry after a lost answer);
  * another status for a finished instruction is a conflict.
  */
-export async function acknowledge(db: Db, agentId: string, sessionId: string, instructionId: string, ack: InstructionAck): Promise<InstructionRecord> {
+export async function acknowledge(
+  db: Db,
+  agentId: string,
+  sessionId: string,
+  instructionId: string,
+  ack: InstructionAck,
+): Promise<InstructionRecord> {
   await requireSession(db, agentId, sessionId);
   const row = await repo.findInstruction(db, instructionId);
-  if (!row || row.session_id !== sessionId) throw new InstructionError(404, `instruction ${instructionId} not found in session ${sessionId}`);
+  if (!row || row.session_id !== sessionId)
+    throw new InstructionError(404, `instruction ${instructionId} not found in session ${sessionId}`);
   const final = FINAL_ACKS.has(ack.status);
   if ((repo.FINAL as readonly string[]).includes(row.status) || row.status === 'awaiting_approval') {
     if (row.status === ack.status || (!final && FINAL_ACKS.has(row.status))) return instructionRecord(row);
@@ -163,7 +188,13 @@ export async function acknowledge(db: Db, agentId: string, sessionId: string, in
   const updated = await repo.recordAck(
     db,
     instructionId,
-    { status: ack.status, result: ack.result ?? null, error_message: ack.error_message ?? null, processing_time_ms: ack.processing_time_ms ?? null, metadata: ack.metadata ?? null },
+    {
+      status: ack.status,
+      result: ack.result ?? null,
+      error_message: ack.error_message ?? null,
+      processing_time_ms: ack.processing_time_ms ?? null,
+      metadata: ack.metadata ?? null,
+    },
     final,
   );
   return instructionRecord(updated);

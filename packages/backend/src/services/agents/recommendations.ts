@@ -48,17 +48,18 @@ export async function gridRecommendations(db: Db, gridUuid: string, config: Qual
   };
 
   const skipped = squares.filter((s) => s.decision === 'skip');
-  make(
-    'athena.control.skip_gridsquares',
-    `skip:${gridUuid}`,
-    { grid_uuid: gridUuid, gridsquares_to_skip: skipped.map((s) => ({ ...square(s.square), skip_reason: `expected ${s.expectedGood.toFixed(1)} good holes of ${s.remaining}; better squares remain` })) },
-  );
+  make('athena.control.skip_gridsquares', `skip:${gridUuid}`, {
+    grid_uuid: gridUuid,
+    gridsquares_to_skip: skipped.map((s) => ({
+      ...square(s.square),
+      skip_reason: `expected ${s.expectedGood.toFixed(1)} good holes of ${s.remaining}; better squares remain`,
+    })),
+  });
   const collect = squares.filter((s) => s.decision === 'collect');
-  make(
-    'athena.control.reorder_gridsquares',
-    `order:${gridUuid}`,
-    { grid_uuid: gridUuid, gridsquare_order: collect.map((s) => ({ ...square(s.square), quality_score: s.rate })) },
-  );
+  make('athena.control.reorder_gridsquares', `order:${gridUuid}`, {
+    grid_uuid: gridUuid,
+    gridsquare_order: collect.map((s) => ({ ...square(s.square), quality_score: s.rate })),
+  });
 
   const planned = new Set(collect.slice(0, SQUARES_WITH_HOLE_PLANS).map((s) => s.square));
   if (live.current >= 0) planned.add(grid.holeSquare[live.current]!);
@@ -68,16 +69,12 @@ export async function gridRecommendations(db: Db, gridUuid: string, config: Qual
     const hole = (h: number) => ({ foilhole_uuid: grid.holeIds[h]!, foilhole_id: live.holeNaturalIds[h]! });
     const take = holes.filter((h) => h.decision === 'collect');
     const drop = holes.filter((h) => h.decision === 'skip');
-    make(
-      'athena.control.reorder_foilholes',
-      `holes:${grid.squareIds[s]}`,
-      {
-        grid_uuid: gridUuid,
-        ...square(s),
-        foilhole_order: take.map((h) => ({ ...hole(h.hole), priority_score: h.probability })),
-        foilholes_to_skip: drop.map((h) => hole(h.hole)),
-      },
-    );
+    make('athena.control.reorder_foilholes', `holes:${grid.squareIds[s]}`, {
+      grid_uuid: gridUuid,
+      ...square(s),
+      foilhole_order: take.map((h) => ({ ...hole(h.hole), priority_score: h.probability })),
+      foilholes_to_skip: drop.map((h) => hole(h.hole)),
+    });
   }
   return out;
 }

@@ -28,7 +28,12 @@ export async function openInstructionStream(
   onError: (error: unknown) => void,
 ): Promise<InstructionStream> {
   const connectionId = randomUUID();
-  await repo.openConnection(db, { connection_id: connectionId, session_id: session.session_id, agent_id: session.agent_id, replica: REPLICA });
+  await repo.openConnection(db, {
+    connection_id: connectionId,
+    session_id: session.session_id,
+    agent_id: session.agent_id,
+    replica: REPLICA,
+  });
   /** instruction id → the retry count it was last sent with on this connection. */
   const sent = new Map<string, number>();
   let closed = false;
@@ -43,7 +48,10 @@ export async function openInstructionStream(
       send(instructionMessage(row));
       sent.set(row.instruction_id, row.retries);
     }
-    await repo.markSent(db, fresh.filter((r) => r.status === 'pending').map((r) => r.instruction_id));
+    await repo.markSent(
+      db,
+      fresh.filter((r) => r.status === 'pending').map((r) => r.instruction_id),
+    );
   };
   // Deliveries never overlap: a wake during one runs another right after it.
   const wake = (): void => {

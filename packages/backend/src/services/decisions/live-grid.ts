@@ -1,7 +1,19 @@
 import type { LiveGridRows } from '../../repositories/live-grid.ts';
 import {
-  ctfMargin, ctfMarginFloor, DecisionGrid, epuHints, holeQuality, logit, micrographQuality, RunningStats, squareHint,
-  type HoleInput, type Metric, type QualityConfig, type QualityVerdict, type SquareInput,
+  ctfMargin,
+  ctfMarginFloor,
+  DecisionGrid,
+  epuHints,
+  holeQuality,
+  logit,
+  micrographQuality,
+  RunningStats,
+  squareHint,
+  type HoleInput,
+  type Metric,
+  type QualityConfig,
+  type QualityVerdict,
+  type SquareInput,
 } from '@smartem/decisions';
 
 /** A grid as the decision engine sees it, built from its rows (`repositories/live-grid.ts`): the engine's model plus the rows' identities. */
@@ -89,7 +101,11 @@ export function buildLiveGrid(gridUuid: string, rows: LiveGridRows, config: Qual
       // EPU deselected the hole (its own filters) or flagged it near a grid bar.
       epuSelected: !(h.nearBar || h.selected === false),
     }));
-  const grid = new DecisionGrid({ squares: [...squareInputs.values()], holes: holeInputs, marginFloor: ctfMarginFloor(config.ctfMaxResolution) });
+  const grid = new DecisionGrid({
+    squares: [...squareInputs.values()],
+    holes: holeInputs,
+    marginFloor: ctfMarginFloor(config.ctfMaxResolution),
+  });
   let decidedHoles = 0;
   for (const [holeUuid, list] of verdicts) {
     const index = grid.holeIndex.get(holeUuid);

@@ -1,4 +1,12 @@
-import { isAuthorityName, type AuthorityName, createAuthority, rankHoles, rankSquares, DEFAULT_QUALITY, type QualityConfig } from '@smartem/decisions';
+import {
+  isAuthorityName,
+  type AuthorityName,
+  createAuthority,
+  rankHoles,
+  rankSquares,
+  DEFAULT_QUALITY,
+  type QualityConfig,
+} from '@smartem/decisions';
 import type { Db } from '../../db/index.ts';
 import { saveAuthority, storedAuthorityName } from '../../repositories/authority.ts';
 import { gridExists, gridOfSquare, loadLiveGridRows } from '../../repositories/live-grid.ts';
@@ -25,7 +33,10 @@ export async function storedAuthority(db: Db, gridUuid: string): Promise<Authori
 }
 
 /** The authority that decides for a grid, and whether it was chosen for it; undefined when the grid does not exist. */
-export async function gridAuthority(db: Db, gridUuid: string): Promise<{ authority: AuthorityName; source: 'grid' | 'default' } | undefined> {
+export async function gridAuthority(
+  db: Db,
+  gridUuid: string,
+): Promise<{ authority: AuthorityName; source: 'grid' | 'default' } | undefined> {
   const stored = await storedAuthority(db, gridUuid);
   if (stored) return { authority: stored, source: 'grid' };
   // Distinguish "no choice" from "no grid".
@@ -96,7 +107,12 @@ function estimate(live: LiveGrid, authority: AuthorityName): Float64Array {
 }
 
 /** Squares of a grid ranked for collection; undefined when the grid does not exist. */
-export async function suggestedSquares(db: Db, gridUuid: string, requested: AuthorityName | undefined, config: QualityConfig): Promise<SuggestedSquares | undefined> {
+export async function suggestedSquares(
+  db: Db,
+  gridUuid: string,
+  requested: AuthorityName | undefined,
+  config: QualityConfig,
+): Promise<SuggestedSquares | undefined> {
   if (!(await gridExists(db, gridUuid))) return undefined;
   const authority = requested ?? (await storedAuthority(db, gridUuid)) ?? resolveAuthority();
   const live = await loadLiveGrid(db, gridUuid, config);
@@ -120,7 +136,12 @@ export async function suggestedSquares(db: Db, gridUuid: string, requested: Auth
 }
 
 /** A square's remaining foil holes in collection order; undefined when the square (or its grid) does not exist. */
-export async function suggestedHoles(db: Db, squareUuid: string, requested: AuthorityName | undefined, config: QualityConfig): Promise<SuggestedHoles | undefined> {
+export async function suggestedHoles(
+  db: Db,
+  squareUuid: string,
+  requested: AuthorityName | undefined,
+  config: QualityConfig,
+): Promise<SuggestedHoles | undefined> {
   const gridUuid = await gridOfSquare(db, squareUuid);
   if (!gridUuid) return undefined;
   const authority = requested ?? (await storedAuthority(db, gridUuid)) ?? resolveAuthority();

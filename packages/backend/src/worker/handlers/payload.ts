@@ -5,7 +5,9 @@ import type { BusMessage } from '../../bus/types.ts';
 export function requireString(message: BusMessage, field: string): string {
   const value = message[field];
   if (typeof value !== 'string' || value === '') {
-    throw new PermanentMessageError(`${message.event_type}: field "${field}" must be a non-empty string, got ${JSON.stringify(value) ?? 'nothing'}`);
+    throw new PermanentMessageError(
+      `${message.event_type}: field "${field}" must be a non-empty string, got ${JSON.stringify(value) ?? 'nothing'}`,
+    );
   }
   return value;
 }

@@ -37,7 +37,10 @@ export interface TestBus {
   dispose(): Promise<void>;
 }
 
-export async function openTestBus(kind: BusKind, opts: { maxAttempts?: number; queue?: string; connectionName?: string } = {}): Promise<TestBus> {
+export async function openTestBus(
+  kind: BusKind,
+  opts: { maxAttempts?: number; queue?: string; connectionName?: string } = {},
+): Promise<TestBus> {
   const queue = opts.queue ?? uniqueQueueName();
   const amqpUrl = kind === 'rabbitmq' ? process.env.AMQP_URL : undefined;
   const bus = await createBus({ amqpUrl, queue, maxAttempts: opts.maxAttempts ?? 3, log: silentLog, connectionName: opts.connectionName });
