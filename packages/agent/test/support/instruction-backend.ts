@@ -12,6 +12,8 @@ const backend = await startBackend({
   dataDir,
   port: Number(port ?? 0),
   worker: true,
+  // Only the instructions the test writes: the engine's own recommendations would add to them.
+  recommend: false,
 });
 process.stdout.write(`listening on ${backend.url}\n`);
 

@@ -25,6 +25,11 @@ export interface BackendOptions {
   port?: number;
   /** Run the event worker in this process (embedded mode). */
   worker?: boolean;
+  /**
+   * Whether that worker turns the decision engine's changed recommendations into instructions for the agents (default
+   * true); without, instructions come only from operators (or a test that writes its own).
+   */
+  recommend?: boolean;
   migrate?: boolean;
   /** Bus queue (default `smartem_backend`, the original's). */
   queue?: string;
@@ -74,7 +79,9 @@ export async function startBackend(opts: BackendOptions, shutdown = new Shutdown
 
     if (opts.worker) {
       const { startWorker } = await import('../worker/worker.ts');
-      const worker = await startWorker({ db: handle.db, bus, log: log.child({ component: 'worker' }) });
+      const { handlerFamilies, recommendationHandlers } = await import('../worker/handlers/index.ts');
+      const families = opts.recommend === false ? handlerFamilies.filter((f) => f !== recommendationHandlers) : handlerFamilies;
+      const worker = await startWorker({ db: handle.db, bus, log: log.child({ component: 'worker' }), families });
       shutdown.add('stopping the worker', () => worker.stop());
     }
     // Shutdown runs these in reverse: HTTP server, outbox flush, worker, relay, bus, database.

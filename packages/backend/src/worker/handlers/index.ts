@@ -5,6 +5,7 @@ import { processingHandlers } from './processing.ts';
 import { recommendationHandlers } from './recommendations.ts';
 
 export type { EventHandler, HandlerContext, HandlerFamily } from './types.ts';
+export { recommendationHandlers };
 
 /**
  * Every handler family the worker dispatches to. To handle a new event type, add a file exporting a `HandlerFamily`
