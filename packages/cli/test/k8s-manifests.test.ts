@@ -217,7 +217,7 @@ test('the manifests run the image the build makes, with commands, flags, ports a
   const dockerfile = readFileSync(join(repoRoot, 'Dockerfile'), 'utf8');
   assert.match(dockerfile, /^ENTRYPOINT \["smartem"\]$/m);
   const serves = readFileSync(join(repoRoot, 'packages/backend/src/http/routes/service.ts'), 'utf8');
-  assert.match(serves, /app\.get\('\/health'/);
+  assert.match(serves, /app\.get\(\s*'\/health'/);
 
   for (const [overlay, objects] of rendered) {
     const containers = smartemContainers(objects);
