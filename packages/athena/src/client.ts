@@ -4,7 +4,7 @@
  * timeouts, 408, 429 and 5xx with exponential backoff and jitter, then throws `AthenaUnavailableError`; a 4xx is an
  * `AthenaRequestError` carrying the service's ProblemDetails. "Not found" answers of lookups come back as `undefined`.
  */
-import { backoffDelay, sleep, type BackoffOptions } from '@smartem/client';
+import { backoffDelay, fetchJson, sleep, type BackoffOptions } from '@smartem/client';
 import { AthenaRequestError, AthenaTransientError, AthenaUnavailableError } from './errors.ts';
 import { API_PREFIX } from './openapi.ts';
 import type { Area, AreaState, AreaStateChange, AreaType, DecisionRecord, DecisionType, GridType, PluginType, Session } from './schemas.ts';
@@ -204,25 +204,14 @@ export class AthenaClient {
   }
 
   private async once<T>(r: Request, url: string): Promise<T | undefined> {
-    const timeout = AbortSignal.timeout((this.opts.timeoutMs ?? 10_000) + (r.extraTimeoutMs ?? 0));
-    const signal = r.signal ? AbortSignal.any([timeout, r.signal]) : timeout;
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (r.body !== undefined) headers['content-type'] = 'application/json';
-    const response = await (this.opts.fetch ?? fetch)(url, {
+    const response = await fetchJson(url, {
       method: r.method,
-      headers,
-      body: r.body === undefined ? undefined : JSON.stringify(r.body),
-      signal,
+      body: r.body,
+      timeoutMs: (this.opts.timeoutMs ?? 10_000) + (r.extraTimeoutMs ?? 0),
+      signal: r.signal,
+      fetch: this.opts.fetch,
     });
-    const text = await response.text();
-    let parsed: unknown;
-    if (text) {
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        parsed = text;
-      }
-    }
+    const parsed = response.body;
     if (response.status === 408 || response.status === 429 || response.status >= 500) {
       const detail = parsed && typeof parsed === 'object' ? String((parsed as { detail?: unknown }).detail ?? '') : String(parsed ?? '');
       throw new AthenaTransientError(response.status, detail);

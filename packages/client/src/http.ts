@@ -1,5 +1,6 @@
 import { backoffDelay, sleep, type BackoffOptions } from './backoff.ts';
 import { ApiError, ApiUnreachableError, isRetryable } from './errors.ts';
+import { fetchJson } from './fetch-json.ts';
 import type { TokenSource } from './auth.ts';
 
 export interface HttpOptions {
@@ -63,27 +64,14 @@ export class HttpTransport {
   }
 
   private async once<T>(method: string, url: string, options: RequestOptions, bearer: string | undefined): Promise<T> {
-    const timeout = AbortSignal.timeout(this.opts.timeoutMs ?? 10_000);
-    const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (options.body !== undefined) headers['content-type'] = 'application/json';
-    if (bearer) headers.authorization = `Bearer ${bearer}`;
-    const response = await fetch(url, {
+    const { ok, status, body } = await fetchJson(url, {
       method,
-      headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
-      signal,
+      body: options.body,
+      headers: bearer ? { authorization: `Bearer ${bearer}` } : undefined,
+      timeoutMs: this.opts.timeoutMs ?? 10_000,
+      signal: options.signal,
     });
-    const text = await response.text();
-    let parsed: unknown;
-    if (text) {
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        parsed = text;
-      }
-    }
-    if (!response.ok) throw new ApiError(method, url, response.status, parsed);
-    return parsed as T;
+    if (!ok) throw new ApiError(method, url, status, body);
+    return body as T;
   }
 }

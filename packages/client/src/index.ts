@@ -5,3 +5,4 @@ export * from './http.ts';
 export * from './client.ts';
 export * from './auth.ts';
 export * from './sse.ts';
+export * from './fetch-json.ts';
