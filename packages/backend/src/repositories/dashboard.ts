@@ -4,34 +4,8 @@
  * thousands of requests, and the full grid-square records are ~600 bytes each where the atlas needs ~150).
  */
 import { sql } from 'drizzle-orm';
+import type { AtlasSquare, HoleCollection } from '@smartem/common';
 import type { Db } from '../db/index.ts';
-
-export interface SquareCollection {
-  gridsquare_uuid: string;
-  gridsquare_id: string;
-  /** Centre and size on the atlas image (pixels); null before the atlas names the square's position. */
-  center_x: number | null;
-  center_y: number | null;
-  size_width: number | null;
-  size_height: number | null;
-  unusable: boolean | null;
-  foilholes: number;
-  micrographs: number;
-  /** Micrographs with a CTF max resolution estimate. */
-  with_ctf: number;
-  /** Micrographs whose CTF max resolution estimate is within the limit. */
-  good: number;
-  mean_ctf: number | null;
-  last_acquired: string | null;
-}
-
-export interface HoleCollection {
-  foilhole_uuid: string;
-  micrographs: number;
-  mean_ctf: number | null;
-  mean_total_motion: number | null;
-  particles_picked: number | null;
-}
 
 export interface MicrographPoint {
   /** Acquisition time, ms since the epoch. */
@@ -45,7 +19,7 @@ const num = (v: unknown): number | null => (v === null || v === undefined ? null
 const iso = (v: unknown): string | null => (v === null || v === undefined ? null : new Date(v as string).toISOString());
 
 /** Every grid square of a grid with its atlas position and collection counts. */
-export async function squareCollection(db: Db, gridUuid: string, ctfLimit: number): Promise<SquareCollection[]> {
+export async function squareCollection(db: Db, gridUuid: string, ctfLimit: number): Promise<AtlasSquare[]> {
   const result = await db.execute(sql`
     SELECT gs.uuid AS gridsquare_uuid, gs.gridsquare_id, gs.center_x, gs.center_y, gs.size_width, gs.size_height, gs.unusable,
            count(DISTINCT fh.uuid)::int AS foilholes,

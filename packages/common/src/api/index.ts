@@ -6,3 +6,5 @@ export * from './problem.ts';
 export * from './events.ts';
 export * from './processing.ts';
 export * from './instructions.ts';
+export * from './rankings.ts';
+export * from './collections.ts';

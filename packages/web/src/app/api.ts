@@ -12,66 +12,14 @@ export type GridSquare = Sent<Wire.GridSquare>;
 export type FoilHole = Sent<Wire.FoilHole>;
 export type Micrograph = Sent<Wire.Micrograph>;
 
-export type Decision = 'collect' | 'skip';
-
-export interface SuggestedSquares {
-  grid_uuid: string;
-  authority: string;
-  micrographs: number;
-  foilholes_with_quality: number;
-  squares: Array<{
-    gridsquare_uuid: string;
-    gridsquare_id: string;
-    rank: number;
-    score: number;
-    expected_good_holes: number;
-    remaining_holes: number;
-    decision: Decision;
-  }>;
-}
-
-export interface SuggestedHoles {
-  gridsquare_uuid: string;
-  grid_uuid: string;
-  authority: string;
-  holes: Array<{ foilhole_uuid: string; foilhole_id: string; rank: number; probability_good: number; decision: Decision }>;
-}
-
-/** A grid square as the atlas needs it: its atlas position and what has been collected there. */
-export interface AtlasSquare {
-  gridsquare_uuid: string;
-  gridsquare_id: string;
-  center_x: number | null;
-  center_y: number | null;
-  size_width: number | null;
-  size_height: number | null;
-  unusable: boolean | null;
-  foilholes: number;
-  micrographs: number;
-  with_ctf: number;
-  good: number;
-  mean_ctf: number | null;
-  last_acquired: string | null;
-}
-
-export interface GridCollection {
-  grid_uuid: string;
-  ctf_max_resolution: number;
-  squares: AtlasSquare[];
-  micrographs: { t: number[]; ctf: number[] };
-}
-
-export interface SquareCollection {
-  gridsquare_uuid: string;
-  ctf_max_resolution: number;
-  holes: Array<{
-    foilhole_uuid: string;
-    micrographs: number;
-    mean_ctf: number | null;
-    mean_total_motion: number | null;
-    particles_picked: number | null;
-  }>;
-}
+export type {
+  RankingDecision as Decision,
+  SuggestedSquares,
+  SuggestedHoles,
+  AtlasSquare,
+  GridCollection,
+  SquareCollection,
+} from '@smartem/common';
 
 export class ApiError extends Error {
   constructor(

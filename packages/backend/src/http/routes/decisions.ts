@@ -1,6 +1,7 @@
 import type { App } from '../app.ts';
 import { Type } from 'typebox';
 import { AUTHORITY_NAMES } from '@smartem/decisions';
+import { AuthorityChoiceSchema, SuggestedHolesSchema, SuggestedSquaresSchema } from '@smartem/common';
 import {
   gridAuthority,
   qualityConfigFromEnv,
@@ -29,47 +30,6 @@ const AuthorityQuery = Type.Object(
   { additionalProperties: false },
 );
 
-const Decision = Type.Union([Type.Literal('collect'), Type.Literal('skip')]);
-
-const SquaresResponse = Type.Object({
-  grid_uuid: Type.String(),
-  authority: Type.String(),
-  micrographs: Type.Integer(),
-  foilholes_with_quality: Type.Integer(),
-  squares: Type.Array(
-    Type.Object({
-      gridsquare_uuid: Type.String(),
-      gridsquare_id: Type.String(),
-      rank: Type.Integer(),
-      score: Type.Number({ description: 'expected good holes per unit of time from going there now' }),
-      expected_good_holes: Type.Number(),
-      remaining_holes: Type.Integer(),
-      decision: Decision,
-    }),
-  ),
-});
-
-const HolesResponse = Type.Object({
-  gridsquare_uuid: Type.String(),
-  grid_uuid: Type.String(),
-  authority: Type.String(),
-  holes: Type.Array(
-    Type.Object({
-      foilhole_uuid: Type.String(),
-      foilhole_id: Type.String(),
-      rank: Type.Integer(),
-      probability_good: Type.Number(),
-      decision: Decision,
-    }),
-  ),
-});
-
-const AuthorityChoice = Type.Object({
-  grid_uuid: Type.String(),
-  authority: Type.String(),
-  source: Type.Union([Type.Literal('grid'), Type.Literal('default')], { description: 'chosen for this grid, or the default' }),
-});
-
 export async function decisionRoutes(app: App): Promise<void> {
   app.get(
     '/grids/:grid_uuid/decision_authority',
@@ -80,7 +40,7 @@ export async function decisionRoutes(app: App): Promise<void> {
         description:
           'The authority chosen for the grid (source grid), else the default (SMARTEM_DECISION_AUTHORITY or the online learner).',
         params: Type.Object({ grid_uuid: Type.String() }),
-        response: { 200: AuthorityChoice },
+        response: { 200: AuthorityChoiceSchema },
       },
     },
     async (req) => {
@@ -99,7 +59,7 @@ export async function decisionRoutes(app: App): Promise<void> {
         description: 'Stores the authority that ranks this grid from now on; 404 when the grid does not exist.',
         params: Type.Object({ grid_uuid: Type.String() }),
         body: Type.Object({ authority: Type.Union(AUTHORITY_NAMES.map((n) => Type.Literal(n))) }),
-        response: { 200: AuthorityChoice },
+        response: { 200: AuthorityChoiceSchema },
       },
     },
     async (req) => {
@@ -119,7 +79,7 @@ export async function decisionRoutes(app: App): Promise<void> {
           'Squares ranked for collection by expected good holes per unit of time, computed from every stored result on this request.',
         params: Type.Object({ grid_uuid: Type.String() }),
         querystring: AuthorityQuery,
-        response: { 200: SquaresResponse },
+        response: { 200: SuggestedSquaresSchema },
       },
     },
     async (req) => {
@@ -140,7 +100,7 @@ export async function decisionRoutes(app: App): Promise<void> {
         description: "The square's remaining foil holes in collection order with their probability of being good.",
         params: Type.Object({ gridsquare_uuid: Type.String() }),
         querystring: AuthorityQuery,
-        response: { 200: HolesResponse },
+        response: { 200: SuggestedHolesSchema },
       },
     },
     async (req) => {

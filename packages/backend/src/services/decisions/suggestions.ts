@@ -7,6 +7,7 @@ import {
   DEFAULT_QUALITY,
   type QualityConfig,
 } from '@smartem/decisions';
+import type { SuggestedHoles, SuggestedSquares } from '@smartem/common';
 import type { Db } from '../../db/index.ts';
 import { saveAuthority, storedAuthorityName } from '../../repositories/authority.ts';
 import { gridExists, gridOfSquare, loadLiveGridRows } from '../../repositories/live-grid.ts';
@@ -66,40 +67,6 @@ export function qualityConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Qual
     maxTotalMotion: num('SMARTEM_MAX_TOTAL_MOTION'),
     minParticles: num('SMARTEM_MIN_PARTICLES'),
   };
-}
-
-export interface SuggestedSquare {
-  gridsquare_uuid: string;
-  gridsquare_id: string;
-  rank: number;
-  /** Good holes per unit of time expected from going there now. */
-  score: number;
-  expected_good_holes: number;
-  remaining_holes: number;
-  decision: 'collect' | 'skip';
-}
-
-export interface SuggestedSquares {
-  grid_uuid: string;
-  authority: AuthorityName;
-  micrographs: number;
-  foilholes_with_quality: number;
-  squares: SuggestedSquare[];
-}
-
-export interface SuggestedHole {
-  foilhole_uuid: string;
-  foilhole_id: string;
-  rank: number;
-  probability_good: number;
-  decision: 'collect' | 'skip';
-}
-
-export interface SuggestedHoles {
-  gridsquare_uuid: string;
-  grid_uuid: string;
-  authority: AuthorityName;
-  holes: SuggestedHole[];
 }
 
 function estimate(live: LiveGrid, authority: AuthorityName): Float64Array {

@@ -1,0 +1,61 @@
+/**
+ * The dashboard's aggregates as the API sends them: `GET /grids/{uuid}/collection` (per grid square: atlas position,
+ * holes, micrographs, good ones, mean CTF; plus every CTF result over time) and `GET /gridsquares/{uuid}/collection`
+ * (per foil hole: micrographs and mean results). The backend's routes serialise with these schemas; the dashboard
+ * reads their types.
+ */
+import { Type, type Static } from 'typebox';
+
+const nullableNumber = (description: string) => Type.Union([Type.Number(), Type.Null()], { description });
+
+/**
+ * A grid square as the atlas needs it: its atlas position and what has been collected there. Position and size are null
+ * before the atlas names the square's position.
+ */
+export const AtlasSquareSchema = Type.Object({
+  gridsquare_uuid: Type.String(),
+  gridsquare_id: Type.String(),
+  center_x: nullableNumber('centre on the atlas image (px)'),
+  center_y: nullableNumber('centre on the atlas image (px)'),
+  size_width: nullableNumber('width on the atlas image (px)'),
+  size_height: nullableNumber('height on the atlas image (px)'),
+  unusable: Type.Union([Type.Boolean(), Type.Null()]),
+  foilholes: Type.Integer(),
+  micrographs: Type.Integer(),
+  with_ctf: Type.Integer({ description: 'micrographs with a CTF estimate' }),
+  good: Type.Integer({ description: 'micrographs with CTF max resolution ≤ ctf_max_resolution' }),
+  mean_ctf: nullableNumber('mean CTF max resolution (Å)'),
+  last_acquired: Type.Union([Type.String(), Type.Null()]),
+});
+
+export const GridCollectionSchema = Type.Object({
+  grid_uuid: Type.String(),
+  ctf_max_resolution: Type.Number({ description: 'a micrograph is counted good when its CTF max resolution is ≤ this (Å)' }),
+  squares: Type.Array(AtlasSquareSchema, { description: 'every grid square of the grid' }),
+  micrographs: Type.Object(
+    {
+      t: Type.Array(Type.Number(), { description: 'acquisition time, ms since the epoch, ascending' }),
+      ctf: Type.Array(Type.Number(), { description: 'CTF max resolution (Å)' }),
+    },
+    { description: 'every micrograph with a CTF estimate, as columns' },
+  ),
+});
+
+export const HoleCollectionSchema = Type.Object({
+  foilhole_uuid: Type.String(),
+  micrographs: Type.Integer(),
+  mean_ctf: nullableNumber('mean CTF max resolution (Å)'),
+  mean_total_motion: nullableNumber('mean total motion (Å)'),
+  particles_picked: nullableNumber('particles picked, summed over the micrographs'),
+});
+
+export const SquareCollectionSchema = Type.Object({
+  gridsquare_uuid: Type.String(),
+  ctf_max_resolution: Type.Number(),
+  holes: Type.Array(HoleCollectionSchema, { description: 'foil holes with micrographs' }),
+});
+
+export type AtlasSquare = Static<typeof AtlasSquareSchema>;
+export type GridCollection = Static<typeof GridCollectionSchema>;
+export type HoleCollection = Static<typeof HoleCollectionSchema>;
+export type SquareCollection = Static<typeof SquareCollectionSchema>;

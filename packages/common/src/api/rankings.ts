@@ -1,0 +1,53 @@
+/**
+ * The live rankings as the API sends them: `GET /grids/{uuid}/suggested_squares`, `GET /gridsquares/{uuid}/suggested_holes`
+ * and a grid's decision authority. The backend's routes serialise with these schemas; the dashboard reads their types.
+ */
+import { Type, type Static } from 'typebox';
+
+export const RankingDecisionSchema = Type.Union([Type.Literal('collect'), Type.Literal('skip')]);
+
+export const SuggestedSquareSchema = Type.Object({
+  gridsquare_uuid: Type.String(),
+  gridsquare_id: Type.String(),
+  rank: Type.Integer(),
+  score: Type.Number({ description: 'expected good holes per unit of time from going there now' }),
+  expected_good_holes: Type.Number(),
+  remaining_holes: Type.Integer(),
+  decision: RankingDecisionSchema,
+});
+
+export const SuggestedSquaresSchema = Type.Object({
+  grid_uuid: Type.String(),
+  authority: Type.String(),
+  micrographs: Type.Integer(),
+  foilholes_with_quality: Type.Integer(),
+  squares: Type.Array(SuggestedSquareSchema),
+});
+
+export const SuggestedHoleSchema = Type.Object({
+  foilhole_uuid: Type.String(),
+  foilhole_id: Type.String(),
+  rank: Type.Integer(),
+  probability_good: Type.Number(),
+  decision: RankingDecisionSchema,
+});
+
+export const SuggestedHolesSchema = Type.Object({
+  gridsquare_uuid: Type.String(),
+  grid_uuid: Type.String(),
+  authority: Type.String(),
+  holes: Type.Array(SuggestedHoleSchema),
+});
+
+export const AuthorityChoiceSchema = Type.Object({
+  grid_uuid: Type.String(),
+  authority: Type.String(),
+  source: Type.Union([Type.Literal('grid'), Type.Literal('default')], { description: 'chosen for this grid, or the default' }),
+});
+
+export type RankingDecision = Static<typeof RankingDecisionSchema>;
+export type SuggestedSquare = Static<typeof SuggestedSquareSchema>;
+export type SuggestedSquares = Static<typeof SuggestedSquaresSchema>;
+export type SuggestedHole = Static<typeof SuggestedHoleSchema>;
+export type SuggestedHoles = Static<typeof SuggestedHolesSchema>;
+export type AuthorityChoice = Static<typeof AuthorityChoiceSchema>;
