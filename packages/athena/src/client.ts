@@ -4,7 +4,7 @@
  * timeouts, 408, 429 and 5xx with exponential backoff and jitter, then throws `AthenaUnavailableError`; a 4xx is an
  * `AthenaRequestError` carrying the service's ProblemDetails. "Not found" answers of lookups come back as `undefined`.
  */
-import { backoffDelay, fetchJson, sleep, type BackoffOptions } from '@smartem/client';
+import { fetchJson, withRetries, type BackoffOptions } from '@smartem/client';
 import { AthenaRequestError, AthenaTransientError, AthenaUnavailableError } from './errors.ts';
 import { API_PREFIX } from './openapi.ts';
 import type { Area, AreaState, AreaStateChange, AreaType, DecisionRecord, DecisionType, GridType, PluginType, Session } from './schemas.ts';
@@ -188,19 +188,15 @@ export class AthenaClient {
 
   private async call<T>(r: Request): Promise<T | undefined> {
     const url = this.url(r.path, r.query);
-    const retries = this.opts.retries ?? 5;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.once<T>(r, url);
-      } catch (error) {
-        if (error instanceof AthenaRequestError) throw error;
-        if (r.signal?.aborted) throw r.signal.reason;
-        if (attempt >= retries) throw new AthenaUnavailableError(r.method, url, attempt + 1, error);
-        const delayMs = backoffDelay(attempt, this.opts.backoff);
-        this.opts.onRetry?.({ method: r.method, url, attempt: attempt + 1, delayMs, error });
-        await sleep(delayMs, r.signal);
-      }
-    }
+    return withRetries(() => this.once<T>(r, url), {
+      retries: this.opts.retries ?? 5,
+      backoff: this.opts.backoff,
+      signal: r.signal,
+      retryable: (error) => !(error instanceof AthenaRequestError),
+      giveUp: (error, attempts) =>
+        error instanceof AthenaRequestError ? error : new AthenaUnavailableError(r.method, url, attempts, error),
+      onRetry: (info) => this.opts.onRetry?.({ method: r.method, url, ...info }),
+    });
   }
 
   private async once<T>(r: Request, url: string): Promise<T | undefined> {

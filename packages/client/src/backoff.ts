@@ -27,3 +27,32 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+export interface RetryPolicy {
+  /** Attempts after the first one. */
+  retries: number;
+  backoff?: BackoffOptions;
+  /** The caller's signal: once it aborts, its reason is thrown and nothing is retried. */
+  signal?: AbortSignal;
+  /** Whether a failure is worth another attempt. */
+  retryable(error: unknown): boolean;
+  /** What to throw for a failure that is final (not retryable, or the last attempt's); default the failure itself. */
+  giveUp?(error: unknown, attempts: number): unknown;
+  /** Called before each retry (to log it); `attempt` counts the retries from 1. */
+  onRetry?(info: { attempt: number; delayMs: number; error: unknown }): void;
+}
+
+/** Runs `attempt` until it succeeds, retrying retryable failures after a backoff delay, `retries` times at most. */
+export async function withRetries<T>(attempt: () => Promise<T>, policy: RetryPolicy): Promise<T> {
+  for (let n = 0; ; n++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (policy.signal?.aborted) throw policy.signal.reason;
+      if (n >= policy.retries || !policy.retryable(error)) throw policy.giveUp ? policy.giveUp(error, n + 1) : error;
+      const delayMs = backoffDelay(n, policy.backoff);
+      policy.onRetry?.({ attempt: n + 1, delayMs, error });
+      await sleep(delayMs, policy.signal);
+    }
+  }
+}

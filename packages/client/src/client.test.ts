@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { SmartEmClient } from './client.ts';
 import { ApiError, ApiUnreachableError } from './errors.ts';
 import { backoffDelay } from './backoff.ts';
+import { HttpTransport } from './http.ts';
 
 type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
 let handler: Handler = (_req, _body, res) => res.end();
@@ -56,6 +57,19 @@ test('a hanging backend times out and, after the retries, is reported unreachabl
   const client = new SmartEmClient({ baseUrl, timeoutMs: 50, retries: 1, backoff: { baseMs: 1 } });
   await assert.rejects(client.getStatus(), ApiUnreachableError);
   assert.equal(seen.length, 2);
+});
+
+test("the caller's abort during a backoff wait ends the request with its reason, without another attempt", async () => {
+  seen.length = 0;
+  handler = (_req, _body, res) => json(res, 503, { detail: 'busy' });
+  const controller = new AbortController();
+  const http = new HttpTransport({
+    baseUrl,
+    backoff: { baseMs: 60_000, random: () => 1 },
+    onRetry: () => controller.abort(new Error('stopping')),
+  });
+  await assert.rejects(http.request('GET', 'status', { signal: controller.signal }), /stopping/);
+  assert.equal(seen.length, 1);
 });
 
 test('batch sends {items}, splits above 5,000 items and returns the results in order', async () => {

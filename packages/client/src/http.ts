@@ -1,4 +1,4 @@
-import { backoffDelay, sleep, type BackoffOptions } from './backoff.ts';
+import { withRetries, type BackoffOptions } from './backoff.ts';
 import { ApiError, ApiUnreachableError, isRetryable } from './errors.ts';
 import { fetchJson } from './fetch-json.ts';
 import type { TokenSource } from './auth.ts';
@@ -38,29 +38,27 @@ export class HttpTransport {
 
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
     const url = `${this.baseUrl}/${path.replace(/^\/+/, '')}`;
-    const retries = options.retries ?? this.opts.retries ?? 3;
     let renewed = false;
-    for (let attempt = 0; ; attempt++) {
-      let bearer: string | undefined;
+    const send = async (): Promise<T> => {
+      const bearer = this.opts.auth ? await this.opts.auth.token(options.signal) : this.opts.token;
       try {
-        bearer = this.opts.auth ? await this.opts.auth.token(options.signal) : this.opts.token;
         return await this.once<T>(method, url, options, bearer);
       } catch (error) {
-        if (options.signal?.aborted) throw error;
-        if (!renewed && bearer && error instanceof ApiError && error.status === 401 && this.opts.auth?.invalidate?.(bearer)) {
-          renewed = true;
-          attempt--;
-          continue;
-        }
-        if (attempt >= retries || !isRetryable(error)) {
-          if (error instanceof ApiError) throw error;
-          throw new ApiUnreachableError(method, url, error);
-        }
-        const delayMs = backoffDelay(attempt, this.opts.backoff);
-        this.opts.onRetry?.({ method, url, attempt: attempt + 1, delayMs, error });
-        await sleep(delayMs, options.signal);
+        // A rejected token is renewed once per request, without counting as a retry.
+        const rejected = bearer && error instanceof ApiError && error.status === 401;
+        if (renewed || !rejected || !this.opts.auth?.invalidate?.(bearer)) throw error;
+        renewed = true;
+        return send();
       }
-    }
+    };
+    return withRetries(send, {
+      retries: options.retries ?? this.opts.retries ?? 3,
+      backoff: this.opts.backoff,
+      signal: options.signal,
+      retryable: isRetryable,
+      giveUp: (error) => (error instanceof ApiError ? error : new ApiUnreachableError(method, url, error)),
+      onRetry: (info) => this.opts.onRetry?.({ method, url, ...info }),
+    });
   }
 
   private async once<T>(method: string, url: string, options: RequestOptions, bearer: string | undefined): Promise<T> {
