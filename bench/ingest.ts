@@ -22,7 +22,8 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { Connection } from 'rabbitmq-client';
 import { generateVisit } from '@smartem/epu-sim';
-import { parseEpuDirectory, type EpuDirectoryParse } from '@smartem/epu';
+import { parseEpuDirectory, type AssembledEntity } from '@smartem/epu';
+import { isEntityKind, KIND_ORDER, KINDS, parentsOf, type Kind } from '@smartem/common';
 import { createScratchPostgres } from '../packages/backend/test/support/databases.ts';
 
 const { values: args } = parseArgs({
@@ -50,178 +51,24 @@ type Item = Record<string, unknown>;
 /** Route → items, parent-before-child (the order the agent syncs in). */
 type Load = Array<[route: string, table: string, items: Item[]]>;
 
-/** Parsed visit → batch items, the way the agent maps them (each entity gets a fresh uuid). */
-function toBatchItems(parse: EpuDirectoryParse): Load {
-  const acquisitions: Item[] = [],
-    grids: Item[] = [],
-    atlases: Item[] = [],
-    tiles: Item[] = [],
-    positions: Item[] = [];
-  const squares: Item[] = [],
-    holes: Item[] = [],
-    micrographs: Item[] = [];
-  for (const grid of parse.grids) {
-    const s = grid.session;
-    const acquisition_uuid = randomUUID();
-    const grid_uuid = randomUUID();
-    acquisitions.push({
-      uuid: acquisition_uuid,
-      id: s?.id ?? null,
-      name: s?.name ?? 'Unknown',
-      status: 'started',
-      start_time: s?.start_time ?? null,
-      storage_path: s?.storage_path ?? null,
-      atlas_path: s?.atlas_path ?? null,
-      clustering_mode: s?.clustering_mode ?? null,
-      clustering_radius: s?.clustering_radius ?? null,
-      instrument_model: s?.instrument?.instrument_model ?? null,
-      instrument_id: s?.instrument?.instrument_id ?? null,
-      computer_name: s?.instrument?.computer_name ?? null,
+/**
+ * The visit's entities (the EPU assembler's, what `smartem agent watch` sends for the same tree) → batch items: each
+ * entity with a fresh uuid (kinds that have one) and its parents' uuids, kind by kind, parents first.
+ */
+function toBatchItems(entities: Map<string, AssembledEntity>): Load {
+  const uuids = new Map<string, string>();
+  for (const e of entities.values()) uuids.set(e.key, randomUUID());
+  const byKind = new Map<Kind, Item[]>(KIND_ORDER.map((kind) => [kind, []]));
+  for (const e of entities.values()) {
+    const item: Item = { ...e.fields };
+    if (isEntityKind(e.kind)) item.uuid = uuids.get(e.key);
+    parentsOf(e.kind).forEach(({ field }, i) => {
+      item[field] = uuids.get(e.parents[i]!);
     });
-    grids.push({ uuid: grid_uuid, acquisition_uuid, name: s?.name ?? grid.grid_dir, data_dir: grid.grid_dir, status: 'none' });
-    const squareUuid = new Map<string, string>();
-    for (const [id, sq] of grid.gridsquares) {
-      const uuid = randomUUID();
-      squareUuid.set(id, uuid);
-      const m = sq.metadata,
-        f = sq.manifest,
-        p = sq.atlas_position;
-      squares.push({
-        uuid,
-        gridsquare_id: id,
-        grid_uuid,
-        status: 'none',
-        atlas_node_id: m?.atlas_node_id ?? null,
-        state: m?.state ?? null,
-        rotation: m?.rotation ?? null,
-        image_path: m?.image_path ?? null,
-        selected: m?.selected ?? null,
-        unusable: m?.unusable ?? null,
-        stage_position_x: m?.stage_position?.x ?? null,
-        stage_position_y: m?.stage_position?.y ?? null,
-        stage_position_z: m?.stage_position?.z ?? null,
-        center_x: p?.center?.[0] ?? null,
-        center_y: p?.center?.[1] ?? null,
-        physical_x: p?.physical?.[0] ?? null,
-        physical_y: p?.physical?.[1] ?? null,
-        size_width: p?.size?.[0] ?? null,
-        size_height: p?.size?.[1] ?? null,
-        acquisition_datetime: f?.acquisition_datetime ?? null,
-        defocus: f?.defocus ?? null,
-        magnification: f?.magnification ?? null,
-        pixel_size: f?.pixel_size ?? null,
-        detector_name: f?.detector_name ?? null,
-        applied_defocus: f?.applied_defocus ?? null,
-        data_dir: f?.data_dir ?? null,
-        atlas_category: p?.category ?? null,
-        atlas_quality: p?.quality ?? null,
-      });
-    }
-    if (grid.atlas) {
-      const atlas_uuid = randomUUID();
-      const a = grid.atlas;
-      atlases.push({
-        uuid: atlas_uuid,
-        grid_uuid,
-        atlas_id: a.id,
-        name: a.name,
-        acquisition_date: a.acquisition_date,
-        storage_folder: a.storage_folder,
-        description: a.description,
-      });
-      for (const t of a.tiles) {
-        const tile_uuid = randomUUID();
-        tiles.push({
-          uuid: tile_uuid,
-          atlas_uuid,
-          tile_id: t.id,
-          position_x: t.tile_position.position?.[0] ?? null,
-          position_y: t.tile_position.position?.[1] ?? null,
-          size_x: t.tile_position.size?.[0] ?? null,
-          size_y: t.tile_position.size?.[1] ?? null,
-          file_format: t.file_format,
-          base_filename: t.base_filename,
-        });
-        for (const [gsId, list] of Object.entries(t.gridsquare_positions)) {
-          const gridsquare_uuid = squareUuid.get(gsId);
-          if (!gridsquare_uuid || list.length === 0) continue;
-          const { position, size } = list[0];
-          positions.push({
-            atlastile_uuid: tile_uuid,
-            gridsquare_uuid,
-            center_x: position[0],
-            center_y: position[1],
-            size_width: size[0],
-            size_height: size[1],
-          });
-        }
-      }
-    }
-    const holeUuid = new Map<string, string>();
-    for (const [key, fh] of grid.foilholes) {
-      const gridsquare_uuid = squareUuid.get(fh.gridsquare_id);
-      if (!gridsquare_uuid) continue;
-      const uuid = randomUUID();
-      holeUuid.set(key, uuid);
-      const p = fh.position,
-        m = fh.manifest;
-      holes.push({
-        uuid,
-        foilhole_id: fh.id,
-        gridsquare_id: fh.gridsquare_id,
-        gridsquare_uuid,
-        x_location: p?.x_location ?? null,
-        y_location: p?.y_location ?? null,
-        x_stage_position: p?.x_stage_position ?? null,
-        y_stage_position: p?.y_stage_position ?? null,
-        diameter: p?.diameter ?? null,
-        is_near_grid_bar: p?.is_near_grid_bar ?? false,
-        center_x: m?.center_x ?? null,
-        center_y: m?.center_y ?? null,
-        quality: m?.quality ?? null,
-        rotation: m?.rotation ?? null,
-        size_width: m?.size_width ?? null,
-        size_height: m?.size_height ?? null,
-        selected: p?.selected ?? null,
-        state: p?.state ?? null,
-        position_quality: p?.quality ?? null,
-        acquisition_datetime: m?.acquisition_datetime ?? null,
-      });
-    }
-    for (const mic of grid.micrographs) {
-      const m = mic.manifest;
-      const foilhole_uuid = holeUuid.get(`${m.gridsquare_id}/${m.foilhole_id}`);
-      if (!foilhole_uuid) continue;
-      micrographs.push({
-        uuid: randomUUID(),
-        micrograph_id: m.unique_id,
-        foilhole_uuid,
-        foilhole_id: m.foilhole_id,
-        location_id: m.location_id,
-        status: 'none',
-        manifest_file: mic.path,
-        acquisition_datetime: m.acquisition_datetime,
-        defocus: m.defocus,
-        detector_name: m.detector_name,
-        energy_filter: m.energy_filter,
-        phase_plate: m.phase_plate,
-        image_size_x: m.image_size_x,
-        image_size_y: m.image_size_y,
-        binning_x: m.binning_x,
-        binning_y: m.binning_y,
-      });
-    }
+    byKind.get(e.kind)!.push(item);
   }
-  return [
-    ['acquisitions', 'acquisition', acquisitions],
-    ['grids', 'grid', grids],
-    ['atlases', 'atlas', atlases],
-    ['atlas-tiles', 'atlastile', tiles],
-    ['gridsquares', 'gridsquare', squares],
-    ['atlas-tile-gridsquare-positions', 'atlastilegridsquareposition', positions],
-    ['foilholes', 'foilhole', holes],
-    ['micrographs', 'micrograph', micrographs],
-  ];
+  // Tables are named by kind, but for the tile ↔ square links.
+  return KIND_ORDER.map((kind) => [KINDS[kind].route, kind === 'position' ? 'atlastilegridsquareposition' : kind, byKind.get(kind)!]);
 }
 
 function startApi(databaseUrl: string, queue: string): Promise<{ child: ChildProcess; url: string }> {
@@ -369,12 +216,21 @@ async function copyBaseline(client: pg.Client, load: Load, dir: string): Promise
   await client.query('TRUNCATE acquisition, outbox CASCADE');
   const files: Array<[string, string[], string]> = [];
   for (const [, table, items] of load) {
-    if (items.length === 0) continue;
-    const columns = Object.keys(items[0]);
-    const path = join(dir, `${table}.csv`);
-    writeFileSync(path, items.map((it) => columns.map((c) => csvValue(it[c])).join(',')).join('\n'));
-    chmodSync(path, 0o644);
-    files.push([table, columns, path]);
+    // Absent fields are not sent (nor nulls): one file per set of fields, so the table's defaults fill the others.
+    const byColumns = new Map<string, Item[]>();
+    for (const it of items) {
+      const key = Object.keys(it).join(',');
+      const group = byColumns.get(key);
+      if (group) group.push(it);
+      else byColumns.set(key, [it]);
+    }
+    for (const [key, group] of byColumns) {
+      const columns = key.split(',');
+      const path = join(dir, `${table}-${files.length}.csv`);
+      writeFileSync(path, group.map((it) => columns.map((c) => csvValue(it[c])).join(',')).join('\n'));
+      chmodSync(path, 0o644);
+      files.push([table, columns, path]);
+    }
   }
   const started = performance.now();
   await client.query('BEGIN');
@@ -401,9 +257,9 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     await generateVisit({ out: join(work, 'visit'), squares, holesPerSquare, shotsPerHole, seed: 7 });
     const t1 = performance.now();
-    const parse = await parseEpuDirectory(join(work, 'visit'));
+    const parse = await parseEpuDirectory(join(work, 'visit'), { entities: true });
     const t2 = performance.now();
-    const load = toBatchItems(parse);
+    const load = toBatchItems(parse.entities!);
     const entities = load.reduce((n, [, , items]) => n + items.length, 0);
     const eventCount = load
       .filter(([route]) => route !== 'atlas-tile-gridsquare-positions')
