@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import {
   classifyEpuPath,
   EpuParseError,
+  listFiles,
   parseAtlas,
   parseEpuFile,
   parseEpuSession,
@@ -242,14 +243,7 @@ test('micrograph (Data) manifests: both name forms, every EPU version, all 55 fi
 });
 
 test('every classified sample file parses, through parseEpuFile', { skip: SKIP_SAMPLES }, async () => {
-  const files: string[] = [];
-  const walk = (dir: string): void => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      if (e.isDirectory()) walk(join(dir, e.name));
-      else if (classifyEpuPath(join(dir, e.name))) files.push(join(dir, e.name));
-    }
-  };
-  walk(SAMPLES);
+  const files = (await listFiles(SAMPLES)).files.filter((f) => classifyEpuPath(f));
   const kinds: Record<string, number> = {};
   for (const file of files) {
     const parsed = await parseEpuFile(file);

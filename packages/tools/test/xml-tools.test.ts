@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { classifyEpuPath, parseEpuXml } from '@smartem/epu';
+import { classifyEpuPath, listFiles, parseEpuXml } from '@smartem/epu';
 import { prettyPrintXml } from '../src/xml-tools/format-xml.ts';
 import { findFoilholeDuplicates } from '../src/xml-tools/foilhole-duplicates.ts';
 
@@ -21,15 +21,8 @@ function smartem(...args: string[]): Promise<{ code: number; stdout: string }> {
   });
 }
 
-test('pretty-printing every EPU file keeps every parsed value, and is idempotent', { skip: SKIP }, () => {
-  const files: string[] = [];
-  const walk = (dir: string): void => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      if (e.isDirectory()) walk(join(dir, e.name));
-      else if (classifyEpuPath(join(dir, e.name))) files.push(join(dir, e.name));
-    }
-  };
-  walk(SAMPLES);
+test('pretty-printing every EPU file keeps every parsed value, and is idempotent', { skip: SKIP }, async () => {
+  const files = (await listFiles(SAMPLES)).files.filter((f) => classifyEpuPath(f));
   assert.ok(files.length >= 80);
   for (const file of files) {
     const kind = classifyEpuPath(file)!.kind;
