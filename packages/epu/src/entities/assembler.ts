@@ -50,11 +50,11 @@ export class EntityAssembler {
       case 'gridsquare-metadata':
         return this.gridsquareMetadata(parsed.file.grid_dir, parsed.file.gridsquare_id!, parsed.record);
       case 'gridsquare-manifest':
-        return this.gridsquareManifest(parsed.file, parsed.record);
+        return [this.gridsquareManifest(parsed.file, parsed.record), ...this.instrument(parsed.file, parsed.record.instrument)];
       case 'foilhole-manifest':
-        return this.foilholeManifest(parsed.file, parsed.record);
+        return [this.foilholeManifest(parsed.file, parsed.record), ...this.instrument(parsed.file, parsed.record.instrument)];
       case 'micrograph-manifest':
-        return this.micrograph(parsed.file, parsed.record);
+        return [this.micrograph(parsed.file, parsed.record), ...this.instrument(parsed.file, parsed.record.instrument)];
     }
   }
 
@@ -231,85 +231,71 @@ export class EntityAssembler {
     return out;
   }
 
-  private gridsquareManifest(cls: EpuFileClass, m: GridSquareManifestRecord): Contribution[] {
-    const grid = cls.grid_dir ?? '';
-    const gs = cls.gridsquare_id!;
-    return [
-      {
-        key: keys.gridsquare(grid, gs),
-        kind: 'gridsquare',
-        parents: [keys.grid(grid)],
-        fields: defined({
-          gridsquare_id: gs,
-          status: 'none',
-          data_dir: m.data_dir ? this.abs(m.data_dir.replaceAll('\\', '/')) : undefined,
-          acquisition_datetime: m.acquisition_datetime,
-          defocus: m.defocus,
-          magnification: m.magnification,
-          pixel_size: m.pixel_size,
-          detector_name: m.detector_name,
-          applied_defocus: m.applied_defocus,
-        }),
-      },
-      ...this.instrument(cls, m.instrument),
-    ];
+  private gridsquareManifest(cls: EpuFileClass, m: GridSquareManifestRecord): Contribution {
+    const { grid, gs } = imageIds(cls);
+    return {
+      key: keys.gridsquare(grid, gs),
+      kind: 'gridsquare',
+      parents: [keys.grid(grid)],
+      fields: defined({
+        gridsquare_id: gs,
+        status: 'none',
+        data_dir: m.data_dir ? this.abs(m.data_dir.replaceAll('\\', '/')) : undefined,
+        acquisition_datetime: m.acquisition_datetime,
+        defocus: m.defocus,
+        magnification: m.magnification,
+        pixel_size: m.pixel_size,
+        detector_name: m.detector_name,
+        applied_defocus: m.applied_defocus,
+      }),
+    };
   }
 
-  private foilholeManifest(cls: EpuFileClass, m: FoilHoleManifestRecord): Contribution[] {
-    const grid = cls.grid_dir ?? '';
-    const gs = cls.gridsquare_id!;
-    const fh = cls.foilhole_id!;
-    return [
-      {
-        key: keys.foilhole(grid, gs, fh),
-        kind: 'foilhole',
-        parents: [keys.gridsquare(grid, gs)],
-        // Several manifests of one hole: the latest (by the file name's timestamp, then name) wins.
-        order: `${cls.timestamp ?? ''}|${cls.path}`,
-        fields: defined({
-          foilhole_id: fh,
-          gridsquare_id: gs,
-          center_x: m.center_x,
-          center_y: m.center_y,
-          quality: m.quality,
-          rotation: m.rotation,
-          size_width: m.size_width,
-          size_height: m.size_height,
-        }),
-      },
-      ...this.instrument(cls, m.instrument),
-    ];
+  private foilholeManifest(cls: EpuFileClass, m: FoilHoleManifestRecord): Contribution {
+    const { grid, gs, fh } = imageIds(cls);
+    return {
+      key: keys.foilhole(grid, gs, fh),
+      kind: 'foilhole',
+      parents: [keys.gridsquare(grid, gs)],
+      // Several manifests of one hole: the latest (by the file name's timestamp, then name) wins.
+      order: `${cls.timestamp ?? ''}|${cls.path}`,
+      fields: defined({
+        foilhole_id: fh,
+        gridsquare_id: gs,
+        center_x: m.center_x,
+        center_y: m.center_y,
+        quality: m.quality,
+        rotation: m.rotation,
+        size_width: m.size_width,
+        size_height: m.size_height,
+      }),
+    };
   }
 
-  private micrograph(cls: EpuFileClass, m: MicrographManifestRecord): Contribution[] {
-    const grid = cls.grid_dir ?? '';
-    const gs = cls.gridsquare_id!;
-    const fh = cls.foilhole_id!;
-    return [
-      {
-        key: keys.micrograph(grid, gs, fh, m.unique_id),
-        kind: 'micrograph',
-        parents: [keys.foilhole(grid, gs, fh)],
-        fields: defined({
-          foilhole_id: fh,
-          micrograph_id: m.unique_id,
-          location_id: cls.location_id ?? m.location_id,
-          high_res_path: '.',
-          manifest_file: this.abs(cls.path),
-          acquisition_datetime: m.acquisition_datetime,
-          defocus: m.defocus,
-          detector_name: m.detector_name,
-          energy_filter: m.energy_filter,
-          phase_plate: m.phase_plate,
-          image_size_x: m.image_size_x,
-          image_size_y: m.image_size_y,
-          binning_x: m.binning_x,
-          binning_y: m.binning_y,
-          status: 'none',
-        }),
-      },
-      ...this.instrument(cls, m.instrument),
-    ];
+  private micrograph(cls: EpuFileClass, m: MicrographManifestRecord): Contribution {
+    const { grid, gs, fh } = imageIds(cls);
+    return {
+      key: keys.micrograph(grid, gs, fh, m.unique_id),
+      kind: 'micrograph',
+      parents: [keys.foilhole(grid, gs, fh)],
+      fields: defined({
+        foilhole_id: fh,
+        micrograph_id: m.unique_id,
+        location_id: cls.location_id ?? m.location_id,
+        high_res_path: '.',
+        manifest_file: this.abs(cls.path),
+        acquisition_datetime: m.acquisition_datetime,
+        defocus: m.defocus,
+        detector_name: m.detector_name,
+        energy_filter: m.energy_filter,
+        phase_plate: m.phase_plate,
+        image_size_x: m.image_size_x,
+        image_size_y: m.image_size_y,
+        binning_x: m.binning_x,
+        binning_y: m.binning_y,
+        status: 'none',
+      }),
+    };
   }
 
   /**
@@ -323,6 +309,11 @@ export class EntityAssembler {
     this.instrumentSource = cls.path;
     return [{ key: keys.acquisition(), kind: 'acquisition', parents: [], fields }];
   }
+}
+
+/** The grid directory and EPU ids an image manifest's path names (a foil hole's and a micrograph's include the hole). */
+function imageIds(cls: EpuFileClass): { grid: string; gs: string; fh: string } {
+  return { grid: cls.grid_dir ?? '', gs: cls.gridsquare_id!, fh: cls.foilhole_id! };
 }
 
 function instrumentFields(i: MicroscopeData | null): KindFields<'acquisition'> {
