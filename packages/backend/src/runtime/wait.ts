@@ -4,7 +4,7 @@
  * and no stack trace (`StartupError`, printed by `runUntilSignal` as "failed to start: …").
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isUnreachableError } from '../worker/unreachable.ts';
+import { isUnreachableError, driverReason } from '../db/unreachable.ts';
 
 /** A start-up failure whose message says everything: printed without a stack trace. */
 export class StartupError extends Error {
@@ -36,7 +36,7 @@ export async function waitUntilReachable(what: string, where: string, attempt: (
       await attempt();
       return;
     } catch (err) {
-      const reason = reasonOf(err);
+      const reason = driverReason(err);
       if (!isUnreachableError(err)) throw new StartupError(`${what} at ${where} refused the connection: ${reason}`, { cause: err });
       const left = deadline - Date.now();
       if (left <= 0) {
@@ -60,20 +60,4 @@ export function postgresAddress(url: string): string {
   } catch {
     return 'the configured address';
   }
-}
-
-/** The driver's reason, looking through drizzle's wrapping and the AggregateError of a host with several addresses. */
-function reasonOf(err: unknown): string {
-  for (let e: unknown = err, depth = 0; e && depth < 5; depth++) {
-    if (e instanceof AggregateError && e.errors.length > 0) e = e.errors[0];
-    const { message, code, cause } = e as { message?: unknown; code?: unknown; cause?: unknown };
-    if (cause && depth < 4 && typeof message === 'string' && message.startsWith('Failed query')) {
-      e = cause;
-      continue;
-    }
-    if (typeof message === 'string' && message !== '') return message;
-    if (typeof code === 'string') return code;
-    e = cause;
-  }
-  return String(err);
 }
