@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { portNumber, verboseOption } from '@smartem/common/cli-options';
 import { registerWorkerCommand } from './worker/cli.ts';
+import { startupTimeoutOption } from './runtime/startup-option.ts';
 import type { AuthOptions } from './http/auth/config.ts';
 
 /** Explicit `--port`, else `HTTP_API_PORT` (the original's variable), else 8000. */
@@ -104,8 +105,9 @@ export function registerBackendCommands(program: Command, backend: Command): voi
     .option('--insecure', INSECURE_HELP)
     .option('--no-migrate', 'do not apply database migrations at start-up')
     .option('--queue <name>', 'RabbitMQ queue the outbox relay publishes to', 'smartem_backend')
+    .addOption(startupTimeoutOption())
     .addOption(verboseOption())
-    .action(async (opts: ServeOptions & { queue: string }) => {
+    .action(async (opts: ServeOptions & { queue: string; startupTimeout: number }) => {
       const urls = await distributedUrls('backend api', true);
       const serve = urls && (await serveAuth('smartem backend api', opts, true));
       if (!urls || !serve) {
@@ -121,6 +123,10 @@ export function registerBackendCommands(program: Command, backend: Command): voi
         worker: false,
         migrate: opts.migrate,
         queue: opts.queue,
+        waitForDatabase: {
+          timeoutMs: opts.startupTimeout * 1000,
+          notify: (line) => process.stderr.write(`smartem backend api: ${line}\n`),
+        },
       });
     });
 

@@ -21,7 +21,7 @@ test('events committed while the broker is unreachable are published when it ret
   skip: amqpUrl ? false : 'AMQP_URL is not set',
 }, async () => {
   const direct = new URL(amqpUrl as string);
-  const proxy = new TcpProxy(direct.hostname, Number(direct.port || 5672));
+  const proxy = new TcpProxy({ host: direct.hostname, port: Number(direct.port || 5672) });
   await proxy.up();
   const viaProxy = new URL(direct);
   viaProxy.hostname = '127.0.0.1';

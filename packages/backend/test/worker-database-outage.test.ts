@@ -21,7 +21,7 @@ test('a database outage delays messages instead of dead-lettering them', {
 }, async () => {
   const database = await openTestDatabase('postgres');
   const direct = new URL(database.url as string);
-  const proxy = new TcpProxy(direct.hostname, Number(direct.port || 5432));
+  const proxy = new TcpProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
   await proxy.up();
   const viaProxy = new URL(direct);
   viaProxy.hostname = '127.0.0.1';

@@ -1,7 +1,7 @@
 /** Telling "the database is down" from "this message is bad", and what the worker does about each. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isUnreachableError } from '../src/worker/unreachable.ts';
+import { isUnreachableError } from '../src/db/unreachable.ts';
 
 const withCode = (code: string, message = 'x') => Object.assign(new Error(message), { code });
 

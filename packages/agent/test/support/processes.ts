@@ -69,6 +69,14 @@ export async function startBackend(dataDir: string, port = 0): Promise<Backend> 
   return backendListening(startSmartem(['up', '--host', '127.0.0.1', '--port', String(port), '--data', dataDir]));
 }
 
+/**
+ * `smartem backend api` (distributed mode: PostgreSQL and RabbitMQ from `env`'s DATABASE_URL and AMQP_URL) on
+ * loopback; resolves once it prints its URL.
+ */
+export async function startApi(env: NodeJS.ProcessEnv, args: string[] = []): Promise<Backend> {
+  return backendListening(startSmartem(['backend', 'api', '--host', '127.0.0.1', '--port', '0', '--insecure', ...args], env));
+}
+
 export interface InstructionBackend extends Backend {
   /** Writes instructions for an agent session (as the decision engine does); resolves with their ids. */
   issue(

@@ -2,6 +2,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { ProblemDetails } from '@smartem/common';
 import { ConflictError, NotFoundError } from '../errors.ts';
+import { driverReason, isUnreachableError } from '../db/unreachable.ts';
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
@@ -43,7 +44,10 @@ function fieldOf(v: { instancePath?: string; params?: Record<string, unknown> },
   return path || context || 'body';
 }
 
-/** Fastify error handler: validation → 422 (400 for batch routes and non-body parts), not found → 404, conflict → 409, HttpError → its status. */
+/**
+ * Fastify error handler: validation → 422 (400 for batch routes and non-body parts), not found → 404, conflict → 409,
+ * HttpError → its status, database unreachable → 503.
+ */
 export function errorHandler(
   error: FastifyError | HttpError | NotFoundError | ConflictError,
   request: FastifyRequest,
@@ -75,6 +79,18 @@ export function errorHandler(
       .status(status)
       .type('application/problem+json')
       .send(problem(status, detail, instance, errors));
+    return;
+  }
+  if (isUnreachableError(error)) {
+    // PostgreSQL restarting or out of reach: nothing was written; the client should try again (the agent does), and a
+    // load balancer or operator should see an unavailable service rather than a bug.
+    const reason = driverReason(error);
+    request.log.warn({ reason }, 'database unavailable');
+    void reply
+      .status(503)
+      .header('retry-after', '1')
+      .type('application/problem+json')
+      .send(problem(503, 'database unavailable; try again shortly', instance));
     return;
   }
   const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;

@@ -6,12 +6,13 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '@smartem/common';
-import { openDatabase, migrateDatabase, type DatabaseHandle } from '../db/index.ts';
+import { openDatabase, migrateDatabase, pingDatabase, type DatabaseHandle } from '../db/index.ts';
 import type { Bus } from '../bus/types.ts';
 import { InProcessBus } from '../bus/in-process.ts';
 import { databaseDeadLetterStore } from '../repositories/dead-letters.ts';
 import type { AuthOptions } from '../http/auth/config.ts';
 import { Shutdown } from './lifecycle.ts';
+import { postgresAddress, waitUntilReachable, type WaitOptions } from './wait.ts';
 
 export interface BackendOptions {
   log: Logger;
@@ -36,6 +37,8 @@ export interface BackendOptions {
   poolSize?: number;
   /** Require OpenID Connect bearer tokens (see `http/auth/`); open without. */
   auth?: AuthOptions;
+  /** PostgreSQL not reachable yet: how long to wait for it, and where to say so (default: one try, warnings to `log`). */
+  waitForDatabase?: Partial<WaitOptions>;
 }
 
 export interface RunningBackend {
@@ -60,6 +63,12 @@ export async function startBackend(opts: BackendOptions, shutdown = new Shutdown
   try {
     const handle = await openDatabase({ url: opts.databaseUrl, dataDir: opts.dataDir, poolSize: opts.poolSize });
     shutdown.add('closing the database', () => handle.close());
+    if (opts.databaseUrl) {
+      await waitUntilReachable('PostgreSQL', postgresAddress(opts.databaseUrl), () => pingDatabase(handle), {
+        timeoutMs: opts.waitForDatabase?.timeoutMs ?? 0,
+        notify: opts.waitForDatabase?.notify ?? ((line) => log.warn(line)),
+      });
+    }
     if (opts.migrate ?? true) await migrateDatabase(handle);
 
     const { createBus } = await import('../bus/index.ts');

@@ -6,6 +6,7 @@
  * exits at once with 1.
  */
 import type { Logger } from '@smartem/common';
+import { StartupError } from './wait.ts';
 
 export class Shutdown {
   private readonly steps: Array<[what: string, stop: () => Promise<void>]> = [];
@@ -46,7 +47,8 @@ export async function runUntilSignal(
   try {
     ready = await start(shutdown);
   } catch (err) {
-    log.error({ err }, 'start-up failed');
+    // A StartupError's message says it all (a server not reachable); anything else is a bug: keep its stack.
+    if (!(err instanceof StartupError)) log.error({ err }, 'start-up failed');
     process.stderr.write(`${name}: failed to start: ${(err as Error).message}\n`);
     await shutdown.run();
     return 1;

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { metricsOptions } from '@smartem/common/cli-options';
+import { startupTimeoutOption } from '../runtime/startup-option.ts';
 
 function positiveInt(name: string) {
   return (raw: string): number => {
@@ -22,6 +23,7 @@ export function registerWorkerCommand(backend: Command): void {
     .option('--max-attempts <n>', 'handler failures before a message goes to the dead-letter queue', positiveInt('--max-attempts'), 5)
     .option('--queue <name>', 'main queue (its dead-letter queue is <name>.dlq)', 'smartem_backend')
     .option('--no-migrate', 'do not apply database migrations at start-up')
+    .addOption(startupTimeoutOption())
     .addOption(metricsOptions()[0])
     .addOption(metricsOptions()[1])
     .action(async (opts: WorkerCommandOptions) => {
@@ -36,6 +38,8 @@ export interface WorkerCommandOptions {
   maxAttempts: number;
   queue: string;
   migrate: boolean;
+  /** Seconds to wait for PostgreSQL at start-up. */
+  startupTimeout: number;
   metricsPort?: number;
   metricsHost: string;
 }

@@ -4,6 +4,7 @@ import { openDatabase, migrateDatabase, pingDatabase } from '../db/index.ts';
 import { createBus } from '../bus/index.ts';
 import { startOutboxRelay } from '../outbox/relay.ts';
 import { runUntilSignal } from '../runtime/lifecycle.ts';
+import { postgresAddress, waitUntilReachable } from '../runtime/wait.ts';
 import { startWorker } from './worker.ts';
 import type { WorkerCommandOptions } from './cli.ts';
 import { serveBackendMetrics } from '../metrics.ts';
@@ -41,8 +42,12 @@ export async function runWorkerProcess(opts: WorkerCommandOptions): Promise<numb
     async (shutdown) => {
       const handle = await openDatabase({ url: databaseUrl, poolSize: opts.prefetch + 2 });
       shutdown.add('closing the database', () => handle.close());
+      // Wait for the database (and fail with the reason rather than on the first message).
+      await waitUntilReachable('PostgreSQL', postgresAddress(databaseUrl), () => pingDatabase(handle), {
+        timeoutMs: opts.startupTimeout * 1000,
+        notify: (line) => process.stderr.write(`smartem backend worker: ${line}\n`),
+      });
       if (opts.migrate) await migrateDatabase(handle);
-      else await pingDatabase(handle); // fail now, with the reason, rather than on the first message
       const bus = await createBus({
         amqpUrl,
         queue: opts.queue,

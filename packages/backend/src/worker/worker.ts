@@ -2,7 +2,7 @@ import type { Logger } from '@smartem/common';
 import type { Db } from '../db/index.ts';
 import type { Bus, MessageHandler } from '../bus/types.ts';
 import { PermanentMessageError, TransientMessageError } from '../bus/errors.ts';
-import { isUnreachableError } from './unreachable.ts';
+import { isUnreachableError } from '../db/unreachable.ts';
 import { handlerFamilies, type EventHandler, type HandlerFamily } from './handlers/index.ts';
 
 /** event_type → its handlers, in family order. */

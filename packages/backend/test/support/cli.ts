@@ -13,8 +13,13 @@ export interface Started {
   stderr: () => string;
 }
 
-/** Starts `smartem <args>` and resolves with the URL of its "listening on" line (rejects if it exits first). */
-export function startSmartem(args: string[], env: NodeJS.ProcessEnv): Promise<Started> {
+export interface Spawned extends Omit<Started, 'url'> {
+  /** Resolves with the URL of the "listening on" line; rejects if the process exits first. */
+  listening: Promise<string>;
+}
+
+/** Starts `smartem <args>` with its output captured, without waiting for anything. */
+export function spawnSmartem(args: string[], env: NodeJS.ProcessEnv): Spawned {
   const child = spawn(process.execPath, [SMARTEM_BIN, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, SMARTEM_LOG_LEVEL: 'error', HTTP_API_PORT: '', ...env },
@@ -23,14 +28,23 @@ export function startSmartem(args: string[], env: NodeJS.ProcessEnv): Promise<St
   let err = '';
   child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
+  const listening = new Promise<string>((resolve, reject) => {
     child.stdout!.on('data', (c: Buffer) => {
       out += c.toString();
       const url = /listening on (http:\/\/\S+)/.exec(out)?.[1];
-      if (url) resolve({ child, url, exit, stdout: () => out, stderr: () => err });
+      if (url) resolve(url);
     });
     void exit.then((code) => reject(new Error(`smartem ${args[0]} exited with ${code}: ${err}`)));
   });
+  listening.catch(() => {});
+  return { child, exit, listening, stdout: () => out, stderr: () => err };
+}
+
+/** Starts `smartem <args>` and resolves with the URL of its "listening on" line (rejects if it exits first). */
+export async function startSmartem(args: string[], env: NodeJS.ProcessEnv): Promise<Started> {
+  const spawned = spawnSmartem(args, env);
+  const url = await spawned.listening;
+  return { child: spawned.child, url, exit: spawned.exit, stdout: spawned.stdout, stderr: spawned.stderr };
 }
 
 export async function runSmartem(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string; err: string }> {

@@ -18,3 +18,19 @@ export function isUnreachableError(error: unknown): boolean {
   }
   return false;
 }
+
+/** The driver's reason, looking through drizzle's wrapping and the AggregateError of a host with several addresses. */
+export function driverReason(err: unknown): string {
+  for (let e: unknown = err, depth = 0; e && depth < 5; depth++) {
+    if (e instanceof AggregateError && e.errors.length > 0) e = e.errors[0];
+    const { message, code, cause } = e as { message?: unknown; code?: unknown; cause?: unknown };
+    if (cause && depth < 4 && typeof message === 'string' && message.startsWith('Failed query')) {
+      e = cause;
+      continue;
+    }
+    if (typeof message === 'string' && message !== '') return message;
+    if (typeof code === 'string') return code;
+    e = cause;
+  }
+  return String(err);
+}
