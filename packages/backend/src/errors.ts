@@ -12,3 +12,14 @@ export class ConflictError extends Error {
 
 export const notFound = (detail: string) => new NotFoundError(detail);
 export const conflict = (detail: string) => new ConflictError(detail);
+
+/** A value its schema let through that cannot be stored (a day past the end of its month): 422 naming the field. */
+export class InvalidFieldError extends Error {
+  override name = 'InvalidFieldError';
+  constructor(
+    readonly field: string,
+    readonly reason: string,
+  ) {
+    super(`${field}: ${reason}`);
+  }
+}

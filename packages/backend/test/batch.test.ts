@@ -86,28 +86,35 @@ for (const kind of testDatabaseKinds()) {
       await api.newEvents();
     });
 
-    test('malformed batches are 400 problem details naming the field; nothing is written', async () => {
+    test('an invalid item is rejected alone (422 naming its index and field); the valid items are applied', async () => {
       const res = await api.call('POST', '/batch/gridsquares', {
         items: [
           { uuid: 'x1', gridsquare_id: '5', grid_uuid: 'grid' },
           { uuid: 'x2', gridsquare_id: '6' },
         ],
       });
-      assert.equal(res.status, 400);
-      assert.ok(
-        res.json.errors.some((e: { field: string }) => e.field === 'items/1/grid_uuid'),
-        JSON.stringify(res.json),
-      );
-      assert.match(res.json.detail, /items\/1\/grid_uuid/);
-      assert.equal((await api.call('GET', '/gridsquares/x1')).status, 404);
+      assert.equal(res.status, 200);
+      assert.deepEqual(outcomes(res.json), ['created', 'rejected']);
+      assert.equal(res.json.results[1].status, 422);
+      assert.match(res.json.results[1].detail, /^items\/1\/grid_uuid: /);
+      assert.equal((await api.call('GET', '/gridsquares/x1')).status, 200);
+      assert.equal((await api.call('GET', '/gridsquares/x2')).status, 404);
       const wrongType = await api.call('POST', '/batch/micrographs', {
         items: [{ uuid: 'm', foilhole_id: '1', foilhole_uuid: 'fh-1', defocus: 'deep' }],
       });
-      assert.equal(wrongType.status, 400);
-      assert.equal(wrongType.json.errors[0].field, 'items/0/defocus');
+      assert.equal(wrongType.status, 200);
+      assert.match(wrongType.json.results[0].detail, /^items\/0\/defocus: must be/);
+      assert.equal((await api.call('GET', '/micrographs/m')).status, 404);
+      await api.newEvents();
+    });
+
+    test('a body that is not {items: [...]} of at most 5,000 items is a 400 naming the field; nothing is written', async () => {
       const tooMany = await api.call('POST', '/batch/acquisitions', { items: Array.from({ length: 5001 }, (_, i) => ({ uuid: `a${i}` })) });
       assert.equal(tooMany.status, 400);
-      assert.equal((await api.call('POST', '/batch/acquisitions', {})).status, 400);
+      assert.equal(tooMany.json.errors[0].field, 'items');
+      const none = await api.call('POST', '/batch/acquisitions', {});
+      assert.equal(none.status, 400);
+      assert.equal(none.json.errors[0].field, 'items');
       assert.deepEqual(await api.newEvents(), []);
     });
 

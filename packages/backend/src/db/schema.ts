@@ -21,7 +21,16 @@ import {
   uniqueIndex,
   varchar,
 } from 'drizzle-orm/pg-core';
-import { ACQUISITION_STATUSES, FOILHOLE_STATUSES, GRID_STATUSES, GRIDSQUARE_STATUSES, MICROGRAPH_STATUSES } from '@smartem/common';
+import {
+  ACQUISITION_STATUSES,
+  FOILHOLE_STATUSES,
+  GRID_STATUSES,
+  GRIDSQUARE_STATUSES,
+  KINDS,
+  MICROGRAPH_STATUSES,
+  type FieldSpec,
+  type Kind,
+} from '@smartem/common';
 
 export const acquisitionStatus = pgEnum('acquisitionstatus', ACQUISITION_STATUSES);
 export const gridStatus = pgEnum('gridstatus', GRID_STATUSES);
@@ -32,23 +41,30 @@ export const micrographStatus = pgEnum('micrographstatus', MICROGRAPH_STATUSES);
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 const cascade = { onDelete: 'cascade' } as const;
 
+/** An entity's text column: `varchar(n)` with the length of its wire field (`@smartem/common` limits.ts), one definition. */
+function column(kind: Kind, name: string) {
+  const field: FieldSpec | undefined = (KINDS[kind].fields as Record<string, FieldSpec>)[name];
+  if (!field?.maxLength) throw new Error(`KINDS.${kind}.${name}: no string field with a length for its column`);
+  return varchar(name, { length: field.maxLength });
+}
+
 export const acquisition = pgTable(
   'acquisition',
   {
-    uuid: varchar('uuid').primaryKey(),
-    id: varchar('id'),
-    name: varchar('name').notNull().default('Unknown'),
+    uuid: column('acquisition', 'uuid').primaryKey(),
+    id: column('acquisition', 'id'),
+    name: column('acquisition', 'name').notNull().default('Unknown'),
     status: acquisitionStatus('status'),
     start_time: ts('start_time'),
     end_time: ts('end_time'),
     paused_time: ts('paused_time'),
-    storage_path: varchar('storage_path'),
-    atlas_path: varchar('atlas_path'),
-    clustering_mode: varchar('clustering_mode'),
-    clustering_radius: varchar('clustering_radius'),
-    instrument_model: varchar('instrument_model'),
-    instrument_id: varchar('instrument_id'),
-    computer_name: varchar('computer_name'),
+    storage_path: column('acquisition', 'storage_path'),
+    atlas_path: column('acquisition', 'atlas_path'),
+    clustering_mode: column('acquisition', 'clustering_mode'),
+    clustering_radius: column('acquisition', 'clustering_radius'),
+    instrument_model: column('acquisition', 'instrument_model'),
+    instrument_id: column('acquisition', 'instrument_id'),
+    computer_name: column('acquisition', 'computer_name'),
   },
   (t) => [index('idx_acquisition_name').on(t.name)],
 );
@@ -56,12 +72,12 @@ export const acquisition = pgTable(
 export const grid = pgTable(
   'grid',
   {
-    uuid: varchar('uuid').primaryKey(),
-    acquisition_uuid: varchar('acquisition_uuid').references(() => acquisition.uuid, cascade),
+    uuid: column('grid', 'uuid').primaryKey(),
+    acquisition_uuid: column('grid', 'acquisition_uuid').references(() => acquisition.uuid, cascade),
     status: gridStatus('status'),
-    name: varchar('name').notNull(),
-    data_dir: varchar('data_dir'),
-    atlas_dir: varchar('atlas_dir'),
+    name: column('grid', 'name').notNull(),
+    data_dir: column('grid', 'data_dir'),
+    atlas_dir: column('grid', 'atlas_dir'),
     scan_start_time: ts('scan_start_time'),
     scan_end_time: ts('scan_end_time'),
   },
@@ -71,13 +87,13 @@ export const grid = pgTable(
 export const atlas = pgTable(
   'atlas',
   {
-    uuid: varchar('uuid').primaryKey(),
-    atlas_id: varchar('atlas_id').notNull().default(''),
-    grid_uuid: varchar('grid_uuid').references(() => grid.uuid, cascade),
+    uuid: column('atlas', 'uuid').primaryKey(),
+    atlas_id: column('atlas', 'atlas_id').notNull().default(''),
+    grid_uuid: column('atlas', 'grid_uuid').references(() => grid.uuid, cascade),
     acquisition_date: ts('acquisition_date'),
-    storage_folder: varchar('storage_folder'),
-    description: varchar('description'),
-    name: varchar('name').notNull().default(''),
+    storage_folder: column('atlas', 'storage_folder'),
+    description: column('atlas', 'description'),
+    name: column('atlas', 'name').notNull().default(''),
   },
   (t) => [
     index('idx_atlas_grid_uuid').on(t.grid_uuid),
@@ -88,15 +104,15 @@ export const atlas = pgTable(
 export const atlastile = pgTable(
   'atlastile',
   {
-    uuid: varchar('uuid').primaryKey(),
-    atlas_uuid: varchar('atlas_uuid').references(() => atlas.uuid, cascade),
-    tile_id: varchar('tile_id').notNull().default(''),
+    uuid: column('atlastile', 'uuid').primaryKey(),
+    atlas_uuid: column('atlastile', 'atlas_uuid').references(() => atlas.uuid, cascade),
+    tile_id: column('atlastile', 'tile_id').notNull().default(''),
     position_x: integer('position_x'),
     position_y: integer('position_y'),
     size_x: integer('size_x'),
     size_y: integer('size_y'),
-    file_format: varchar('file_format'),
-    base_filename: varchar('base_filename'),
+    file_format: column('atlastile', 'file_format'),
+    base_filename: column('atlastile', 'base_filename'),
   },
   (t) => [
     index('idx_atlastile_atlas_uuid').on(t.atlas_uuid),
@@ -107,15 +123,15 @@ export const atlastile = pgTable(
 export const gridsquare = pgTable(
   'gridsquare',
   {
-    uuid: varchar('uuid').primaryKey(),
-    grid_uuid: varchar('grid_uuid').references(() => grid.uuid, cascade),
+    uuid: column('gridsquare', 'uuid').primaryKey(),
+    grid_uuid: column('gridsquare', 'grid_uuid').references(() => grid.uuid, cascade),
     status: gridSquareStatus('status'),
-    gridsquare_id: varchar('gridsquare_id').notNull().default(''),
-    data_dir: varchar('data_dir'),
+    gridsquare_id: column('gridsquare', 'gridsquare_id').notNull().default(''),
+    data_dir: column('gridsquare', 'data_dir'),
     atlas_node_id: integer('atlas_node_id'),
-    state: varchar('state'),
+    state: column('gridsquare', 'state'),
     rotation: doublePrecision('rotation'),
-    image_path: varchar('image_path'),
+    image_path: column('gridsquare', 'image_path'),
     selected: boolean('selected'),
     unusable: boolean('unusable'),
     stage_position_x: doublePrecision('stage_position_x'),
@@ -131,7 +147,7 @@ export const gridsquare = pgTable(
     defocus: doublePrecision('defocus'),
     magnification: doublePrecision('magnification'),
     pixel_size: doublePrecision('pixel_size'),
-    detector_name: varchar('detector_name'),
+    detector_name: column('gridsquare', 'detector_name'),
     applied_defocus: doublePrecision('applied_defocus'),
     // Additive (the parser extracts them; the original dropped them): the atlas node's Category and Quality.
     atlas_category: integer('atlas_category'),
@@ -146,10 +162,10 @@ export const gridsquare = pgTable(
 export const atlastilegridsquareposition = pgTable(
   'atlastilegridsquareposition',
   {
-    atlastile_uuid: varchar('atlastile_uuid')
+    atlastile_uuid: column('position', 'atlastile_uuid')
       .notNull()
       .references(() => atlastile.uuid, cascade),
-    gridsquare_uuid: varchar('gridsquare_uuid')
+    gridsquare_uuid: column('position', 'gridsquare_uuid')
       .notNull()
       .references(() => gridsquare.uuid, cascade),
     center_x: integer('center_x').notNull(),
@@ -166,10 +182,10 @@ export const atlastilegridsquareposition = pgTable(
 export const foilhole = pgTable(
   'foilhole',
   {
-    uuid: varchar('uuid').primaryKey(),
-    foilhole_id: varchar('foilhole_id').notNull().default(''),
-    gridsquare_uuid: varchar('gridsquare_uuid').references(() => gridsquare.uuid, cascade),
-    gridsquare_id: varchar('gridsquare_id'),
+    uuid: column('foilhole', 'uuid').primaryKey(),
+    foilhole_id: column('foilhole', 'foilhole_id').notNull().default(''),
+    gridsquare_uuid: column('foilhole', 'gridsquare_uuid').references(() => gridsquare.uuid, cascade),
+    gridsquare_id: column('foilhole', 'gridsquare_id'),
     status: foilHoleStatus('status'),
     center_x: doublePrecision('center_x'),
     center_y: doublePrecision('center_y'),
@@ -185,7 +201,7 @@ export const foilhole = pgTable(
     is_near_grid_bar: boolean('is_near_grid_bar').notNull().default(false),
     // Additive: the target location's Selected/State/Quality (square metadata) and the image's acquisition time.
     selected: boolean('selected'),
-    state: varchar('state'),
+    state: column('foilhole', 'state'),
     position_quality: doublePrecision('position_quality'),
     acquisition_datetime: ts('acquisition_datetime'),
   },
@@ -199,17 +215,17 @@ export const foilhole = pgTable(
 export const micrograph = pgTable(
   'micrograph',
   {
-    uuid: varchar('uuid').primaryKey(),
-    micrograph_id: varchar('micrograph_id').notNull().default(''),
-    foilhole_uuid: varchar('foilhole_uuid').references(() => foilhole.uuid, cascade),
-    foilhole_id: varchar('foilhole_id').notNull().default(''),
-    location_id: varchar('location_id'),
+    uuid: column('micrograph', 'uuid').primaryKey(),
+    micrograph_id: column('micrograph', 'micrograph_id').notNull().default(''),
+    foilhole_uuid: column('micrograph', 'foilhole_uuid').references(() => foilhole.uuid, cascade),
+    foilhole_id: column('micrograph', 'foilhole_id').notNull().default(''),
+    location_id: column('micrograph', 'location_id'),
     status: micrographStatus('status'),
-    high_res_path: varchar('high_res_path'),
-    manifest_file: varchar('manifest_file'),
+    high_res_path: column('micrograph', 'high_res_path'),
+    manifest_file: column('micrograph', 'manifest_file'),
     acquisition_datetime: ts('acquisition_datetime'),
     defocus: doublePrecision('defocus'),
-    detector_name: varchar('detector_name'),
+    detector_name: column('micrograph', 'detector_name'),
     energy_filter: boolean('energy_filter'),
     phase_plate: boolean('phase_plate'),
     image_size_x: integer('image_size_x'),
@@ -221,9 +237,9 @@ export const micrograph = pgTable(
     ctf_max_resolution_estimate: doublePrecision('ctf_max_resolution_estimate'),
     number_of_particles_selected: integer('number_of_particles_selected'),
     number_of_particles_rejected: integer('number_of_particles_rejected'),
-    selection_distribution: varchar('selection_distribution'),
+    selection_distribution: column('micrograph', 'selection_distribution'),
     number_of_particles_picked: integer('number_of_particles_picked'),
-    pick_distribution: varchar('pick_distribution'),
+    pick_distribution: column('micrograph', 'pick_distribution'),
   },
   (t) => [
     index('idx_micrograph_foilhole_uuid').on(t.foilhole_uuid),

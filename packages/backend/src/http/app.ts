@@ -5,11 +5,12 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { ENTITY_WIRES, POSITION_WIRE, BatchResponseSchema, ProblemDetailsSchema, type Logger } from '@smartem/common';
+import { ENTITY_WIRES, ID_MAX_LENGTH, POSITION_WIRE, BatchResponseSchema, ProblemDetailsSchema, type Logger } from '@smartem/common';
 import type { TSchema } from 'typebox';
 import type { Listen } from '../db/index.ts';
 import type { Bus } from '../bus/types.ts';
-import { errorHandler, problem } from './errors.ts';
+import { clientErrorHandler, errorHandler, sendProblem } from './errors.ts';
+import { installMethodNotAllowed } from './methods.ts';
 import { ROUTES } from './routes/index.ts';
 import { uiRoutes } from './ui.ts';
 import type { Store } from '../services/store.ts';
@@ -79,6 +80,21 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     loggerInstance: opts.log as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimit ?? 64 * 1024 * 1024,
+    // An identifier of ID_MAX_LENGTH characters fits in a path even percent-encoded (up to 12 characters each): a longer
+    // one is then refused by its schema (400 naming the parameter), not left unreachable by the router.
+    routerOptions: { maxParamLength: ID_MAX_LENGTH * 12 },
+    // The router's own errors (a malformed URL, a parameter past maxParamLength: 400, 414) as problem details.
+    frameworkErrors: (error, request, reply) => {
+      const detail =
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? `a path parameter is longer than the router accepts (${ID_MAX_LENGTH * 12} characters)`
+          : error.code === 'FST_ERR_BAD_URL'
+            ? 'the URL is not valid (a malformed percent-escape)'
+            : error.message;
+      return sendProblem(reply, error.statusCode ?? 400, detail, request.url.slice(0, 200));
+    },
+    // Errors before a request exists (431 headers too large, a malformed request line): problem details on the socket.
+    clientErrorHandler,
     // No type coercion: Ajv would turn a JSON null into "" or 0 for a non-nullable field.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: true, useDefaults: true, allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -91,11 +107,22 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   app.decorate('instructionHeartbeatMs', (opts.instructionHeartbeatSeconds ?? 15) * 1000);
   app.decorate('bus', opts.bus);
   app.setErrorHandler(errorHandler);
+  // JSON as fastify parses it (refusing __proto__ and constructor keys), but an empty body is no body (as the original
+  // took a DELETE sent with `Content-Type: application/json`); a route that needs a body then says so (422).
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') done(null, undefined);
+    else parseJson(request, String(body), done);
+  });
+  const allowedMethods = installMethodNotAllowed(app);
   app.setNotFoundHandler((request, reply) => {
-    void reply
-      .status(404)
-      .type('application/problem+json')
-      .send(problem(404, 'Not Found', request.url));
+    const allowed = allowedMethods(request.url);
+    if (allowed.length > 0) {
+      void reply.header('allow', allowed.join(', '));
+      return sendProblem(reply, 405, `${request.method} is not allowed here; allowed: ${allowed.join(', ')}`, request.url);
+    }
+    return sendProblem(reply, 404, 'Not Found', request.url);
   });
   app.addHook('onResponse', async (request, reply) => {
     request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');

@@ -1,7 +1,7 @@
 /**
  * Batch upserts (docs/architecture.md "HTTP API: batch upserts"): idempotent by uuid and by natural id within the
  * parent, in one transaction with the outbox events of the rows that changed. Items whose parent is missing are
- * rejected (404) while the rest of the batch is applied.
+ * rejected (404), and items whose uuid is stored under another parent (409), while the rest of the batch is applied.
  */
 import { and, ne, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
@@ -91,6 +91,18 @@ function plan(
     }
     const hasNatural = natural && typeof row[natural] === 'string' && row[natural] !== '';
     const byId = byUuid.get(requested);
+    const storedParent = byId && parentColumn ? byId[parentColumn] : undefined;
+    if (storedParent != null && String(storedParent) !== String(parent)) {
+      // Re-parenting would silently move the row and everything under it: a batch never does (PUT can).
+      p.results.push({
+        requested_uuid: requested,
+        uuid: requested,
+        outcome: 'rejected',
+        status: 409,
+        detail: `uuid ${requested} already belongs to ${parentColumn} ${String(storedParent)}, not ${String(parent)}`,
+      });
+      continue;
+    }
     const byNat = hasNatural ? byNatural.get(naturalKey(parent, row[natural!])) : undefined;
     if (byId && byNat && byId.uuid !== byNat.uuid) {
       p.results.push({

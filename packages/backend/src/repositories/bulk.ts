@@ -17,8 +17,14 @@ const NATIVE_ARRAY: Record<string, string> = {
   bigint: 'int8',
 };
 
+/**
+ * The type a value is cast to on its way into `column`: its SQL type without a `varchar(n)` length, since an explicit
+ * cast to `varchar(n)` would silently cut a longer value where storing it must fail.
+ */
+const castType = (column: PgColumn): string => column.getSQLType().replace(/^varchar\(\d+\)$/, 'varchar');
+
 function arrayCast(column: PgColumn): SQL {
-  const type = column.getSQLType();
+  const type = castType(column);
   const native = NATIVE_ARRAY[type];
   return native ? sql.raw(`::${native}[]`) : sql.raw(type === 'varchar' || type === 'text' ? '::text[]' : `::text[]::${type}[]`);
 }
@@ -78,7 +84,7 @@ export function bulkInsertStatements(table: PgTable, rows: readonly Row[], after
       sql.raw(', '),
     );
     const casts = sql.join(
-      keys.map((k, i) => sql.raw(`c${i}::${columns[k].getSQLType()}`)),
+      keys.map((k, i) => sql.raw(`c${i}::${castType(columns[k])}`)),
       sql.raw(', '),
     );
     const insert = sql`INSERT INTO ${tableName} (${names}) SELECT ${casts} FROM ROWS FROM (${sources}) AS v(${aliases})`;

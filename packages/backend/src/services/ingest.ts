@@ -2,8 +2,17 @@
  * Entities in: the original's single-entity routes (create, read, list, update, delete, children of a parent) and the
  * batch upserts, as wire records in and out. Writes commit with their outbox events; `onCommit` then wakes the relay.
  */
-import { ENTITY_WIRES, isEntityKind, KINDS, parentsOf, type BatchResult, type EntityKind, type Kind } from '@smartem/common';
-import { notFound } from '../errors.ts';
+import {
+  batchItemErrors,
+  ENTITY_WIRES,
+  isEntityKind,
+  KINDS,
+  parentsOf,
+  type BatchResult,
+  type EntityKind,
+  type Kind,
+} from '@smartem/common';
+import { InvalidFieldError, notFound } from '../errors.ts';
 import { upsertRows } from '../repositories/batch-upsert.ts';
 import {
   deleteRow,
@@ -131,15 +140,58 @@ export async function createPosition(store: Store, tileUuid: string, squareUuid:
   });
 }
 
-/** `POST /batch/<kind>`: idempotent upserts of validated items, one result per item in request order. */
-export async function upsertBatch(store: Store, kind: Kind, items: readonly Row[]): Promise<BatchResult[]> {
-  const results = isEntityKind(kind)
-    ? await upsertRows(
-        store.db,
-        kind,
-        items.map((item) => bodyToRow(fieldsOf(kind), item)),
-      )
-    : await upsertPositions(store.db, items);
+/** The item's own fields (unknown keys dropped, as the single-entity routes drop them); anything else as it is. */
+function knownFields(kind: Kind, item: unknown): unknown {
+  if (!item || typeof item !== 'object' || Array.isArray(item)) return item;
+  const fields = KINDS[kind].fields;
+  return Object.fromEntries(Object.entries(item).filter(([key]) => key in fields));
+}
+
+/** How a batch result names an item: its uuid, or a position's `<tile>/<square>` (empty when it has none). */
+function requestedUuid(kind: Kind, item: unknown): string {
+  const it = (item && typeof item === 'object' ? item : {}) as Row;
+  const name = (v: unknown) => (typeof v === 'string' ? v : '');
+  return isEntityKind(kind) ? name(it.uuid) : `${name(it.atlastile_uuid)}/${name(it.gridsquare_uuid)}`;
+}
+
+/** An item's validation problems, or its row: schema errors first, then values only reading them can refuse (dates). */
+function checkItem(kind: Kind, item: unknown): { row: Row } | { errors: Array<{ field: string; message: string }> } {
+  const errors = batchItemErrors(kind, item);
+  if (errors.length > 0) return { errors };
+  if (!isEntityKind(kind)) return { row: item as Row };
+  try {
+    return { row: bodyToRow(fieldsOf(kind), item as Row) };
+  } catch (error) {
+    if (error instanceof InvalidFieldError) return { errors: [{ field: error.field, message: error.reason }] };
+    throw error;
+  }
+}
+
+/**
+ * `POST /batch/<kind>`: idempotent upserts, one result per item in request order. An item that is not valid is
+ * `rejected` with 422 and a detail naming its index and field (`items/3/center_x: must be <= 2147483647`); the valid
+ * items are applied all the same, so one bad item neither fails nor blocks its batch.
+ */
+export async function upsertBatch(store: Store, kind: Kind, items: readonly unknown[]): Promise<BatchResult[]> {
+  const results: BatchResult[] = new Array(items.length);
+  const rows: Row[] = [];
+  const positions: number[] = [];
+  items.forEach((raw, index) => {
+    const item = knownFields(kind, raw);
+    const checked = checkItem(kind, item);
+    if ('row' in checked) {
+      rows.push(checked.row);
+      positions.push(index);
+      return;
+    }
+    const uuid = requestedUuid(kind, item);
+    const detail = checked.errors.map((e) => `items/${index}${e.field ? `/${e.field}` : ''}: ${e.message}`).join('; ');
+    results[index] = { requested_uuid: uuid, uuid, outcome: 'rejected', status: 422, detail };
+  });
+  if (rows.length > 0) {
+    const applied = isEntityKind(kind) ? await upsertRows(store.db, kind, rows) : await upsertPositions(store.db, rows);
+    applied.forEach((result, i) => (results[positions[i]!] = result));
+  }
   if (results.some((r) => r.outcome === 'created' || r.outcome === 'updated')) store.onCommit?.();
   countIngested(kind, results);
   return results;

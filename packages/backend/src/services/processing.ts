@@ -4,7 +4,9 @@
  * same transaction. The same result twice changes nothing and emits nothing (idempotent under at-least-once delivery).
  */
 import {
+  KINDS,
   MICROGRAPH_STATUSES,
+  type FieldSpec,
   PROCESSING_RESULTS,
   type MicrographStatus,
   type ProcessingEvent,
@@ -12,6 +14,7 @@ import {
 } from '@smartem/common';
 import { updateMicrographResult, type MicrographRow } from '../repositories/processing-results.ts';
 import type { Store } from './store.ts';
+import { InvalidFieldError } from '../errors.ts';
 
 const STATUS: Record<ProcessingEvent, MicrographStatus> = {
   'motion_correction.completed': 'motion correction completed',
@@ -25,7 +28,13 @@ function processingColumns(event: ProcessingEvent, result: ProcessingResult): Pa
   const columns: Record<string, unknown> = {};
   for (const field of Object.keys(PROCESSING_RESULTS[event].schema.properties)) {
     const value = (result as Record<string, unknown>)[field];
-    if (value !== undefined) columns[field] = typeof value === 'object' && value !== null ? JSON.stringify(value) : value;
+    if (value === undefined) continue;
+    const stored = typeof value === 'object' && value !== null ? JSON.stringify(value) : value;
+    const maxLength = (KINDS.micrograph.fields as Record<string, FieldSpec>)[field]?.maxLength;
+    if (typeof stored === 'string' && maxLength !== undefined && stored.length > maxLength) {
+      throw new InvalidFieldError(field, `must be at most ${maxLength} characters as JSON (the column's length)`);
+    }
+    columns[field] = stored;
   }
   return columns;
 }

@@ -2,7 +2,7 @@
 import { Type, type TSchema } from 'typebox';
 import { Compile, type Validator } from 'typebox/compile';
 import { batchRequired, KIND_ORDER, KINDS, type BatchItem, type Kind } from './entities.ts';
-import { objectSchema } from './fields.ts';
+import { objectSchema, schemaErrorMessage } from './fields.ts';
 
 /** At most this many items per batch request. */
 export const BATCH_MAX_ITEMS = 5000;
@@ -47,11 +47,23 @@ export function isBatchItem<K extends Kind>(kind: K, value: unknown): value is B
   return itemValidator(kind).Check(value);
 }
 
-/** Why `value` is not a valid batch item of `kind`, one line per problem naming the field (empty when it is). */
-export function batchItemProblems(kind: Kind, value: unknown): string[] {
+/** Why `value` is not a valid batch item of `kind`: one error per problem, naming its field (`center_x`; `` for the item). */
+export function batchItemErrors(kind: Kind, value: unknown): Array<{ field: string; message: string }> {
   return itemValidator(kind)
     .Errors(value)
-    .map((e) => `${e.instancePath || '/'}: ${e.message}`);
+    .flatMap((e) => {
+      const path = e.instancePath.replace(/^\//, '');
+      const missing = (e.params as { requiredProperties?: unknown }).requiredProperties;
+      if (e.keyword === 'required' && Array.isArray(missing)) {
+        return missing.map((p) => ({ field: path ? `${path}/${String(p)}` : String(p), message: 'is required' }));
+      }
+      return [{ field: path, message: schemaErrorMessage(e) }];
+    });
+}
+
+/** Why `value` is not a valid batch item of `kind`, one line per problem naming the field (empty when it is). */
+export function batchItemProblems(kind: Kind, value: unknown): string[] {
+  return batchItemErrors(kind, value).map((e) => `/${e.field}: ${e.message}`);
 }
 
 export const BatchResponseSchema = Type.Object(

@@ -5,13 +5,13 @@
  * definitions are all derived from it. Additive fields beyond the original are marked.
  */
 import type { TSchema } from 'typebox';
-import { bool, datetime, int, num, objectSchema, oneOf, required, str, type Fields, type WireRecord } from './fields.ts';
+import { bool, datetime, doc, id, int, num, objectSchema, oneOf, required, str, uuid, type Fields, type WireRecord } from './fields.ts';
 import { ACQUISITION_STATUSES, FOILHOLE_STATUSES, GRID_STATUSES, GRIDSQUARE_STATUSES, MICROGRAPH_STATUSES } from './statuses.ts';
 
 const acquisitionFields = {
-  uuid: required(str()),
-  id: str(), // additive: the EPU session id
-  name: required(str()),
+  uuid: required(uuid()),
+  id: id(), // additive: the EPU session id
+  name: required(id()),
   status: oneOf(ACQUISITION_STATUSES),
   start_time: datetime(),
   end_time: datetime(),
@@ -26,10 +26,10 @@ const acquisitionFields = {
 } as const satisfies Fields;
 
 const gridFields = {
-  uuid: required(str()),
-  acquisition_uuid: str(),
+  uuid: required(uuid()),
+  acquisition_uuid: id(),
   status: oneOf(GRID_STATUSES),
-  name: required(str()),
+  name: required(id()),
   data_dir: str(),
   atlas_dir: str(),
   scan_start_time: datetime(),
@@ -37,19 +37,19 @@ const gridFields = {
 } as const satisfies Fields;
 
 const atlasFields = {
-  uuid: required(str()),
-  grid_uuid: str(),
-  atlas_id: required(str()),
+  uuid: required(uuid()),
+  grid_uuid: id(),
+  atlas_id: required(id()),
   acquisition_date: datetime(),
   storage_folder: str(),
   description: str(),
-  name: required(str()),
+  name: required(id()),
 } as const satisfies Fields;
 
 const atlasTileFields = {
-  uuid: required(str()),
-  atlas_uuid: str(),
-  tile_id: required(str()),
+  uuid: required(uuid()),
+  atlas_uuid: id(),
+  tile_id: required(id()),
   position_x: int(),
   position_y: int(),
   size_x: int(),
@@ -59,8 +59,8 @@ const atlasTileFields = {
 } as const satisfies Fields;
 
 const atlasTileGridSquarePositionFields = {
-  atlastile_uuid: required(str()),
-  gridsquare_uuid: required(str()),
+  atlastile_uuid: required(uuid()),
+  gridsquare_uuid: required(uuid()),
   center_x: required(int()),
   center_y: required(int()),
   size_width: required(int()),
@@ -68,9 +68,9 @@ const atlasTileGridSquarePositionFields = {
 } as const satisfies Fields;
 
 const gridSquareFields = {
-  uuid: required(str()),
-  gridsquare_id: required(str()),
-  grid_uuid: str(),
+  uuid: required(uuid()),
+  gridsquare_id: required(id()),
+  grid_uuid: id(),
   status: oneOf(GRIDSQUARE_STATUSES),
   data_dir: str(),
   atlas_node_id: int(),
@@ -99,10 +99,10 @@ const gridSquareFields = {
 } as const satisfies Fields;
 
 const foilHoleFields = {
-  uuid: required(str()),
-  foilhole_id: required(str()),
-  gridsquare_id: str(),
-  gridsquare_uuid: str(), // additive in responses (the original's FoilHoleResponse omits it)
+  uuid: required(uuid()),
+  foilhole_id: required(id()),
+  gridsquare_id: id(),
+  gridsquare_uuid: id(), // additive in responses (the original's FoilHoleResponse omits it)
   status: oneOf(FOILHOLE_STATUSES),
   center_x: num(),
   center_y: num(),
@@ -123,10 +123,10 @@ const foilHoleFields = {
 } as const satisfies Fields;
 
 const micrographFields = {
-  uuid: required(str()),
-  micrograph_id: required(str()), // additive on create: the manifest's unique_id
-  foilhole_uuid: str(),
-  foilhole_id: required(str()),
+  uuid: required(uuid()),
+  micrograph_id: required(id()), // additive on create: the manifest's unique_id
+  foilhole_uuid: id(),
+  foilhole_id: required(id()),
   location_id: str(),
   status: oneOf(MICROGRAPH_STATUSES),
   high_res_path: str(),
@@ -145,9 +145,9 @@ const micrographFields = {
   ctf_max_resolution_estimate: num(),
   number_of_particles_selected: int(),
   number_of_particles_rejected: int(),
-  selection_distribution: str(),
+  selection_distribution: doc(),
   number_of_particles_picked: int(),
-  pick_distribution: str(),
+  pick_distribution: doc(),
 } as const satisfies Fields;
 
 /** A parent of a kind and the field of a child's body that holds the parent's uuid. */

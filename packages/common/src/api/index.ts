@@ -8,3 +8,4 @@ export * from './processing.ts';
 export * from './instructions.ts';
 export * from './rankings.ts';
 export * from './collections.ts';
+export * from './limits.ts';

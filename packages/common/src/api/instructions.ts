@@ -7,6 +7,7 @@
  * `POST /agent/{agent_id}/session/{session_id}/heartbeat`.
  */
 import { Type, type Static } from 'typebox';
+import { INT4_MAX, NO_NUL_PATTERN } from './limits.ts';
 
 /** How an agent applies instructions: log what it would do, wait for an operator's approval, or act at once. */
 export const AGENT_MODES = ['observe', 'confirm', 'auto'] as const;
@@ -29,7 +30,7 @@ export type InstructionStatus = (typeof INSTRUCTION_STATUSES)[number];
 export const ACK_STATUSES = ['received', 'processed', 'failed', 'declined'] as const;
 export type AckStatus = (typeof ACK_STATUSES)[number];
 
-const id = (description: string) => Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\u0000]*$', description });
+const id = (description: string) => Type.String({ minLength: 1, maxLength: 200, pattern: NO_NUL_PATTERN, description });
 const literalUnion = <T extends readonly string[]>(values: T, description: string) =>
   Type.Union(
     values.map((v) => Type.Literal(v)),
@@ -40,7 +41,7 @@ export const AgentSessionRegistration = Type.Object(
   {
     acquisition_uuid: id('the acquisition this agent session serves'),
     mode: literalUnion(AGENT_MODES, 'how the agent applies instructions'),
-    description: Type.Optional(Type.String({ maxLength: 1000 })),
+    description: Type.Optional(Type.String({ maxLength: 1000, pattern: NO_NUL_PATTERN })),
   },
   { $id: 'AgentSessionRegistration', additionalProperties: false },
 );
@@ -116,8 +117,8 @@ export const InstructionAck = Type.Object(
   {
     status: literalUnion(ACK_STATUSES, 'received on arrival; then processed, failed or declined'),
     result: Type.Optional(Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()])),
-    error_message: Type.Optional(Type.Union([Type.String({ maxLength: 4000 }), Type.Null()])),
-    processing_time_ms: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 2147483647 }), Type.Null()])),
+    error_message: Type.Optional(Type.Union([Type.String({ maxLength: 4000, pattern: NO_NUL_PATTERN }), Type.Null()])),
+    processing_time_ms: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: INT4_MAX }), Type.Null()])),
     metadata: Type.Optional(Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()])),
   },
   { $id: 'InstructionAck', additionalProperties: false },

@@ -7,9 +7,11 @@
  * (motion for motion correction, the resolution estimate for CTF, the counts for picking and selection) is required.
  */
 import { Type, type Static, type TSchema } from 'typebox';
+import { INT4_MAX } from './limits.ts';
 
 const nonNegative = (description: string) => Type.Number({ minimum: 0, description });
-const count = (description: string) => Type.Integer({ minimum: 0, description });
+/** A count, stored in an `integer` column. */
+const count = (description: string) => Type.Integer({ minimum: 0, maximum: INT4_MAX, description });
 const distribution = (description: string) => Type.Record(Type.String(), Type.Unknown(), { description });
 
 export const MotionCorrectionResultSchema = Type.Object({

@@ -4,7 +4,14 @@
  * acknowledgements, heartbeats, and an operator's approval of instructions held in confirm mode.
  */
 import { Type } from 'typebox';
-import { AgentSession, AgentSessionRegistration, InstructionAck, InstructionRecord, INSTRUCTION_STATUSES } from '@smartem/common';
+import {
+  AgentSession,
+  AgentSessionRegistration,
+  InstructionAck,
+  InstructionRecord,
+  INSTRUCTION_STATUSES,
+  NO_NUL_PATTERN,
+} from '@smartem/common';
 import type { App } from '../app.ts';
 import { HttpError } from '../errors.ts';
 import { createInstructionFeed } from '../../services/agents/feed.ts';
@@ -15,11 +22,9 @@ import { sseClientConnected } from '../../metrics.ts';
 
 const SWEEP_INTERVAL_MS = 30_000;
 
-const Params = Type.Object({
-  agent_id: Type.String({ minLength: 1, maxLength: 200 }),
-  session_id: Type.String({ minLength: 1, maxLength: 200 }),
-});
-const InstructionParams = Type.Object({ ...Params.properties, instruction_id: Type.String({ minLength: 1, maxLength: 200 }) });
+const agentId = () => Type.String({ minLength: 1, maxLength: 200, pattern: NO_NUL_PATTERN });
+const Params = Type.Object({ agent_id: agentId(), session_id: agentId() });
+const InstructionParams = Type.Object({ ...Params.properties, instruction_id: agentId() });
 const StatusQuery = Type.Object(
   { status: Type.Optional(Type.Union(INSTRUCTION_STATUSES.map((s) => Type.Literal(s)))) },
   { additionalProperties: false },
@@ -221,7 +226,7 @@ export async function agentRoutes(app: App): Promise<void> {
           description: approve
             ? 'In confirm mode instructions wait for an operator; approving one delivers it to the agent.'
             : 'In confirm mode instructions wait for an operator; declining one finishes it without reaching the agent.',
-          params: Type.Object({ instruction_id: Type.String({ minLength: 1, maxLength: 200 }) }),
+          params: Type.Object({ instruction_id: agentId() }),
           response: { 200: InstructionRecord },
         },
       },

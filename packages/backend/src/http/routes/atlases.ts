@@ -60,7 +60,7 @@ export async function atlasRoutes(app: App): Promise<void> {
         summary: 'place a GridSquare on an AtlasTile',
         description:
           "Records the square's position and size on the tile (no event); 404 when either does not exist, 409 when the pair is already linked.",
-        params: Type.Object({ tile_uuid: Type.String({ minLength: 1 }), gridsquare_uuid: Type.String({ minLength: 1 }) }),
+        params: uuidParam('tile_uuid', 'gridsquare_uuid'),
         body: refOf('GridSquarePositionRequest'),
         response: { 201: ref('AtlasTileGridSquarePositionResponse'), ...problemRefs(404, 409, 422) },
       },

@@ -1,6 +1,6 @@
 /** Schemas and helpers shared by the route groups. */
 import { Type, type TSchema } from 'typebox';
-import { ENTITY_WIRES, KINDS, parentsOf, type EntityKind } from '@smartem/common';
+import { ENTITY_WIRES, fieldSchema, ID_MAX_LENGTH, KINDS, NO_NUL_PATTERN, parentsOf, required, type EntityKind } from '@smartem/common';
 import { deleteEntity, getEntity, listEntities, updateEntity } from '../../services/ingest.ts';
 import type { Row } from '../../services/convert.ts';
 import type { App } from '../app.ts';
@@ -10,7 +10,10 @@ export const ref = (id: string) => ({ $ref: `${id}#` });
 export const refOf = <T = Row>(id: string) => Type.Unsafe<T>(ref(id));
 export const listOf = (id: string) => ({ type: 'array', items: ref(id) });
 export const problemRefs = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, ref('ProblemDetails')]));
-export const uuidParam = (name: string) => Type.Object({ [name]: Type.String({ minLength: 1 }) });
+/** An identifier in a path: what the identifier columns hold (`@smartem/common` limits.ts), so never a database error. */
+export const idString = () => Type.String({ minLength: 1, maxLength: ID_MAX_LENGTH, pattern: NO_NUL_PATTERN });
+/** Path parameters that are identifiers. */
+export const uuidParam = (...names: string[]) => Type.Object(Object.fromEntries(names.map((name) => [name, idString()])));
 
 /** Additive paging and filtering of list routes: `?limit=&offset=&status=` and the entity's parent/natural id. */
 export function listQuery(kind: EntityKind) {
@@ -20,9 +23,13 @@ export function listQuery(kind: EntityKind) {
   };
   const parent = parentsOf(kind)[0];
   const natural = KINDS[kind].natural;
-  if ('status' in ENTITY_WIRES[kind].fields) props.status = Type.Optional(Type.String({ description: 'only rows with this status' }));
-  if (parent) props[parent.field] = Type.Optional(Type.String({ description: 'only children of this parent' }));
-  if (natural) props[natural] = Type.Optional(Type.String({ description: 'only rows with this natural (EPU) id' }));
+  const fields = ENTITY_WIRES[kind].fields;
+  // Each filter is its field's own schema (never null): a status outside the enum or an over-long id is a 400.
+  const filter = (name: string, description: string) =>
+    Type.Optional(Type.Unsafe({ ...(fieldSchema({ ...required(fields[name]!), description }) as object) }));
+  if ('status' in fields) props.status = filter('status', 'only rows with this status');
+  if (parent) props[parent.field] = filter(parent.field, 'only children of this parent');
+  if (natural) props[natural] = filter(natural, 'only rows with this natural (EPU) id');
   return Type.Object(props, { additionalProperties: false });
 }
 

@@ -1,5 +1,5 @@
 import type { App } from '../app.ts';
-import { Type } from 'typebox';
+import { uuidParam } from './common.ts';
 import { GridCollectionSchema, SquareCollectionSchema } from '@smartem/common';
 import { gridCollection, gridSquareCollection } from '../../services/dashboard.ts';
 import { HttpError } from '../errors.ts';
@@ -18,7 +18,7 @@ export async function dashboardRoutes(app: App): Promise<void> {
         summary: 'A grid for the dashboard',
         description:
           'Every grid square with its atlas position and counts (holes, micrographs, good ones, mean CTF), and every CTF result over time.',
-        params: Type.Object({ grid_uuid: Type.String() }),
+        params: uuidParam('grid_uuid'),
         response: { 200: GridCollectionSchema },
       },
     },
@@ -35,7 +35,7 @@ export async function dashboardRoutes(app: App): Promise<void> {
         tags: ['dashboard'],
         summary: 'A grid square for the dashboard',
         description: 'Every foil hole of the square with its micrographs and their mean results.',
-        params: Type.Object({ gridsquare_uuid: Type.String() }),
+        params: uuidParam('gridsquare_uuid'),
         response: { 200: SquareCollectionSchema },
       },
     },

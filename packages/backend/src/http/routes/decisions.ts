@@ -1,4 +1,5 @@
 import type { App } from '../app.ts';
+import { uuidParam } from './common.ts';
 import { Type } from 'typebox';
 import { AUTHORITY_NAMES } from '@smartem/decisions';
 import { AuthorityChoiceSchema, SuggestedHolesSchema, SuggestedSquaresSchema } from '@smartem/common';
@@ -39,7 +40,7 @@ export async function decisionRoutes(app: App): Promise<void> {
         summary: "read a grid's decision authority",
         description:
           'The authority chosen for the grid (source grid), else the default (SMARTEM_DECISION_AUTHORITY or the online learner).',
-        params: Type.Object({ grid_uuid: Type.String() }),
+        params: uuidParam('grid_uuid'),
         response: { 200: AuthorityChoiceSchema },
       },
     },
@@ -57,7 +58,7 @@ export async function decisionRoutes(app: App): Promise<void> {
         tags: ['decisions'],
         summary: "choose a grid's decision authority",
         description: 'Stores the authority that ranks this grid from now on; 404 when the grid does not exist.',
-        params: Type.Object({ grid_uuid: Type.String() }),
+        params: uuidParam('grid_uuid'),
         body: Type.Object({ authority: Type.Union(AUTHORITY_NAMES.map((n) => Type.Literal(n))) }),
         response: { 200: AuthorityChoiceSchema },
       },
@@ -77,7 +78,7 @@ export async function decisionRoutes(app: App): Promise<void> {
         summary: "rank a grid's squares",
         description:
           'Squares ranked for collection by expected good holes per unit of time, computed from every stored result on this request.',
-        params: Type.Object({ grid_uuid: Type.String() }),
+        params: uuidParam('grid_uuid'),
         querystring: AuthorityQuery,
         response: { 200: SuggestedSquaresSchema },
       },
@@ -98,7 +99,7 @@ export async function decisionRoutes(app: App): Promise<void> {
         tags: ['decisions'],
         summary: "rank a square's foil holes",
         description: "The square's remaining foil holes in collection order with their probability of being good.",
-        params: Type.Object({ gridsquare_uuid: Type.String() }),
+        params: uuidParam('gridsquare_uuid'),
         querystring: AuthorityQuery,
         response: { 200: SuggestedHolesSchema },
       },

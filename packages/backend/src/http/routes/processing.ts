@@ -2,6 +2,7 @@ import { Type } from 'typebox';
 import { PROCESSING_EVENTS, PROCESSING_RESULTS } from '@smartem/common';
 import { applyProcessingResult } from '../../services/processing.ts';
 import type { App } from '../app.ts';
+import { uuidParam } from './common.ts';
 import { HttpError } from '../errors.ts';
 
 /**
@@ -25,7 +26,7 @@ export async function processingRoutes(app: App): Promise<void> {
           tags: ['processing'],
           summary: `store a ${event} result and re-rank the grid`,
           description: `Stores the result on the micrograph (status moves forward only) and, when anything changed, publishes \`decision.updated\` for its grid; the same result again is \`unchanged\`. The body is the bus event \`${event}\` without \`micrograph_uuid\`.`,
-          params: Type.Object({ micrograph_uuid: Type.String() }),
+          params: uuidParam('micrograph_uuid'),
           body: schema,
           response: { 200: Result },
         },
