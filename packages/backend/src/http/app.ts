@@ -47,6 +47,8 @@ declare module 'fastify' {
     bus?: Bus;
     databaseListen: Listen | undefined;
     instructionHeartbeatMs: number;
+    /** The OpenID Connect settings when tokens are required (`buildApp({ auth })`). */
+    authOptions: AuthOptions | undefined;
   }
 }
 
@@ -90,6 +92,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   app.decorate('databaseListen', opts.listen);
   app.decorate('instructionHeartbeatMs', (opts.instructionHeartbeatSeconds ?? 15) * 1000);
   app.decorate('bus', opts.bus);
+  app.decorate('authOptions', opts.auth);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => {
     void reply
