@@ -99,7 +99,7 @@ async function newPage(): Promise<Page> {
 
 /** The first pending recommendation in the panel, and its id. */
 async function firstPending(page: Page) {
-  const item = page.locator('[data-testid="recommendations"] .pending > li').first();
+  const item = page.locator('[data-testid="recommendations"] .awaiting-list > li').first();
   await item.waitFor({ timeout: 30_000 });
   return { item, id: (await item.getAttribute('data-instruction-id'))! };
 }
@@ -120,8 +120,8 @@ test('approving a recommendation in the dashboard reaches the agent as an instru
 
   await page.goto(`${backend!.url}/ui/grids/${grid.uuid}`);
   const panel = page.locator('[data-testid="recommendations"]');
-  await panel.locator('.pending > li').first().waitFor();
-  assert.equal(await panel.locator('.pending > li').count(), awaiting.length);
+  await panel.locator('.awaiting-list > li').first().waitFor();
+  assert.equal(await panel.locator('.awaiting-list > li').count(), awaiting.length);
   assert.equal(await panel.locator('[data-testid="awaiting-count"]').textContent(), String(awaiting.length));
   await page.screenshot({ path: join(OUTPUT, 'recommendations-pending.png'), fullPage: true });
 
@@ -151,7 +151,7 @@ test('approving a recommendation in the dashboard reaches the agent as an instru
 
   // The panel shows it processed among the latest instructions.
   await page.locator(`.recent [data-instruction-id="${id}"][data-status="processed"]`).waitFor({ timeout: 30_000 });
-  assert.equal(await page.locator(`.pending [data-instruction-id="${id}"]`).count(), 0);
+  assert.equal(await page.locator(`.awaiting-list [data-instruction-id="${id}"]`).count(), 0);
   await page.screenshot({ path: join(OUTPUT, 'recommendations-approved.png'), fullPage: true });
   assert.deepEqual(problems, []);
   await page.close();
@@ -178,7 +178,8 @@ test('declining a recommendation finishes it without reaching the agent or Athen
 
 test("an operator's Skip of a grid square reaches the agent and Athena at once (no approval needed)", { skip: skip ?? false }, async () => {
   const squares = await api<Array<Row & { gridsquare_id: string }>>(`/grids/${grid.uuid}/gridsquares`);
-  const square = squares[0]!;
+  const holes = await api<Array<Row & { gridsquare_uuid: string }>>('/foilholes');
+  const square = squares.find((s) => holes.some((h) => h.gridsquare_uuid === s.uuid))!;
   const page = await newPage();
   await page.goto(`${backend!.url}/ui/grids/${grid.uuid}/squares/${square.uuid}`);
   await page.getByRole('button', { name: `Skip grid square ${square.gridsquare_id}` }).click();

@@ -158,7 +158,7 @@ export function RecommendationsPanel({ gridUuid }: { gridUuid: string }) {
       {data && confirmMode && data.pending.length === 0 && <p className="muted">Nothing awaits approval.</p>}
       {!allowed && <p className="muted">Signed in without the smartem-operator role: you can read, not decide.</p>}
       <div aria-live="polite">{message && <p className={message.error ? 'error' : 'ok'} role={message.error ? 'alert' : 'status'}>{message.text}</p>}</div>
-      <ol className="pending">
+      <ol className="awaiting-list">
         {data?.pending.map((i) => {
           const title = describe(i).title;
           return (
