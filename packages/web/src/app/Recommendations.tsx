@@ -59,7 +59,7 @@ export function describe(i: Pick<InstructionRecord, 'instruction_type' | 'payloa
     case 'athena.control.reorder_gridsquares': {
       const squares = items(p, 'gridsquare_order');
       return {
-        title: `Collect ${squares.length} grid squares in this order`,
+        title: `Collect ${squares.length} grid square${squares.length === 1 ? '' : 's'} in this order`,
         ...cut(squares.map((s, k) => `${k + 1}. square ${s.gridsquare_id} (expected good ${pctOf(s.quality_score)})`)),
       };
     }
@@ -67,7 +67,7 @@ export function describe(i: Pick<InstructionRecord, 'instruction_type' | 'payloa
       const order = items(p, 'foilhole_order');
       const skip = items(p, 'foilholes_to_skip');
       return {
-        title: `Grid square ${p.gridsquare_id}: collect ${order.length} foil holes in order, skip ${skip.length}`,
+        title: `Grid square ${p.gridsquare_id}: collect ${order.length} foil hole${order.length === 1 ? '' : 's'} in order${skip.length > 0 ? `, skip ${skip.length}` : ''}`,
         ...cut([
           ...order.map((h, k) => `${k + 1}. hole ${h.foilhole_id} (P(good) ${pctOf(h.priority_score)})`),
           ...(skip.length > 0 ? [`skip holes ${skip.map((h) => h.foilhole_id).join(', ')}`] : []),
