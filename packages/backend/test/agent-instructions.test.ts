@@ -199,6 +199,69 @@ for (const kind of testDatabaseKinds()) {
       await stream.close();
     });
 
+    test("an operator's skip or include: bad input named, 409 without an agent, delivered at once in confirm mode", async () => {
+      const post = (body: unknown) => call(server.url, 'POST', '/instructions', body);
+      const created = async (path: string, body: unknown) => {
+        const res = await call(server.url, 'POST', path, body);
+        assert.equal(res.status, 201, JSON.stringify(res.json));
+      };
+      await created('/acquisitions', { uuid: 'acq-op', name: 'visit 2' });
+      await created('/acquisitions/acq-op/grids', { uuid: 'g-op', name: 'Grid_op', acquisition_uuid: 'acq-op' });
+      await created('/grids/g-op/gridsquares', { uuid: 'gs-op', gridsquare_id: '1001', grid_uuid: 'g-op' });
+      await created('/gridsquares/gs-op/foilholes', {
+        uuid: 'fh-op',
+        foilhole_id: '2002',
+        gridsquare_uuid: 'gs-op',
+        gridsquare_id: '1001',
+        is_near_grid_bar: false,
+      });
+
+      const neither = await post({ action: 'skip' });
+      assert.equal(neither.status, 422);
+      assert.equal(neither.json.errors[0].field, 'gridsquare_uuid');
+      const both = await post({ action: 'skip', gridsquare_uuid: 'gs-op', foilhole_uuid: 'fh-op' });
+      assert.equal(both.status, 422);
+      assert.equal(both.json.errors[0].field, 'foilhole_uuid');
+      const action = await post({ action: 'maybe', gridsquare_uuid: 'gs-op' });
+      assert.equal(action.status, 422);
+      assert.match(action.json.detail, /action/);
+      const unknown = await post({ action: 'skip', foilhole_uuid: 'nope' });
+      assert.equal(unknown.status, 404);
+      assert.match(unknown.json.detail, /foilhole_uuid/);
+      assert.equal((await post({ action: 'skip', gridsquare_uuid: 'gs-op' })).status, 409, 'no agent serves the acquisition');
+
+      await call(server.url, 'PUT', '/agent/a9/session/s-op', { acquisition_uuid: 'acq-op', mode: 'confirm' });
+      const stream = await openStream(server.url, 'a9', 's-op');
+      const skip = await post({ action: 'skip', gridsquare_uuid: 'gs-op' });
+      assert.equal(skip.status, 201);
+      assert.equal(skip.json.length, 1);
+      assert.equal(skip.json[0].status, 'pending', 'not held for approval: the operator decided');
+      assert.deepEqual(skip.json[0].payload, {
+        grid_uuid: 'g-op',
+        gridsquare_uuid: 'gs-op',
+        gridsquare_id: '1001',
+        include: false,
+        reason: 'operator: skip',
+      });
+      const include = await post({ action: 'include', foilhole_uuid: 'fh-op', reason: 'looks fine' });
+      assert.equal(include.status, 201);
+      assert.deepEqual(include.json[0].payload, {
+        grid_uuid: 'g-op',
+        gridsquare_uuid: 'gs-op',
+        gridsquare_id: '1001',
+        foilhole_uuid: 'fh-op',
+        foilhole_id: '2002',
+        include: true,
+        reason: 'looks fine',
+      });
+      await waitFor('both on the stream', () => stream.instructions().length === 2);
+      assert.deepEqual(
+        stream.instructions().map((i) => i.instruction_type),
+        ['athena.control.select_area', 'athena.control.select_area'],
+      );
+      await stream.close();
+    });
+
     test('unfinished past its window: delivered again with a retry count, then expired', async () => {
       await call(server.url, 'PUT', '/agent/a1/session/s5', { acquisition_uuid: 'acq', mode: 'auto' });
       const session = (await findSession(db.handle.db, 's5'))!;

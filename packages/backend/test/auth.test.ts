@@ -9,7 +9,7 @@ import Fastify from 'fastify';
 import { decodeProtectedHeader } from 'jose';
 import { pino } from 'pino';
 import { buildApp } from '../src/http/app.ts';
-import { installAuth, type AuthOptions } from '../src/http/auth/index.ts';
+import { authFromEnv, installAuth, type AuthOptions } from '../src/http/auth/index.ts';
 import { ROUTE_ACCESS } from '../src/http/auth/roles.ts';
 import { InProcessBus } from '../src/bus/in-process.ts';
 import { openTestDatabase, type TestDatabase } from './support/databases.ts';
@@ -213,6 +213,35 @@ test('an unreachable identity provider answers 503, not 401 (the token may be va
     assert.equal((await app.inject({ method: 'GET', url: '/health' })).statusCode, 200);
   } finally {
     await app.close();
+    await db.drop();
+  }
+});
+
+test("the dashboard's sign-in settings: from SMARTEM_OIDC_WEB_CLIENT_ID, public at /auth/config, null when the API is open", async () => {
+  const issuer = 'http://127.0.0.1:9';
+  const auth = authFromEnv({ SMARTEM_OIDC_ISSUER: issuer, SMARTEM_OIDC_WEB_CLIENT_ID: ' smartem-dashboard ' });
+  assert.deepEqual(auth, { issuer, webClientId: 'smartem-dashboard' });
+  assert.throws(
+    () => authFromEnv({ SMARTEM_OIDC_WEB_CLIENT_ID: 'smartem-dashboard' }),
+    /SMARTEM_OIDC_WEB_CLIENT_ID set without SMARTEM_OIDC_ISSUER/,
+  );
+  const db = await openTestDatabase('pglite');
+  const log = pino({ level: 'silent' });
+  const secured = await buildApp({ db: db.handle.db, log, auth: auth! });
+  const open = await buildApp({ db: db.handle.db, log });
+  try {
+    const res = await secured.inject({ method: 'GET', url: '/auth/config' });
+    assert.equal(res.statusCode, 200, 'no token needed');
+    assert.deepEqual(res.json(), { oidc: { issuer, client_id: 'smartem-dashboard', scope: 'openid profile' } });
+    const bare = await buildApp({ db: db.handle.db, log, auth: { issuer } });
+    assert.deepEqual((await bare.inject({ method: 'GET', url: '/auth/config' })).json(), {
+      oidc: { issuer, client_id: null, scope: 'openid profile' },
+    });
+    await bare.close();
+    assert.deepEqual((await open.inject({ method: 'GET', url: '/auth/config' })).json(), { oidc: null });
+  } finally {
+    await secured.close();
+    await open.close();
     await db.drop();
   }
 });

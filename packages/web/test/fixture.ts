@@ -67,7 +67,8 @@ export async function startFedBackend(visitOptions: VisitOptions): Promise<FedBa
   };
 }
 
-async function postResults(api: FedBackend['api'], visit: ReturnType<typeof buildVisit>): Promise<void> {
+/** Processing results for every micrograph, derived from its hole's hidden quality in the simulation. */
+export async function postResults(api: FedBackend['api'], visit: ReturnType<typeof buildVisit>): Promise<void> {
   const quality = new Map<string, number>();
   for (const grid of visit.grids) for (const sq of grid.squares) for (const hole of sq.holes) quality.set(String(hole.id), hole.quality);
   const micrographs = await api<Array<Row & { foilhole_id: string }>>('/micrographs');

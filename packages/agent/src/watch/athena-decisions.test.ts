@@ -87,6 +87,28 @@ test('square skip and square order', () => {
   );
 });
 
+test("an operator's skip of a square and include of a hole", () => {
+  const area = { grid_uuid: 'g', gridsquare_uuid: 'x', gridsquare_id: '7', reason: 'operator' };
+  const square = planDecisions(message('athena.control.select_area', { ...area, include: false }), 'me');
+  assert.deepEqual(square.areas, [
+    { id: ATLAS_AREA_ID, areaType: 'atlas', parentId: null },
+    { id: 7, areaType: 'gridsquare', parentId: ATLAS_AREA_ID },
+  ]);
+  assert.deepEqual(
+    square.decisions.map((d) => [d.areaId, d.decisionType, d.decisionValue]),
+    [[7, 'include', 'false']],
+  );
+  const hole = planDecisions(
+    message('athena.control.select_area', { ...area, foilhole_uuid: 'h', foilhole_id: '71', include: true }),
+    'me',
+  );
+  assert.deepEqual(hole.areas.at(-1), { id: 71, areaType: 'foilhole', parentId: 7 });
+  assert.deepEqual(
+    hole.decisions.map((d) => [d.areaId, d.decisionType, d.decisionValue]),
+    [[71, 'include', 'true']],
+  );
+});
+
 test('what cannot be applied is an InstructionPayloadError naming the problem', () => {
   const fails = (type: string, payload: Record<string, unknown>, pattern: RegExp) =>
     assert.throws(

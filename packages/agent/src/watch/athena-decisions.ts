@@ -8,6 +8,8 @@
  *   `gridSquareSelection` on the atlas area marking each of them to collect.
  * - `athena.control.reorder_foilholes`: `foilHoleSelection` on the square (the ordered holes selected, the skipped ones
  *   deselected) and `acquisitionOrder` on the square (the selected holes, best first).
+ * - `athena.control.select_area` (an operator's skip or include): `include` `"true"`/`"false"` on the square, or on the
+ *   hole when one is named.
  *
  * Area ids are EPU's natural ids (`areaIdFromEpu`); the atlas of an EPU session is area `ATLAS_AREA_ID`. Decision ids
  * are derived from the instruction id, and the timestamp is the instruction's creation time, so applying an
@@ -106,6 +108,17 @@ export function planDecisions(
           ids.map((id) => ({ areaId: id, include: true })),
         ),
       );
+    }
+  } else if (type === 'athena.control.select_area') {
+    const p = message.payload as InstructionPayload<typeof type>;
+    gridUuid = p.grid_uuid;
+    const square = areaId(p.gridsquare_id, 'gridsquare_id');
+    areas.push({ id: square, areaType: 'gridsquare', parentId: ATLAS_AREA_ID });
+    if (p.foilhole_id === undefined) built.push(includeDecision(ctx, square, p.include));
+    else {
+      const hole = areaId(p.foilhole_id, 'foilhole_id');
+      areas.push({ id: hole, areaType: 'foilhole', parentId: square });
+      built.push(includeDecision(ctx, hole, p.include));
     }
   } else {
     const p = message.payload as InstructionPayload<'athena.control.reorder_foilholes'>;

@@ -48,6 +48,8 @@ declare module 'fastify' {
     bus?: Bus;
     databaseListen: Listen | undefined;
     instructionHeartbeatMs: number;
+    /** The OpenID Connect settings when tokens are required (`buildApp({ auth })`). */
+    authOptions: AuthOptions | undefined;
   }
 }
 
@@ -106,6 +108,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   app.decorate('databaseListen', opts.listen);
   app.decorate('instructionHeartbeatMs', (opts.instructionHeartbeatSeconds ?? 15) * 1000);
   app.decorate('bus', opts.bus);
+  app.decorate('authOptions', opts.auth);
   app.setErrorHandler(errorHandler);
   // JSON as fastify parses it (refusing __proto__ and constructor keys), but an empty body is no body (as the original
   // took a DELETE sent with `Content-Type: application/json`); a route that needs a body then says so (422).

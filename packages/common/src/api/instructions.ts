@@ -87,10 +87,22 @@ export const ReorderFoilHolesPayload = Type.Object({
   foilholes_to_skip: Type.Array(Type.Object({ foilhole_uuid: Type.String(), foilhole_id: Type.String() })),
 });
 
+/** An operator's choice for one grid square or foil hole: collect it or not (`foilhole_*` set for a hole). */
+export const SelectAreaPayload = Type.Object({
+  grid_uuid: Type.String(),
+  gridsquare_uuid: Type.String(),
+  gridsquare_id: Type.String(),
+  foilhole_uuid: Type.Optional(Type.String()),
+  foilhole_id: Type.Optional(Type.String()),
+  include: Type.Boolean(),
+  reason: Type.String(),
+});
+
 export const INSTRUCTION_TYPES = {
   'athena.control.skip_gridsquares': SkipGridSquaresPayload,
   'athena.control.reorder_gridsquares': ReorderGridSquaresPayload,
   'athena.control.reorder_foilholes': ReorderFoilHolesPayload,
+  'athena.control.select_area': SelectAreaPayload,
 } as const;
 export type InstructionType = keyof typeof INSTRUCTION_TYPES;
 export type InstructionPayload<T extends InstructionType> = Static<(typeof INSTRUCTION_TYPES)[T]>;
@@ -148,3 +160,15 @@ export const InstructionRecord = Type.Object(
   { $id: 'InstructionRecord' },
 );
 export type InstructionRecord = Static<typeof InstructionRecord>;
+
+/** An operator's manual skip or include of a grid square or foil hole, for the agents serving its acquisition. */
+export const OperatorInstruction = Type.Object(
+  {
+    action: literalUnion(['skip', 'include'] as const, 'collect the area (include) or not (skip)'),
+    gridsquare_uuid: Type.Optional(id('the grid square (give this or foilhole_uuid)')),
+    foilhole_uuid: Type.Optional(id('the foil hole (give this or gridsquare_uuid)')),
+    reason: Type.Optional(Type.String({ maxLength: 1000 })),
+  },
+  { $id: 'OperatorInstruction', additionalProperties: false },
+);
+export type OperatorInstruction = Static<typeof OperatorInstruction>;

@@ -9,6 +9,7 @@ import { MapCanvas, type MapItem } from './MapCanvas.tsx';
 import { compareIds, fmt, pct, shareColour, squareViews, STATE_COLOUR, STATES, type SquareView } from './model.ts';
 import { href, Link, navigate } from './router.tsx';
 import { ScaleLegend } from './Legend.tsx';
+import { RecommendationsPanel } from './Recommendations.tsx';
 import { useData } from './useData.ts';
 
 type Mode = 'state' | 'observed' | 'predicted';
@@ -132,6 +133,7 @@ function Atlas({ grid, collection, suggested, ranking }: Awaited<ReturnType<type
           />
         </section>
         <aside className="side">
+          <RecommendationsPanel gridUuid={grid.uuid} />
           <SquareDetails view={shown ?? null} limit={limit} hovered={Boolean(hovered)} />
           <CtfHistogram ctf={collection.micrographs.ctf ?? EMPTY} limit={limit} />
           <GoodOverTime t={collection.micrographs.t ?? EMPTY} ctf={collection.micrographs.ctf ?? EMPTY} limit={limit} />

@@ -1,5 +1,6 @@
 /** `/ui/`: acquisitions, newest first, with their grids and what each grid holds. */
 import { get, getOptional, paths, type Acquisition, type Grid, type GridCollection } from './api.ts';
+import { AwaitingApproval } from './Recommendations.tsx';
 import { href, Link } from './router.tsx';
 import { useData } from './useData.ts';
 
@@ -36,7 +37,8 @@ export function Home() {
         data.data.map(({ acquisition, grids }) => (
           <section key={acquisition.uuid} className="card" data-acquisition-id={acquisition.uuid}>
             <h2>
-              {acquisition.name || acquisition.id || acquisition.uuid} <span className={`badge ${acquisition.status ?? ''}`}>{acquisition.status ?? 'unknown'}</span>
+              {acquisition.name || acquisition.id || acquisition.uuid} <span className={`badge ${acquisition.status ?? ''}`}>{acquisition.status ?? 'unknown'}</span>{' '}
+              <AwaitingApproval acquisitionUuid={acquisition.uuid} />
             </h2>
             <p className="muted">
               started {acquisition.start_time ? new Date(acquisition.start_time).toLocaleString() : '–'}

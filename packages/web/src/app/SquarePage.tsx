@@ -6,6 +6,7 @@ import { memo, useCallback, useDeferredValue, useMemo, useState } from 'react';
 import { get, getOptional, paths, type FoilHole, type GridSquare, type Micrograph, type SquareCollection, type SuggestedHoles } from './api.ts';
 import { ScaleLegend } from './Legend.tsx';
 import { MapCanvas, type MapItem } from './MapCanvas.tsx';
+import { AreaActions, RecommendationsPanel } from './Recommendations.tsx';
 import { compareIds, fmt, higherIsBetterColour, lowerIsBetterColour, pct, shareColour } from './model.ts';
 import { href, Link } from './router.tsx';
 import { useData } from './useData.ts';
@@ -130,6 +131,7 @@ function Square({ gridUuid, square, holes, collection, suggested }: { gridUuid: 
           {views.length} foil holes · {withMicrographs} with micrographs · {fmt(square.pixel_size ? square.pixel_size * 1e10 : null, 2, 'Å/px')}
         </span>
       </h1>
+      <AreaActions target={{ kind: 'gridsquare', uuid: square.uuid, id: square.gridsquare_id }} />
       <div className="layout">
         <section className="map-panel">
           <div className="toolbar" role="radiogroup" aria-label="Colour holes by">
@@ -169,7 +171,9 @@ function Square({ gridUuid, square, holes, collection, suggested }: { gridUuid: 
         </section>
         <aside className="side">
           <HoleDetails view={shown} limit={limit} />
+          {selected && byUuid.has(selected) && <AreaActions key={selected} target={{ kind: 'foilhole', uuid: selected, id: byUuid.get(selected)!.hole.foilhole_id }} />}
           {selected && <Micrographs holeUuid={selected} limit={limit} />}
+          <RecommendationsPanel gridUuid={gridUuid} />
         </aside>
       </div>
       <section>

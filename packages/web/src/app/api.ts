@@ -1,5 +1,6 @@
 /** The backend's API as the dashboard reads it (same origin: the backend serves the dashboard under /ui/). */
 import type * as Wire from '@smartem/common';
+import { authHeaders } from './auth.ts';
 
 /**
  * `@smartem/common`'s record types with its non-nullable fields repaired: `required(...)` fields come out as `never`
@@ -30,8 +31,11 @@ export class ApiError extends Error {
   }
 }
 
-export async function get<T>(path: string, signal?: AbortSignal): Promise<T> {
-  const res = await fetch(path, { headers: { accept: 'application/json' }, signal });
+/** A request with the signed-in user's token; a failure is an ApiError with the problem document's detail. */
+async function request<T>(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json', ...authHeaders() };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(path, { method, headers, signal, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
   if (!res.ok) {
     let detail = res.statusText;
     try {
@@ -42,6 +46,14 @@ export async function get<T>(path: string, signal?: AbortSignal): Promise<T> {
     throw new ApiError(res.status, `${path}: ${res.status} ${detail}`);
   }
   return (await res.json()) as T;
+}
+
+export function get<T>(path: string, signal?: AbortSignal): Promise<T> {
+  return request<T>('GET', path, undefined, signal);
+}
+
+export function post<T>(path: string, body?: unknown): Promise<T> {
+  return request<T>('POST', path, body);
 }
 
 /** Like `get`, but a failed read (e.g. no ranking yet) is `null` instead of an error. */
@@ -66,4 +78,9 @@ export const paths = {
   squareCollection: (s: string) => `/gridsquares/${enc(s)}/collection`,
   suggestedHoles: (s: string) => `/gridsquares/${enc(s)}/suggested_holes`,
   micrographs: (h: string) => `/foilholes/${enc(h)}/micrographs`,
+  agents: () => '/agents',
+  sessionInstructions: (agent: string, session: string, status?: string) =>
+    `/agent/${enc(agent)}/session/${enc(session)}/instructions${status ? `?status=${enc(status)}` : ''}`,
+  decide: (instruction: string, action: 'approve' | 'decline') => `/instructions/${enc(instruction)}/${action}`,
+  operatorInstruction: () => '/instructions',
 };

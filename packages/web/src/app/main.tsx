@@ -1,16 +1,16 @@
-import { StrictMode } from 'react';
+import { StrictMode, type ReactNode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { AtlasPage } from './AtlasPage.tsx';
+import { initAuth } from './auth.ts';
 import { Home } from './Home.tsx';
 import { href, Link, useRoute } from './router.tsx';
+import { AuthGate } from './SignIn.tsx';
 import { SquarePage } from './SquarePage.tsx';
 import './style.css';
 
-function App() {
-  const route = useRoute();
+function Header({ user }: { user: ReactNode }) {
   return (
-    <>
-      <header className="top">
+    <header className="top">
         <Link href={href.home()} className="brand">
           SmartEM
         </Link>
@@ -18,7 +18,15 @@ function App() {
         <a href="/docs" className="right">
           API
         </a>
+        {user}
       </header>
+  );
+}
+
+function App() {
+  const route = useRoute();
+  return (
+    <>
       {route.page === 'home' && <Home />}
       {route.page === 'grid' && <AtlasPage key={route.grid} gridUuid={route.grid} />}
       {route.page === 'square' && <SquarePage key={route.square} gridUuid={route.grid} squareUuid={route.square} />}
@@ -34,8 +42,11 @@ function App() {
   );
 }
 
+const auth = await initAuth();
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <App />
+    <AuthGate initial={auth} header={(user) => <Header user={user} />}>
+      <App />
+    </AuthGate>
   </StrictMode>,
 );

@@ -11,6 +11,10 @@ export interface AuthOptions {
   clockToleranceSec?: number;
   /** Least time between two fetches of the key set when tokens name unknown keys (default 30 s). */
   jwksCooldownMs?: number;
+  /** The dashboard's public OAuth client (authorization code + PKCE); without it the dashboard cannot sign in. */
+  webClientId?: string;
+  /** Scopes the dashboard asks for (default `openid profile`). */
+  webScope?: string;
 }
 
 const list = (raw: string | undefined) =>
@@ -23,7 +27,7 @@ const list = (raw: string | undefined) =>
 export function authFromEnv(env: NodeJS.ProcessEnv = process.env): AuthOptions | undefined {
   const issuer = env.SMARTEM_OIDC_ISSUER?.trim();
   if (!issuer) {
-    const stray = ['SMARTEM_OIDC_AUDIENCE', 'SMARTEM_OIDC_ALLOWED_AZP'].filter((name) => env[name]?.trim());
+    const stray = ['SMARTEM_OIDC_AUDIENCE', 'SMARTEM_OIDC_ALLOWED_AZP', 'SMARTEM_OIDC_WEB_CLIENT_ID'].filter((name) => env[name]?.trim());
     if (stray.length > 0) throw new Error(`${stray.join(' and ')} set without SMARTEM_OIDC_ISSUER`);
     return undefined;
   }
@@ -36,9 +40,13 @@ export function authFromEnv(env: NodeJS.ProcessEnv = process.env): AuthOptions |
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`SMARTEM_OIDC_ISSUER must be an http(s) URL, got '${issuer}'`);
   const audience = list(env.SMARTEM_OIDC_AUDIENCE);
   const allowedAzp = list(env.SMARTEM_OIDC_ALLOWED_AZP);
+  const webClientId = env.SMARTEM_OIDC_WEB_CLIENT_ID?.trim();
+  const webScope = env.SMARTEM_OIDC_WEB_SCOPE?.trim();
   return {
     issuer,
     ...(audience?.length ? { audience } : {}),
     ...(allowedAzp?.length ? { allowedAzp } : {}),
+    ...(webClientId ? { webClientId } : {}),
+    ...(webScope ? { webScope } : {}),
   };
 }

@@ -88,6 +88,7 @@ const OPERATOR_WRITES = [
   'PUT /grids/:grid_uuid/decision_authority',
   'POST /instructions/:instruction_id/approve',
   'POST /instructions/:instruction_id/decline',
+  'POST /instructions',
 ];
 
 const ADMIN = [
@@ -102,7 +103,7 @@ const ADMIN = [
 ];
 
 const TABLE: Array<[Access, string[]]> = [
-  ['public', ['GET /status', 'GET /health', 'GET /openapi.json', 'GET /', 'GET /metrics']],
+  ['public', ['GET /status', 'GET /health', 'GET /openapi.json', 'GET /', 'GET /metrics', 'GET /auth/config']],
   ['authenticated', ENTITY_READS],
   ['smartem-agent', [...EPU_WRITES, ...AGENT_CHANNEL]],
   ['smartem-operator', OPERATOR_WRITES],

@@ -1,7 +1,8 @@
 /**
  * The backend → agent instruction channel (additive to the original's API; paths and fields as its later agent
  * channel): agent sessions, the Server-Sent Events stream of instructions (`connection`, `instruction`, `heartbeat`),
- * acknowledgements, heartbeats, and an operator's approval of instructions held in confirm mode.
+ * acknowledgements, heartbeats, an operator's approval of instructions held in confirm mode, and an operator's own
+ * skip or include of a grid square or foil hole.
  */
 import { Type } from 'typebox';
 import {
@@ -11,12 +12,14 @@ import {
   InstructionRecord,
   INSTRUCTION_STATUSES,
   NO_NUL_PATTERN,
+  OperatorInstruction,
 } from '@smartem/common';
 import type { App } from '../app.ts';
 import { HttpError } from '../errors.ts';
 import { createInstructionFeed } from '../../services/agents/feed.ts';
 import * as service from '../../services/agents/instructions.ts';
-import { InstructionError } from '../../services/agents/instructions.ts';
+import { InstructionError, instructionRecord } from '../../services/agents/instructions.ts';
+import { issueOperatorInstruction } from '../../services/agents/operator.ts';
 import { openInstructionStream } from '../../services/agents/stream.ts';
 import { sseClientConnected } from '../../metrics.ts';
 
@@ -210,6 +213,29 @@ export async function agentRoutes(app: App): Promise<void> {
     async (req) => {
       await service.heartbeat(db, req.params.agent_id, req.params.session_id).catch(asHttp);
       return { status: 'ok' as const, timestamp: new Date().toISOString() };
+    },
+  );
+
+  app.post(
+    '/instructions',
+    {
+      schema: {
+        tags,
+        summary: "An operator's skip or include of a grid square or foil hole",
+        description:
+          'Written as an `athena.control.select_area` instruction for every active agent session of the acquisition, delivered at once (also in confirm mode: the operator has decided). 409 when no agent serves the acquisition.',
+        body: OperatorInstruction,
+        response: { 201: Type.Array(InstructionRecord) },
+      },
+    },
+    async (req, reply) => {
+      const given = (['gridsquare_uuid', 'foilhole_uuid'] as const).filter((f) => req.body[f] !== undefined);
+      if (given.length !== 1) {
+        const message = given.length === 0 ? 'give gridsquare_uuid or foilhole_uuid' : 'give only one of gridsquare_uuid and foilhole_uuid';
+        throw new HttpError(422, message, [{ field: given[1] ?? 'gridsquare_uuid', message }]);
+      }
+      const rows = await issueOperatorInstruction(db, req.body).catch(asHttp);
+      return reply.status(201).send(rows.map(instructionRecord));
     },
   );
 

@@ -139,13 +139,17 @@ export interface NewInstruction {
   priority?: number;
 }
 
-/** Writes instructions for each of `sessions`: pending, or awaiting an operator's approval in confirm mode. */
+/**
+ * Writes instructions for each of `sessions`: pending, or awaiting an operator's approval in confirm mode (unless
+ * `approved`: an operator's own instruction).
+ */
 export async function issueInstructions(
   db: Db,
   sessions: readonly SessionRow[],
   items: readonly NewInstruction[],
-  now = new Date(),
+  opts: { now?: Date; approved?: boolean } = {},
 ): Promise<InstructionRow[]> {
+  const now = opts.now ?? new Date();
   const rows = sessions.flatMap((s) =>
     items.map((item) => ({
       instruction_id: randomUUID(),
@@ -155,7 +159,7 @@ export async function issueInstructions(
       topic: item.topic,
       payload: item.payload,
       priority: item.priority ?? 0,
-      status: s.mode === 'confirm' ? 'awaiting_approval' : 'pending',
+      status: s.mode === 'confirm' && !opts.approved ? 'awaiting_approval' : 'pending',
       expires_at: new Date(now.getTime() + INSTRUCTION_WINDOW_MS),
     })),
   );

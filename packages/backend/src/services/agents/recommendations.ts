@@ -15,7 +15,9 @@ import { issueInstructions, type NewInstruction } from './instructions.ts';
 /** Squares ahead in the recommended order whose holes are planned too. */
 export const SQUARES_WITH_HOLE_PLANS = 3;
 
-const PRIORITY: Record<InstructionType, number> = {
+/** Priorities of instruction types; an operator's own choice comes first. */
+export const PRIORITY: Record<InstructionType, number> = {
+  'athena.control.select_area': 20,
   'athena.control.skip_gridsquares': 10,
   'athena.control.reorder_gridsquares': 5,
   'athena.control.reorder_foilholes': 1,
