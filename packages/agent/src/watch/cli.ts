@@ -14,6 +14,7 @@ interface WatchCliOptions {
   statusInterval: number;
   rescan: number;
   maxPending: number;
+  maxFileMb: number;
   athena?: string;
   mode?: 'observe' | 'confirm' | 'auto';
   agentId?: string;
@@ -52,6 +53,7 @@ export function registerWatchCommand(agent: Command): void {
       wholeNumberAtLeast(2),
       5000,
     )
+    .option('--max-file-mb <mb>', 'a file named like an EPU manifest but larger than this is reported and never read', positiveNumber, 16)
     .option(
       '--athena <url>',
       'Athena Decision Service root URL (env SMARTEM_ATHENA_URL); decisions are sent there',
@@ -119,6 +121,7 @@ async function runWatch(dirArgument: string | undefined, options: WatchCliOption
       pollIntervalMs: options.poll === true ? undefined : options.poll,
       rescanIntervalMs: options.rescan * 1000,
       maxPending: options.maxPending,
+      maxFileBytes: options.maxFileMb * 1024 * 1024,
       athena: options.athena,
       mode: options.mode ?? (options.athena ? 'observe' : undefined),
       agentId: options.agentId,
