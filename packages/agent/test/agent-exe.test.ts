@@ -1,18 +1,22 @@
 /**
  * The Windows agent executable (`npm run build:agent-exe` → dist/smartem-agent.exe) run under wine: its version, a
- * whole-directory parse equal to the Linux command's, and a live watch of a directory EPU-sim writes while it runs.
+ * whole-directory parse equal to the Linux command's, a live watch of a directory EPU-sim writes while it runs, and —
+ * as installed on a microscope PC — a copy in a folder of its own with `smartem-agent.env` beside it, started without
+ * arguments, syncing a visit to a backend that takes tokens from a real OpenID provider.
  * Under wine the executable's stdout and stderr go to files (pipes to a Windows process fail with EBADF).
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VERSION } from '@smartem/common';
 import { MIN_FILES_FOR_WORKERS } from '@smartem/epu';
 import { generateVisit, playVisit } from '@smartem/epu-sim';
-import { repoRoot, startSmartem } from './support/processes.ts';
+import { repoRoot, startBackend, startSmartem } from './support/processes.ts';
+// The backend's test identity provider: the agent's tests depend on the backend already (devDependencies).
+import { startTestProvider } from '../../backend/test/support/oidc.ts';
 
 const exe = join(repoRoot, 'dist', 'smartem-agent.exe');
 const wine = spawnSync('wine', ['--version'], { encoding: 'utf8' });
@@ -111,6 +115,70 @@ describe('the Windows agent executable under wine', { skip, timeout: 600_000 }, 
       await linux.stop();
       const seen = await lastStatus(() => (existsSync(err) ? readFileSync(err, 'utf8') : ''), new RegExp(escapeRegExp(expected)));
       assert.equal(seen, expected);
+    } finally {
+      child.kill('SIGKILL');
+      spawnSync('wineserver', ['-k'], { env: wineEnv });
+    }
+  });
+
+  test('copied to a folder of its own with smartem-agent.env beside it, run with no arguments: syncs a visit with client credentials', async (t) => {
+    const secret = 'exe-agent-secret-5f3a1c';
+    const idp = await startTestProvider({ 'krios-exe': { secret, realmRoles: ['smartem-agent'] }, viewer: { secret: 'viewer-exe' } });
+    t.after(() => idp.close());
+    const backend = await startBackend(join(work, 'db'), 0, {
+      SMARTEM_OIDC_ISSUER: idp.issuer,
+      SMARTEM_OIDC_ALLOWED_AZP: 'krios-exe,viewer',
+    });
+    t.after(() => backend.stop());
+    const visit = await generateVisit({ out: join(work, 'installed-visit'), squares: 3, holesPerSquare: 4, shotsPerHole: 2, seed: 17 });
+    // A folder with a space in its name, as under C:\Program Files; the working directory is elsewhere.
+    const bin = join(work, 'SmartEM Agent');
+    mkdirSync(bin);
+    copyFileSync(exe, join(bin, 'smartem-agent.exe'));
+    writeFileSync(
+      join(bin, 'smartem-agent.env'),
+      [
+        `SMARTEM_API_URL=${backend.url}`,
+        `SMARTEM_OIDC_ISSUER=${idp.issuer}`,
+        'SMARTEM_AGENT_CLIENT_ID=krios-exe',
+        `SMARTEM_AGENT_CLIENT_SECRET=${secret}`,
+        `SMARTEM_AGENT_WATCH_DIR=${windowsPath(visit.root)}`,
+        `SMARTEM_AGENT_STATE_DIR="${windowsPath(join(work, 'installed-state'))}"`,
+        'SMARTEM_LOG_LEVEL=debug',
+        '',
+      ].join('\r\n'),
+    );
+    const out = join(work, 'installed-stdout');
+    const err = join(work, 'installed-stderr');
+    // Whatever this process's environment says about the agent would win over the file.
+    const blank = Object.fromEntries(
+      Object.keys(process.env)
+        .filter((k) => /^SMARTEM_/.test(k))
+        .map((k) => [k, '']),
+    );
+    const child = spawn('sh', ['-c', 'exec wine "$0" > "$OUT" 2> "$ERR" < /dev/null', join(bin, 'smartem-agent.exe')], {
+      cwd: tmpdir(),
+      env: { ...wineEnv, ...blank, OUT: out, ERR: err },
+      stdio: 'ignore',
+    });
+    const output = () => [out, err].map((f) => (existsSync(f) ? readFileSync(f, 'utf8') : '')).join('');
+    try {
+      const viewer = await idp.token('viewer');
+      const expected = visit.counts.micrographs;
+      let synced = 0;
+      const deadline = Date.now() + 180_000;
+      while (synced < expected && Date.now() < deadline && child.exitCode === null) {
+        await new Promise((r) => setTimeout(r, 1000));
+        const res = await fetch(`${backend.url}/micrographs?limit=1000`, { headers: { authorization: `Bearer ${viewer}` } });
+        synced = ((await res.json()) as unknown[]).length;
+      }
+      assert.equal(synced, expected, output().slice(-3000));
+      assert.ok(idp.tokenRequests > 0);
+      assert.match(output(), /"msg":"config file"/);
+      assert.match(output(), /SmartEM Agent\\\\smartem-agent\.env/, 'the file beside the executable was read');
+      assert.match(output(), /client credentials of krios-exe/);
+      assert.ok(!output().includes(secret), 'the secret is in the output');
+      assert.doesNotMatch(output(), /eyJ[\w-]+\.eyJ/, 'a token is in the output');
     } finally {
       child.kill('SIGKILL');
       spawnSync('wineserver', ['-k'], { env: wineEnv });

@@ -22,6 +22,15 @@ test('a directory that does not exist: exit 1 naming it', async () => {
   assert.match(child.output(), new RegExp(`error: directory ${missing.replace(/[/\\]/g, '.')} does not exist`));
 });
 
+test('no DIR and no SMARTEM_AGENT_WATCH_DIR: exit 2 saying where to set it', async () => {
+  const child = startSmartem(['agent', 'watch', '--api', 'http://127.0.0.1:9'], { SMARTEM_AGENT_WATCH_DIR: '' });
+  assert.equal(await child.exited, 2);
+  assert.match(
+    child.output(),
+    /error: no directory to watch: give DIR, or set SMARTEM_AGENT_WATCH_DIR in smartem-agent\.env beside the executable/,
+  );
+});
+
 test('--mode auto or confirm without --athena, an --athena that is not a URL, an unknown mode: one clear error each', async () => {
   const dir = join(tmp.path, 'visit-for-modes');
   mkdirSync(dir, { recursive: true });

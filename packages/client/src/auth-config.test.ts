@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AgentConfigError, parseAgentConfig, resolveAgentAuth } from './auth-config.ts';
+import { AgentConfigError, agentSetting, parseAgentConfig, readAgentConfig, resolveAgentAuth } from './auth-config.ts';
 import { ClientCredentialsTokenSource } from './auth.ts';
 
 function withDir(fn: (dir: string) => void): void {
@@ -82,5 +82,20 @@ test('a config file with a secret that others can read draws a warning naming th
     const warnings: Array<[object, string]> = [];
     resolveAgentAuth({ configFile: file, env: {}, log: { debug: () => {}, warn: (o, m) => void warnings.push([o, m]) } });
     assert.deepEqual(warnings, [[{ file }, 'the config file holds a client secret and is readable by other users (chmod 600 it)']]);
+  });
+});
+
+test('the watch directory, state directory and log level come from the file too; the environment wins, blank is unset', () => {
+  withDir((dir) => {
+    writeFileSync(
+      join(dir, 'smartem-agent.env'),
+      'SMARTEM_AGENT_WATCH_DIR="D:\\EPU\\visit"\r\nSMARTEM_AGENT_STATE_DIR=C:\\ProgramData\\SmartEM\r\nSMARTEM_LOG_LEVEL=info\r\n',
+    );
+    const config = readAgentConfig({ executableDir: dir });
+    assert.equal(config.file, join(dir, 'smartem-agent.env'));
+    assert.equal(agentSetting(config, 'SMARTEM_AGENT_WATCH_DIR', {}), 'D:\\EPU\\visit');
+    assert.equal(agentSetting(config, 'SMARTEM_AGENT_STATE_DIR', { SMARTEM_AGENT_STATE_DIR: ' ' }), 'C:\\ProgramData\\SmartEM');
+    assert.equal(agentSetting(config, 'SMARTEM_LOG_LEVEL', { SMARTEM_LOG_LEVEL: 'debug' }), 'debug');
+    assert.deepEqual(readAgentConfig({ executableDir: join(dir, 'elsewhere') }), { values: {} });
   });
 });

@@ -1,7 +1,8 @@
 /**
- * The agent's credentials: a static bearer token, or OAuth 2.0 client credentials, from the command line, the
- * environment, or a dotenv-style file (`KEY=value` lines) given with `--config` or found beside the executable as
- * `smartem-agent.env`. Command line beats environment beats file.
+ * The agent's configuration file and credentials. The file (`KEY=value` lines) is given with `--config` or found beside
+ * the executable as `smartem-agent.env`, so the Windows executable runs with no arguments at all: it names the backend,
+ * the credentials (a static bearer token, or OAuth 2.0 client credentials), the directory to watch, the state
+ * directory and the log level. Command line beats environment beats file.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -17,8 +18,12 @@ export const AGENT_CONFIG_KEYS = [
   'SMARTEM_AGENT_CLIENT_ID',
   'SMARTEM_AGENT_CLIENT_SECRET',
   'SMARTEM_AGENT_SCOPE',
+  'SMARTEM_AGENT_WATCH_DIR',
+  'SMARTEM_AGENT_STATE_DIR',
+  'SMARTEM_LOG_LEVEL',
 ] as const;
-type ConfigKey = (typeof AGENT_CONFIG_KEYS)[number];
+export type AgentConfigKey = (typeof AGENT_CONFIG_KEYS)[number];
+type ConfigKey = AgentConfigKey;
 
 /** A config file or a combination of settings that cannot work; the message names the file, line or variables. */
 export class AgentConfigError extends Error {
@@ -43,16 +48,48 @@ export function parseAgentConfig(text: string, file: string): Partial<Record<Con
   return out;
 }
 
-export interface AgentAuthInput {
+export interface AgentConfigSource {
+  /** `--config FILE`; without it `smartem-agent.env` in `executableDir` is read when it exists. */
+  configFile?: string;
+  /** Where to look for `smartem-agent.env` (default: the directory of the running executable). */
+  executableDir?: string;
+}
+
+/** What a config file holds (empty without one); `agentSetting` gives each key with the environment's value winning. */
+export interface AgentConfig {
+  /** The file that was read, if any. */
+  file?: string;
+  values: Partial<Record<ConfigKey, string>>;
+}
+
+/** Reads the config file: the one given, else `smartem-agent.env` beside the executable when it exists. */
+export function readAgentConfig(input: AgentConfigSource = {}): AgentConfig {
+  const fileName = input.configFile ?? join(input.executableDir ?? dirname(process.execPath), AGENT_CONFIG_FILE);
+  if (!input.configFile && !existsSync(fileName)) return { values: {} };
+  let text: string;
+  try {
+    text = readFileSync(fileName, 'utf8');
+  } catch (error) {
+    throw new AgentConfigError(
+      `cannot read the config file ${fileName}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
+  return { file: fileName, values: parseAgentConfig(text, fileName) };
+}
+
+/** A setting from the environment, else from the config file; blank counts as unset. */
+export function agentSetting(config: AgentConfig, key: ConfigKey, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env[key]?.trim() || config.values[key]?.trim() || undefined;
+}
+
+export interface AgentAuthInput extends AgentConfigSource {
   /** `--api` (already defaulted from SMARTEM_API_URL by the CLI). */
   api?: string;
   /** `--token` (already defaulted from SMARTEM_API_TOKEN by the CLI). */
   token?: string;
-  /** `--config FILE`; without it `smartem-agent.env` in `executableDir` is read when it exists. */
-  configFile?: string;
+  /** The config file already read (else it is read from `configFile` / `executableDir`). */
+  config?: AgentConfig;
   env?: NodeJS.ProcessEnv;
-  /** Where to look for `smartem-agent.env` (default: the directory of the running executable). */
-  executableDir?: string;
   log?: TokenLog;
 }
 
@@ -66,23 +103,16 @@ export interface AgentAuth {
 
 export function resolveAgentAuth(input: AgentAuthInput): AgentAuth {
   const env = input.env ?? process.env;
-  const fileName = input.configFile ?? join(input.executableDir ?? dirname(process.execPath), AGENT_CONFIG_FILE);
-  let file: Partial<Record<ConfigKey, string>> = {};
-  if (input.configFile || existsSync(fileName)) {
-    let text: string;
-    try {
-      text = readFileSync(fileName, 'utf8');
-    } catch (error) {
-      throw new AgentConfigError(
-        `cannot read the config file ${fileName}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-      );
-    }
-    file = parseAgentConfig(text, fileName);
-    if (file.SMARTEM_AGENT_CLIENT_SECRET && process.platform !== 'win32' && (statSync(fileName).mode & 0o077) !== 0) {
-      input.log?.warn({ file: fileName }, 'the config file holds a client secret and is readable by other users (chmod 600 it)');
-    }
+  const config = input.config ?? readAgentConfig(input);
+  if (
+    config.file &&
+    config.values.SMARTEM_AGENT_CLIENT_SECRET &&
+    process.platform !== 'win32' &&
+    (statSync(config.file).mode & 0o077) !== 0
+  ) {
+    input.log?.warn({ file: config.file }, 'the config file holds a client secret and is readable by other users (chmod 600 it)');
   }
-  const pick = (key: ConfigKey) => env[key]?.trim() || file[key]?.trim() || undefined;
+  const pick = (key: ConfigKey) => agentSetting(config, key, env);
   const api = input.api || pick('SMARTEM_API_URL');
   const token = input.token?.trim() || pick('SMARTEM_API_TOKEN');
   const issuer = pick('SMARTEM_OIDC_ISSUER');

@@ -1,17 +1,18 @@
 /** The watch command's credentials: resolved from its options, environment and config file, and tried once at start. */
 import { TokenRequestError, type TokenSource } from '@smartem/client';
-import { AgentConfigError, resolveAgentAuth } from '@smartem/client/agent-auth';
+import { AgentConfigError, resolveAgentAuth, type AgentConfig } from '@smartem/client/agent-auth';
 import type { Logger } from '@smartem/common';
 
 /** The API URL and token source to use, or the exit code after a one-line error. */
 export async function agentAuth(
-  options: { api?: string; token?: string; config?: string },
+  options: { api?: string; token?: string },
+  config: AgentConfig,
   log: Logger,
   dryRun: boolean,
 ): Promise<{ api?: string; auth?: TokenSource } | number> {
   let resolved;
   try {
-    resolved = resolveAgentAuth({ api: options.api, token: options.token, configFile: options.config, log });
+    resolved = resolveAgentAuth({ api: options.api, token: options.token, config, log });
   } catch (error) {
     if (!(error instanceof AgentConfigError)) throw error;
     process.stderr.write(`error: ${error.message}\n`);

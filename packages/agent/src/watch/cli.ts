@@ -14,6 +14,7 @@ interface WatchCliOptions {
   statusInterval: number;
   rescan: number;
   maxPending: number;
+  maxFileMb: number;
   athena?: string;
   mode?: 'observe' | 'confirm' | 'auto';
   agentId?: string;
@@ -29,15 +30,21 @@ export function registerWatchCommand(agent: Command): void {
       'watch an EPU output directory (before, while or after EPU writes it) and sync everything to the backend; ' +
         'a durable journal under --state keeps what the backend has not acknowledged',
     )
-    .argument('<dir>', 'EPU output directory (a visit with one or more grid directories, or one grid directory)')
+    .argument(
+      '[dir]',
+      'EPU output directory (a visit with one or more grid directories, or one grid directory); default SMARTEM_AGENT_WATCH_DIR from the environment or the config file',
+    )
     .option('--api <url>', 'backend base URL (env SMARTEM_API_URL)', process.env.SMARTEM_API_URL)
     .option('--token <token>', 'static bearer token for the backend (env SMARTEM_API_TOKEN)', process.env.SMARTEM_API_TOKEN)
     .option(
       '--config <file>',
-      'KEY=value file with SMARTEM_API_URL and the OAuth client credentials SMARTEM_OIDC_ISSUER, SMARTEM_AGENT_CLIENT_ID, SMARTEM_AGENT_CLIENT_SECRET (default: smartem-agent.env beside the executable, if present)',
+      'KEY=value file with SMARTEM_API_URL, the OAuth client credentials SMARTEM_OIDC_ISSUER, SMARTEM_AGENT_CLIENT_ID, SMARTEM_AGENT_CLIENT_SECRET, SMARTEM_AGENT_WATCH_DIR, SMARTEM_AGENT_STATE_DIR, SMARTEM_LOG_LEVEL (default: smartem-agent.env beside the executable, if present)',
     )
     .option('--dry-run', 'parse and map everything, send nothing, write no journal')
-    .option('--state <dir>', 'state directory holding the journal (default: per-directory folder under the user data dir)')
+    .option(
+      '--state <dir>',
+      'state directory holding the journal (default: SMARTEM_AGENT_STATE_DIR, else a per-directory folder under the user data dir)',
+    )
     .option('--poll [ms]', 'poll the file system instead of native events (network shares), every ms (default 1000)', positiveNumber)
     .option('--rescan <s>', 'list the whole directory again every s seconds as a safety net (0: never)', nonNegativeNumber, 60)
     .option(
@@ -46,6 +53,7 @@ export function registerWatchCommand(agent: Command): void {
       wholeNumberAtLeast(2),
       5000,
     )
+    .option('--max-file-mb <mb>', 'a file named like an EPU manifest but larger than this is reported and never read', positiveNumber, 16)
     .option(
       '--athena <url>',
       'Athena Decision Service root URL (env SMARTEM_ATHENA_URL); decisions are sent there',
@@ -64,23 +72,42 @@ export function registerWatchCommand(agent: Command): void {
     .addOption(verboseOption())
     .addOption(metricsOptions()[0])
     .addOption(metricsOptions()[1])
-    .action(async (dir: string, options: WatchCliOptions) => {
+    .action(async (dir: string | undefined, options: WatchCliOptions) => {
       const code = await runWatch(dir, options);
       process.exitCode = code;
     });
 }
 
-async function runWatch(dir: string, options: WatchCliOptions): Promise<number> {
+async function runWatch(dirArgument: string | undefined, options: WatchCliOptions): Promise<number> {
+  const { AGENT_CONFIG_FILE, AgentConfigError, agentSetting, readAgentConfig } = await import('@smartem/client/agent-auth');
+  let config;
+  try {
+    config = readAgentConfig({ configFile: options.config });
+  } catch (error) {
+    if (!(error instanceof AgentConfigError)) throw error;
+    process.stderr.write(`error: ${error.message}\n`);
+    return 2;
+  }
+  const dir = dirArgument ?? agentSetting(config, 'SMARTEM_AGENT_WATCH_DIR');
+  if (!dir) {
+    process.stderr.write(
+      `error: no directory to watch: give DIR, or set SMARTEM_AGENT_WATCH_DIR in ${config.file ?? `${AGENT_CONFIG_FILE} beside the executable`}\n`,
+    );
+    return 2;
+  }
   const { createLogger, levelFromVerbosity } = await import('@smartem/common');
-  const log = createLogger({ level: levelFromVerbosity(options.verbose), name: 'agent' });
+  const level = levelFromVerbosity(options.verbose, { SMARTEM_LOG_LEVEL: agentSetting(config, 'SMARTEM_LOG_LEVEL') });
+  const log = createLogger({ level, name: 'agent' });
+  if (config.file) log.info({ file: config.file }, 'config file');
+  const stateDir = options.state ?? agentSetting(config, 'SMARTEM_AGENT_STATE_DIR');
   if (options.status) {
     const { printJournalStatus } = await import('./status.ts');
-    return printJournalStatus(dir, options.state, Boolean(options.json));
+    return printJournalStatus(dir, stateDir, Boolean(options.json));
   }
   const { startWatch, WatchSetupError } = await import('./watch.ts');
   const { CatchUpProgress, statusLine } = await import('./progress.ts');
   const { agentAuth } = await import('./auth.ts');
-  const credentials = await agentAuth(options, log, Boolean(options.dryRun));
+  const credentials = await agentAuth(options, config, log, Boolean(options.dryRun));
   if (typeof credentials === 'number') return credentials;
   let handle;
   try {
@@ -89,11 +116,12 @@ async function runWatch(dir: string, options: WatchCliOptions): Promise<number> 
       api: credentials.api,
       auth: credentials.auth,
       dryRun: options.dryRun,
-      stateDir: options.state,
+      stateDir,
       poll: options.poll !== undefined,
       pollIntervalMs: options.poll === true ? undefined : options.poll,
       rescanIntervalMs: options.rescan * 1000,
       maxPending: options.maxPending,
+      maxFileBytes: options.maxFileMb * 1024 * 1024,
       athena: options.athena,
       mode: options.mode ?? (options.athena ? 'observe' : undefined),
       agentId: options.agentId,

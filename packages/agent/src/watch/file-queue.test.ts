@@ -84,6 +84,38 @@ test('a file that stays malformed is reported with its path and does not block t
   }
 });
 
+test('a file over maxFileBytes is reported once and never parsed; rewritten within the limit, it is read', { skip }, async () => {
+  const root = await mkdtemp(join(tmpdir(), 'smartem-fq-'));
+  const path = join(root, 'grid1/Images-Disc1/GridSquare_5/Data/FoilHole_6_Data_7_8_20230919_154056.xml');
+  await mkdir(dirname(path), { recursive: true });
+  const xml = await readFile(sample);
+  const parsed: ParsedEpuFile[] = [];
+  const oversize: Array<[string, number]> = [];
+  const queue = new FileQueue({
+    root,
+    onParsed: (f) => parsed.push(f),
+    onBroken: () => {},
+    maxFileBytes: xml.length,
+    onOversize: (p, bytes) => oversize.push([p, bytes]),
+  });
+  try {
+    await writeFile(path, Buffer.concat([xml, Buffer.from(' ')]));
+    queue.offer(path);
+    await queue.whenIdle();
+    queue.offer(path); // unchanged: not reported again
+    await queue.whenIdle();
+    assert.deepEqual(oversize, [[path, xml.length + 1]]);
+    assert.deepEqual([parsed.length, queue.stats.oversize, queue.stats.broken], [0, 1, 0]);
+    await writeFile(path, xml);
+    queue.offer(path);
+    await queue.whenIdle();
+    assert.deepEqual([parsed.length, queue.stats.oversize, queue.stats.parsed], [1, 0, 1]);
+  } finally {
+    queue.stop();
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
 test('holdBack keeps micrograph manifests queued (every other kind is still read) until resume', { skip }, async () => {
   const root = await mkdtemp(join(tmpdir(), 'smartem-fq-'));
   const parsed: ParsedEpuFile[] = [];

@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { classifyEpuPath, EpuParseError, parseClassified, PARENT_FIRST_RANK, type EpuFileKind, type ParsedEpuFile } from '@smartem/epu';
 
@@ -6,6 +6,8 @@ interface FileState {
   /** Only the kind is kept per file (memory: one state per file of a 50,000-micrograph visit); `process` re-classifies. */
   kind: EpuFileKind;
   status: 'queued' | 'reading' | 'done' | 'waiting' | 'broken';
+  /** Larger than `maxFileBytes` when last looked at (done, unread). */
+  oversize: boolean;
   /** Another event arrived while it was being read: read it again afterwards. */
   again: boolean;
   size: number;
@@ -23,6 +25,8 @@ export interface FileQueueStats {
   parsed: number;
   retries: number;
   broken: number;
+  /** Files larger than `maxFileBytes`, left unread (until they are rewritten smaller). */
+  oversize: number;
   queued: number;
   /** Micrograph manifests are held back (too many entities wait for the backend). */
   holding: boolean;
@@ -41,6 +45,10 @@ export interface FileQueueOptions {
   /** A file that still fails after this many attempts and this long since its first failure is reported broken. */
   brokenAfterAttempts?: number;
   brokenAfterMs?: number;
+  /** No EPU manifest is this large: a bigger file is reported (`onOversize`) and never read (default 16 MB). */
+  maxFileBytes?: number;
+  /** Called once when a file is found larger than `maxFileBytes` (again if it shrinks and grows past it again). */
+  onOversize?: (absPath: string, bytes: number) => void;
   /** Asked before each micrograph manifest is read: while true they stay queued (backpressure); see `resume`. */
   holdBack?: () => boolean;
 }
@@ -58,7 +66,7 @@ export class FileQueue {
   private waiting = 0;
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
-  readonly stats: FileQueueStats = { seen: 0, parsed: 0, retries: 0, broken: 0, queued: 0, holding: false };
+  readonly stats: FileQueueStats = { seen: 0, parsed: 0, retries: 0, broken: 0, oversize: 0, queued: 0, holding: false };
 
   constructor(private readonly opts: FileQueueOptions) {}
 
@@ -71,7 +79,17 @@ export class FileQueue {
       if (!rel || rel.startsWith('..')) return;
       const cls = classifyEpuPath(rel);
       if (!cls) return;
-      state = { kind: cls.kind, status: 'queued', again: false, size: -1, mtimeMs: -1, attempts: 0, firstFailureAt: 0, parsedOnce: false };
+      state = {
+        kind: cls.kind,
+        status: 'queued',
+        oversize: false,
+        again: false,
+        size: -1,
+        mtimeMs: -1,
+        attempts: 0,
+        firstFailureAt: 0,
+        parsedOnce: false,
+      };
       this.files.set(absPath, state);
       this.stats.seen++;
       this.enqueue(absPath, state);
@@ -167,30 +185,41 @@ export class FileQueue {
     const wasBroken = state.status === 'broken';
     state.status = 'reading';
     state.again = false;
-    let size: number;
-    let mtimeMs: number;
-    let xml: Buffer;
+    let read: Awaited<ReturnType<typeof readAtMost>>;
     try {
       const before = await stat(absPath);
       if (before.size === state.size && before.mtimeMs === state.mtimeMs && state.attempts === 0) {
         state.status = 'done';
         return this.afterRead(absPath, state);
       }
-      xml = await readFile(absPath);
-      // Size and mtime of what was read; if the file grew meanwhile the next event finds them different.
-      const after = await stat(absPath);
-      size = after.size === xml.length ? after.size : -1;
-      mtimeMs = after.mtimeMs;
+      read = await readAtMost(absPath, this.opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
     } catch (error) {
       // Gone (a temporary file renamed away) or unreadable right now: forget it; a new event brings it back.
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
         this.files.delete(absPath);
         this.stats.seen--;
         if (state.parsedOnce) this.stats.parsed--;
+        if (state.oversize) this.stats.oversize--;
         return;
       }
       return this.failed(absPath, state, error as Error);
     }
+    const oversize = 'oversize' in read;
+    if (state.oversize !== oversize) {
+      state.oversize = !state.oversize;
+      this.stats.oversize += state.oversize ? 1 : -1;
+      if (state.oversize) this.opts.onOversize?.(absPath, read.size);
+    }
+    if ('oversize' in read) {
+      // Remembered by size and mtime like a parsed file: a rewrite (smaller, say) reads it again.
+      state.size = read.size;
+      state.mtimeMs = read.mtimeMs;
+      state.attempts = 0;
+      state.status = 'done';
+      if (wasBroken) this.stats.broken = this.countBroken();
+      return this.afterRead(absPath, state);
+    }
+    const { data: xml, size, mtimeMs } = read;
     let parsed: ParsedEpuFile;
     try {
       parsed = parseClassified(classifyEpuPath(relative(this.opts.root, absPath))!, xml, absPath);
@@ -256,5 +285,36 @@ export class FileQueue {
       this.idleWaiters = [];
       for (const w of waiters) w();
     }
+  }
+}
+
+export const DEFAULT_MAX_FILE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The file's bytes with its size and mtime after reading (size -1 when it grew meanwhile: the next event finds it
+ * different), or `oversize` without reading it when it holds more than `limit` bytes — also when it grows past the
+ * limit while being read, so at most `limit + 1` bytes are ever held.
+ */
+async function readAtMost(
+  path: string,
+  limit: number,
+): Promise<{ data: Buffer; size: number; mtimeMs: number } | { oversize: true; size: number; mtimeMs: number }> {
+  const handle = await open(path, 'r');
+  try {
+    const before = await handle.stat();
+    if (before.size > limit) return { oversize: true, size: before.size, mtimeMs: before.mtimeMs };
+    const buffer = Buffer.allocUnsafe(Math.min(limit + 1, before.size + 64 * 1024));
+    let length = 0;
+    for (;;) {
+      if (length === buffer.length) break;
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    const after = await handle.stat();
+    if (length > limit) return { oversize: true, size: Math.max(after.size, length), mtimeMs: after.mtimeMs };
+    return { data: buffer.subarray(0, length), size: after.size === length ? after.size : -1, mtimeMs: after.mtimeMs };
+  } finally {
+    await handle.close();
   }
 }

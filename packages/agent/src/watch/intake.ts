@@ -17,6 +17,13 @@ export interface IntakeOptions {
    * the agent passes a callback that only takes paths it has never seen (no stat storm every minute).
    */
   onRescanFile?: (absPath: string) => void;
+  /**
+   * The root was removed (`false`), or is back (`true`). Meanwhile nothing is watched; once it is back (or replaced
+   * by a new directory of the same name) it is watched and listed afresh.
+   */
+  onRootPresence?: (present: boolean) => void;
+  /** How often the root's presence is checked (default 1000 ms). */
+  rootCheckMs?: number;
 }
 
 export interface Intake {
@@ -87,16 +94,59 @@ export async function startIntake(opts: IntakeOptions): Promise<Intake> {
     }
   }
 
-  if (!opts.poll) {
-    if (nativeRecursive) {
-      const w = watch(opts.root, { persistent: true, recursive: true }, (_event, name) =>
-        onEvent(opts.root, name === null ? null : String(name)),
-      );
-      w.on('error', (error) => opts.onError(error));
-      watchers.set(opts.root, w);
+  /** Watches on the root's tree, then a listing of it; again whenever the root comes back. */
+  const arm = (): Promise<number> => {
+    if (!opts.poll && nativeRecursive) {
+      try {
+        const w = watch(opts.root, { persistent: true, recursive: true }, (_event, name) =>
+          onEvent(opts.root, name === null ? null : String(name)),
+        );
+        w.on('error', (error) => {
+          // Closed so that the presence check below sets up a new one (the root itself went away, typically).
+          w.close();
+          watchers.delete(opts.root);
+          opts.onError(error);
+        });
+        watchers.set(opts.root, w);
+      } catch (error) {
+        // Gone again already: the presence check notices; anything else is reported, and retried by that check.
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') opts.onError(error as Error);
+      }
     }
-  }
-  const scanned = await scanTree(opts.root, opts.onFile, opts.poll || nativeRecursive ? undefined : watchDir);
+    return scanTree(opts.root, opts.onFile, opts.poll || nativeRecursive ? undefined : watchDir);
+  };
+  const disarm = () => {
+    for (const w of watchers.values()) w.close();
+    watchers.clear();
+    known.clear();
+  };
+
+  /** The root's identity (device and inode): a directory deleted and made again under the same name is a new one. */
+  const rootIdentity = async () => {
+    const info = await stat(opts.root).catch(() => null);
+    return info?.isDirectory() ? `${info.dev}:${info.ino}` : null;
+  };
+  let root = await rootIdentity();
+  let checking = false;
+  const checkRoot = async () => {
+    if (checking || closed) return;
+    checking = true;
+    try {
+      const now = await rootIdentity();
+      const rootWatchLost = !opts.poll && nativeRecursive && now !== null && !watchers.has(opts.root);
+      if (closed || (now === root && !rootWatchLost)) return;
+      if (now !== root) disarm();
+      if (now === null) opts.onRootPresence?.(false);
+      else if (root === null) opts.onRootPresence?.(true);
+      root = now;
+      if (now !== null) await arm();
+    } finally {
+      checking = false;
+    }
+  };
+  const presence = setInterval(() => void checkRoot().catch(opts.onError), opts.rootCheckMs ?? 1000);
+
+  const scanned = await arm();
   const every = opts.poll ? (opts.pollIntervalMs ?? 1000) : (opts.rescanIntervalMs ?? 0);
   const onListed = opts.poll ? opts.onFile : (opts.onRescanFile ?? opts.onFile);
   const rescan =
@@ -108,6 +158,7 @@ export async function startIntake(opts: IntakeOptions): Promise<Intake> {
     async close() {
       closed = true;
       clearInterval(rescan);
+      clearInterval(presence);
       for (const t of timers) clearTimeout(t);
       for (const w of watchers.values()) w.close();
       watchers.clear();

@@ -46,9 +46,11 @@ function gauge(name: string, help: string, value: (s: WatchStatus) => number): v
   });
 }
 
+gauge('smartem_agent_watched_dir_present', '1 while the watched directory exists, 0 while it is gone', (s) => Number(s.dirPresent));
 gauge('smartem_agent_files_seen', 'EPU files the agent knows of in the watched directory', (s) => s.files.seen);
 gauge('smartem_agent_files_parsed', 'EPU files parsed at least once (of those seen)', (s) => s.files.parsed);
 gauge('smartem_agent_files_broken', 'EPU files that stay unparseable after their retries', (s) => s.files.broken);
+gauge('smartem_agent_files_oversize', 'Files named like EPU manifests but larger than --max-file-mb, left unread', (s) => s.files.oversize);
 gauge('smartem_agent_files_queued', 'EPU files waiting to be read', (s) => s.files.queued);
 gauge(
   'smartem_agent_reading_held',

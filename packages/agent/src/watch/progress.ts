@@ -4,12 +4,14 @@ import type { WatchStatus } from './watch.ts';
 export function statusLine(s: WatchStatus, ratePerSec?: number): string {
   const e = s.entities;
   const total = Object.values(e.entities).reduce((a, b) => a + b, 0);
-  const parts = [`files ${s.files.parsed}/${s.files.seen} parsed`, `entities ${e.synced}/${total} synced`];
+  const parts = s.dirPresent ? [] : [`${s.dir} is gone (waiting for it to come back)`];
+  parts.push(`files ${s.files.parsed}/${s.files.seen} parsed`, `entities ${e.synced}/${total} synced`);
   if (ratePerSec !== undefined) parts.push(`${Math.round(ratePerSec)} files/s`);
   if (e.pending) parts.push(`${e.pending} pending`);
   if (s.files.holding) parts.push('reading held back until the backend catches up');
   if (e.orphanTotal) parts.push(`${e.orphanTotal} orphans`);
   if (s.files.broken) parts.push(`${s.files.broken} broken files`);
+  if (s.files.oversize) parts.push(`${s.files.oversize} oversize files not read`);
   if (e.failed) parts.push(`${e.failed} rejected`);
   if (!s.sync.backendUp) parts.push(`backend unavailable (${s.sync.lastError ?? 'no answer'})`);
   return parts.join(', ');

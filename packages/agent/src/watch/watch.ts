@@ -4,7 +4,7 @@ import { ApiError, ApiUnreachableError, SmartEmClient, type TokenSource } from '
 import { AthenaClient } from '@smartem/athena';
 import { DirectoryLockedError, lockDirectory, type AgentMode, type Logger } from '@smartem/common';
 import { classifyEpuPath, EntityAssembler, parseClassified, type ParsedEpuFile } from '@smartem/epu';
-import { FileQueue, type FileQueueStats } from './file-queue.ts';
+import { DEFAULT_MAX_FILE_BYTES, FileQueue, type FileQueueStats } from './file-queue.ts';
 import { Backpressure } from './backpressure.ts';
 import { InstructionLog } from './instruction-log.ts';
 import { startInstructionChannel, type InstructionChannel, type InstructionStats } from './instructions.ts';
@@ -31,6 +31,8 @@ export interface WatchOptions {
   rescanIntervalMs?: number;
   batchSize?: number;
   lingerMs?: number;
+  /** Files larger than this are reported and never read (default 16 MB: no EPU manifest comes near). */
+  maxFileBytes?: number;
   /** Backpressure: micrograph manifests wait unread while this many parsed entities wait for the backend (default 5,000). */
   maxPending?: number;
   requestTimeoutMs?: number;
@@ -52,6 +54,8 @@ export interface WatchOptions {
 
 export interface WatchStatus {
   dir: string;
+  /** False while the watched directory does not exist (deleted, or a share gone): the agent waits for it to return. */
+  dirPresent: boolean;
   stateDir: string | null;
   files: FileQueueStats;
   entities: StoreCounts;
@@ -215,9 +219,16 @@ export async function startWatch(opts: WatchOptions): Promise<WatchHandle> {
       atlasReads = atlasReads.then(() => read);
     },
     onBroken: (path, error) => log.error({ path, err: error.message }, 'file stays unparseable; reported and skipped'),
+    maxFileBytes: opts.maxFileBytes,
+    onOversize: (path, bytes) =>
+      log.error(
+        { path, bytes, limit: opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES },
+        'file is larger than any EPU manifest; not read (reported and skipped)',
+      ),
     holdBack: () => backpressure.hold(),
   });
   resumeReading = () => queue.resume();
+  let dirPresent = true;
   let intake: Intake;
   try {
     intake = await startIntake({
@@ -228,6 +239,11 @@ export async function startWatch(opts: WatchOptions): Promise<WatchHandle> {
       onFile: (path) => queue.offer(path),
       onRescanFile: (path) => queue.offerIfNew(path),
       onError: (error) => log.warn({ err: error.message }, 'watcher error'),
+      onRootPresence: (present) => {
+        dirPresent = present;
+        if (present) log.warn({ dir }, 'the watched directory is back; watching it again and reading what it holds');
+        else log.error({ dir }, 'the watched directory is gone; waiting for it to come back');
+      },
     });
   } catch (error) {
     await instructions?.stop();
@@ -238,6 +254,7 @@ export async function startWatch(opts: WatchOptions): Promise<WatchHandle> {
 
   const status = (): WatchStatus => ({
     dir,
+    dirPresent,
     stateDir,
     files: { ...queue.stats },
     entities: store.counts(),

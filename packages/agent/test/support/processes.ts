@@ -64,9 +64,12 @@ export interface Backend extends Child {
   port: number;
 }
 
-/** `smartem up` on a PGlite directory; resolves once it prints its URL. Pass `port` to restart on the same one. */
-export async function startBackend(dataDir: string, port = 0): Promise<Backend> {
-  return backendListening(startSmartem(['up', '--host', '127.0.0.1', '--port', String(port), '--data', dataDir]));
+/**
+ * `smartem up` on a PGlite directory; resolves once it prints its URL. Pass `port` to restart on the same one, `env`
+ * for its configuration (SMARTEM_OIDC_ISSUER, say).
+ */
+export async function startBackend(dataDir: string, port = 0, env: NodeJS.ProcessEnv = {}): Promise<Backend> {
+  return backendListening(startSmartem(['up', '--host', '127.0.0.1', '--port', String(port), '--data', dataDir], env));
 }
 
 /**
