@@ -109,6 +109,12 @@ async function runWatch(dirArgument: string | undefined, options: WatchCliOption
   const { agentAuth } = await import('./auth.ts');
   const credentials = await agentAuth(options, config, log, Boolean(options.dryRun));
   if (typeof credentials === 'number') return credentials;
+  // Listening before start-up: a stop requested while the watch starts is honoured once it has, with the final status.
+  const stopSignal = new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    if (process.platform === 'win32') process.once('SIGBREAK', () => resolve('SIGBREAK'));
+  });
   let handle;
   try {
     handle = await startWatch({
@@ -167,11 +173,6 @@ async function runWatch(dirArgument: string | undefined, options: WatchCliOption
     }, options.statusInterval * 1000);
   });
 
-  const stopSignal = new Promise<string>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    if (process.platform === 'win32') process.once('SIGBREAK', () => resolve('SIGBREAK'));
-  });
   const outcome = await Promise.race([stopSignal, watch.fatal]);
   stopping = true;
   clearInterval(interval);
