@@ -5,23 +5,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { readdir, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { classifyEpuPath } from '@smartem/epu';
-import { startAgent, startBackend } from './support/processes.ts';
+import { freePort, startAgent, startBackend } from './support/processes.ts';
 import { playWithHooks, SMALL_VISIT, tempDir } from './support/scenario.ts';
 
 const missing = ['prometheus', 'promtool'].filter((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0);
 const skip = missing.length ? `${missing.join(' and ')} not installed (Debian package prometheus)` : false;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function promtoolCheck(url: string): Promise<void> {
   const body = await (await fetch(url)).text();

@@ -3,11 +3,10 @@
 // everything arrives exactly once.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { generateVisit } from '@smartem/epu-sim';
-import { startAgent, startBackend, startSmartem, type Backend } from './support/processes.ts';
+import { freePort, startAgent, startBackend, startSmartem, type Backend } from './support/processes.ts';
 import { expectedFromVisit } from './support/visit-check.ts';
 import { settleAndCheck, tempDir } from './support/scenario.ts';
 
@@ -17,15 +16,6 @@ after(async () => {
   await backend?.stop();
   await tmp?.remove();
 });
-
-/** A port nobody listens on (yet): the backend's address while it is away. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function journalEntities(dir: string, state: string): Promise<{ micrographs: number; pending: number }> {
   const child = startSmartem(['agent', 'watch', dir, '--status', '--json', '--state', state]);

@@ -14,7 +14,14 @@ import { AthenaClient, decodeDecision, type DecisionRecord } from '@smartem/athe
 import { startAthenaMock, type AthenaMock, type RecordedRequest } from '@smartem/athena/mock';
 import type { AgentSession, InstructionRecord } from '@smartem/common';
 import { generateVisit } from '@smartem/epu-sim';
-import { backendContents, startAgent, startInstructionBackend, type Child, type InstructionBackend } from './support/processes.ts';
+import {
+  backendContents,
+  freePort,
+  startAgent,
+  startInstructionBackend,
+  type Child,
+  type InstructionBackend,
+} from './support/processes.ts';
 import { tempDir } from './support/scenario.ts';
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
@@ -63,15 +70,6 @@ async function recorded(file: string): Promise<RecordedRequest[]> {
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l) as RecordedRequest);
-}
-
-/** A free port nobody listens on (yet). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 interface Visit {

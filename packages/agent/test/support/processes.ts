@@ -1,11 +1,21 @@
 // Real child processes for the watch integration tests: the embedded backend (`smartem up`) and the agent.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { SmartEmClient } from '@smartem/client';
 import type { EntityRecord } from '@smartem/common';
 
 export const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 const smartemBin = `${repoRoot}packages/cli/bin/smartem.js`;
+
+/** A free port nobody listens on (yet): the address of a server that is away, or started later. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 export interface Child {
   proc: ChildProcess;
