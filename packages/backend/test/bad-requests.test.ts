@@ -7,7 +7,10 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { ID_MAX_LENGTH } from '@smartem/common';
+import { getTableColumns } from 'drizzle-orm';
+import type { PgTable } from 'drizzle-orm/pg-core';
+import { ID_MAX_LENGTH, INT4_MAX, INT4_MIN, KINDS, type FieldSpec, type Kind } from '@smartem/common';
+import * as schema from '../src/db/schema.ts';
 import { testDatabaseKinds } from './support/databases.ts';
 import { startTestApi, type TestApi } from './support/app.ts';
 import { loggableError } from '../src/http/errors.ts';
@@ -705,6 +708,39 @@ for (const kind of testDatabaseKinds()) {
     });
   });
 }
+
+test("the API's limits are the database's: every field of KINDS against its column's type", () => {
+  const tables: Record<Kind, PgTable> = {
+    acquisition: schema.acquisition,
+    grid: schema.grid,
+    atlas: schema.atlas,
+    atlastile: schema.atlastile,
+    position: schema.atlastilegridsquareposition,
+    gridsquare: schema.gridsquare,
+    foilhole: schema.foilhole,
+    micrograph: schema.micrograph,
+  };
+  let checked = 0;
+  for (const [kind, table] of Object.entries(tables) as Array<[Kind, PgTable]>) {
+    const columns = getTableColumns(table) as Record<string, { getSQLType(): string; enumValues?: readonly string[] }>;
+    for (const [name, field] of Object.entries(KINDS[kind].fields as Record<string, FieldSpec>)) {
+      const column = columns[name];
+      const what = `${kind}.${name}`;
+      assert.ok(column, `${what} has a column`);
+      const type = column.getSQLType();
+      if (typeof field.kind === 'object') assert.deepEqual(column.enumValues, field.kind.enum, what);
+      else if (field.kind === 'string') assert.equal(type, `varchar(${field.maxLength})`, what);
+      else if (field.kind === 'integer') assert.equal(type, 'integer', what);
+      else if (field.kind === 'number') assert.equal(type, 'double precision', what);
+      else if (field.kind === 'boolean') assert.equal(type, 'boolean', what);
+      else assert.equal(type, 'timestamp with time zone', what);
+      checked++;
+    }
+  }
+  assert.ok(checked > 100, `${checked} fields`);
+  // integer columns are int4: the wire's integer range is int4's.
+  assert.deepEqual([INT4_MIN, INT4_MAX], [-(2 ** 31), 2 ** 31 - 1]);
+});
 
 test('a 500 is logged bounded: no query parameters, messages cut', () => {
   const params = long(10 * MB);

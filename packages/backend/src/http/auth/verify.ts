@@ -88,7 +88,12 @@ async function discover(issuer: string, cooldownMs: number | undefined): Promise
   const url = `${issuer}/.well-known/openid-configuration`;
   let meta: { issuer?: unknown; jwks_uri?: unknown };
   try {
-    const response = await fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(5000) });
+    const get = () => fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(5000) });
+    // Once more on a network error: a kept-alive connection the provider closed as it was reused fails at once.
+    const response = await get().catch((error: unknown) => {
+      if (error instanceof TypeError) return get();
+      throw error;
+    });
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     meta = (await response.json()) as typeof meta;
   } catch (error) {
