@@ -1,8 +1,9 @@
 // The servers' own failures in distributed mode, with the real servers: `smartem agent watch` catches up on a
-// simulated visit through `smartem backend api` (PostgreSQL + outbox relay → RabbitMQ) while a `smartem backend
-// worker` handles the events, and in the middle of it PostgreSQL is restarted, or RabbitMQ is restarted, or one of two
-// API replicas is killed. Afterwards the database holds exactly the visit's entities (counts per kind, no duplicate)
-// and every event written to the outbox was handled by the worker at least once.
+// simulated visit through two `smartem backend api` replicas (PostgreSQL + outbox relay → RabbitMQ) behind a
+// round-robin proxy while a `smartem backend worker` handles the events, and in the middle of it PostgreSQL is
+// restarted, or RabbitMQ is restarted, or one of the API replicas is killed — one visit each, one after the other on
+// the same processes. After each the database holds exactly the visits' entities (counts per kind, no duplicate) and
+// every event written to the outbox was handled by the worker at least once.
 //
 // PostgreSQL and RabbitMQ are private instances started here (the shared servers are never restarted); the test is
 // skipped where their binaries are not installed.
@@ -15,6 +16,7 @@ import { migrateDatabase, openDatabase, type DatabaseHandle } from '@smartem/bac
 import { createPrivatePostgres, privatePostgresUnavailable, type PrivatePostgres } from '../../backend/test/support/private-postgres.ts';
 import { createPrivateRabbit, privateRabbitUnavailable, type PrivateRabbit } from '../../backend/test/support/private-rabbitmq.ts';
 import { TcpProxy } from '../../backend/test/support/bus/tcp-proxy.ts';
+import { withRabbit } from '../../backend/test/support/bus/index.ts';
 import { startAgent, startApi, startSmartem, type Backend, type Child } from './support/processes.ts';
 import { expectedFromVisit } from './support/visit-check.ts';
 import { settleAndCheck, tempDir } from './support/scenario.ts';
@@ -26,13 +28,18 @@ const skip = privatePostgresUnavailable() ?? privateRabbitUnavailable() ?? false
 let pg: PrivatePostgres | undefined;
 let rabbit: PrivateRabbit | undefined;
 let tmp: Awaited<ReturnType<typeof tempDir>>;
+let stack: Stack;
+/** Entities the visits played so far put in the database. */
+const totals = { acquisition: 0, grid: 0, gridsquare: 0, foilhole: 0, micrograph: 0 };
 
 before(async () => {
   if (skip) return;
   tmp = await tempDir('smartem-distributed-faults-');
   [pg, rabbit] = await Promise.all([createPrivatePostgres(), createPrivateRabbit()]);
+  stack = await startStack(2);
 });
 after(async () => {
+  await stack?.stop();
   await Promise.allSettled([pg?.remove(), rabbit?.remove()]);
   await tmp?.remove();
 });
@@ -48,9 +55,13 @@ const RECORD_OUTBOX = `
   END $$;
   CREATE TRIGGER test_outbox_written AFTER INSERT ON outbox FOR EACH ROW EXECUTE FUNCTION test_outbox_written();`;
 
+/** API replicas and the worker that exited without being asked to, with the end of their output. */
+const unexpectedExits: string[] = [];
+
 interface Stack {
   /** What the agent is given: the one API, or the proxy in front of the replicas. */
   url: string;
+  queue: string;
   apis: Backend[];
   worker: Child;
   proxy?: TcpProxy;
@@ -60,15 +71,15 @@ interface Stack {
 }
 
 /** A fresh database with the outbox recorder, `replicas` API processes (behind a proxy when several) and a worker. */
-async function startStack(name: string, replicas: number): Promise<Stack> {
-  const env = { DATABASE_URL: await pg!.createDatabase(`faults_${name}`), AMQP_URL: rabbit!.url, SMARTEM_LOG_LEVEL: 'error' };
+async function startStack(replicas: number): Promise<Stack> {
+  const env = { DATABASE_URL: await pg!.createDatabase('smartem_faults'), AMQP_URL: rabbit!.url, SMARTEM_LOG_LEVEL: 'error' };
   const handle = await openDatabase({ url: env.DATABASE_URL, poolSize: 2 });
   await migrateDatabase(handle);
   const pool = (handle.db as unknown as { $client: { query(text: string): Promise<{ rows: unknown[] }> } }).$client;
   const query = async <T>(text: string) => (await pool.query(text)).rows as T[];
   await query(RECORD_OUTBOX);
 
-  const queue = `smartem_faults_${name}`;
+  const queue = 'smartem_faults';
   // -v: the worker logs "event received" with the event's type and uuid for every entity event it handles.
   const worker = startSmartem(['backend', 'worker', '--queue', queue, '--no-migrate', '-v'], { ...env, SMARTEM_LOG_LEVEL: 'info' });
   const apis = await Promise.all(Array.from({ length: replicas }, () => startApi(env, ['--queue', queue, '--no-migrate']))).catch(
@@ -77,8 +88,15 @@ async function startStack(name: string, replicas: number): Promise<Stack> {
       throw err;
     },
   );
+  let stopping = false;
+  for (const [name, child] of [['worker', worker], ...apis.map((api, i) => [`api ${i + 1}`, api] as const)] as const) {
+    void child.exited.then((code) => {
+      if (!stopping && child.proc.signalCode !== 'SIGKILL') unexpectedExits.push(`${name} exited ${code}:\n${child.output().slice(-3000)}`);
+    });
+  }
   let proxy: TcpProxy | undefined;
   const stop = async () => {
+    stopping = true;
     await Promise.all([...apis, worker].map((child) => child.stop()));
     await proxy?.down();
     await handle.close();
@@ -95,12 +113,26 @@ async function startStack(name: string, replicas: number): Promise<Stack> {
   }
   return {
     url: proxy ? `http://127.0.0.1:${proxy.port}` : apis[0]!.url,
+    queue,
     apis,
     worker,
     proxy,
     handle,
     query,
     stop,
+  };
+}
+
+/** Wall time per phase, for the test's diagnostics (not asserted). */
+function stopwatch(): { lap(name: string): void; toString(): string } {
+  let last = Date.now();
+  const laps: string[] = [];
+  return {
+    lap(name) {
+      laps.push(`${name} ${((Date.now() - last) / 1000).toFixed(1)} s`);
+      last = Date.now();
+    },
+    toString: () => laps.join(', '),
   };
 }
 
@@ -116,14 +148,10 @@ async function until(what: string, check: () => boolean | Promise<boolean>, time
   }
 }
 
-const count = async (stack: Stack, table: string) => Number((await stack.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`))[0]!.n);
+const count = async (table: string) => Number((await stack.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`))[0]!.n);
 
 /** Generates the visit, then starts the agent on it (a catch-up: every file is there before the agent looks). */
-async function catchUp(
-  stack: Stack,
-  name: string,
-  seed: number,
-): Promise<{ visit: GeneratedVisit; dir: string; state: string; agent: Child }> {
+async function catchUp(name: string, seed: number): Promise<{ visit: GeneratedVisit; dir: string; state: string; agent: Child }> {
   const dir = join(tmp.path, name);
   const state = join(tmp.path, `${name}-state`);
   const visit = await generateVisit({ out: dir, seed, ...VISIT });
@@ -133,7 +161,7 @@ async function catchUp(
 }
 
 /** `event_type uuid` → how many times, for the outbox (written) and the worker's log (handled). */
-async function eventCounts(stack: Stack): Promise<{ written: Map<string, number>; handled: Map<string, number> }> {
+async function eventCounts(): Promise<{ written: Map<string, number>; handled: Map<string, number> }> {
   const written = new Map<string, number>();
   for (const row of await stack.query<{ event_type: string; uuid: string | null }>('SELECT event_type, uuid FROM test_outbox_written')) {
     const key = `${row.event_type} ${row.uuid}`;
@@ -157,34 +185,41 @@ function unhandled({ written, handled }: Awaited<ReturnType<typeof eventCounts>>
 }
 
 /**
- * The end state: the visit's entities exactly (through the API, by natural id, and counted in the database), the
- * outbox drained with nothing dead-lettered, and every written event handled at least once. Returns a summary line.
+ * The end state: the visit's entities exactly (through the API, by natural id, and counted in the database with the
+ * visits before it), the outbox drained with nothing dead-lettered, and every event written so far handled at least
+ * once. Returns a summary line.
  */
-async function checkEndState(stack: Stack, run: Awaited<ReturnType<typeof catchUp>>): Promise<string> {
+async function checkEndState(run: Awaited<ReturnType<typeof catchUp>>): Promise<string> {
   const expected = expectedFromVisit(run.visit);
-  await settleAndCheck(stack.url, run.agent, run.dir, run.state, expected);
+  try {
+    assert.deepEqual(unexpectedExits, [], 'every backend process is still running');
+    await settleAndCheck(stack.url, run.agent, run.dir, run.state, expected);
+  } finally {
+    await run.agent.stop(); // already stopped when settled; on a failure it would keep the test file running
+  }
+  totals.acquisition += 1;
+  totals.grid += expected.grids.length;
+  totals.gridsquare += expected.gridsquares.length;
+  totals.foilhole += expected.foilholes.length;
+  totals.micrograph += expected.micrographs.length;
   const counts = {
-    acquisition: await count(stack, 'acquisition'),
-    grid: await count(stack, 'grid'),
-    gridsquare: await count(stack, 'gridsquare'),
-    foilhole: await count(stack, 'foilhole'),
-    micrograph: await count(stack, 'micrograph'),
+    acquisition: await count('acquisition'),
+    grid: await count('grid'),
+    gridsquare: await count('gridsquare'),
+    foilhole: await count('foilhole'),
+    micrograph: await count('micrograph'),
   };
-  assert.deepEqual(counts, {
-    acquisition: 1,
-    grid: expected.grids.length,
-    gridsquare: expected.gridsquares.length,
-    foilhole: expected.foilholes.length,
-    micrograph: expected.micrographs.length,
-  });
+  assert.deepEqual(counts, totals);
   await until('the outbox drained and every event handled', async () => {
-    return (await count(stack, 'outbox')) === 0 && unhandled(await eventCounts(stack)).length === 0;
+    return (await count('outbox')) === 0 && unhandled(await eventCounts()).length === 0;
   }).catch(() => {});
-  const events = await eventCounts(stack);
+  const events = await eventCounts();
+  assert.deepEqual(unexpectedExits, [], 'every backend process is still running');
   assert.deepEqual(unhandled(events), [], 'every event written to the outbox was handled at least once');
-  assert.equal(await count(stack, 'outbox'), 0, 'the outbox is drained');
-  assert.equal(await count(stack, 'outbox_dead_letter'), 0, 'no event dead-lettered by the relay');
-  assert.equal(await count(stack, 'bus_dead_letter'), 0, 'no message dead-lettered by the worker');
+  assert.equal(await count('outbox'), 0, 'the outbox is drained');
+  assert.equal(await count('outbox_dead_letter'), 0, 'no event dead-lettered by the relay');
+  const dlq = await withRabbit(rabbit!.url, (c) => c.queueDeclare({ queue: `${stack.queue}.dlq`, passive: true }));
+  assert.equal(dlq.messageCount, 0, 'no message dead-lettered by the worker');
   const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
   const extra = [...events.handled].filter(([key]) => !events.written.has(key));
   assert.deepEqual(extra, [], 'the worker handled nothing that was not written');
@@ -194,65 +229,61 @@ async function checkEndState(stack: Stack, run: Awaited<ReturnType<typeof catchU
   );
 }
 
-test('PostgreSQL restarted in the middle of an agent catch-up: exactly the visit, every event handled', { skip }, async (t) => {
-  const stack = await startStack('pg_restart', 1);
-  try {
-    const run = await catchUp(stack, 'pg-restart', 31);
-    await until('the first micrographs stored', async () => (await count(stack, 'micrograph')) > 0);
-    const before = await count(stack, 'micrograph');
-    await pg!.stop();
-    const during = await fetch(`${stack.url}/grids`);
-    const problem = (await during.json()) as { status: number; detail: string };
-    await sleep(1000);
-    await pg!.start();
-    assert.deepEqual([during.status, problem.detail], [503, 'database unavailable; try again shortly'], 'the API says it is unavailable');
-    t.diagnostic(`PostgreSQL restarted with ${before} of ${run.visit.grids.flatMap((g) => g.micrographIds).length} micrographs stored`);
-    t.diagnostic(await checkEndState(stack, run));
-    assert.match(run.agent.output(), /backend unavailable/, 'the agent saw the API fail while PostgreSQL was down');
-  } finally {
-    await stack.stop();
-  }
+test('PostgreSQL restarted in the middle of an agent catch-up: exactly the visits, every event handled', { skip }, async (t) => {
+  const watch = stopwatch();
+  const run = await catchUp('pg-restart', 31);
+  await until('the first micrographs stored', async () => (await count('micrograph')) > totals.micrograph);
+  const stored = (await count('micrograph')) - totals.micrograph;
+  await pg!.stop();
+  const during = await fetch(`${stack.url}/grids`);
+  const problem = (await during.json()) as { status: number; detail: string };
+  await sleep(1000);
+  await pg!.start();
+  assert.deepEqual([during.status, problem.detail], [503, 'database unavailable; try again shortly'], 'the API says it is unavailable');
+  t.diagnostic(`PostgreSQL restarted with ${stored} of ${run.visit.grids.flatMap((g) => g.micrographIds).length} micrographs stored`);
+  watch.lap('catch-up to the fault, fault');
+  t.diagnostic(await checkEndState(run));
+  watch.lap('settled and checked');
+  t.diagnostic(`${watch}`);
+  assert.match(run.agent.output(), /backend unavailable/, 'the agent saw the API fail while PostgreSQL was down');
 });
 
-test('RabbitMQ restarted while the relay and a worker are busy: exactly the visit, every event handled', { skip }, async (t) => {
-  const stack = await startStack('rabbit_restart', 1);
-  try {
-    const run = await catchUp(stack, 'rabbit-restart', 32);
-    await until('the worker handling events', async () => (await eventCounts(stack)).handled.size >= 20);
-    const handledBefore = (await eventCounts(stack)).handled.size;
-    const outboxBefore = await count(stack, 'outbox');
-    await rabbit!.stop();
-    // Events the API commits while the broker is away wait in the outbox.
-    let waiting = 0;
-    const watching = (async () => {
-      for (let i = 0; i < 100 && waiting === 0; i++) {
-        waiting = await count(stack, 'outbox');
-        await sleep(100);
-      }
-    })();
-    await rabbit!.start();
-    await watching;
-    t.diagnostic(
-      `RabbitMQ restarted after ${handledBefore} events handled (${outboxBefore} in the outbox); ${waiting} waited in the outbox`,
-    );
-    assert.ok(waiting > 0, 'the relay had events to publish while the broker was down');
-    t.diagnostic(await checkEndState(stack, run));
-    assert.match(stack.worker.output(), /RabbitMQ connection error/, 'the worker lost its connection');
-  } finally {
-    await stack.stop();
-  }
+test('RabbitMQ restarted while the relays and the worker are busy: exactly the visits, every event handled', { skip }, async (t) => {
+  const watch = stopwatch();
+  const handledAtStart = (await eventCounts()).handled.size;
+  const run = await catchUp('rabbit-restart', 32);
+  await until('the worker handling events', async () => (await eventCounts()).handled.size >= handledAtStart + 20);
+  const handledBefore = (await eventCounts()).handled.size - handledAtStart;
+  const outboxBefore = await count('outbox');
+  await rabbit!.stop();
+  // Events the API commits while the broker is away wait in the outbox.
+  let waiting = 0;
+  const watching = (async () => {
+    for (let i = 0; i < 100 && waiting === 0; i++) {
+      waiting = await count('outbox');
+      await sleep(100);
+    }
+  })();
+  await rabbit!.start();
+  await watching;
+  t.diagnostic(`RabbitMQ restarted after ${handledBefore} events handled (${outboxBefore} in the outbox); ${waiting} waited in the outbox`);
+  assert.ok(waiting > 0, 'the relay had events to publish while the broker was down');
+  watch.lap('catch-up to the fault, fault');
+  t.diagnostic(await checkEndState(run));
+  watch.lap('settled and checked');
+  t.diagnostic(`${watch}`);
+  assert.match(stack.worker.output(), /RabbitMQ connection error/, 'the worker lost its connection');
 });
 
-test('one of two API replicas killed (SIGKILL) mid-catch-up: exactly the visit, every event handled', { skip }, async (t) => {
-  const stack = await startStack('replica_kill', 2);
-  try {
-    const run = await catchUp(stack, 'replica-kill', 33);
-    await until('the first micrographs stored', async () => (await count(stack, 'micrograph')) > 0);
-    const before = await count(stack, 'micrograph');
-    await stack.apis[0]!.kill();
-    t.diagnostic(`replica 1 killed with ${before} micrographs stored`);
-    t.diagnostic(await checkEndState(stack, run));
-  } finally {
-    await stack.stop();
-  }
+test('one of two API replicas killed (SIGKILL) mid-catch-up: exactly the visits, every event handled', { skip }, async (t) => {
+  const watch = stopwatch();
+  const run = await catchUp('replica-kill', 33);
+  await until('the first micrographs stored', async () => (await count('micrograph')) > totals.micrograph);
+  const stored = (await count('micrograph')) - totals.micrograph;
+  await stack.apis[0]!.kill();
+  t.diagnostic(`replica 1 killed with ${stored} micrographs stored`);
+  watch.lap('catch-up to the fault, fault');
+  t.diagnostic(await checkEndState(run));
+  watch.lap('settled and checked');
+  t.diagnostic(`${watch}`);
 });

@@ -42,6 +42,10 @@ async function openPostgres(url: string, max: number): Promise<DatabaseHandle> {
   const pool = new pg.Pool({ connectionString: url, max });
   // An idle client losing its connection must not crash the process; the next query gets a fresh one.
   pool.on('error', () => {});
+  // Nor one that is checked out (pg-pool takes its own listener off while it is): a transaction held between queries,
+  // as the outbox relay holds one across a publish, whose connection PostgreSQL ends on a restart would otherwise
+  // emit an unhandled 'error' and kill the process. The next query on it fails instead, and the pool discards it.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = drizzle({ client: pool, schema });
   return { db, kind: 'postgres', listen: (channel, onNotify) => listenPostgres(url, channel, onNotify), close: () => pool.end() };
 }
