@@ -16,6 +16,7 @@ import { processingRoutes } from './processing.ts';
 import { decisionRoutes } from './decisions.ts';
 import { dashboardRoutes } from './dashboard.ts';
 import { agentRoutes } from './agents.ts';
+import { eventRoutes } from './events.ts';
 
 export const ROUTES: Array<(app: App) => Promise<void>> = [
   serviceRoutes,
@@ -31,4 +32,5 @@ export const ROUTES: Array<(app: App) => Promise<void>> = [
   decisionRoutes,
   dashboardRoutes,
   agentRoutes,
+  eventRoutes,
 ];
