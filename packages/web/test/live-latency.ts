@@ -62,3 +62,32 @@ export function percentile(values: readonly number[], p: number): number {
 export function summary(values: readonly number[]): string {
   return `${values.length} micrographs: p50 ${percentile(values, 50)} ms, p99 ${percentile(values, 99)} ms, max ${Math.max(...values)} ms`;
 }
+
+// Page-side code as strings: the root typecheck (tests and benches) has no DOM types.
+const COUNT_OF = `(e) => Number((/, (\\d+) micrographs/.exec((e && e.getAttribute('aria-label')) || '') || [])[1] || 0)`;
+
+export const readCountLog = (page: Page): Promise<CountLog> => page.evaluate('window.countLog') as Promise<CountLog>;
+
+/** Marks the page; `stillMarked` is false once it has been reloaded. */
+export const markPage = (page: Page): Promise<unknown> => page.evaluate('window.notReloaded = true');
+export const stillMarked = async (page: Page): Promise<boolean> => (await page.evaluate('window.notReloaded === true')) === true;
+
+/** Waits until the atlas list counts at least `total` micrographs over all squares. */
+export async function waitForTotal(page: Page, total: number, timeout: number): Promise<void> {
+  await page.waitForFunction(
+    `[...document.querySelectorAll('[data-square-id]')].map(${COUNT_OF}).reduce((a, b) => a + b, 0) >= ${total}`,
+    undefined,
+    {
+      timeout,
+      polling: 50,
+    },
+  );
+}
+
+/** Waits until square `id` shows at least `n` micrographs. */
+export async function waitForSquareCount(page: Page, id: string, n: number, timeout: number): Promise<void> {
+  await page.waitForFunction(`(${COUNT_OF})(document.querySelector('[data-square-id="${id}"]')) >= ${n}`, undefined, {
+    timeout,
+    polling: 50,
+  });
+}

@@ -17,7 +17,7 @@ import { playVisit, type VisitOptions } from '@smartem/epu-sim';
 import { buildDashboard } from '../src/build.ts';
 import { browserMissing, launchChromium } from './browser.ts';
 import { startBackendIn, type FedBackend, type Row } from './fixture.ts';
-import { installCountLog, latencies, summary, type CountLog, type Written } from './live-latency.ts';
+import { installCountLog, latencies, markPage, readCountLog, stillMarked, summary, waitForTotal, type Written } from './live-latency.ts';
 
 const skip = browserMissing();
 const VISIT: VisitOptions = { squares: 3, holesPerSquare: 4, shotsPerHole: 2, grids: 1, seed: 21 };
@@ -71,11 +71,11 @@ async function openLive(path: string): Promise<Page> {
   await page.goto(`${fed!.backend.url}${path}`);
   await page.locator('[data-live="live"]').waitFor({ timeout: 30_000 });
   // Gone if the page reloads.
-  await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
+  await markPage(page);
   return page;
 }
 
-const notReloaded = (page: Page) => page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded === true);
+const notReloaded = stillMarked;
 
 test('micrographs the simulator writes appear on the open atlas without a reload', { skip: skip ?? false }, async () => {
   const written: Written[] = [];
@@ -103,17 +103,9 @@ test('micrographs the simulator writes appear on the open atlas without a reload
   const total = written.length;
   await waitUntil(`${total} micrographs through the agent`, async () => (await api<Row[]>('/micrographs')).length === total, 120_000);
   // Every micrograph the API lists is counted on the page, with no reload.
-  await page.waitForFunction(
-    (want) =>
-      [...document.querySelectorAll('[data-square-id]')].reduce(
-        (a, e) => a + Number(/, (\d+) micrographs/.exec(e.getAttribute('aria-label') ?? '')?.[1] ?? 0),
-        0,
-      ) === want,
-    total,
-    { timeout: 60_000 },
-  );
+  await waitForTotal(page, total, 60_000);
   assert.ok(await notReloaded(page), 'the page was not reloaded');
-  const log = (await page.evaluate(() => (window as unknown as { countLog: unknown }).countLog)) as CountLog;
+  const log = await readCountLog(page);
   const grew = Object.values(log).some((counts) => {
     const first = Math.min(...Object.values(counts));
     return Object.values(counts).some((at) => at > first && at >= liveAt);
