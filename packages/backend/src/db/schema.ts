@@ -362,3 +362,6 @@ export * from './decisions-schema.ts';
 
 /** The backend → agent instruction channel (packages/backend/src/db/agents-schema.ts). */
 export * from './agents-schema.ts';
+
+/** The dashboard's change log (packages/backend/src/db/live-schema.ts). */
+export * from './live-schema.ts';

@@ -68,6 +68,7 @@ const TAGS = [
   { name: 'decisions', description: 'live rankings of squares and holes, and the decision authority per grid' },
   { name: 'dashboard', description: 'aggregates for the operator dashboard (served under /ui/)' },
   { name: 'agents', description: 'agent sessions and the instruction channel to them (Server-Sent Events, acknowledgements)' },
+  { name: 'events', description: "the dashboard's live stream of changes (Server-Sent Events)" },
 ];
 
 function sharedSchemas(): TSchema[] {

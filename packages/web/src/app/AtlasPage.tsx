@@ -10,7 +10,9 @@ import { compareIds, fmt, pct, shareColour, squareViews, STATE_COLOUR, STATES, t
 import { href, Link, navigate } from './router.tsx';
 import { ScaleLegend } from './Legend.tsx';
 import { RecommendationsPanel } from './Recommendations.tsx';
+import { LiveBadge } from './LiveBadge.tsx';
 import { useData } from './useData.ts';
+import { useLive } from './useLive.ts';
 
 type Mode = 'state' | 'observed' | 'predicted';
 const MODES: Array<{ mode: Mode; label: string }> = [
@@ -33,11 +35,21 @@ function fillOf(v: SquareView, mode: Mode): string {
 }
 
 export function AtlasPage({ gridUuid }: { gridUuid: string }) {
-  const data = useData(`grid:${gridUuid}`, (signal) => load(gridUuid, signal));
-  const ranking = useData(`ranking:${gridUuid}`, (signal) => getOptional<SuggestedSquares>(paths.suggestedSquares(gridUuid), signal));
-  if (data.status === 'loading') return <main><p className="muted">Loading the atlas…</p></main>;
-  if (data.status === 'error') return <main><p role="alert" className="error">{data.error}</p></main>;
-  return <Atlas {...data.data} suggested={ranking.status === 'ok' ? ranking.data : null} ranking={ranking.status} />;
+  const live = useLive(gridUuid);
+  const data = useData(`grid:${gridUuid}`, (signal) => load(gridUuid, signal), live.version);
+  const ranking = useData(`ranking:${gridUuid}`, (signal) => getOptional<SuggestedSquares>(paths.suggestedSquares(gridUuid), signal), live.version);
+  return (
+    <>
+      <LiveBadge status={live.status} />
+      {data.status === 'loading' ? (
+        <main><p className="muted">Loading the atlas…</p></main>
+      ) : data.status === 'error' ? (
+        <main><p role="alert" className="error">{data.error}</p></main>
+      ) : (
+        <Atlas {...data.data} suggested={ranking.status === 'ok' ? ranking.data : null} ranking={ranking.status} />
+      )}
+    </>
+  );
 }
 
 function Atlas({ grid, collection, suggested, ranking }: Awaited<ReturnType<typeof load>> & { suggested: SuggestedSquares | null; ranking: string }) {

@@ -2,7 +2,9 @@
 import { get, getOptional, paths, type Acquisition, type Grid, type GridCollection } from './api.ts';
 import { AwaitingApproval } from './Recommendations.tsx';
 import { href, Link } from './router.tsx';
+import { LiveBadge } from './LiveBadge.tsx';
 import { useData } from './useData.ts';
+import { useLive } from './useLive.ts';
 
 interface GridRow {
   grid: Grid;
@@ -26,9 +28,11 @@ function sum(c: GridCollection | null, f: (s: GridCollection['squares'][number])
 }
 
 export function Home() {
-  const data = useData('home', load);
+  const live = useLive();
+  const data = useData('home', load, live.version);
   return (
     <main>
+      <LiveBadge status={live.status} />
       <h1>Acquisitions</h1>
       {data.status === 'loading' && <p className="muted">Loading…</p>}
       {data.status === 'error' && <p role="alert" className="error">{data.error}</p>}

@@ -2,14 +2,19 @@
  * `/ui/grids/{grid}/squares/{square}`: every foil hole at its position on the square image, coloured by an observed
  * metric or SmartEM's predicted quality, the suggested hole order as a path, and the micrographs of a selected hole.
  */
-import { memo, useCallback, useDeferredValue, useMemo, useState } from 'react';
+import { createContext, memo, useCallback, useContext, useDeferredValue, useMemo, useState } from 'react';
 import { get, getOptional, paths, type FoilHole, type GridSquare, type Micrograph, type SquareCollection, type SuggestedHoles } from './api.ts';
 import { ScaleLegend } from './Legend.tsx';
 import { MapCanvas, type MapItem } from './MapCanvas.tsx';
 import { AreaActions, RecommendationsPanel } from './Recommendations.tsx';
 import { compareIds, fmt, higherIsBetterColour, lowerIsBetterColour, pct, shareColour } from './model.ts';
 import { href, Link } from './router.tsx';
+import { LiveBadge } from './LiveBadge.tsx';
 import { useData } from './useData.ts';
+import { useLive } from './useLive.ts';
+
+/** The square's live version, so the micrographs of the selected hole reload with the rest. */
+const LiveVersion = createContext(0);
 
 type Mode = 'ctf' | 'motion' | 'particles' | 'predicted';
 const ORDER_SHOWN = 30;
@@ -25,11 +30,21 @@ async function load(squareUuid: string, signal: AbortSignal) {
 }
 
 export function SquarePage({ gridUuid, squareUuid }: { gridUuid: string; squareUuid: string }) {
-  const data = useData(`square:${squareUuid}`, (signal) => load(squareUuid, signal));
-  const ranking = useData(`ranking:${squareUuid}`, (signal) => getOptional<SuggestedHoles>(paths.suggestedHoles(squareUuid), signal));
-  if (data.status === 'loading') return <main><p className="muted">Loading the grid square…</p></main>;
-  if (data.status === 'error') return <main><p role="alert" className="error">{data.error}</p></main>;
-  return <Square gridUuid={gridUuid} {...data.data} suggested={ranking.status === 'ok' ? ranking.data : null} />;
+  const live = useLive(gridUuid, (c) => c.gridsquare_uuid === null || c.gridsquare_uuid === squareUuid);
+  const data = useData(`square:${squareUuid}`, (signal) => load(squareUuid, signal), live.version);
+  const ranking = useData(`ranking:${squareUuid}`, (signal) => getOptional<SuggestedHoles>(paths.suggestedHoles(squareUuid), signal), live.version);
+  return (
+    <LiveVersion.Provider value={live.version}>
+      <LiveBadge status={live.status} />
+      {data.status === 'loading' ? (
+        <main><p className="muted">Loading the grid square…</p></main>
+      ) : data.status === 'error' ? (
+        <main><p role="alert" className="error">{data.error}</p></main>
+      ) : (
+        <Square gridUuid={gridUuid} {...data.data} suggested={ranking.status === 'ok' ? ranking.data : null} />
+      )}
+    </LiveVersion.Provider>
+  );
 }
 
 interface HoleView {
@@ -241,7 +256,7 @@ function HoleDetails({ view, limit }: { view: HoleView | null; limit: number }) 
 }
 
 function Micrographs({ holeUuid, limit }: { holeUuid: string; limit: number }) {
-  const data = useData(`micrographs:${holeUuid}`, (signal) => get<Micrograph[]>(paths.micrographs(holeUuid), signal));
+  const data = useData(`micrographs:${holeUuid}`, (signal) => get<Micrograph[]>(paths.micrographs(holeUuid), signal), useContext(LiveVersion));
   return (
     <div className="card">
       <h3>Micrographs of the selected hole</h3>

@@ -1,19 +1,57 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 
 export type Loaded<T> = { status: 'loading' } | { status: 'error'; error: string } | { status: 'ok'; data: T };
 
-/** Runs `load` when `key` changes (aborting the previous run) and holds its result. */
-export function useData<T>(key: string, load: (signal: AbortSignal) => Promise<T>): Loaded<T> {
+interface Run {
+  ac: AbortController;
+  busy: boolean;
+  again: boolean;
+}
+
+/**
+ * Runs `load` when `key` changes (aborting the previous run) and holds its result. A change of `refresh` loads again
+ * in the background: the data shown stays until the new data replaces it (a failed refresh keeps it), and a refresh
+ * asked while one runs waits for it and runs once after — so a stream of changes never starves the page of data.
+ */
+export function useData<T>(key: string, load: (signal: AbortSignal) => Promise<T>, refresh = 0): Loaded<T> {
   const [state, setState] = useState<Loaded<T>>({ status: 'loading' });
+  const run = useRef<Run | null>(null);
+  const loader = useRef(load);
+  loader.current = load;
+  const start = (r: Run, background: boolean): void => {
+    r.busy = true;
+    loader
+      .current(r.ac.signal)
+      .then(
+        (data) => !r.ac.signal.aborted && setState({ status: 'ok', data }),
+        (err: unknown) =>
+          !r.ac.signal.aborted &&
+          setState((prev) =>
+            background && prev.status === 'ok' ? prev : { status: 'error', error: err instanceof Error ? err.message : String(err) },
+          ),
+      )
+      .finally(() => {
+        r.busy = false;
+        if (r.again && !r.ac.signal.aborted) {
+          r.again = false;
+          start(r, true);
+        }
+      });
+  };
   // biome-ignore lint/correctness/useExhaustiveDependencies: `key` names everything `load` reads
   useEffect(() => {
-    const ac = new AbortController();
+    const r: Run = { ac: new AbortController(), busy: false, again: false };
+    run.current = r;
     setState({ status: 'loading' });
-    load(ac.signal).then(
-      (data) => !ac.signal.aborted && setState({ status: 'ok', data }),
-      (err: unknown) => !ac.signal.aborted && setState({ status: 'error', error: err instanceof Error ? err.message : String(err) }),
-    );
-    return () => ac.abort();
+    start(r, false);
+    return () => r.ac.abort();
   }, [key]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: only a new `refresh` value asks for a reload
+  useEffect(() => {
+    const r = run.current;
+    if (refresh === 0 || !r) return;
+    if (r.busy) r.again = true;
+    else start(r, true);
+  }, [refresh]);
   return state;
 }

@@ -42,6 +42,7 @@ const ENTITY_READS = [
   'GET /agent/:agent_id/session/:session_id/instructions',
   'GET /grids/:grid_uuid/collection',
   'GET /gridsquares/:gridsquare_uuid/collection',
+  'GET /events/stream',
 ];
 
 /** What the agent writes: EPU's entities, one by one or in batches. */

@@ -16,12 +16,14 @@ import {
 } from '@smartem/common';
 import type { App } from '../app.ts';
 import { HttpError } from '../errors.ts';
-import { createInstructionFeed } from '../../services/agents/feed.ts';
+import { createNotifyFeed } from '../../services/notify-feed.ts';
+import { INSTRUCTION_CHANNEL } from '../../repositories/instructions.ts';
 import * as service from '../../services/agents/instructions.ts';
 import { InstructionError, instructionRecord } from '../../services/agents/instructions.ts';
 import { issueOperatorInstruction } from '../../services/agents/operator.ts';
 import { openInstructionStream } from '../../services/agents/stream.ts';
 import { sseClientConnected } from '../../metrics.ts';
+import { startSse } from '../sse.ts';
 
 const SWEEP_INTERVAL_MS = 30_000;
 
@@ -40,7 +42,7 @@ function asHttp(error: unknown): never {
 
 export async function agentRoutes(app: App): Promise<void> {
   const db = app.store.db;
-  const feed = app.databaseListen ? createInstructionFeed(app.databaseListen) : undefined;
+  const feed = app.databaseListen ? createNotifyFeed(app.databaseListen, INSTRUCTION_CHANNEL) : undefined;
   const sweeper = setInterval(() => {
     service.sweep(db).catch((error: unknown) => app.log.warn({ error }, 'instruction sweep failed'));
   }, SWEEP_INTERVAL_MS);
@@ -134,17 +136,8 @@ export async function agentRoutes(app: App): Promise<void> {
     async (req, reply) => {
       if (!feed) throw new HttpError(503, 'instruction streams need the database listener (start the backend with it)');
       const session = await service.requireSession(db, req.params.agent_id, req.params.session_id).catch(asHttp);
-      reply.hijack();
+      const write = startSse(reply);
       const raw = reply.raw;
-      raw.writeHead(200, {
-        'Content-Type': 'text/event-stream',
-        'Cache-Control': 'no-cache',
-        Connection: 'keep-alive',
-        'X-Accel-Buffering': 'no',
-      });
-      const write = (event: string, data: unknown, id?: number): void => {
-        if (!raw.writableEnded) raw.write(`${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-      };
       let stream;
       try {
         stream = await openInstructionStream(

@@ -17,6 +17,7 @@ import { decisionRoutes } from './decisions.ts';
 import { dashboardRoutes } from './dashboard.ts';
 import { agentRoutes } from './agents.ts';
 import { authConfigRoutes } from './auth-config.ts';
+import { eventRoutes } from './events.ts';
 
 export const ROUTES: Array<(app: App) => Promise<void>> = [
   serviceRoutes,
@@ -33,4 +34,5 @@ export const ROUTES: Array<(app: App) => Promise<void>> = [
   dashboardRoutes,
   agentRoutes,
   authConfigRoutes,
+  eventRoutes,
 ];

@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import type { InstructionMessage } from '@smartem/common';
 import type { Db } from '../../db/index.ts';
 import * as repo from '../../repositories/instructions.ts';
-import type { InstructionFeed } from './feed.ts';
+import type { NotifyFeed } from '../notify-feed.ts';
 import { instructionMessage } from './instructions.ts';
 
 export interface InstructionStream {
@@ -22,7 +22,7 @@ const REPLICA = `${hostname()}:${process.pid}`;
 
 export async function openInstructionStream(
   db: Db,
-  feed: InstructionFeed,
+  feed: NotifyFeed,
   session: { session_id: string; agent_id: string },
   send: (message: InstructionMessage) => void,
   onError: (error: unknown) => void,

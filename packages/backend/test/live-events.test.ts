@@ -1,0 +1,235 @@
+/**
+ * The dashboard's live stream over real HTTP (`GET /events/stream`), on PGlite and PostgreSQL: a change written
+ * through the API arrives as a `change` event naming its grid and grid square; a stream for one grid gets nothing of
+ * another; a stream closed and reopened with its Last-Event-ID gets exactly what it missed — also while many writers
+ * commit concurrently (ids only ever increase, nothing is lost or repeated); an id the log no longer keeps says
+ * `reset`. On PostgreSQL: an event is held back while an older transaction is still open (so it can never be
+ * overtaken), and a change written through one replica reaches a stream on another.
+ */
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import { connectSse, type SseEvent } from '@smartem/client';
+import { createLogger } from '@smartem/common';
+import { buildApp, type App } from '../src/http/app.ts';
+import { openDatabase, type DatabaseHandle } from '../src/db/index.ts';
+import { parsePosition, pruneLiveEvents } from '../src/repositories/live-events.ts';
+import { openTestDatabase, testDatabaseKinds, type TestDatabase } from './support/databases.ts';
+
+const log = createLogger({ level: 'silent', pretty: false });
+
+async function serve(handle: Pick<DatabaseHandle, 'db' | 'listen'>): Promise<{ app: App; url: string }> {
+  const app = await buildApp({ db: handle.db, log, listen: handle.listen, instructionHeartbeatSeconds: 0.2 });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  return { app, url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` };
+}
+
+async function post(url: string, path: string, body: unknown): Promise<void> {
+  const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  assert.ok(res.ok, `POST ${path}: ${res.status} ${await res.text()}`);
+}
+
+interface Change {
+  id: string;
+  event_type: string;
+  grid_uuid: string | null;
+  gridsquare_uuid: string | null;
+  payload: Record<string, unknown>;
+}
+
+async function openStream(url: string, query = '', lastEventId?: string) {
+  const controller = new AbortController();
+  const events: SseEvent[] = [];
+  const stream = await connectSse({ url: `${url}/events/stream${query}`, lastEventId, signal: controller.signal });
+  const reading = (async () => {
+    try {
+      for await (const e of stream) events.push(e);
+    } catch {
+      // aborted
+    }
+  })();
+  return {
+    events,
+    connection: () => JSON.parse(events.find((e) => e.event === 'connection')?.data ?? 'null') as { from: string } | null,
+    changes: () => events.filter((e) => e.event === 'change').map((e) => ({ id: e.id!, ...JSON.parse(e.data) }) as Change),
+    /** The id EventSource would send on reconnecting: the last event's that carried one. */
+    lastId: () => events.filter((e) => e.id !== undefined).at(-1)?.id,
+    async close() {
+      controller.abort();
+      await reading;
+    },
+  };
+}
+
+async function waitFor(what: string, check: () => boolean, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const micrograph = (n: number, hole = 'fh-a') => ({ uuid: `m-${n}`, micrograph_id: `m${n}`, foilhole_uuid: hole, foilhole_id: hole });
+const uuidsOf = (changes: Change[], type: string) => changes.filter((c) => c.event_type === type).map((c) => String(c.payload.uuid));
+
+/** `(tx, id)` order of two SSE ids. */
+function compareIds(a: string, b: string): number {
+  const [x, y] = [parsePosition(a)!, parsePosition(b)!];
+  return BigInt(x.tx) === BigInt(y.tx) ? x.id - y.id : BigInt(x.tx) < BigInt(y.tx) ? -1 : 1;
+}
+
+function assertIncreasing(changes: Change[]): void {
+  for (let i = 1; i < changes.length; i++)
+    assert.ok(compareIds(changes[i - 1]!.id, changes[i]!.id) < 0, `${changes[i - 1]!.id} then ${changes[i]!.id}`);
+}
+
+for (const kind of testDatabaseKinds()) {
+  describe(`dashboard live stream on ${kind}`, () => {
+    let db: TestDatabase;
+    let server: { app: App; url: string };
+    before(async () => {
+      db = await openTestDatabase(kind);
+      server = await serve(db.handle);
+      const url = server.url;
+      await post(url, '/batch/acquisitions', { items: [{ uuid: 'acq', name: 'S' }] });
+      await post(url, '/batch/grids', {
+        items: [
+          { uuid: 'grid-a', name: 'A', acquisition_uuid: 'acq' },
+          { uuid: 'grid-b', name: 'B', acquisition_uuid: 'acq' },
+        ],
+      });
+      await post(url, '/batch/gridsquares', {
+        items: [
+          { uuid: 'sq-a', gridsquare_id: '1', grid_uuid: 'grid-a' },
+          { uuid: 'sq-b', gridsquare_id: '1', grid_uuid: 'grid-b' },
+        ],
+      });
+      await post(url, '/batch/foilholes', {
+        items: [
+          { uuid: 'fh-a', foilhole_id: '1', gridsquare_uuid: 'sq-a', gridsquare_id: '1' },
+          { uuid: 'fh-b', foilhole_id: '1', gridsquare_uuid: 'sq-b', gridsquare_id: '1' },
+        ],
+      });
+    });
+    after(async () => {
+      await server?.app.close();
+      await db?.drop();
+    });
+
+    test('a new micrograph and its result arrive with their grid and square; a stream of another grid gets neither', async () => {
+      const a = await openStream(server.url, '?grid_uuid=grid-a');
+      const b = await openStream(server.url, '?grid_uuid=grid-b');
+      try {
+        await waitFor('both connected', () => a.connection() !== null && b.connection() !== null);
+        assert.equal(a.connection()!.from, 'new');
+        await post(server.url, '/batch/micrographs', { items: [micrograph(1)] });
+        await post(server.url, '/micrographs/m-1/ctf', { ctf_max_resolution_estimate: 4 });
+        await waitFor('the result', () => a.changes().some((c) => c.event_type === 'decision.updated'));
+        const [created, result] = a.changes();
+        assert.equal(created!.event_type, 'micrograph.created');
+        assert.deepEqual([created!.payload.uuid, created!.grid_uuid, created!.gridsquare_uuid], ['m-1', 'grid-a', 'sq-a']);
+        assert.deepEqual([result!.payload.micrograph_uuid, result!.grid_uuid, result!.gridsquare_uuid], ['m-1', 'grid-a', 'sq-a']);
+        // grid-b's stream saw the same notifications and read the same events; it sends none of them
+        await post(server.url, '/batch/micrographs', { items: [micrograph(2, 'fh-b')] });
+        await waitFor("grid-b's micrograph", () => b.changes().length > 0);
+        assert.deepEqual(uuidsOf(b.changes(), 'micrograph.created'), ['m-2']);
+        assert.ok(
+          b.events.some((e) => e.event === 'heartbeat'),
+          'heartbeats',
+        );
+      } finally {
+        await Promise.all([a.close(), b.close()]);
+      }
+    });
+
+    test('concurrent writers, a stream closed and resumed from its Last-Event-ID: every change once, in increasing id order', async () => {
+      const first = await openStream(server.url, '?grid_uuid=grid-a');
+      await waitFor('connected', () => first.connection() !== null);
+      const writes = Array.from({ length: 40 }, (_, i) => post(server.url, '/batch/micrographs', { items: [micrograph(100 + i)] }));
+      await waitFor('some changes', () => first.changes().length >= 5);
+      await first.close();
+      await Promise.all(writes);
+      // written while no stream was open
+      await Promise.all(Array.from({ length: 20 }, (_, i) => post(server.url, '/batch/micrographs', { items: [micrograph(200 + i)] })));
+      const second = await openStream(server.url, '?grid_uuid=grid-a', first.lastId());
+      try {
+        const want = [...Array.from({ length: 40 }, (_, i) => `m-${100 + i}`), ...Array.from({ length: 20 }, (_, i) => `m-${200 + i}`)];
+        const seen = () => [...uuidsOf(first.changes(), 'micrograph.created'), ...uuidsOf(second.changes(), 'micrograph.created')];
+        await waitFor('every micrograph', () => seen().length >= want.length);
+        assert.equal(second.connection()!.from, 'resumed');
+        assert.deepEqual(seen().sort(), want.sort(), 'each micrograph exactly once');
+        assertIncreasing([...first.changes(), ...second.changes()]);
+      } finally {
+        await second.close();
+      }
+    });
+
+    test('an id the log no longer keeps, or not one of ours, says reset and goes on from the newest', async () => {
+      const s = await openStream(server.url, '?grid_uuid=grid-a');
+      await waitFor('connected', () => s.connection() !== null);
+      await post(server.url, '/batch/micrographs', { items: [micrograph(300)] });
+      await waitFor('the micrograph', () => s.changes().length > 0);
+      await s.close();
+      await pruneLiveEvents(db.handle.db, 0);
+      for (const id of [s.lastId(), 'garbage']) {
+        const again = await openStream(server.url, '?grid_uuid=grid-a', id);
+        try {
+          await waitFor('connected', () => again.connection() !== null);
+          assert.equal(again.connection()!.from, 'reset');
+          await post(server.url, '/batch/micrographs', { items: [micrograph(id === 'garbage' ? 302 : 301)] });
+          await waitFor('the next micrograph', () => again.changes().length > 0);
+          assert.deepEqual(uuidsOf(again.changes(), 'micrograph.created'), [id === 'garbage' ? 'm-302' : 'm-301']);
+        } finally {
+          await again.close();
+        }
+      }
+    });
+
+    test('bad query parameters are a 400 naming the field', async () => {
+      const res = await fetch(`${server.url}/events/stream?grid_uuid=`);
+      assert.equal(res.status, 400);
+      assert.match(await res.text(), /grid_uuid/);
+    });
+
+    if (kind === 'postgres') {
+      test('an event waits for an older transaction still open, and is then sent after its events', async () => {
+        const s = await openStream(server.url, '?grid_uuid=grid-a');
+        const { default: pg } = await import('pg');
+        const other = new pg.Client({ connectionString: db.url });
+        await other.connect();
+        try {
+          await waitFor('connected', () => s.connection() !== null);
+          await other.query('BEGIN');
+          await other.query(
+            `INSERT INTO outbox (event_type, payload) VALUES ('micrograph.created', '{"event_type":"micrograph.created","uuid":"m-slow","foilhole_uuid":"fh-a"}')`,
+          );
+          await post(server.url, '/batch/micrographs', { items: [micrograph(400)] });
+          await new Promise((r) => setTimeout(r, 1500));
+          assert.deepEqual(s.changes(), [], 'held back behind the open transaction');
+          await other.query('COMMIT');
+          await waitFor('both', () => s.changes().length >= 2);
+          assert.deepEqual(uuidsOf(s.changes(), 'micrograph.created'), ['m-slow', 'm-400']);
+        } finally {
+          await other.end();
+          await s.close();
+        }
+      });
+
+      test('a change written through one replica reaches a stream on another', async () => {
+        const handle = await openDatabase({ url: db.url, poolSize: 2 });
+        const replica = await serve(handle);
+        const s = await openStream(replica.url, '?grid_uuid=grid-a');
+        try {
+          await waitFor('connected', () => s.connection() !== null);
+          await post(server.url, '/batch/micrographs', { items: [micrograph(500)] });
+          await waitFor('the micrograph', () => s.changes().length > 0);
+          assert.deepEqual(uuidsOf(s.changes(), 'micrograph.created'), ['m-500']);
+        } finally {
+          await s.close();
+          await replica.app.close();
+          await handle.close();
+        }
+      });
+    }
+  });
+}
