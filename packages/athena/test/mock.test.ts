@@ -354,7 +354,7 @@ for (const [name, document] of documents) {
         status: 200,
       });
       assert.ok(lines.some((l) => l.status === 400 && l.path === '/api/v1/Session'));
-      for (const l of lines) assert.deepEqual(Object.keys(l), ['method', 'path', 'query', 'body', 'status']);
+      for (const l of lines) assert.deepEqual(Object.keys(l), ['method', 'path', 'query', 'body', 'status', 'time']);
     });
   });
 }
