@@ -40,6 +40,9 @@ export interface StartResult {
     beam_time: number;
     squares_skipped: number;
     holes_deselected: number;
+    /** Ids the simulator passed over: squares on `include` false, holes deselected. */
+    skipped_squares: number[];
+    deselected_holes: number[];
     decisions_found: number;
     decision_queries: number;
     feedback_sent: number;
@@ -92,6 +95,8 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
           beam_time: a.beamTime,
           squares_skipped: a.squaresSkipped,
           holes_deselected: a.holesDeselected,
+          skipped_squares: a.skippedSquares,
+          deselected_holes: a.deselectedHoles,
           decisions_found: a.decisionsFound,
           decision_queries: a.decisionQueries,
           feedback_sent: sm.play.feedback?.sent ?? 0,
