@@ -197,7 +197,10 @@ test('auto mode: instructions reach Athena as the right decisions and are acknow
 
   const decisions = await decisionsAt(mock, v);
   assert.equal(decisions.length, 5);
-  const onAtlas = decisions.filter((d) => d.areaId === 0);
+  // Square-level decisions sit on the grid's atlas area (its Atlas.dm id once the agent has read the atlas).
+  const atlasArea = decisions.find((d) => d.decisionType === 'gridSquareSelection')!.areaId;
+  assert.ok(!v.squares.some((sq) => Number(sq.id) === atlasArea));
+  const onAtlas = decisions.filter((d) => d.areaId === atlasArea);
   const order = onAtlas.find((d) => d.decisionType === 'acquisitionOrder')!;
   const reversed = [...v.squares].reverse().map((s) => Number(s.id));
   assert.deepEqual(decodeDecision(order), { decisionType: 'acquisitionOrder', order: reversed });

@@ -6,3 +6,6 @@ export { buildVisit, type VisitOptions } from './model.ts';
 export { summarise } from './summary.ts';
 export { GROUND_TRUTH_FILE, GROUND_TRUTH_HEADER } from './ground-truth.ts';
 export * from './fsrecorder/index.ts';
+export { isGood, truthSquareOf, type HoleTruth } from './acquisition/truth.ts';
+export type { AcquisitionSummary } from './acquisition/acquire.ts';
+export type { FeedbackSummary } from './acquisition/feedback.ts';

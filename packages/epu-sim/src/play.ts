@@ -8,7 +8,7 @@ import { buildVisit, type VisitOptions } from './model.ts';
 import { buildPlan, type PlanEntry, type PlanFile, type PlanKind } from './plan.ts';
 import { acquisitionEntries, emptySummary, type AcquisitionSummary } from './acquisition/acquire.ts';
 import { DecisionService, type DecisionServiceOptions } from './acquisition/decision-service.ts';
-import { layTruth, ownTruth, readTruthFile, truthCtf } from './acquisition/truth.ts';
+import { layTruth, ownTruth, readTruthFile, truthCtf, type HoleTruth } from './acquisition/truth.ts';
 import { ProcessingFeedback, type FeedbackOptions, type FeedbackSummary } from './acquisition/feedback.ts';
 import { GROUND_TRUTH_FILE, groundTruthCsv } from './ground-truth.ts';
 import { summarise, type GeneratedVisit } from './summary.ts';
@@ -34,6 +34,10 @@ export interface PlayOptions extends VisitOptions {
   athena?: DecisionServiceOptions;
   /** A CryoRL truth file laid over the visit (one square per truth square); default: the simulator's own quality. */
   truth?: string;
+  /** With `truth`: the truth square (in name order) the operator picks first, then the next ones, wrapping (default 0). */
+  truthStart?: number;
+  /** The hidden truth the play collects against, once it is laid (with `athena`, `truth`, `budget` or `feedback`). */
+  onTruth?: (truth: HoleTruth) => void;
   /** Stop once this much beam time (the benchmark's units) is spent. */
   budget?: number;
   /** Send each micrograph's processing results (per the truth) to this backend after a delay; waits for them at the end. */
@@ -88,15 +92,16 @@ export async function playVisit(opts: PlayOptions): Promise<PlaySummary> {
   const acquiring = opts.athena !== undefined || opts.truth !== undefined || opts.budget !== undefined;
   if (opts.budget !== undefined && !(opts.budget > 0))
     throw new Error(`epu-sim play: --budget must be a positive number, got ${opts.budget}`);
-  const truthFile = opts.truth === undefined ? undefined : await readTruthFile(opts.truth);
+  const truthFile = opts.truth === undefined ? undefined : await readTruthFile(opts.truth, opts.truthStart);
   const visit = buildVisit(truthFile ? { ...opts, holesBySquare: truthFile.holesBySquare } : opts);
-  const laid = truthFile && opts.truth !== undefined ? layTruth(visit, truthFile.dataset, opts.truth) : undefined;
+  const laid = truthFile && opts.truth !== undefined ? layTruth(visit, truthFile.dataset, opts.truth, opts.truthStart) : undefined;
   const plan = buildPlan(visit);
   await mkdir(root, { recursive: true });
   const truthPath = join(root, GROUND_TRUTH_FILE);
   const truth = groundTruthCsv(visit);
   await writeFile(truthPath, truth);
   const holeTruth = acquiring || opts.feedback ? (laid ?? (await ownTruth(truthPath))) : undefined;
+  if (holeTruth) opts.onTruth?.(holeTruth);
   const feedback =
     opts.feedback && holeTruth
       ? new ProcessingFeedback({ ...opts.feedback, speed, fast, ctfOf: (id) => truthCtf(holeTruth, id) })

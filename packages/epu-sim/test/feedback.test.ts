@@ -78,6 +78,52 @@ test("every collected micrograph gets motion, CTF and particles; the stored CTF 
   }
 });
 
+test('with a feedback delay (not --fast), each result is sent no sooner than the delay after its micrograph, and all arrive', async () => {
+  const visitDir = join(dir, 'visit-delayed');
+  const delayed = spawn(process.execPath, [bin, 'agent', 'watch', visitDir, '--api', backend.url, '--state', join(dir, 'agent-delayed')], {
+    stdio: 'ignore',
+  });
+  try {
+    const written = new Map<string, number>();
+    const stored = new Map<string, number>();
+    const speed = 600;
+    const delayMs = 120_000; // simulated: 200 ms real at 600×
+    const summary = await playVisit({
+      out: visitDir,
+      squares: 1,
+      holesPerSquare: 3,
+      shotsPerHole: 2,
+      seed: 5,
+      atlas: false,
+      speed,
+      maxDelayMs: 50,
+      onEvent: (e) => {
+        if (e.type === 'file' && e.micrograph && !e.rewrite) written.set(e.micrograph.uniqueId, Date.now());
+      },
+      feedback: {
+        api: backend.url,
+        delayMs,
+        resolveTimeoutMs: 60_000,
+        onResult: (r) => {
+          if (r.ok && r.ctfStoredAt !== undefined) stored.set(r.uniqueId, r.ctfStoredAt);
+        },
+      },
+    });
+    assert.deepEqual(summary.feedback, { sent: 6, failed: 0, pending: 0 });
+    assert.equal(stored.size, 6);
+    for (const [id, at] of stored) {
+      const wrote = written.get(id);
+      assert.ok(wrote !== undefined, `micrograph ${id} was written`);
+      assert.ok(
+        at - wrote >= delayMs / speed - 5,
+        `micrograph ${id}: result ${at - wrote} ms after the manifest, delay ${delayMs / speed} ms`,
+      );
+    }
+  } finally {
+    delayed.kill('SIGTERM');
+  }
+});
+
 test("smartem bench decisions --truth reads the simulator's ground-truth.csv", async () => {
   const summary = await playVisit({
     out: join(dir, 'bench'),

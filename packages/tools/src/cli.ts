@@ -5,6 +5,7 @@ import { registerSimulateMsgCommands } from './simulate-msg/cli.ts';
 import { registerDbTableTotalsCommands } from './db-table-totals/cli.ts';
 import { registerBenchDecisionsCommand } from './bench-decisions/cli.ts';
 import { registerAthenaMockCommand } from './athena-mock/cli.ts';
+import { registerBenchClosedLoopCommand } from './bench-closed-loop/cli.ts';
 
 export { registerBenchDecisionsCommand };
 import { registerDemoCommand } from './demo/cli.ts';
@@ -18,5 +19,6 @@ export function registerToolsCommands(program: Command, tools: Command, bench: C
   registerDbTableTotalsCommands(tools);
   registerAthenaMockCommand(tools);
   registerBenchDecisionsCommand(bench);
+  registerBenchClosedLoopCommand(bench);
   registerDemoCommand(program);
 }

@@ -124,3 +124,25 @@ test('what cannot be applied is an InstructionPayloadError naming the problem', 
     /foilholes_to_skip\[0\]\.foilhole_id/,
   );
 });
+
+test('square-level decisions go on the atlas area given (the Atlas.dm id EPU registers)', () => {
+  const order = planDecisions(
+    message('athena.control.reorder_gridsquares', {
+      grid_uuid: 'g',
+      gridsquare_order: [{ gridsquare_uuid: 'a', gridsquare_id: '19493759', quality_score: 1 }],
+    }),
+    'me',
+    5771299,
+  );
+  assert.deepEqual(order.areas, [
+    { id: 5771299, areaType: 'atlas', parentId: null },
+    { id: 19493759, areaType: 'gridsquare', parentId: 5771299 },
+  ]);
+  assert.deepEqual(
+    order.decisions.map((d) => [d.areaId, d.decisionType]),
+    [
+      [5771299, 'acquisitionOrder'],
+      [5771299, 'gridSquareSelection'],
+    ],
+  );
+});

@@ -11,7 +11,8 @@
  * - `athena.control.select_area` (an operator's skip or include): `include` `"true"`/`"false"` on the square, or on the
  *   hole when one is named.
  *
- * Area ids are EPU's natural ids (`areaIdFromEpu`); the atlas of an EPU session is area `ATLAS_AREA_ID`. Decision ids
+ * Area ids are EPU's natural ids (`areaIdFromEpu`); the atlas of an EPU session is the atlas id of its `Atlas.dm` (as EPU
+ * knows it), or `ATLAS_AREA_ID` while the agent has not read the atlas. Decision ids
  * are derived from the instruction id, and the timestamp is the instruction's creation time, so applying an
  * instruction again (after a crash or a lost reply) posts the very same records.
  */
@@ -29,7 +30,7 @@ import {
 } from '@smartem/athena';
 import { INSTRUCTION_TYPES, type InstructionMessage, type InstructionPayload, type InstructionType } from '@smartem/common';
 
-/** The area id of an EPU session's atlas (the parent of its grid squares); EPU's square and hole ids are far larger. */
+/** The atlas area id when the atlas's own id is not known; EPU's square and hole ids are far larger. */
 export const ATLAS_AREA_ID = 0;
 
 /** An instruction that cannot be turned into decisions (unknown type, payload not in its schema, ids out of range). */
@@ -67,10 +68,14 @@ function areaId(naturalId: string, field: string): number {
   }
 }
 
-/** The areas and decisions of one instruction. Throws `InstructionPayloadError` when it cannot be applied. */
+/**
+ * The areas and decisions of one instruction, square-level ones on the atlas area `atlasId`. Throws
+ * `InstructionPayloadError` when it cannot be applied.
+ */
 export function planDecisions(
   message: Pick<InstructionMessage, 'instruction_id' | 'instruction_type' | 'payload' | 'created_at'>,
   decidedBy: string,
+  atlasId: number = ATLAS_AREA_ID,
 ): DecisionPlan {
   const type = message.instruction_type;
   if (!isInstructionType(type)) throw new InstructionPayloadError(`unknown instruction type ${JSON.stringify(type)}`);
@@ -81,7 +86,7 @@ export function planDecisions(
   }
   // The session id is filled in later; a placeholder keeps the builders' checks and shapes.
   const ctx: DecisionContext = { sessionId: '', decidedBy, details: `smartem instruction ${message.instruction_id} (${type})` };
-  const atlas: Omit<Area, 'sessionId'> = { id: ATLAS_AREA_ID, areaType: 'atlas', parentId: null };
+  const atlas: Omit<Area, 'sessionId'> = { id: atlasId, areaType: 'atlas', parentId: null };
   const areas: Omit<Area, 'sessionId'>[] = [atlas];
   const built: DecisionRecord[] = [];
   let gridUuid: string;
@@ -91,20 +96,20 @@ export function planDecisions(
     gridUuid = p.grid_uuid;
     p.gridsquares_to_skip.forEach((s, i) => {
       const id = areaId(s.gridsquare_id, `gridsquares_to_skip[${i}].gridsquare_id`);
-      areas.push({ id, areaType: 'gridsquare', parentId: ATLAS_AREA_ID });
+      areas.push({ id, areaType: 'gridsquare', parentId: atlasId });
       built.push(includeDecision(ctx, id, false));
     });
   } else if (type === 'athena.control.reorder_gridsquares') {
     const p = message.payload as InstructionPayload<typeof type>;
     gridUuid = p.grid_uuid;
     const ids = p.gridsquare_order.map((s, i) => areaId(s.gridsquare_id, `gridsquare_order[${i}].gridsquare_id`));
-    for (const id of ids) areas.push({ id, areaType: 'gridsquare', parentId: ATLAS_AREA_ID });
+    for (const id of ids) areas.push({ id, areaType: 'gridsquare', parentId: atlasId });
     if (ids.length > 0) {
-      built.push(acquisitionOrderDecision(ctx, ATLAS_AREA_ID, ids));
+      built.push(acquisitionOrderDecision(ctx, atlasId, ids));
       built.push(
         gridSquareSelectionDecision(
           ctx,
-          ATLAS_AREA_ID,
+          atlasId,
           ids.map((id) => ({ areaId: id, include: true })),
         ),
       );
@@ -124,7 +129,7 @@ export function planDecisions(
     const p = message.payload as InstructionPayload<'athena.control.reorder_foilholes'>;
     gridUuid = p.grid_uuid;
     const square = areaId(p.gridsquare_id, 'gridsquare_id');
-    areas.push({ id: square, areaType: 'gridsquare', parentId: ATLAS_AREA_ID });
+    areas.push({ id: square, areaType: 'gridsquare', parentId: atlasId });
     const order = p.foilhole_order.map((h, i) => areaId(h.foilhole_id, `foilhole_order[${i}].foilhole_id`));
     const skipped = p.foilholes_to_skip.map((h, i) => areaId(h.foilhole_id, `foilholes_to_skip[${i}].foilhole_id`));
     for (const id of [...order, ...skipped]) areas.push({ id, areaType: 'foilhole', parentId: square });

@@ -14,7 +14,7 @@
 import { hostname } from 'node:os';
 import { ApiError, backoffDelay, connectSse, sleep, type SmartEmClient, type SseEvent, type TokenSource } from '@smartem/client';
 import type { AgentMode, InstructionMessage, Logger } from '@smartem/common';
-import { AthenaRequestError, type AthenaClient } from '@smartem/athena';
+import { AthenaRequestError, areaIdFromEpu, type AthenaClient } from '@smartem/athena';
 import { InstructionPayloadError, planDecisions, type DecisionPlan } from './athena-decisions.ts';
 import { keys } from './entities.ts';
 import type { AckBody, FinalAck, InstructionLog } from './instruction-log.ts';
@@ -48,6 +48,8 @@ export interface InstructionStats {
   failed: number;
   /** Redeliveries of finished instructions, acknowledged again. */
   reacknowledged: number;
+  /** Skipped because a newer instruction on the same topic was already waiting. */
+  superseded: number;
 }
 
 export interface InstructionChannel {
@@ -61,6 +63,31 @@ export function sessionIdFor(acquisitionUuid: string): string {
   return `acquisition-${acquisitionUuid}`;
 }
 
+type GridEntity = Extract<Entity, { kind: 'grid' }>;
+
+function gridOf(store: EntityStore, gridUuid: unknown): GridEntity | undefined {
+  for (const e of store.entities.values()) if (e.kind === 'grid' && e.uuid === gridUuid) return e;
+  return undefined;
+}
+
+/**
+ * The Athena area id of a grid's atlas: the id in its `Atlas.dm`, the one EPU (and the simulator standing in for it)
+ * registers; undefined while the atlas is not read or its id is not an area id.
+ */
+export function atlasAreaOf(store: EntityStore, grid: GridEntity): number | undefined {
+  for (const e of store.entities.values()) {
+    if (e.kind !== 'atlas' || !e.parents.includes(grid.key)) continue;
+    const id = e.fields.atlas_id;
+    if (id === undefined || id === null) return undefined;
+    try {
+      return areaIdFromEpu(String(id));
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
 export function defaultAgentId(): string {
   return hostname() || 'smartem-agent';
 }
@@ -69,7 +96,15 @@ export function startInstructionChannel(opts: InstructionChannelOptions): Instru
   const { client, store, log, instructionLog, mode } = opts;
   if (mode !== 'observe' && !opts.athena) throw new Error(`${mode} mode needs an Athena Decision Service URL`);
   const agentId = opts.agentId ?? defaultAgentId();
-  const stats: InstructionStats = { sessionId: null, connected: false, received: 0, processed: 0, failed: 0, reacknowledged: 0 };
+  const stats: InstructionStats = {
+    sessionId: null,
+    connected: false,
+    received: 0,
+    processed: 0,
+    failed: 0,
+    reacknowledged: 0,
+    superseded: 0,
+  };
   const stopping = new AbortController();
   const signal = stopping.signal;
   const backoff = (attempt: number) => backoffDelay(attempt, { baseMs: opts.backoffBaseMs ?? 250, maxMs: opts.backoffMaxMs ?? 15_000 });
@@ -207,9 +242,10 @@ export function startInstructionChannel(opts: InstructionChannelOptions): Instru
 
   /** Applies one instruction; throws only for transient failures (Athena away), which are retried. */
   async function apply(message: InstructionMessage): Promise<Pick<FinalAck, 'status' | 'result' | 'error_message'>> {
+    const grid = gridOf(store, (message.payload as { grid_uuid?: unknown }).grid_uuid);
     let plan: DecisionPlan;
     try {
-      plan = planDecisions(message, `smartem-agent ${agentId}`);
+      plan = planDecisions(message, `smartem-agent ${agentId}`, grid ? atlasAreaOf(store, grid) : undefined);
     } catch (error) {
       if (error instanceof InstructionPayloadError) return { status: 'failed', error_message: error.message };
       throw error;
@@ -221,9 +257,6 @@ export function startInstructionChannel(opts: InstructionChannelOptions): Instru
       );
       return { status: 'processed', result: { observed: true, decisions: plan.decisions } };
     }
-    const grid = [...store.entities.values()].find(
-      (e): e is Extract<Entity, { kind: 'grid' }> => e.kind === 'grid' && e.uuid === plan.gridUuid,
-    );
     const sessionName = grid?.fields.name;
     if (typeof sessionName !== 'string') return { status: 'failed', error_message: `grid ${plan.gridUuid} is not one this agent watches` };
     const athena = opts.athena!;
@@ -260,6 +293,16 @@ export function startInstructionChannel(opts: InstructionChannelOptions): Instru
         continue;
       }
       const id = next.message.instruction_id;
+      // A newer recommendation on the same topic is already waiting (the backend has superseded this one): applying
+      // this one would only delay that one.
+      const topic = next.message.metadata?.topic;
+      if (topic && queue.some((q, i) => i > 0 && q.message.metadata?.topic === topic)) {
+        queue.shift();
+        inHand.delete(id);
+        stats.superseded++;
+        log.debug({ instructionId: id, topic }, 'instruction superseded by a newer one waiting; skipped');
+        continue;
+      }
       let outcome: Awaited<ReturnType<typeof apply>> | undefined;
       for (let attempt = 0; !signal.aborted && !outcome; attempt++) {
         try {

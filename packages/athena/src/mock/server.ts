@@ -17,7 +17,7 @@ export interface AthenaMockOptions {
   host?: string;
   /** The OpenAPI document to route and validate by; default: the one generated from our schemas. */
   document?: OpenApiLike;
-  /** Append one JSON line `{method, path, query, body, status}` per request to this file. */
+  /** Append one JSON line `{method, path, query, body, status, time}` per request to this file. */
   recordFile?: string;
   /** Where log lines go (default: stderr). */
   log?: (line: string) => void;
@@ -40,6 +40,8 @@ export interface RecordedRequest {
   query: Record<string, string | string[]>;
   body: unknown;
   status: number;
+  /** When the reply was sent (ISO 8601, ms): a posted decision is readable from then on. */
+  time: string;
 }
 
 function queryObject(params: URLSearchParams): Record<string, string | string[]> {
@@ -138,6 +140,7 @@ export async function startAthenaMock(options: AthenaMockOptions = {}): Promise<
             query: queryObject(url.searchParams),
             body: body ?? null,
             status: reply.status,
+            time: new Date().toISOString(),
           };
           try {
             appendFileSync(options.recordFile, `${JSON.stringify(line)}\n`);

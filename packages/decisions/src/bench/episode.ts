@@ -65,16 +65,20 @@ export interface EpisodeTrace {
   timeByMove: Record<number, number>;
 }
 
+/** The hole an episode of `seed` starts at, among `n` (uniformly random). */
+export function startHole(n: number, seed: number): number {
+  return Math.floor(createRng(seed)() * n);
+}
+
 /**
  * One episode: start at a uniformly random hole (visited, not counted); each step adds the move's cost, reveals the
  * hole and counts it if good; the episode ends once elapsed time exceeds the budget (the crossing step counts).
  * With `trace`, also records the holes visited and the time per kind of move.
  */
 export function runEpisode(g: BenchGrid, spec: PolicySpec, seed: number, budget: number, trace?: EpisodeTrace): number {
-  const rng = createRng(seed);
   const n = g.good.length;
   const visited = new Uint8Array(n);
-  let current = Math.floor(rng() * n);
+  let current = startHole(n, seed);
   visited[current] = 1;
   const policy = spec.create(g);
   policy.start(current, createRng(seed + 1_000_003));

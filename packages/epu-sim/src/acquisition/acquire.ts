@@ -29,6 +29,9 @@ export interface AcquisitionSummary {
   /** Collected square ids and hole ids, in collection order. */
   squareOrder: number[];
   holeOrder: number[];
+  /** Squares passed over for good (`include` false) and holes not collected because they were deselected. */
+  skippedSquares: number[];
+  deselectedHoles: number[];
   /** Decision Service queries asked and answered with a decision (0 without `--athena`). */
   decisionQueries: number;
   decisionsFound: number;
@@ -61,6 +64,7 @@ export async function* acquisitionEntries(visit: Visit, opts: AcquisitionOptions
       }
       remaining.delete(sq);
       summary.squaresSkipped++;
+      summary.skippedSquares.push(sq.id);
     }
     if (!chosen) break;
     remaining.delete(chosen);
@@ -93,6 +97,7 @@ export async function* acquisitionEntries(visit: Visit, opts: AcquisitionOptions
       if (holeStep.excluded.has(hole.id)) {
         hole.selected = false;
         summary.holesDeselected++;
+        summary.deselectedHoles.push(hole.id);
       }
     }
     summary.holesCollected += collect.length;
@@ -118,6 +123,8 @@ export function emptySummary(truth: HoleTruth, budget: number | undefined): Acqu
     budgetSpent: false,
     squareOrder: [],
     holeOrder: [],
+    skippedSquares: [],
+    deselectedHoles: [],
     decisionQueries: 0,
     decisionsFound: 0,
     decisionServiceUnavailable: 0,

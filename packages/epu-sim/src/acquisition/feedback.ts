@@ -3,6 +3,7 @@
 // real pipelines use (`POST /micrographs/{uuid}/motion_correction | ctf | particle_picking`). The micrograph's uuid
 // is the one the agent gave it, looked up by its natural id (the manifest's unique id): `GET /micrographs?micrograph_id=`.
 // The CTF is the truth's (good hole ⇔ CTF ≤ the benchmark's threshold); motion and particles follow it.
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SmartEmClient } from '@smartem/client';
 
@@ -18,8 +19,8 @@ export interface FeedbackOptions {
   ctfOf: (holeId: number) => number | undefined;
   /** How long to wait (real ms) for the agent to register a micrograph before giving up on it (default 120 s). */
   resolveTimeoutMs?: number;
-  /** Called once per micrograph: sent, or failed with the reason. */
-  onResult?: (r: { uniqueId: string; ok: boolean; error?: string }) => void;
+  /** Called once per micrograph: sent (`ctfStoredAt`: ms since epoch when the backend had stored its CTF), or failed with the reason. */
+  onResult?: (r: { uniqueId: string; ok: boolean; ctfStoredAt?: number; error?: string }) => void;
   client?: SmartEmClient;
 }
 
@@ -50,6 +51,8 @@ export class ProcessingFeedback {
   constructor(opts: FeedbackOptions) {
     this.opts = opts;
     this.client = opts.client ?? new SmartEmClient({ baseUrl: opts.api });
+    // Every result waiting for its delay listens to this signal.
+    setMaxListeners(0, this.stopped.signal);
     const delay = opts.delayMs ?? DEFAULT_FEEDBACK_DELAY_MS;
     if (!(delay >= 0)) throw new Error(`--feedback-delay must be ≥ 0 simulated seconds, got ${delay / 1000}`);
   }
@@ -89,9 +92,10 @@ export class ProcessingFeedback {
         this.client.http.request('POST', `micrographs/${encodeURIComponent(uuid)}/${route}`, { body, signal });
       await post('motion_correction', { total_motion: r.totalMotion, average_motion: r.averageMotion });
       await post('ctf', { ctf_max_resolution_estimate: ctf });
+      const ctfStoredAt = Date.now();
       await post('particle_picking', { number_of_particles_picked: r.particles });
       this.summary.sent++;
-      this.opts.onResult?.({ uniqueId, ok: true });
+      this.opts.onResult?.({ uniqueId, ok: true, ctfStoredAt });
     } catch (error) {
       if (signal.aborted) return;
       this.summary.failed++;

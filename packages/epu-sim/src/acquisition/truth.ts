@@ -23,23 +23,34 @@ export function isGood(truth: HoleTruth, holeId: number): boolean {
   return i !== undefined && truth.grid.good[i] === 1;
 }
 
-/** The CryoRL squares in name order, each with its holes by patch then name: EPU's raster meets the patches in turn. */
-export function truthSquares(dataset: BenchDataset): BenchHole[][] {
+/**
+ * The CryoRL squares in name order, each with its holes by patch then name: EPU's raster meets the patches in turn.
+ * With `first`, the list starts at that square (and wraps around): the operator's first pick gets it.
+ */
+export function truthSquares(dataset: BenchDataset, first = 0): BenchHole[][] {
   const bySquare = new Map<string, BenchHole[]>();
   for (const h of dataset.holes) {
     const list = bySquare.get(h.square) ?? [];
     list.push(h);
     bySquare.set(h.square, list);
   }
-  return [...bySquare.keys()]
+  const squares = [...bySquare.keys()]
     .sort()
     .map((k) => bySquare.get(k)!.sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
+  const k = ((first % squares.length) + squares.length) % squares.length;
+  return [...squares.slice(k), ...squares.slice(0, k)];
+}
+
+/** The square (index into `truthSquares(dataset)`) holding the dataset's hole `index`. */
+export function truthSquareOf(dataset: BenchDataset, index: number): number {
+  const names = [...new Set(dataset.holes.map((h) => h.square))].sort();
+  return names.indexOf(dataset.holes[index].square);
 }
 
 /** Reads a CryoRL truth file; `holesBySquare` of the result sizes the visit so that `layTruth` can map it 1:1. */
-export async function readTruthFile(path: string): Promise<{ dataset: BenchDataset; holesBySquare: number[] }> {
+export async function readTruthFile(path: string, first = 0): Promise<{ dataset: BenchDataset; holesBySquare: number[] }> {
   const dataset = await loadCryoRl(path);
-  return { dataset, holesBySquare: truthSquares(dataset).map((s) => s.length) };
+  return { dataset, holesBySquare: truthSquares(dataset, first).map((s) => s.length) };
 }
 
 /** Quality in [0, 1] standing for a CTF (the inverse of the bench's `ctfFromQuality`, clamped). */
@@ -49,12 +60,12 @@ function qualityFromCtf(ctf: number): number {
 
 /**
  * Lays a CryoRL dataset over a one-grid visit built with its `holesBySquare`: the square picked k-th by the operator
- * gets the k-th truth square, its targeted holes in EPU's raster order get that square's holes in turn. Each
+ * gets the k-th truth square (counted from `first`), its targeted holes in EPU's raster order get that square's holes in turn. Each
  * hole's simulated quality is replaced by the truth's (previews and `ground-truth.csv` then agree with it).
  */
-export function layTruth(visit: Visit, dataset: BenchDataset, source: string, threshold = GOOD_CTF_ANGSTROM): HoleTruth {
+export function layTruth(visit: Visit, dataset: BenchDataset, source: string, first = 0, threshold = GOOD_CTF_ANGSTROM): HoleTruth {
   if (visit.grids.length !== 1) throw new Error(`--truth lays one grid over the visit; got --grids ${visit.grids.length}`);
-  const squares = truthSquares(dataset);
+  const squares = truthSquares(dataset, first);
   const position = new Map(dataset.holes.map((h, i) => [h, i]));
   const index = new Map<number, number>();
   for (const sq of visit.grids[0].squares) {

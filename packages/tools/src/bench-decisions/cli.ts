@@ -7,6 +7,9 @@ import type { WithinGroup } from '@smartem/decisions';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const CRYORL = resolve(REPO_ROOT, '../shared/decision-data/cryorl');
+/** The CryoRL train split beside the repository (CI has it): truth and the ResNet-50 predictions. */
+export const CRYORL_TRUTH = `${CRYORL}/target_CTF_Y1_train.csv`;
+export const CRYORL_PREDICTIONS = `${CRYORL}/Y1_2_regress_8bit_res50_train_by_hl.txt`;
 
 function withinGroup(v: string): WithinGroup {
   if (v !== 'gradient' && v !== 'quadrant') throw new InvalidArgumentError(`must be gradient or quadrant, got "${v}"`);
@@ -18,7 +21,7 @@ export function registerBenchDecisionsCommand(bench: Command): void {
   bench
     .command('decisions')
     .description('decision benchmark on CryoRL-format data: baselines beside each decision authority (same starts)')
-    .option('--truth <csv>', 'CryoRL truth CSV (name,x,y,ctf,confidence)', `${CRYORL}/target_CTF_Y1_train.csv`)
+    .option('--truth <csv>', 'CryoRL truth CSV (name,x,y,ctf,confidence)', CRYORL_TRUTH)
     .option('--predictions <txt>', 'CryoRL predictions TXT (name predicted_ctf); "none" to run without')
     .option('--budget <n>', 'time budget per episode', positiveNumber, 480)
     .option('--starts <n>', 'episodes (seeds 0 … n−1)', positiveInteger, 50)
@@ -42,10 +45,8 @@ export function registerBenchDecisionsCommand(bench: Command): void {
         withinGroup?: WithinGroup;
       }) => {
         const { runBench } = await import('@smartem/decisions');
-        const defaultPredictions = `${CRYORL}/Y1_2_regress_8bit_res50_train_by_hl.txt`;
         let predictions = opts.predictions;
-        if (predictions === undefined && opts.truth === `${CRYORL}/target_CTF_Y1_train.csv` && existsSync(defaultPredictions))
-          predictions = defaultPredictions;
+        if (predictions === undefined && opts.truth === CRYORL_TRUTH && existsSync(CRYORL_PREDICTIONS)) predictions = CRYORL_PREDICTIONS;
         if (predictions === 'none') predictions = undefined;
         for (const [flag, path] of [
           ['--truth', opts.truth],

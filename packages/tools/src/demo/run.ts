@@ -3,18 +3,23 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SmartEmClient } from '@smartem/client';
 import { createLogger, type Logger } from '@smartem/common';
-import { startBackend } from '@smartem/backend';
-import { startWatch, statusLine } from '@smartem/agent';
-import { buildVisit, playVisit, summarise, type VisitOptions } from '@smartem/epu-sim';
-import { backendCounts, complete, countsLine, expectedCounts, type BackendCounts } from './counts.ts';
+import { statusLine } from '@smartem/agent';
+import { playLoop, readAthenaLog, startLoopServices, type HoleProgress } from '../loop/closed-loop.ts';
 
-export interface DemoOptions extends VisitOptions {
+export interface DemoOptions {
+  squares: number;
+  holesPerSquare: number;
+  shotsPerHole: number;
+  seed: number;
   /** Where to write the visit, the database and the journal (default: a new temporary directory, removed at the end). */
   dir?: string;
   port: number;
-  /** Simulated seconds per real second; `fast` writes without pauses. */
+  /** Simulated seconds per real second. */
   speed: number;
-  fast: boolean;
+  /** Beam time (the decision benchmark's units); default half the visit's holes. */
+  budget?: number;
+  /** A CryoRL truth file instead of the simulator's own ground truth. */
+  truth?: string;
   keep: boolean;
   timeoutSec: number;
   verbose: number;
@@ -24,101 +29,106 @@ function say(text: string): void {
   process.stdout.write(`${text}\n`);
 }
 
-/** `smartem demo`: embedded backend + simulated EPU visit played at high speed + the agent watching it. */
+/** EPU's default order played first (no pauses, nothing else running): good holes by beam time spent. */
+function goodByBeamTime(curve: HoleProgress[]): (beamTime: number) => number {
+  return (t) => {
+    let good = 0;
+    for (const p of curve) {
+      if (p.beamTime > t) break;
+      good = p.good;
+    }
+    return good;
+  };
+}
+
+/**
+ * `smartem demo`: a visit where the simulated microscope follows SmartEM — the embedded backend, the Athena stand-in,
+ * the agent in auto mode, the EPU simulator obeying the Decision Service and sending processing results back — with
+ * good holes so far beside what EPU's default order had by the same beam time.
+ */
 export async function runDemo(opts: DemoOptions): Promise<number> {
   const started = Date.now();
   const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s`;
   const log: Logger = createLogger({ level: opts.verbose >= 2 ? 'debug' : opts.verbose === 1 ? 'info' : 'error', name: 'demo' });
   const base = opts.dir ? resolve(opts.dir) : await mkdtemp(join(tmpdir(), 'smartem-demo-'));
   await mkdir(base, { recursive: true });
-  const visitDir = join(base, 'visit');
-  if ((await readdir(visitDir).catch(() => [])).length > 0) {
-    process.stderr.write(`error: ${visitDir} is not empty; pick another --dir\n`);
+  if ((await readdir(join(base, 'visit')).catch(() => [])).length > 0) {
+    process.stderr.write(`error: ${join(base, 'visit')} is not empty; pick another --dir\n`);
     return 1;
   }
-  await mkdir(visitDir, { recursive: true });
-  const visitOptions: VisitOptions = {
-    squares: opts.squares,
-    holesPerSquare: opts.holesPerSquare,
-    shotsPerHole: opts.shotsPerHole,
-    grids: opts.grids,
-    seed: opts.seed,
-  };
-  const plan = summarise(buildVisit(visitOptions), visitDir);
-  const want = expectedCounts(plan.grids.length, plan.counts);
+  const visit = { squares: opts.squares, holesPerSquare: opts.holesPerSquare, shotsPerHole: opts.shotsPerHole, grids: 1, seed: opts.seed };
+  const budget = opts.budget ?? Math.max(2, Math.round((opts.squares * opts.holesPerSquare) / 2));
+  const timeout = AbortSignal.timeout(opts.timeoutSec * 1000);
 
   say(`SmartEM demo in ${base}`);
-  say(`${elapsed()}  starting the embedded backend (PGlite + API + worker + in-process bus)…`);
-  const backend = await startBackend({
-    log: log.child({ component: 'backend' }),
-    dataDir: join(base, 'db'),
-    host: '127.0.0.1',
-    port: opts.port,
-    worker: true,
-    migrate: true,
-  });
-  say(`${elapsed()}  backend listening on ${backend.url} (API docs: ${backend.url}/docs)`);
-  const watch = await startWatch({
-    dir: visitDir,
-    api: backend.url,
-    stateDir: join(base, 'agent-state'),
-    log: log.child({ component: 'agent' }),
-  });
-  say(`${elapsed()}  agent watching ${visitDir}`);
-  say(
-    `${elapsed()}  EPU simulator: ${plan.grids.length} grid(s), ${want.gridsquares} squares, ${want.foilholes} foil holes, ${want.micrographs} micrographs${opts.fast ? ' (no pauses)' : ` at ${opts.speed}× real time`}`,
-  );
-
-  const client = new SmartEmClient({ baseUrl: backend.url, timeoutMs: 30_000 });
-  const tty = Boolean(process.stdout.isTTY);
-  let filesWritten = 0;
-  let playDone = false;
-  const play = playVisit({
-    ...visitOptions,
-    out: visitDir,
+  say(`${elapsed()}  EPU's default order, played first without pauses (the counterfactual)…`);
+  const epuCurve: HoleProgress[] = [];
+  const epu = await playLoop({
+    visit,
+    out: join(base, 'epu-default'),
+    truth: opts.truth,
+    budget,
     speed: opts.speed,
-    fast: opts.fast,
-    maxDelayMs: 25,
-    onEvent: (e) => void (e.type === 'file' && filesWritten++),
-  }).then((summary) => {
-    playDone = true;
-    return summary;
+    fast: true,
+    onHole: (p) => epuCurve.push(p),
   });
+  const epuAt = goodByBeamTime(epuCurve);
+  say(`${elapsed()}  EPU default: ${epu.acquisition.goodHoles} good holes of ${epu.acquisition.holesCollected} within beam time ${budget}`);
 
-  let have: BackendCounts = { acquisitions: 0, grids: 0, gridsquares: 0, foilholes: 0, micrographs: 0 };
-  const deadline = Date.now() + opts.timeoutSec * 1000;
-  let lastLine = '';
-  for (;;) {
-    have = await backendCounts(client).catch(() => have);
-    const line = `${elapsed()}  EPU wrote ${filesWritten} files${playDone ? ' (done)' : ''} | backend: ${countsLine(have, want)} | agent: ${watch.status().entities.orphanTotal} orphans`;
-    if (tty) process.stdout.write(`\r\x1b[K${line.slice(0, (process.stdout.columns ?? 160) - 1)}`);
-    else if (line.replace(/^\s*[\d.]+ s/, '') !== lastLine) say(line);
-    lastLine = line.replace(/^\s*[\d.]+ s/, '');
-    if (playDone && complete(have, want)) break;
-    if (Date.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, tty ? 250 : 1000));
-  }
-  if (tty) process.stdout.write('\n');
-  const summary = await play;
-  const ok = complete(have, want);
-  const status = watch.status();
-  say('');
-  say(ok ? `Visit fully ingested in ${elapsed().trim()}:` : `Not complete after ${opts.timeoutSec} s:`);
-  say(
-    `  EPU simulator  ${summary.writes} files written (${summary.rewrites} rewrites), ${summary.counts.foilHoleManifests} FoilHole manifests incl. duplicates`,
-  );
-  say(`  agent          ${statusLine(status)}`);
-  say(`  backend        ${countsLine(have, want)}`);
-
-  if (opts.keep) {
-    say(`\nStill running: backend ${backend.url} (docs ${backend.url}/docs), agent watching ${visitDir}. Ctrl-C to stop.`);
-    await new Promise<void>((r) => {
-      process.once('SIGINT', () => r());
-      process.once('SIGTERM', () => r());
+  say(`${elapsed()}  starting the embedded backend (smartem up: PGlite + API + worker), the Athena stand-in and the agent (auto mode)…`);
+  const services = await startLoopServices({ dir: base, port: opts.port, log });
+  say(`${elapsed()}  backend ${services.backend.url}, Decision Service ${services.athena.url}, agent watching ${services.visitDir}`);
+  say(`${elapsed()}  EPU simulator following SmartEM's decisions at ${opts.speed}× real time, beam time ${budget}:`);
+  const tty = Boolean(process.stdout.isTTY);
+  let lastLine = 0;
+  let code = 0;
+  try {
+    const smartem = await playLoop({
+      visit,
+      out: services.visitDir,
+      services,
+      truth: opts.truth,
+      budget,
+      speed: opts.speed,
+      signal: timeout,
+      onHole: (p) => {
+        const line = `${elapsed()}  good so far: SmartEM ${p.good} / EPU default ${epuAt(p.beamTime)}  (beam time ${p.beamTime} of ${budget}, ${p.holes} holes)`;
+        if (tty) process.stdout.write(`\r\x1b[K${line}`);
+        else if (Date.now() - lastLine > 1000) {
+          say(line);
+          lastLine = Date.now();
+        }
+      },
     });
+    if (tty) process.stdout.write('\n');
+    await Promise.race([services.agent.whenSettled(), new Promise((r) => setTimeout(r, 30_000))]);
+    const a = smartem.acquisition;
+    const athena = await readAthenaLog(services.athenaLog, smartem.ctfStoredAt);
+    const grids = await new SmartEmClient({ baseUrl: services.backend.url }).list('grid').catch(() => []);
+    say('');
+    say(smartem.play.aborted ? `Stopped after ${opts.timeoutSec} s:` : `Done in ${elapsed().trim()}:`);
+    say(`  good holes     SmartEM ${a.goodHoles} / EPU default ${epu.acquisition.goodHoles} (same grid, same beam time ${budget})`);
+    say(
+      `  SmartEM        ${a.holesCollected} holes, ${a.squaresSkipped} squares skipped, ${a.holesDeselected} holes deselected; ` +
+        `${athena.decisionsPosted} decisions posted to the Decision Service, ${a.decisionsFound} of ${a.decisionQueries} queries answered`,
+    );
+    say(
+      `  feedback       ${smartem.play.feedback?.sent ?? 0} micrographs' processing results sent, ${smartem.play.feedback?.failed ?? 0} failed`,
+    );
+    say(`  agent          ${statusLine(services.agent.status())}`);
+    const grid = (grids[0] as { uuid?: string } | undefined)?.uuid;
+    say(`  dashboard      ${services.backend.url}/ui/${grid ? `grids/${grid}` : ''}`);
+    if (smartem.play.aborted) code = 1;
+    if (opts.keep) {
+      say(`\nStill running: backend ${services.backend.url} (docs ${services.backend.url}/docs). Ctrl-C to stop.`);
+      await new Promise<void>((r) => {
+        process.once('SIGINT', () => r());
+        process.once('SIGTERM', () => r());
+      });
+    }
+  } finally {
+    await services.stop();
+    if (!opts.dir && !opts.keep) await rm(base, { recursive: true, force: true });
   }
-  await watch.stop();
-  await backend.stop();
-  if (!opts.dir && !opts.keep) await rm(base, { recursive: true, force: true });
-  return ok ? 0 : 1;
+  return code;
 }

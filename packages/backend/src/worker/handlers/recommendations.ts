@@ -1,11 +1,12 @@
 import type { Db } from '../../db/index.ts';
 import { qualityConfigFromEnv } from '../../services/decisions/suggestions.ts';
 import { recommendForGrid } from '../../services/agents/recommendations.ts';
+import { gridOfSquare } from '../../repositories/live-grid.ts';
 import { requireString } from './payload.ts';
 import type { EventHandler, HandlerFamily } from './types.ts';
 
 /**
- * A grid's estimate changed (`decision.updated` after a processing result) or it gained a square: its
+ * A grid's estimate changed (`decision.updated` after a processing result) or it gained a square or holes: its
  * recommendations are worked out again and changed ones become instructions for its agents. Events for a grid whose
  * recomputation is running only ask for one more run after it (a burst of results costs two runs, not one each).
  */
@@ -37,7 +38,17 @@ const onGridChange: EventHandler = async (message, { db, log }) => {
   if (written > 0) log.info({ grid_uuid: gridUuid, instructions: written }, 'recommendations changed: instructions written');
 };
 
+/**
+ * A square's foil holes arrived (EPU found them): its hole plan can be made now, before EPU asks for it, rather than at
+ * the next processing result. A batch of holes costs one or two runs, as above.
+ */
+const onHoleCreated: EventHandler = async (message, { db }) => {
+  const gridUuid = await gridOfSquare(db, requireString(message, 'gridsquare_uuid'));
+  if (gridUuid) await recompute(db, gridUuid);
+};
+
 export const recommendationHandlers: HandlerFamily = {
   'decision.updated': onGridChange,
   'gridsquare.created': onGridChange,
+  'foilhole.created': onHoleCreated,
 };

@@ -1,0 +1,156 @@
+/**
+ * `smartem bench closed-loop`: the same grid and beam-time budget collected twice from the same starting square —
+ * once in EPU's default order (the simulator alone), once following SmartEM (backend, agent in auto mode, Decision
+ * Service, processing feedback: the real loop) — beside the same policy in the offline harness, and how long a
+ * processing result takes to become a decision EPU can read.
+ */
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Logger } from '@smartem/common';
+import { enginePolicy, runPolicies } from '@smartem/decisions';
+import { GOOD_CTF_ANGSTROM, loadCryoRl } from '@smartem/decisions/bench/dataset';
+import { indexDataset, startHole } from '@smartem/decisions/bench/episode';
+import { truthSquareOf } from '@smartem/epu-sim';
+import { playLoop, quantile, readAthenaLog, startLoopServices, type LoopResult } from '../loop/closed-loop.ts';
+
+export interface ClosedLoopOptions {
+  truth: string;
+  /** Used by the offline figure only when the live backend gets no predictions (see the report). */
+  predictions?: string;
+  budget: number;
+  starts: number;
+  speed: number;
+  feedbackDelayS?: number;
+  decisionTimeoutS?: number;
+  shotsPerHole: number;
+  /** The Decision Service records into this file (every start appended). */
+  athenaLog?: string;
+  log: Logger;
+  print: (line: string) => void;
+}
+
+export interface StartResult {
+  start: number;
+  first_square: number;
+  epu_default: { good: number; holes: number; beam_time: number };
+  smartem: {
+    good: number;
+    holes: number;
+    beam_time: number;
+    squares_skipped: number;
+    holes_deselected: number;
+    /** Ids the simulator passed over: squares on `include` false, holes deselected. */
+    skipped_squares: number[];
+    deselected_holes: number[];
+    decisions_found: number;
+    decision_queries: number;
+    feedback_sent: number;
+    wall_ms: number;
+  };
+  athena_requests: number;
+  decisions_posted: number;
+  latency_ms: number[];
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string, unknown>> {
+  const started = Date.now();
+  const dataset = await loadCryoRl(o.truth, o.predictions);
+  const grid = indexDataset(dataset, GOOD_CTF_ANGSTROM);
+  const visit = { squares: 1, holesPerSquare: 1, shotsPerHole: o.shotsPerHole, grids: 1, seed: 1 };
+  const base = await mkdtemp(join(tmpdir(), 'smartem-closed-loop-'));
+  const runs: StartResult[] = [];
+  try {
+    for (let s = 0; s < o.starts; s++) {
+      const first = truthSquareOf(dataset, startHole(grid.good.length, s));
+      const common = { visit, truth: o.truth, truthStart: first, budget: o.budget };
+      const epu = await playLoop({ ...common, out: join(base, `epu-${s}`), speed: o.speed, fast: true });
+      o.print(`start ${s} (truth square ${first} first): EPU default ${epu.acquisition.goodHoles} good holes`);
+      const services = await startLoopServices({ dir: join(base, `smartem-${s}`), athenaLog: o.athenaLog, log: o.log });
+      const logFrom = await stat(services.athenaLog).then((st) => st.size);
+      let sm: LoopResult;
+      try {
+        sm = await playLoop({
+          ...common,
+          out: services.visitDir,
+          services,
+          speed: o.speed,
+          feedbackDelayS: o.feedbackDelayS,
+          decisionTimeoutS: o.decisionTimeoutS,
+        });
+      } finally {
+        await services.stop();
+      }
+      const athena = await readAthenaLog(services.athenaLog, sm.ctfStoredAt, logFrom);
+      const a = sm.acquisition;
+      runs.push({
+        start: s,
+        first_square: first,
+        epu_default: { good: epu.acquisition.goodHoles, holes: epu.acquisition.holesCollected, beam_time: epu.acquisition.beamTime },
+        smartem: {
+          good: a.goodHoles,
+          holes: a.holesCollected,
+          beam_time: a.beamTime,
+          squares_skipped: a.squaresSkipped,
+          holes_deselected: a.holesDeselected,
+          skipped_squares: a.skippedSquares,
+          deselected_holes: a.deselectedHoles,
+          decisions_found: a.decisionsFound,
+          decision_queries: a.decisionQueries,
+          feedback_sent: sm.play.feedback?.sent ?? 0,
+          wall_ms: sm.wallMs,
+        },
+        athena_requests: athena.requests,
+        decisions_posted: athena.decisionsPosted,
+        latency_ms: athena.latencyMs,
+      });
+      o.print(
+        `start ${s}: SmartEM ${a.goodHoles} good holes (${a.holesCollected} holes, ${a.squaresSkipped} squares skipped, ` +
+          `${a.holesDeselected} holes deselected, ${a.decisionsFound}/${a.decisionQueries} queries answered, ` +
+          `${athena.decisionsPosted} decisions posted) in ${(sm.wallMs / 1000).toFixed(0)} s`,
+      );
+    }
+  } finally {
+    await rm(base, { recursive: true, force: true });
+  }
+
+  const offline = runPolicies(grid, [enginePolicy('online-learner', false)], o.budget, o.starts)['online-learner']!;
+  const latencies = runs.flatMap((r) => r.latency_ms);
+  const epuGood = mean(runs.map((r) => r.epu_default.good));
+  const smGood = mean(runs.map((r) => r.smartem.good));
+  const result = {
+    truth: o.truth,
+    budget: o.budget,
+    starts: o.starts,
+    speed: o.speed,
+    epu_default: { good: epuGood },
+    smartem: {
+      good: smGood,
+      decision_latency_ms: { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), n: latencies.length },
+    },
+    ratio: smGood / epuGood,
+    offline: { policy: 'online-learner', good: offline.mean },
+    ratio_to_offline: smGood / offline.mean,
+    athena_requests: runs.reduce((n, r) => n + r.athena_requests, 0),
+    decisions_posted: runs.reduce((n, r) => n + r.decisions_posted, 0),
+    wall_s: (Date.now() - started) / 1000,
+    runs: runs.map(({ latency_ms: _l, ...r }) => r),
+  };
+  o.print('');
+  o.print(`closed loop on ${dataset.name}, budget ${o.budget}, ${o.starts} start(s), ${o.speed}× real time:`);
+  o.print(`  EPU default order        ${epuGood.toFixed(1)} good holes`);
+  o.print(`  SmartEM (closed loop)    ${smGood.toFixed(1)} good holes   ${result.ratio.toFixed(2)}× EPU default`);
+  o.print(
+    `  offline, same policy     ${offline.mean.toFixed(1)} good holes   (online-learner, bench decisions, same starts); closed loop = ${result.ratio_to_offline.toFixed(2)} of it`,
+  );
+  o.print(
+    `  decision latency         p50 ${result.smartem.decision_latency_ms.p50} ms, p99 ${result.smartem.decision_latency_ms.p99} ms ` +
+      `(${latencies.length} decision batches; processing result stored → decision readable at the Decision Service)`,
+  );
+  o.print(
+    `  Decision Service         ${result.athena_requests} requests, ${result.decisions_posted} decisions posted; wall ${result.wall_s.toFixed(0)} s`,
+  );
+  return result;
+}

@@ -1,0 +1,107 @@
+// `smartem bench closed-loop` as a user runs it (a real child process, which starts `smartem up`, the Athena stand-in,
+// the agent in auto mode and the obeying simulator): a short run on the CryoRL train split. Structure of the JSON,
+// decisions recorded at the Decision Service, and the simulator obeying them — no timing is asserted.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const bin = fileURLToPath(new URL('../../cli/bin/smartem.js', import.meta.url));
+const truth = fileURLToPath(new URL('../../../../shared/decision-data/cryorl/target_CTF_Y1_train.csv', import.meta.url));
+
+function run(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('close', (code) => resolve({ code, out, err }));
+  });
+}
+
+test('bench closed-loop: EPU default and SmartEM on the same grid; decisions posted and obeyed', {
+  skip: !existsSync(truth) && 'no CryoRL data beside the repository',
+}, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'closed-loop-test-'));
+  try {
+    const log = join(dir, 'athena.jsonl');
+    const r = await run([
+      'bench',
+      'closed-loop',
+      '--truth',
+      truth,
+      '--budget',
+      '150',
+      '--starts',
+      '1',
+      '--speed',
+      '600',
+      '--shots-per-hole',
+      '1',
+      '--athena-log',
+      log,
+      '--json',
+    ]);
+    assert.equal(r.code, 0, r.err);
+    const result = JSON.parse(r.out.trim().split('\n').at(-1)!) as {
+      epu_default: { good: number };
+      smartem: { good: number; decision_latency_ms: { p50: number; p99: number } };
+      athena_requests: number;
+      offline: { good: number };
+      runs: Array<{
+        smartem: { holes: number; decisions_found: number; feedback_sent: number; skipped_squares: number[]; deselected_holes: number[] };
+        epu_default: { holes: number };
+      }>;
+    };
+    assert.ok(result.epu_default.good >= 0 && result.smartem.good >= 0 && result.offline.good > 0);
+    assert.ok(result.runs[0]!.epu_default.holes > 0 && result.runs[0]!.smartem.holes > 0);
+    assert.ok(result.runs[0]!.smartem.feedback_sent > 0, 'processing results went back to the backend');
+    assert.ok(result.runs[0]!.smartem.decisions_found > 0, 'the simulator read decisions');
+    assert.ok(Number.isFinite(result.smartem.decision_latency_ms.p50) && Number.isFinite(result.smartem.decision_latency_ms.p99));
+
+    const lines = readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { method: string; path: string; status: number; body: unknown; query: Record<string, string> });
+    assert.equal(lines.length, result.athena_requests);
+    const posted = lines.filter((l) => l.method === 'POST' && l.path.endsWith('/Decisions') && l.status === 201);
+    assert.ok(posted.length > 0, 'the agent posted decisions');
+    // The simulator asked for them; it skipped nothing that was not excluded (it reads them on its own schedule).
+    const asked = lines.filter((l) => l.path.endsWith('/TimedDecision') && l.status === 200);
+    assert.ok(asked.length > 0, 'TimedDecision answered with a decision');
+    // Whatever the simulator passed over, a decision excluded it.
+    const excluded = new Set<number>();
+    for (const p of posted) {
+      for (const d of p.body as Array<{ areaId: number; decisionType: string; decisionValue: string }>) {
+        if (d.decisionType === 'include' && d.decisionValue === 'false') excluded.add(d.areaId);
+        if (d.decisionType === 'foilHoleSelection')
+          for (const v of JSON.parse(d.decisionValue) as Array<{ areaId: number; result: string }>)
+            if (v.result === 'false') excluded.add(v.areaId);
+      }
+    }
+    const run0 = result.runs[0]!.smartem;
+    for (const id of [...run0.skipped_squares, ...run0.deselected_holes])
+      assert.ok(excluded.has(id), `area ${id} passed over without a decision`);
+    // The atlas decisions are on the atlas area the simulator registered (the Atlas.dm id), which it asked about.
+    const atlasArea = (
+      lines.find(
+        (l) =>
+          l.method === 'PUT' &&
+          l.path.endsWith('/Areas') &&
+          Array.isArray(l.body) &&
+          (l.body as Array<{ areaType: string }>).some((a) => a.areaType === 'atlas'),
+      )!.body as Array<{ id: number; areaType: string }>
+    ).find((a) => a.areaType === 'atlas')!.id;
+    assert.ok(atlasArea > 0);
+    assert.ok(
+      lines.some((l) => l.path.endsWith('/TimedDecision') && l.status === 200 && Number(l.query.areaId) === atlasArea),
+      'a square-level decision on the atlas was read by the simulator',
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
