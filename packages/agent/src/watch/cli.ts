@@ -6,6 +6,7 @@ interface WatchCliOptions {
   token?: string;
   config?: string;
   dryRun?: boolean;
+  images: boolean;
   state?: string;
   poll?: number | true;
   status?: boolean;
@@ -37,6 +38,7 @@ export function registerWatchCommand(agent: Command): void {
       'KEY=value file with SMARTEM_API_URL and the OAuth client credentials SMARTEM_OIDC_ISSUER, SMARTEM_AGENT_CLIENT_ID, SMARTEM_AGENT_CLIENT_SECRET (default: smartem-agent.env beside the executable, if present)',
     )
     .option('--dry-run', 'parse and map everything, send nothing, write no journal')
+    .option('--no-images', 'do not upload the preview JPEGs EPU writes beside its manifests (atlas tiles, squares, holes, micrographs)')
     .option('--state <dir>', 'state directory holding the journal (default: per-directory folder under the user data dir)')
     .option('--poll [ms]', 'poll the file system instead of native events (network shares), every ms (default 1000)', positiveNumber)
     .option('--rescan <s>', 'list the whole directory again every s seconds as a safety net (0: never)', nonNegativeNumber, 60)
@@ -89,6 +91,7 @@ async function runWatch(dir: string, options: WatchCliOptions): Promise<number> 
       api: credentials.api,
       auth: credentials.auth,
       dryRun: options.dryRun,
+      images: options.images,
       stateDir: options.state,
       poll: options.poll !== undefined,
       pollIntervalMs: options.poll === true ? undefined : options.poll,

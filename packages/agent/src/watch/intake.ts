@@ -17,6 +17,8 @@ export interface IntakeOptions {
    * the agent passes a callback that only takes paths it has never seen (no stat storm every minute).
    */
   onRescanFile?: (absPath: string) => void;
+  /** Each preview JPEG a watch event reports (EPU writes one beside each image manifest). */
+  onImageFile?: (absPath: string) => void;
 }
 
 export interface Intake {
@@ -26,6 +28,7 @@ export interface Intake {
 }
 
 const RELEVANT = /\.(xml|dm)$/i;
+const JPEG = /\.jpe?g$/i;
 /** Files EPU writes by the thousand that the agent never reads; an event for one of these is not a directory. */
 const IGNORED = /\.(jpg|jpeg|mrc|tif|tiff|eer|png|txt|csv|log)$/i;
 
@@ -69,6 +72,7 @@ export async function startIntake(opts: IntakeOptions): Promise<Intake> {
     if (closed || !name) return;
     const path = join(dir, name);
     if (RELEVANT.test(name)) opts.onFile(path);
+    else if (JPEG.test(name)) opts.onImageFile?.(path);
     else if (!IGNORED.test(name) && !watchers.has(path)) void onNewDirectory(path);
   };
 

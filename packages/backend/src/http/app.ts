@@ -15,6 +15,7 @@ import { uiRoutes } from './ui.ts';
 import type { Store } from '../services/store.ts';
 import { installAuth, OPENAPI_SECURITY_SCHEMES, type AuthOptions } from './auth/index.ts';
 import { installMetrics } from '../metrics.ts';
+import { ImageStore } from '../services/images.ts';
 
 /** Extensible: later options (authentication, …) are added as optional fields. */
 export interface AppOptions {
@@ -31,6 +32,8 @@ export interface AppOptions {
   listen?: Listen;
   /** Seconds between `heartbeat` events on instruction streams (default 15). */
   instructionHeartbeatSeconds?: number;
+  /** Where preview images are stored (`/images/…`); without it uploads answer 503. */
+  imageDir?: string;
 }
 
 /** The API's fastify instance: the TypeBox type provider types each route's params, query and body from its schema. */
@@ -47,6 +50,8 @@ declare module 'fastify' {
     bus?: Bus;
     databaseListen: Listen | undefined;
     instructionHeartbeatMs: number;
+    /** The preview image store, when the backend has an image directory. */
+    images: ImageStore | undefined;
   }
 }
 
@@ -64,6 +69,7 @@ const TAGS = [
   { name: 'processing', description: 'processing results for micrographs (as the bus events)' },
   { name: 'decisions', description: 'live rankings of squares and holes, and the decision authority per grid' },
   { name: 'dashboard', description: 'aggregates for the operator dashboard (served under /ui/)' },
+  { name: 'images', description: 'preview images of atlas tiles, grid squares, foil holes and micrographs' },
   { name: 'agents', description: 'agent sessions and the instruction channel to them (Server-Sent Events, acknowledgements)' },
 ];
 
@@ -90,6 +96,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   app.decorate('databaseListen', opts.listen);
   app.decorate('instructionHeartbeatMs', (opts.instructionHeartbeatSeconds ?? 15) * 1000);
   app.decorate('bus', opts.bus);
+  app.decorate('images', opts.imageDir ? new ImageStore(opts.imageDir) : undefined);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => {
     void reply

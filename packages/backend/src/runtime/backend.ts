@@ -4,6 +4,7 @@
  * RabbitMQ + API + relay (workers run separately).
  */
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '@smartem/common';
 import { openDatabase, migrateDatabase, type DatabaseHandle } from '../db/index.ts';
@@ -36,6 +37,8 @@ export interface BackendOptions {
   poolSize?: number;
   /** Require OpenID Connect bearer tokens (see `http/auth/`); open without. */
   auth?: AuthOptions;
+  /** Preview images (`/images/…`): default `$SMARTEM_IMAGE_DIR`, else `<dataDir>/images`; none without either. */
+  imageDir?: string;
 }
 
 export interface RunningBackend {
@@ -48,6 +51,11 @@ export interface RunningBackend {
   listening: string;
   /** Graceful: stop accepting requests and finish those in flight, stop the worker, flush the outbox, close. */
   stop(): Promise<void>;
+}
+
+/** Where images go: `SMARTEM_IMAGE_DIR` (a shared directory in distributed mode), else beside the PGlite data. */
+export function imageDirOf(dataDir: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.SMARTEM_IMAGE_DIR || (dataDir ? join(dataDir, 'images') : undefined);
 }
 
 /**
@@ -95,6 +103,7 @@ export async function startBackend(opts: BackendOptions, shutdown = new Shutdown
       bus,
       auth: opts.auth,
       listen: handle.listen,
+      imageDir: opts.imageDir ?? imageDirOf(opts.dataDir),
     });
     shutdown.add('closing the HTTP server', () => app.close());
     await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 8000 });

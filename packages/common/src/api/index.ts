@@ -6,3 +6,4 @@ export * from './problem.ts';
 export * from './events.ts';
 export * from './processing.ts';
 export * from './instructions.ts';
+export * from './images.ts';

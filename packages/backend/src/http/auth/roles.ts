@@ -42,6 +42,7 @@ const ENTITY_READS = [
   'GET /agent/:agent_id/session/:session_id/instructions',
   'GET /grids/:grid_uuid/collection',
   'GET /gridsquares/:gridsquare_uuid/collection',
+  'GET /images/:kind/:uuid',
 ];
 
 /** What the agent writes: EPU's entities, one by one or in batches. */
@@ -69,6 +70,7 @@ const EPU_WRITES = [
   'POST /batch/gridsquares',
   'POST /batch/foilholes',
   'POST /batch/micrographs',
+  'PUT /images/:kind/:uuid',
 ];
 
 /** The agent's side of the instruction channel: its session, the stream, acknowledgements and heartbeats. */

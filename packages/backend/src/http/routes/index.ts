@@ -16,6 +16,7 @@ import { processingRoutes } from './processing.ts';
 import { decisionRoutes } from './decisions.ts';
 import { dashboardRoutes } from './dashboard.ts';
 import { agentRoutes } from './agents.ts';
+import { imageRoutes } from './images.ts';
 
 export const ROUTES: Array<(app: App) => Promise<void>> = [
   serviceRoutes,
@@ -30,5 +31,6 @@ export const ROUTES: Array<(app: App) => Promise<void>> = [
   processingRoutes,
   decisionRoutes,
   dashboardRoutes,
+  imageRoutes,
   agentRoutes,
 ];
