@@ -9,6 +9,7 @@ import { MapCanvas, type MapItem } from './MapCanvas.tsx';
 import { compareIds, fmt, pct, shareColour, squareViews, STATE_COLOUR, STATES, type SquareView } from './model.ts';
 import { href, Link, navigate } from './router.tsx';
 import { ScaleLegend } from './Legend.tsx';
+import { useAtlasTiles } from './previews.ts';
 import { useData } from './useData.ts';
 
 type Mode = 'state' | 'observed' | 'predicted';
@@ -79,6 +80,7 @@ function Atlas({ grid, collection, suggested, ranking }: Awaited<ReturnType<type
   const limit = collection.ctf_max_resolution;
   const shown = hovered ? byUuid.get(hovered) : collecting ?? next[0];
   const open = (uuid: string) => navigate(href.square(grid.uuid, uuid));
+  const tiles = useAtlasTiles(grid.uuid);
 
   return (
     <main>
@@ -121,6 +123,7 @@ function Atlas({ grid, collection, suggested, ranking }: Awaited<ReturnType<type
           </div>
           <MapCanvas
             items={items}
+            images={tiles}
             shape="rect"
             path={path}
             labels={labels}
@@ -128,7 +131,7 @@ function Atlas({ grid, collection, suggested, ranking }: Awaited<ReturnType<type
             selected={collecting?.square.gridsquare_uuid ?? null}
             onHover={setHovered}
             onPick={open}
-            label={`Atlas with ${items.length} grid squares; the list below has the same squares`}
+            label={`Atlas${tiles.length ? ` image (${tiles.length} tiles)` : ''} with ${items.length} grid squares; the list below has the same squares`}
           />
         </section>
         <aside className="side">

@@ -54,6 +54,14 @@ export interface AtlasSquare {
   last_acquired: string | null;
 }
 
+export interface AtlasTile {
+  uuid: string;
+  position_x: number | null;
+  position_y: number | null;
+  size_x: number | null;
+  size_y: number | null;
+}
+
 export interface GridCollection {
   grid_uuid: string;
   ctf_max_resolution: number;
@@ -82,8 +90,16 @@ export class ApiError extends Error {
   }
 }
 
+/** Reads `index.html` started before the bundle loaded, by path; each is used once (by the first page to ask). */
+function prefetched(path: string): Promise<Response> | undefined {
+  const started = (window as { __smartemPrefetch?: Record<string, Promise<Response>> }).__smartemPrefetch;
+  const response = started?.[path];
+  if (response) delete started[path];
+  return response;
+}
+
 export async function get<T>(path: string, signal?: AbortSignal): Promise<T> {
-  const res = await fetch(path, { headers: { accept: 'application/json' }, signal });
+  const res = await (prefetched(path) ?? fetch(path, { headers: { accept: 'application/json' }, signal }));
   if (!res.ok) {
     let detail = res.statusText;
     try {
@@ -118,4 +134,29 @@ export const paths = {
   squareCollection: (s: string) => `/gridsquares/${enc(s)}/collection`,
   suggestedHoles: (s: string) => `/gridsquares/${enc(s)}/suggested_holes`,
   micrographs: (h: string) => `/foilholes/${enc(h)}/micrographs`,
+  gridAtlas: (g: string) => `/grids/${enc(g)}/atlas`,
+  atlasTiles: (a: string) => `/atlases/${enc(a)}/tiles`,
+  /** An entity's preview JPEG (`kind`: atlastile, gridsquare, foilhole, micrograph). */
+  image: (kind: string, uuid: string) => `/images/${kind}/${enc(uuid)}`,
 };
+
+/** A decoded preview and the size in pixels of the full image it shows (`X-Frame-*`), when the backend knows it. */
+export interface Preview {
+  bitmap: ImageBitmap;
+  frame: { width: number; height: number } | null;
+}
+
+/** The preview of an entity, decoded off the main thread; null when it has none (404) or it does not decode. */
+export async function getPreview(kind: string, uuid: string, signal?: AbortSignal): Promise<Preview | null> {
+  try {
+    const res = await fetch(paths.image(kind, uuid), { signal });
+    if (!res.ok) return null;
+    const width = Number(res.headers.get('x-frame-width'));
+    const height = Number(res.headers.get('x-frame-height'));
+    const bitmap = await createImageBitmap(await res.blob());
+    return { bitmap, frame: width > 0 && height > 0 ? { width, height } : null };
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    return null;
+  }
+}
