@@ -101,6 +101,8 @@ export class ImageUploader {
   private pausedUntil = 0;
   private failures = 0;
   private stopped = false;
+  /** Aborts the upload in flight on stop (a backend that does not answer must not delay shutdown). */
+  private readonly aborter = new AbortController();
   private readonly journalPath: string | undefined;
 
   constructor(private readonly opts: ImageUploaderOptions) {
@@ -157,6 +159,7 @@ export class ImageUploader {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.retryTimer);
+    this.aborter.abort();
     await this.running;
     this.notifyIdle();
   }
@@ -201,6 +204,7 @@ export class ImageUploader {
       try {
         await this.uploadOne(target);
       } catch (error) {
+        if (this.stopped) return; // aborted: sent by the next run
         if (error instanceof ApiUnreachableError || (error instanceof ApiError && error.status >= 500)) {
           // The backend is away: keep it, pause, try again.
           this.ready.add(key);
@@ -232,7 +236,8 @@ export class ImageUploader {
       return;
     }
     const bytes = await readFile(target.path);
-    if (this.opts.client) await this.opts.client.putImage(target.kind, entity.uuid, bytes, target.frame, { retries: 2 });
+    if (this.opts.client)
+      await this.opts.client.putImage(target.kind, entity.uuid, bytes, target.frame, { retries: 2, signal: this.aborter.signal });
     this.failures = 0;
     this.stats.uploaded++;
     this.stats.bytes += bytes.length;
