@@ -169,8 +169,9 @@ export function MapCanvas(props: MapCanvasProps) {
     return () => ro.disconnect();
   }, []);
 
-  // Fit the items to the canvas once they first arrive (later updates keep the operator's pan and zoom).
-  useEffect(() => {
+  // Fit the items to the canvas once they first arrive (later updates keep the operator's pan and zoom); before the
+  // first draw below.
+  useLayoutEffect(() => {
     if (width === 0 || items.length === 0 || fitted.current) return;
     const b = bounds(items);
     const pad = 16;
@@ -179,13 +180,21 @@ export function MapCanvas(props: MapCanvasProps) {
     fitted.current = true;
   }, [width, height, items]);
 
-  useEffect(() => {
+  // The first draw happens in the commit that has the items (before the browser paints, whatever else React renders
+  // next, e.g. thousands of list entries); later ones once per animation frame. Resizing the canvas clears it, so it is
+  // resized only when its size changes.
+  useLayoutEffect(() => {
     const canvas = canvasRef.current;
     if (!canvas) return;
     const dpr = window.devicePixelRatio || 1;
-    canvas.width = Math.round(width * dpr);
-    canvas.height = Math.round(height * dpr);
-    schedule();
+    const w = Math.round(width * dpr);
+    const h = Math.round(height * dpr);
+    if (canvas.width !== w || canvas.height !== h) {
+      canvas.width = w;
+      canvas.height = h;
+    }
+    if (!drawnOnce.current) draw();
+    else schedule();
   });
 
   // Wheel zoom about the pointer; a native listener, because React's is passive and cannot stop the page scrolling.
