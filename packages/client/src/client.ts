@@ -8,6 +8,9 @@ import {
   type CreateBody,
   type EntityKind,
   type EntityRecord,
+  imagePath,
+  type ImageFrame,
+  type ImageKind,
   type Kind,
 } from '@smartem/common';
 import { HttpTransport, type HttpOptions, type RequestOptions } from './http.ts';
@@ -36,6 +39,21 @@ export class SmartEmClient {
   /** `GET /<collection>` of a kind (e.g. `/atlas-tiles`): every row (the original has no pagination). */
   list<K extends EntityKind>(kind: K, opts?: RequestOptions): Promise<EntityRecord<K>[]> {
     return this.http.request('GET', KINDS[kind].route, opts);
+  }
+
+  /** `PUT /images/{kind}/{uuid}`: an entity's preview JPEG (idempotent: the same bytes again change nothing). */
+  putImage(
+    kind: ImageKind,
+    uuid: string,
+    jpeg: Uint8Array,
+    frame: ImageFrame = {},
+    opts?: RequestOptions,
+  ): Promise<{ changed: boolean; etag: string }> {
+    const query = new URLSearchParams(
+      Object.entries(frame).flatMap(([k, v]): [string, string][] => (v === undefined ? [] : [[k, String(v)]])),
+    );
+    const path = `${imagePath(kind, uuid)}${query.size ? `?${query}` : ''}`;
+    return this.http.request('PUT', path, { ...opts, body: jpeg, contentType: 'image/jpeg' });
   }
 
   /** `GET /<collection>/<uuid>`. */

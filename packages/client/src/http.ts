@@ -20,7 +20,9 @@ export interface HttpOptions {
 }
 
 export interface RequestOptions {
+  /** JSON, or raw bytes sent as they are with `contentType`. */
   body?: unknown;
+  contentType?: string;
   /** Overrides the client's retry count for this call (0 for non-idempotent requests). */
   retries?: number;
   signal?: AbortSignal;
@@ -65,6 +67,7 @@ export class HttpTransport {
     const { ok, status, body } = await fetchJson(url, {
       method,
       body: options.body,
+      contentType: options.contentType,
       headers: bearer ? { authorization: `Bearer ${bearer}` } : undefined,
       timeoutMs: this.opts.timeoutMs ?? 10_000,
       signal: options.signal,

@@ -114,6 +114,9 @@ export interface GridSquareManifestRecord {
   pixel_size: number | null;
   detector_name: string;
   applied_defocus: number | null;
+  /** The readout area in pixels (the foil hole positions of the square are pixels of this image). */
+  image_size_x: number | null;
+  image_size_y: number | null;
   /** The manifest's directory. */
   data_dir: string;
   instrument: MicroscopeData | null;

@@ -101,6 +101,9 @@ test('the atlas shows every grid square of the grid; a square shows every foil h
   const states = new Set(await page.locator('[data-square-id]').evaluateAll((els) => els.map((e) => e.getAttribute('data-state'))));
   assert.ok(states.has('collecting') && states.has('collected'), `states seen: ${[...states].join(', ')}`);
   assert.match((await page.locator('.legend').textContent()) ?? '', /collected/);
+  // The atlas image: the tiles the agent uploaded, stitched under the squares.
+  const tiles = await api<Row[]>(`/atlases/${(await api<Row>(`/grids/${grid.uuid}/atlas`)).uuid}/tiles`);
+  await page.locator(`canvas.map[aria-label^="Atlas image (${tiles.length} tiles)"]`).waitFor({ timeout: 30_000 });
   await page.screenshot({ path: join(OUTPUT, 'atlas.png'), fullPage: true });
   await page.getByLabel('Observed quality').check();
   await page.screenshot({ path: join(OUTPUT, 'atlas-observed.png') });
@@ -116,6 +119,7 @@ test('the atlas shows every grid square of the grid; a square shows every foil h
   assert.ok(holes.length > 0);
   await mapDrawn(page, 'square');
   assert.equal(await page.locator('[data-foilhole-id]').count(), holes.length);
+  await page.locator(`canvas.map[aria-label^="Grid square ${square.gridsquare_id} image with"]`).waitFor({ timeout: 30_000 });
 
   // A hole with micrographs shows them with their results.
   const collected = await api<{ holes: Array<{ foilhole_uuid: string; micrographs: number }> }>(`/gridsquares/${square.uuid}/collection`);
@@ -124,6 +128,12 @@ test('the atlas shows every grid square of the grid; a square shows every foil h
   const expected = collected.holes.find((c) => c.foilhole_uuid === withShots.uuid)!.micrographs;
   await page.locator('[data-micrograph-id]').first().waitFor();
   assert.equal(await page.locator('[data-micrograph-id]').count(), expected);
+  // Each with its thumbnail, decoded (a string: the test's TypeScript has no DOM types).
+  await page.waitForFunction(
+    `[...document.querySelectorAll('[data-micrograph-id] img.thumb')].filter((i) => i.complete && i.naturalWidth > 0).length === ${expected}`,
+    undefined,
+    { timeout: 30_000 },
+  );
   await page.screenshot({ path: join(OUTPUT, 'square.png'), fullPage: true });
 
   // Clicking a square on the atlas canvas opens it too.

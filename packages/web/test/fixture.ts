@@ -56,6 +56,7 @@ export async function startFedBackend(visitOptions: VisitOptions): Promise<FedBa
     );
     await new Promise((r) => setTimeout(r, 250));
   }
+  await watch.whenImagesSettled();
   await watch.stop();
   await postResults(api, visit);
   return {

@@ -6,6 +6,7 @@ interface WatchCliOptions {
   token?: string;
   config?: string;
   dryRun?: boolean;
+  images: boolean;
   state?: string;
   poll?: number | true;
   status?: boolean;
@@ -45,6 +46,7 @@ export function registerWatchCommand(agent: Command): void {
       '--state <dir>',
       'state directory holding the journal (default: SMARTEM_AGENT_STATE_DIR, else a per-directory folder under the user data dir)',
     )
+    .option('--no-images', 'do not upload the preview JPEGs EPU writes beside its manifests (atlas tiles, squares, holes, micrographs)')
     .option('--poll [ms]', 'poll the file system instead of native events (network shares), every ms (default 1000)', positiveNumber)
     .option('--rescan <s>', 'list the whole directory again every s seconds as a safety net (0: never)', nonNegativeNumber, 60)
     .option(
@@ -122,6 +124,7 @@ async function runWatch(dirArgument: string | undefined, options: WatchCliOption
       api: credentials.api,
       auth: credentials.auth,
       dryRun: options.dryRun,
+      images: options.images,
       stateDir,
       poll: options.poll !== undefined,
       pollIntervalMs: options.poll === true ? undefined : options.poll,

@@ -24,6 +24,8 @@ export interface IntakeOptions {
   onRootPresence?: (present: boolean) => void;
   /** How often the root's presence is checked (default 1000 ms). */
   rootCheckMs?: number;
+  /** Each preview JPEG a watch event reports (EPU writes one beside each image manifest). */
+  onImageFile?: (absPath: string) => void;
 }
 
 export interface Intake {
@@ -33,6 +35,7 @@ export interface Intake {
 }
 
 const RELEVANT = /\.(xml|dm)$/i;
+const JPEG = /\.jpe?g$/i;
 /** Files EPU writes by the thousand that the agent never reads; an event for one of these is not a directory. */
 const IGNORED = /\.(jpg|jpeg|mrc|tif|tiff|eer|png|txt|csv|log)$/i;
 
@@ -76,6 +79,7 @@ export async function startIntake(opts: IntakeOptions): Promise<Intake> {
     if (closed || !name) return;
     const path = join(dir, name);
     if (RELEVANT.test(name)) opts.onFile(path);
+    else if (JPEG.test(name)) opts.onImageFile?.(path);
     else if (!IGNORED.test(name) && !watchers.has(path)) void onNewDirectory(path);
   };
 

@@ -5,6 +5,7 @@ import { AthenaClient } from '@smartem/athena';
 import { DirectoryLockedError, lockDirectory, type AgentMode, type Logger } from '@smartem/common';
 import { classifyEpuPath, EntityAssembler, parseClassified, type ParsedEpuFile } from '@smartem/epu';
 import { DEFAULT_MAX_FILE_BYTES, FileQueue, type FileQueueStats } from './file-queue.ts';
+import { imageTargets, ImageUploader, type ImageStats } from './images.ts';
 import { Backpressure } from './backpressure.ts';
 import { InstructionLog } from './instruction-log.ts';
 import { startInstructionChannel, type InstructionChannel, type InstructionStats } from './instructions.ts';
@@ -48,6 +49,8 @@ export interface WatchOptions {
   agentId?: string;
   /** Milliseconds between heartbeats to the backend (default 30 s). */
   heartbeatMs?: number;
+  /** Upload the preview JPEGs EPU writes beside its manifests (default true). */
+  images?: boolean;
   log: Logger;
   onAcked?: (entity: Entity) => void;
 }
@@ -63,6 +66,8 @@ export interface WatchStatus {
   journalBytes: number;
   /** Null without an instruction channel. */
   instructions: InstructionStats | null;
+  /** Null with image uploads off. */
+  images: ImageStats | null;
 }
 
 export interface WatchHandle {
@@ -72,6 +77,8 @@ export interface WatchHandle {
   status(): WatchStatus;
   /** Resolves when every file seen so far is parsed (or reported broken) and everything sendable is acknowledged. */
   whenSettled(): Promise<void>;
+  /** `whenSettled`, then every image that can be uploaded now is (images are not part of `whenSettled`). */
+  whenImagesSettled(): Promise<void>;
   /** Resolves with an error when the agent cannot go on (credentials rejected). */
   readonly fatal: Promise<Error>;
   stop(): Promise<void>;
@@ -158,12 +165,18 @@ export async function startWatch(opts: WatchOptions): Promise<WatchHandle> {
     log,
     batchSize: opts.batchSize,
     lingerMs: opts.lingerMs,
-    onAcked: opts.onAcked,
+    onAcked: (entity) => {
+      images?.acked(entity.key);
+      opts.onAcked?.(entity);
+    },
     afterBatch: () => {
       if (backpressure.release()) resumeReading();
     },
     onAuthError: (error) => rejectFatal(new WatchSetupError(`the backend rejected our credentials (HTTP ${error.status})`)),
   });
+  const images = opts.images === false ? undefined : new ImageUploader({ store, client, log, stateDir });
+  const imagesSent = await images?.open();
+  if (imagesSent) log.info({ imagesSent }, 'image log replayed');
   // Whatever the journal held unacknowledged goes out first.
   if (store.pendingCount()) syncer.wake();
 
@@ -199,8 +212,10 @@ export async function startWatch(opts: WatchOptions): Promise<WatchHandle> {
   let atlasReads: Promise<void> = Promise.resolve();
   const apply = (file: ParsedEpuFile): void => {
     let changed = false;
-    for (const c of assembler.contributions(file)) changed = store.apply(c) || changed;
+    const contributions = assembler.contributions(file);
+    for (const c of contributions) changed = store.apply(c) || changed;
     if (changed) syncer.wake();
+    if (images) for (const target of imageTargets(dir, file, contributions)) images.offer(target);
   };
   /** EPU keeps the atlas in the visit's `atlas/` folder: the watch of one grid directory reads it from beside it. */
   const readAtlasOutsideRoot = async (grid: string): Promise<void> => {
@@ -238,6 +253,7 @@ export async function startWatch(opts: WatchOptions): Promise<WatchHandle> {
       rescanIntervalMs: opts.rescanIntervalMs ?? 60_000,
       onFile: (path) => queue.offer(path),
       onRescanFile: (path) => queue.offerIfNew(path),
+      onImageFile: images ? (path) => images.fileSeen(path) : undefined,
       onError: (error) => log.warn({ err: error.message }, 'watcher error'),
       onRootPresence: (present) => {
         dirPresent = present;
@@ -261,8 +277,17 @@ export async function startWatch(opts: WatchOptions): Promise<WatchHandle> {
     sync: { ...syncer.stats },
     journalBytes: journal?.sizeBytes ?? 0,
     instructions: instructions ? { ...instructions.stats } : null,
+    images: images ? { ...images.stats } : null,
   });
 
+  const whenSettled = async (): Promise<void> => {
+    for (;;) {
+      await queue.whenIdle();
+      await atlasReads;
+      await syncer.whenIdle();
+      if (queue.isIdle()) return;
+    }
+  };
   let stopped = false;
   return {
     store,
@@ -270,19 +295,17 @@ export async function startWatch(opts: WatchOptions): Promise<WatchHandle> {
     scanned: intake.scanned,
     status,
     fatal,
-    async whenSettled() {
-      for (;;) {
-        await queue.whenIdle();
-        await atlasReads;
-        await syncer.whenIdle();
-        if (queue.isIdle()) return;
-      }
+    whenSettled,
+    async whenImagesSettled() {
+      await whenSettled();
+      await images?.whenIdle();
     },
     async stop() {
       if (stopped) return;
       stopped = true;
       await intake.close();
       queue.stop();
+      await images?.stop();
       await instructions?.stop();
       await syncer.stop();
       await journal?.close();

@@ -16,6 +16,7 @@ import { uiRoutes } from './ui.ts';
 import type { Store } from '../services/store.ts';
 import { installAuth, OPENAPI_SECURITY_SCHEMES, type AuthOptions } from './auth/index.ts';
 import { installMetrics } from '../metrics.ts';
+import { ImageStore } from '../services/images.ts';
 
 /** Extensible: later options (authentication, …) are added as optional fields. */
 export interface AppOptions {
@@ -32,6 +33,8 @@ export interface AppOptions {
   listen?: Listen;
   /** Seconds between `heartbeat` events on instruction streams (default 15). */
   instructionHeartbeatSeconds?: number;
+  /** Where preview images are stored (`/images/…`); without it uploads answer 503. */
+  imageDir?: string;
 }
 
 /** The API's fastify instance: the TypeBox type provider types each route's params, query and body from its schema. */
@@ -50,6 +53,8 @@ declare module 'fastify' {
     instructionHeartbeatMs: number;
     /** The OpenID Connect settings when tokens are required (`buildApp({ auth })`). */
     authOptions: AuthOptions | undefined;
+    /** The preview image store, when the backend has an image directory. */
+    images: ImageStore | undefined;
   }
 }
 
@@ -67,6 +72,7 @@ const TAGS = [
   { name: 'processing', description: 'processing results for micrographs (as the bus events)' },
   { name: 'decisions', description: 'live rankings of squares and holes, and the decision authority per grid' },
   { name: 'dashboard', description: 'aggregates for the operator dashboard (served under /ui/)' },
+  { name: 'images', description: 'preview images of atlas tiles, grid squares, foil holes and micrographs' },
   { name: 'agents', description: 'agent sessions and the instruction channel to them (Server-Sent Events, acknowledgements)' },
   { name: 'events', description: "the dashboard's live stream of changes (Server-Sent Events)" },
 ];
@@ -110,6 +116,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   app.decorate('instructionHeartbeatMs', (opts.instructionHeartbeatSeconds ?? 15) * 1000);
   app.decorate('bus', opts.bus);
   app.decorate('authOptions', opts.auth);
+  app.decorate('images', opts.imageDir ? new ImageStore(opts.imageDir) : undefined);
   app.setErrorHandler(errorHandler);
   // JSON as fastify parses it (refusing __proto__ and constructor keys), but an empty body is no body (as the original
   // took a DELETE sent with `Content-Type: application/json`); a route that needs a body then says so (422).

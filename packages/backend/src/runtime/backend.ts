@@ -4,6 +4,7 @@
  * RabbitMQ + API + relay (workers run separately).
  */
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '@smartem/common';
 import { openDatabase, migrateDatabase, pingDatabase, type DatabaseHandle } from '../db/index.ts';
@@ -39,6 +40,8 @@ export interface BackendOptions {
   auth?: AuthOptions;
   /** PostgreSQL not reachable yet: how long to wait for it, and where to say so (default: one try, warnings to `log`). */
   waitForDatabase?: Partial<WaitOptions>;
+  /** Preview images (`/images/…`): default `$SMARTEM_IMAGE_DIR`, else `<dataDir>/images`; none without either. */
+  imageDir?: string;
 }
 
 export interface RunningBackend {
@@ -51,6 +54,11 @@ export interface RunningBackend {
   listening: string;
   /** Graceful: stop accepting requests and finish those in flight, stop the worker, flush the outbox, close. */
   stop(): Promise<void>;
+}
+
+/** Where images go: `SMARTEM_IMAGE_DIR` (a shared directory in distributed mode), else beside the PGlite data. */
+export function imageDirOf(dataDir: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.SMARTEM_IMAGE_DIR || (dataDir ? join(dataDir, 'images') : undefined);
 }
 
 /**
@@ -104,6 +112,7 @@ export async function startBackend(opts: BackendOptions, shutdown = new Shutdown
       bus,
       auth: opts.auth,
       listen: handle.listen,
+      imageDir: opts.imageDir ?? imageDirOf(opts.dataDir),
     });
     shutdown.add('closing the HTTP server', () => app.close());
     await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 8000 });

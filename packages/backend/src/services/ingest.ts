@@ -41,7 +41,7 @@ function withDefaultStatus(kind: EntityKind, row: Row): Row {
   return status && row.status == null ? { ...row, status } : row;
 }
 
-async function requireEntity(store: Store, kind: EntityKind, uuid: string): Promise<void> {
+export async function requireEntity(store: Store, kind: EntityKind, uuid: string): Promise<void> {
   if (!(await rowExists(store.db, kind, uuid))) throw notFoundOf(kind);
 }
 

@@ -9,3 +9,4 @@ export * from './instructions.ts';
 export * from './rankings.ts';
 export * from './collections.ts';
 export * from './limits.ts';
+export * from './images.ts';

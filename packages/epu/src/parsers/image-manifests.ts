@@ -132,6 +132,8 @@ export function parseGridSquareManifest(xml: string | Buffer, path: string): Gri
     pixel_size: s.pixelSize,
     detector_name: detach(required(path, 'CustomData DetectorCommercialName', s.custom.get('DetectorCommercialName'))),
     applied_defocus: float(path, 'CustomData AppliedDefocus', s.custom.get('AppliedDefocus') ?? ''),
+    image_size_x: s.readoutWidth,
+    image_size_y: s.readoutHeight,
     data_dir: parentDir(path),
     instrument: instrument(s),
   };

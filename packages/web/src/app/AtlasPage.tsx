@@ -11,6 +11,7 @@ import { href, Link, navigate } from './router.tsx';
 import { ScaleLegend } from './Legend.tsx';
 import { RecommendationsPanel } from './Recommendations.tsx';
 import { LiveBadge } from './LiveBadge.tsx';
+import { useAtlasTiles } from './previews.ts';
 import { useData } from './useData.ts';
 import { useLive } from './useLive.ts';
 
@@ -92,6 +93,7 @@ function Atlas({ grid, collection, suggested, ranking }: Awaited<ReturnType<type
   const limit = collection.ctf_max_resolution;
   const shown = hovered ? byUuid.get(hovered) : collecting ?? next[0];
   const open = (uuid: string) => navigate(href.square(grid.uuid, uuid));
+  const tiles = useAtlasTiles(grid.uuid);
 
   return (
     <main>
@@ -134,6 +136,7 @@ function Atlas({ grid, collection, suggested, ranking }: Awaited<ReturnType<type
           </div>
           <MapCanvas
             items={items}
+            images={tiles}
             shape="rect"
             path={path}
             labels={labels}
@@ -141,7 +144,7 @@ function Atlas({ grid, collection, suggested, ranking }: Awaited<ReturnType<type
             selected={collecting?.square.gridsquare_uuid ?? null}
             onHover={setHovered}
             onPick={open}
-            label={`Atlas with ${items.length} grid squares; the list below has the same squares`}
+            label={`Atlas${tiles.length ? ` image (${tiles.length} tiles)` : ''} with ${items.length} grid squares; the list below has the same squares`}
           />
         </section>
         <aside className="side">

@@ -4,7 +4,7 @@
  * 5,000 shapes is a few fill calls. Drag pans, the wheel zooms, a click picks; the DOM list beside the map is the
  * keyboard and screen-reader way to the same items.
  */
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 
 export interface MapItem {
   id: string;
@@ -15,8 +15,19 @@ export interface MapItem {
   fill: string;
 }
 
+/** An image drawn under the items, in their coordinates (atlas tiles, the square image). */
+export interface MapImage {
+  image: CanvasImageSource;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
 export interface MapCanvasProps {
   items: MapItem[];
+  /** Drawn first, under the items. */
+  images?: MapImage[];
   shape: 'rect' | 'circle';
   /** Item ids in the order to draw the path through. */
   path: string[];
@@ -48,7 +59,7 @@ function bounds(items: MapItem[]) {
 }
 
 export function MapCanvas(props: MapCanvasProps) {
-  const { items, shape, path, labels, selected, highlighted, onHover, onPick, label } = props;
+  const { items, images, shape, path, labels, selected, highlighted, onHover, onPick, label } = props;
   const height = props.height ?? 560;
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const [width, setWidth] = useState(0);
@@ -86,10 +97,16 @@ export function MapCanvas(props: MapCanvasProps) {
     ctx.fillStyle = '#0f172a';
     ctx.fillRect(0, 0, width, height);
     ctx.setTransform(dpr * scale, 0, 0, dpr * scale, dpr * tx, dpr * ty);
+    if (images?.length) {
+      for (const m of images) ctx.drawImage(m.image, m.x, m.y, m.w, m.h);
+      // Translucent shapes over a picture, so it shows through.
+      ctx.globalAlpha = 0.55;
+    }
     for (const [fill, p] of batches) {
       ctx.fillStyle = fill;
       ctx.fill(p);
     }
+    ctx.globalAlpha = 1;
     const outline = (id: string | null | undefined, colour: string, widthPx: number) => {
       const i = id ? byId.get(id) : undefined;
       if (!i) return;
@@ -142,7 +159,8 @@ export function MapCanvas(props: MapCanvasProps) {
     if (!frame.current) frame.current = requestAnimationFrame(draw);
   };
 
-  useEffect(() => {
+  // A layout effect: the width is known before the first paint, so the first frame draws the map (not an empty canvas).
+  useLayoutEffect(() => {
     const canvas = canvasRef.current;
     if (!canvas) return;
     const ro = new ResizeObserver(() => setWidth(canvas.parentElement?.clientWidth ?? 0));
@@ -151,8 +169,9 @@ export function MapCanvas(props: MapCanvasProps) {
     return () => ro.disconnect();
   }, []);
 
-  // Fit the items to the canvas once they first arrive (later updates keep the operator's pan and zoom).
-  useEffect(() => {
+  // Fit the items to the canvas once they first arrive (later updates keep the operator's pan and zoom); before the
+  // first draw below.
+  useLayoutEffect(() => {
     if (width === 0 || items.length === 0 || fitted.current) return;
     const b = bounds(items);
     const pad = 16;
@@ -161,13 +180,21 @@ export function MapCanvas(props: MapCanvasProps) {
     fitted.current = true;
   }, [width, height, items]);
 
-  useEffect(() => {
+  // The first draw happens in the commit that has the items (before the browser paints, whatever else React renders
+  // next, e.g. thousands of list entries); later ones once per animation frame. Resizing the canvas clears it, so it is
+  // resized only when its size changes.
+  useLayoutEffect(() => {
     const canvas = canvasRef.current;
     if (!canvas) return;
     const dpr = window.devicePixelRatio || 1;
-    canvas.width = Math.round(width * dpr);
-    canvas.height = Math.round(height * dpr);
-    schedule();
+    const w = Math.round(width * dpr);
+    const h = Math.round(height * dpr);
+    if (canvas.width !== w || canvas.height !== h) {
+      canvas.width = w;
+      canvas.height = h;
+    }
+    if (!drawnOnce.current) draw();
+    else schedule();
   });
 
   // Wheel zoom about the pointer; a native listener, because React's is passive and cannot stop the page scrolling.

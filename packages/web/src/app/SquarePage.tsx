@@ -7,6 +7,7 @@ import { get, getOptional, paths, type FoilHole, type GridSquare, type Micrograp
 import { ScaleLegend } from './Legend.tsx';
 import { MapCanvas, type MapItem } from './MapCanvas.tsx';
 import { AreaActions, RecommendationsPanel } from './Recommendations.tsx';
+import { useSquareImage } from './previews.ts';
 import { compareIds, fmt, higherIsBetterColour, lowerIsBetterColour, pct, shareColour } from './model.ts';
 import { href, Link } from './router.tsx';
 import { LiveBadge } from './LiveBadge.tsx';
@@ -123,6 +124,7 @@ function Square({ gridUuid, square, holes, collection, suggested }: { gridUuid: 
   const listedSoon = useDeferredValue(listed, EMPTY_HOLES);
   const withMicrographs = views.filter((v) => v.micrographs > 0).length;
   const shown = byUuid.get(hovered ?? selected ?? '') ?? listed[0] ?? null;
+  const picture = useSquareImage(square.uuid);
 
   const legend =
     mode === 'ctf' ? (
@@ -174,6 +176,7 @@ function Square({ gridUuid, square, holes, collection, suggested }: { gridUuid: 
           </div>
           <MapCanvas
             items={items}
+            images={picture}
             shape="circle"
             path={path}
             labels={labels}
@@ -181,7 +184,7 @@ function Square({ gridUuid, square, holes, collection, suggested }: { gridUuid: 
             highlighted={hovered}
             onHover={setHovered}
             onPick={setSelected}
-            label={`Grid square ${square.gridsquare_id} with ${items.length} foil holes; the list below has the same holes`}
+            label={`Grid square ${square.gridsquare_id}${picture.length ? ' image' : ''} with ${items.length} foil holes; the list below has the same holes`}
           />
         </section>
         <aside className="side">
@@ -267,6 +270,7 @@ function Micrographs({ holeUuid, limit }: { holeUuid: string; limit: number }) {
         <table className="micrographs">
           <thead>
             <tr>
+              <th>image</th>
               <th>micrograph</th>
               <th>acquired</th>
               <th className="num">CTF (Å)</th>
@@ -277,6 +281,9 @@ function Micrographs({ holeUuid, limit }: { holeUuid: string; limit: number }) {
           <tbody>
             {data.data.map((m) => (
               <tr key={m.uuid} data-micrograph-id={m.micrograph_id}>
+                <td>
+                  <Thumbnail uuid={m.uuid} />
+                </td>
                 <td>{m.micrograph_id}</td>
                 <td>{m.acquisition_datetime ? new Date(m.acquisition_datetime).toLocaleTimeString() : '–'}</td>
                 <td className={`num ${m.ctf_max_resolution_estimate !== null && m.ctf_max_resolution_estimate <= limit ? 'good' : ''}`}>{fmt(m.ctf_max_resolution_estimate, 2)}</td>
@@ -289,4 +296,11 @@ function Micrographs({ holeUuid, limit }: { holeUuid: string; limit: number }) {
       )}
     </div>
   );
+}
+
+/** A micrograph's preview as the agent uploaded it (EPU's JPEG); hidden when there is none. */
+function Thumbnail({ uuid }: { uuid: string }) {
+  const [missing, setMissing] = useState(false);
+  if (missing) return <span className="muted">–</span>;
+  return <img className="thumb" src={paths.image('micrograph', uuid)} alt="micrograph preview" loading="lazy" width={64} height={46} onError={() => setMissing(true)} />;
 }

@@ -21,6 +21,7 @@ export type {
   GridCollection,
   SquareCollection,
 } from '@smartem/common';
+export type AtlasTile = Sent<Wire.AtlasTile>;
 
 export class ApiError extends Error {
   constructor(
@@ -31,11 +32,24 @@ export class ApiError extends Error {
   }
 }
 
+/** Reads `index.html` started before the bundle loaded (without a token), by path; each is used once (by the first page to ask). */
+function prefetched(path: string): Promise<Response> | undefined {
+  const started = (window as { __smartemPrefetch?: Record<string, Promise<Response>> }).__smartemPrefetch;
+  const response = started?.[path];
+  if (response) delete started[path];
+  return response;
+}
+
 /** A request with the signed-in user's token; a failure is an ApiError with the problem document's detail. */
 async function request<T>(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json', ...authHeaders() };
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(path, { method, headers, signal, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  const early = method === 'GET' ? await prefetched(path)?.catch(() => undefined) : undefined;
+  // A read started early went without a token: when it was refused, it is made again with one.
+  const res =
+    early?.ok === true
+      ? early
+      : await fetch(path, { method, headers, signal, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
   if (!res.ok) {
     let detail = res.statusText;
     try {
@@ -83,4 +97,29 @@ export const paths = {
     `/agent/${enc(agent)}/session/${enc(session)}/instructions${status ? `?status=${enc(status)}` : ''}`,
   decide: (instruction: string, action: 'approve' | 'decline') => `/instructions/${enc(instruction)}/${action}`,
   operatorInstruction: () => '/instructions',
+  gridAtlas: (g: string) => `/grids/${enc(g)}/atlas`,
+  atlasTiles: (a: string) => `/atlases/${enc(a)}/tiles`,
+  /** An entity's preview JPEG (`kind`: atlastile, gridsquare, foilhole, micrograph). */
+  image: (kind: string, uuid: string) => `/images/${kind}/${enc(uuid)}`,
 };
+
+/** A decoded preview and the size in pixels of the full image it shows (`X-Frame-*`), when the backend knows it. */
+export interface Preview {
+  bitmap: ImageBitmap;
+  frame: { width: number; height: number } | null;
+}
+
+/** The preview of an entity, decoded off the main thread; null when it has none (404) or it does not decode. */
+export async function getPreview(kind: string, uuid: string, signal?: AbortSignal): Promise<Preview | null> {
+  try {
+    const res = await fetch(paths.image(kind, uuid), { headers: authHeaders(), signal });
+    if (!res.ok) return null;
+    const width = Number(res.headers.get('x-frame-width'));
+    const height = Number(res.headers.get('x-frame-height'));
+    const bitmap = await createImageBitmap(await res.blob());
+    return { bitmap, frame: width > 0 && height > 0 ? { width, height } : null };
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    return null;
+  }
+}

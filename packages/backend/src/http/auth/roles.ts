@@ -43,6 +43,7 @@ const ENTITY_READS = [
   'GET /grids/:grid_uuid/collection',
   'GET /gridsquares/:gridsquare_uuid/collection',
   'GET /events/stream',
+  'GET /images/:kind/:uuid',
 ];
 
 /** What the agent writes: EPU's entities, one by one or in batches. */
@@ -70,6 +71,7 @@ const EPU_WRITES = [
   'POST /batch/gridsquares',
   'POST /batch/foilholes',
   'POST /batch/micrographs',
+  'PUT /images/:kind/:uuid',
 ];
 
 /** The agent's side of the instruction channel: its session, the stream, acknowledgements and heartbeats. */

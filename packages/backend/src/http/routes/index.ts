@@ -18,6 +18,7 @@ import { dashboardRoutes } from './dashboard.ts';
 import { agentRoutes } from './agents.ts';
 import { authConfigRoutes } from './auth-config.ts';
 import { eventRoutes } from './events.ts';
+import { imageRoutes } from './images.ts';
 
 export const ROUTES: Array<(app: App) => Promise<void>> = [
   serviceRoutes,
@@ -32,6 +33,7 @@ export const ROUTES: Array<(app: App) => Promise<void>> = [
   processingRoutes,
   decisionRoutes,
   dashboardRoutes,
+  imageRoutes,
   agentRoutes,
   authConfigRoutes,
   eventRoutes,
