@@ -74,6 +74,7 @@ interface PlayFlags {
   decisionTimeout: number;
   truth?: string;
   budget?: number;
+  prepareSquares?: boolean;
   api?: string;
   feedbackDelay: number;
 }
@@ -121,13 +122,19 @@ export function registerEpuSimCommands(tools: Command): void {
     .addOption(new Option('--fast', 'no waiting: keep the order, bursts and chunked writes only'))
     .option('--max-delay <seconds>', 'longest single wait', positiveNumber)
     .option('--athena <url>', 'obey this Athena Decision Service: ask before each square and its holes (one grid)')
-    .option('--decision-timeout <seconds>', 'how long each TimedDecision waits for a decision (whole seconds)', nonNegativeInteger, 1)
+    .option(
+      '--decision-timeout <seconds>',
+      'how long each TimedDecision waits for a decision (whole real seconds; the simulated clock stands still)',
+      nonNegativeInteger,
+      1,
+    )
     .option('--truth <csv>', 'CryoRL truth file laid over the visit (one square per truth square); default: the simulated quality')
     .option(
       '--budget <units>',
       'stop once this much beam time is spent (bench units: 1 same patch, 2 same square, 6 same tile, 8 other)',
       positiveNumber,
     )
+    .option('--prepare-squares', 'with --athena, --truth or --budget: image every square and find its holes before acquiring any')
     .option('--api <url>', 'send processing results (motion, CTF, particles) of each micrograph to this backend')
     .option('--feedback-delay <seconds>', 'simulated seconds from a micrograph to its processing results', nonNegativeNumber, 300)
     .action(
@@ -150,6 +157,7 @@ export function registerEpuSimCommands(tools: Command): void {
           ...(flags.athena === undefined ? {} : { athena: { url: flags.athena, timeoutSeconds: flags.decisionTimeout } }),
           ...(flags.truth === undefined ? {} : { truth: flags.truth }),
           ...(flags.budget === undefined ? {} : { budget: flags.budget }),
+          ...(flags.prepareSquares ? { prepareSquares: true } : {}),
           ...(flags.api === undefined ? {} : { feedback: { api: flags.api, delayMs: flags.feedbackDelay * 1000 } }),
         });
         process.off('SIGINT', stop);

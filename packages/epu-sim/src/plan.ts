@@ -36,6 +36,8 @@ export interface PlanFile {
   superseded?: boolean;
   /** For a micrograph manifest: the foil hole and the manifest's unique id (the micrograph's natural id). */
   micrograph?: { holeId: number; uniqueId: string };
+  /** The play waits until this file is on disk before going on (EPU writes a square's targets, then asks about them). */
+  flush?: boolean;
 }
 
 export type PlanEntry = PlanDir | PlanFile;
@@ -87,6 +89,30 @@ export function squareImageEntries(grid: Grid, sq: Square): PlanEntry[] {
   const out: PlanEntry[] = [];
   squareImage(grid, sq, out);
   return byTime(out);
+}
+
+/**
+ * A square's targets as hole finding leaves them, no hole imaged yet: what EPU has written when it asks for the square's
+ * hole decisions (rendered now; `squareHoleEntries` rewrites it once holes are collected).
+ */
+export function squareTargetsEntry(visit: Visit, grid: Grid, sq: Square): PlanFile {
+  const collected = sq.holes.map((h) => h.collected);
+  for (const h of sq.holes) h.collected = false;
+  const content = gridSquareTargetsXml(sq, storageFolder(visit), grid);
+  sq.holes.forEach((h, i) => (h.collected = collected[i]));
+  return {
+    type: 'file',
+    timeMs: sq.targetsTimeMs,
+    path: squareMetadataPath(grid, sq),
+    kind: 'gridsquare-metadata',
+    superseded: true,
+    flush: true,
+    content: () => content,
+  };
+}
+
+function squareMetadataPath(grid: Grid, sq: Square): string {
+  return `${grid.dirName}/Metadata/GridSquare_${sq.id}.dm`;
 }
 
 /** A collected square's targets metadata and its collected holes, sorted by time (after `squareImageEntries`). */
@@ -204,7 +230,7 @@ function squareHoles(grid: Grid, sq: Square, storage: string, out: PlanEntry[]):
   out.push({
     type: 'file',
     timeMs: metadataTime,
-    path: `${grid.dirName}/Metadata/GridSquare_${sq.id}.dm`,
+    path: squareMetadataPath(grid, sq),
     kind: 'gridsquare-metadata',
     content: () => gridSquareTargetsXml(sq, storage, grid),
   });

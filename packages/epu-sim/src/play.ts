@@ -40,6 +40,8 @@ export interface PlayOptions extends VisitOptions {
   onTruth?: (truth: HoleTruth) => void;
   /** Stop once this much beam time (the benchmark's units) is spent. */
   budget?: number;
+  /** With `athena`, `truth` or `budget`: image every square and find its holes before acquiring any. */
+  prepareSquares?: boolean;
   /** Send each micrograph's processing results (per the truth) to this backend after a delay; waits for them at the end. */
   feedback?: Omit<FeedbackOptions, 'ctfOf' | 'speed' | 'fast'>;
 }
@@ -111,7 +113,12 @@ export async function playVisit(opts: PlayOptions): Promise<PlaySummary> {
     holeTruth && acquisition
       ? acquisitionEntries(
           visit,
-          { truth: holeTruth, budget: opts.budget, ...(opts.athena ? { decisions: new DecisionService(opts.athena) } : {}) },
+          {
+            truth: holeTruth,
+            budget: opts.budget,
+            prepareSquares: opts.prepareSquares,
+            ...(opts.athena ? { decisions: new DecisionService(opts.athena) } : {}),
+          },
           acquisition,
         )
       : plan;
@@ -196,6 +203,7 @@ export async function playVisit(opts: PlayOptions): Promise<PlaySummary> {
       if (inFlight.get(entry.path) === task) inFlight.delete(entry.path);
     });
     slots.add(slot);
+    if (entry.flush) await task;
   }
   await Promise.all(slots);
   opts.onProgress?.({ files, total, simulatedMs: lastTime - t0 });

@@ -4,7 +4,7 @@
 // simulator's ground truth; a CryoRL truth file is laid over the visit.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AthenaClient, acquisitionOrderDecision, foilHoleSelectionDecision, includeDecision, type DecisionRecord } from '@smartem/athena';
@@ -201,4 +201,40 @@ test("a Decision Service that cannot be reached does not stop the microscope: EP
   assert.equal(acq.holesCollected, plan.squares.flatMap((s) => s.holes).length);
   assert.equal(acq.decisionsFound, 0);
   assert.ok(acq.decisionServiceUnavailable >= 1);
+});
+
+/** Plays VISIT obeying the stand-in through a client that notes, at each foilHoleSelection query, whose targets are on disk. */
+async function playNotingTargets(seed: number, extra: { prepareSquares?: boolean } = {}) {
+  const { grid, squares } = defaultPlan(seed);
+  const out = join(dir, `targets${seed}`);
+  const targetsOnDisk = (sq: (typeof squares)[number]): boolean => {
+    const path = join(out, grid.dirName, 'Metadata', `GridSquare_${sq.id}.dm`);
+    return existsSync(path) && readFileSync(path, 'utf8').includes(`<FoilHoleImagePath`);
+  };
+  const seen: Array<{ square: number; ready: number[] }> = [];
+  class NotingClient extends AthenaClient {
+    override async timedDecision(...args: Parameters<AthenaClient['timedDecision']>) {
+      if (args[1].decisionType === 'foilHoleSelection')
+        seen.push({ square: args[1].areaId, ready: squares.filter(targetsOnDisk).map((s) => s.id) });
+      return super.timedDecision(...args);
+    }
+  }
+  const client = new NotingClient({ baseUrl: mock.url, retries: 0 });
+  await playVisit({ out, ...VISIT, seed, fast: true, athena: { url: mock.url, timeoutSeconds: 0, client }, ...extra });
+  return { squares, seen };
+}
+
+test("a square's hole targets are on disk before the simulator asks about its holes; --prepare-squares writes every square's first", async () => {
+  const each = await playNotingTargets(150);
+  assert.equal(each.seen.length, each.squares.length);
+  for (const [i, q] of each.seen.entries()) {
+    assert.ok(q.ready.includes(q.square), `square ${q.square}'s targets written before its holes were asked about`);
+    assert.ok(!each.squares.slice(i + 1).some((s) => q.ready.includes(s.id)), 'later squares not prepared yet');
+  }
+  const prepared = await playNotingTargets(151, { prepareSquares: true });
+  assert.equal(prepared.seen.length, prepared.squares.length);
+  // (An earlier square's targets may be in the middle of their rewrite; those not collected yet are all there.)
+  for (const [i, q] of prepared.seen.entries())
+    for (const s of prepared.squares.slice(i))
+      assert.ok(q.ready.includes(s.id), `square ${s.id} prepared before square ${i + 1} was asked about`);
 });

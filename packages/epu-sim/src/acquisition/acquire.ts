@@ -4,7 +4,7 @@
 import { cost } from '@smartem/decisions/bench/episode';
 import { Rng } from '../rng.ts';
 import { scheduleHoles, scheduleSquareImage, squareGap, type Hole, type Square, type Visit } from '../model.ts';
-import { buildPlan, squareHoleEntries, squareImageEntries, type PlanEntry } from '../plan.ts';
+import { buildPlan, squareHoleEntries, squareImageEntries, squareTargetsEntry, type PlanEntry } from '../plan.ts';
 import { applyDecisions, type DecisionService } from './decision-service.ts';
 import { isGood, type HoleTruth } from './truth.ts';
 
@@ -13,6 +13,12 @@ export interface AcquisitionOptions {
   decisions?: DecisionService;
   /** Beam-time budget in the benchmark's units (move costs 1 / 2 / 6 / 8); unlimited when absent. */
   budget?: number;
+  /**
+   * Image every selected square and find its holes first (in EPU's default order), then acquire: the Decision
+   * Service's side knows every square's holes before the first is collected. Otherwise each square is imaged and
+   * its holes found when it is chosen.
+   */
+  prepareSquares?: boolean;
 }
 
 export interface AcquisitionSummary {
@@ -37,13 +43,18 @@ export interface AcquisitionSummary {
   decisionsFound: number;
   /** Decision Service calls that failed because it could not be reached (the step went on with EPU's default). */
   decisionServiceUnavailable: number;
+  /**
+   * Real time spent waiting for decisions, ms. The simulated clock stands still while the simulator waits and then
+   * moves on by this real time, unscaled: a microscope loses only the real latency, whatever the play's speed.
+   */
+  decisionWaitMs: number;
 }
 
 export async function* acquisitionEntries(visit: Visit, opts: AcquisitionOptions, summary: AcquisitionSummary): AsyncGenerator<PlanEntry> {
   if (visit.grids.length !== 1) throw new Error(`--athena, --truth and --budget play one grid; got --grids ${visit.grids.length}`);
   const grid = visit.grids[0];
   const rng = new Rng(visit.options.seed + 7919);
-  const { truth, decisions, budget } = opts;
+  const { truth, decisions, budget, prepareSquares = false } = opts;
   yield* buildPlan(visit, { squares: false });
   await decisions?.openGrid(grid);
 
@@ -53,12 +64,27 @@ export async function* acquisitionEntries(visit: Visit, opts: AcquisitionOptions
   let t = Math.min(...selected.map((s) => s.imageTimeMs));
   let previous: number | undefined;
   let order = 0;
+  if (prepareSquares) {
+    for (const sq of selected) {
+      t = scheduleSquareImage(sq, t, rng);
+      yield* squareImageEntries(grid, sq);
+      yield squareTargetsEntry(visit, grid, sq);
+    }
+  }
+  const waited = async <T>(ask: () => Promise<T>): Promise<T> => {
+    const w0 = performance.now();
+    const answer = await ask();
+    const ms = performance.now() - w0;
+    summary.decisionWaitMs += ms;
+    t += ms;
+    return answer;
+  };
   while (remaining.size > 0 && !summary.budgetSpent) {
-    const step = decisions ? await decisions.squareStep(grid) : { excluded: new Set<number>() };
+    const step = decisions ? await waited(() => decisions.squareStep(grid)) : { excluded: new Set<number>() };
     const candidates = applyDecisions([...remaining], step);
     let chosen: Square | undefined;
     for (const sq of candidates) {
-      if (!decisions || (await decisions.includes(sq))) {
+      if (!decisions || (await waited(() => decisions.includes(sq)))) {
         chosen = sq;
         break;
       }
@@ -72,11 +98,14 @@ export async function* acquisitionEntries(visit: Visit, opts: AcquisitionOptions
     chosen.order = order++;
     summary.squaresCollected++;
     summary.squareOrder.push(chosen.id);
-    t = scheduleSquareImage(chosen, t, rng);
-    yield* squareImageEntries(grid, chosen);
-
     const targets = chosen.holes.filter((h) => h.selected);
-    const holeStep = decisions ? await decisions.holeStep(chosen, targets) : { excluded: new Set<number>() };
+    if (!prepareSquares) {
+      t = scheduleSquareImage(chosen, t, rng);
+      yield* squareImageEntries(grid, chosen);
+      // Hole finding is written before EPU asks about the holes, so the service's side can have read them.
+      if (decisions) yield squareTargetsEntry(visit, grid, chosen);
+    }
+    const holeStep = decisions ? await waited(() => decisions.holeStep(chosen, targets)) : { excluded: new Set<number>() };
     const ordered = applyDecisions(targets, holeStep);
     const collect: Hole[] = [];
     for (const hole of ordered) {
@@ -128,5 +157,6 @@ export function emptySummary(truth: HoleTruth, budget: number | undefined): Acqu
     decisionQueries: 0,
     decisionsFound: 0,
     decisionServiceUnavailable: 0,
+    decisionWaitMs: 0,
   };
 }

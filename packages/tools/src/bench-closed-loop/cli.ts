@@ -18,7 +18,13 @@ export function registerBenchClosedLoopCommand(bench: Command): void {
     .option('--starts <n>', 'starting points (seeds 0 … n−1, as bench decisions); means reported', positiveInteger, 3)
     .option('--speed <x>', 'simulated seconds per real second for the SmartEM visit', positiveNumber, 150)
     .option('--feedback-delay <s>', 'simulated seconds from a micrograph to its processing results', positiveNumber, 300)
-    .option('--decision-timeout <s>', 'whole seconds each TimedDecision waits', nonNegativeInteger, 1)
+    .option(
+      '--decision-timeout <s>',
+      'whole real seconds the simulator waits for each decision, its simulated clock stopped',
+      nonNegativeInteger,
+      5,
+    )
+    .option('--prepare-squares', 'both visits image every square and find its holes before acquiring any')
     .option('--shots-per-hole <n>', 'micrographs per foil hole', positiveInteger, 4)
     .option('--athena-log <file>', 'the Decision Service records every request into this file (JSON lines with times)')
     .option('--json', 'print the result as one JSON object on the last line')
@@ -32,6 +38,7 @@ export function registerBenchClosedLoopCommand(bench: Command): void {
         speed: number;
         feedbackDelay: number;
         decisionTimeout: number;
+        prepareSquares?: boolean;
         shotsPerHole: number;
         athenaLog?: string;
         json?: boolean;
@@ -62,6 +69,7 @@ export function registerBenchClosedLoopCommand(bench: Command): void {
             speed: o.speed,
             feedbackDelayS: o.feedbackDelay,
             decisionTimeoutS: o.decisionTimeout,
+            prepareSquares: o.prepareSquares ?? false,
             shotsPerHole: o.shotsPerHole,
             athenaLog: o.athenaLog,
             log: createLogger({ level: o.verbose >= 2 ? 'debug' : o.verbose === 1 ? 'info' : 'error', name: 'closed-loop' }),

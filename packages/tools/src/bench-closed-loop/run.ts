@@ -23,6 +23,8 @@ export interface ClosedLoopOptions {
   speed: number;
   feedbackDelayS?: number;
   decisionTimeoutS?: number;
+  /** Both visits image every square and find its holes before acquiring any. */
+  prepareSquares?: boolean;
   shotsPerHole: number;
   /** The Decision Service records into this file (every start appended). */
   athenaLog?: string;
@@ -45,6 +47,8 @@ export interface StartResult {
     deselected_holes: number[];
     decisions_found: number;
     decision_queries: number;
+    /** Real time the simulator waited for decisions (its clock stopped; added unscaled to simulated time). */
+    decision_wait_ms: number;
     feedback_sent: number;
     wall_ms: number;
   };
@@ -65,7 +69,7 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
   try {
     for (let s = 0; s < o.starts; s++) {
       const first = truthSquareOf(dataset, startHole(grid.good.length, s));
-      const common = { visit, truth: o.truth, truthStart: first, budget: o.budget };
+      const common = { visit, truth: o.truth, truthStart: first, budget: o.budget, prepareSquares: o.prepareSquares };
       const epu = await playLoop({ ...common, out: join(base, `epu-${s}`), speed: o.speed, fast: true });
       o.print(`start ${s} (truth square ${first} first): EPU default ${epu.acquisition.goodHoles} good holes`);
       const services = await startLoopServices({ dir: join(base, `smartem-${s}`), athenaLog: o.athenaLog, log: o.log });
@@ -99,6 +103,7 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
           deselected_holes: a.deselectedHoles,
           decisions_found: a.decisionsFound,
           decision_queries: a.decisionQueries,
+          decision_wait_ms: Math.round(a.decisionWaitMs),
           feedback_sent: sm.play.feedback?.sent ?? 0,
           wall_ms: sm.wallMs,
         },
@@ -125,6 +130,8 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
     budget: o.budget,
     starts: o.starts,
     speed: o.speed,
+    decision_timeout_s: o.decisionTimeoutS ?? null,
+    prepare_squares: o.prepareSquares ?? false,
     epu_default: { good: epuGood },
     smartem: {
       good: smGood,
@@ -139,7 +146,10 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
     runs: runs.map(({ latency_ms: _l, ...r }) => r),
   };
   o.print('');
-  o.print(`closed loop on ${dataset.name}, budget ${o.budget}, ${o.starts} start(s), ${o.speed}× real time:`);
+  o.print(
+    `closed loop on ${dataset.name}, budget ${o.budget}, ${o.starts} start(s), ${o.speed}× real time` +
+      `${o.prepareSquares ? ', squares prepared first' : ''}:`,
+  );
   o.print(`  EPU default order        ${epuGood.toFixed(1)} good holes`);
   o.print(`  SmartEM (closed loop)    ${smGood.toFixed(1)} good holes   ${result.ratio.toFixed(2)}× EPU default`);
   o.print(

@@ -141,6 +141,8 @@ export interface PlayLoopOptions {
   truth?: string;
   truthStart?: number;
   budget?: number;
+  /** Image every square and find its holes before acquiring any (see the simulator's `prepareSquares`). */
+  prepareSquares?: boolean;
   /** Simulated seconds per real second; `fast`: no pauses (no feedback delay either). */
   speed: number;
   fast?: boolean;
@@ -180,6 +182,7 @@ export async function playLoop(o: PlayLoopOptions): Promise<LoopResult> {
     truth: o.truth,
     truthStart: o.truthStart,
     budget: o.budget,
+    prepareSquares: o.prepareSquares,
     onTruth: (t) => (truth = t),
     ...(o.services
       ? {
