@@ -17,32 +17,12 @@ import { connectSse } from '@smartem/client';
 import { buildDashboard } from '../packages/web/src/build.ts';
 import { browserMissing, launchChromium } from '../packages/web/test/browser.ts';
 import { startBackendIn, type FedBackend } from '../packages/web/test/fixture.ts';
+import { arg, batch } from './dashboard-support.ts';
 import { installCountLog, percentile, readCountLog, waitForSquareCount, waitForTotal } from '../packages/web/test/live-latency.ts';
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i > 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isInteger(v) || v < 1) {
-    process.stderr.write(`error: --${name} must be a positive integer, got "${process.argv[i + 1]}"\n`);
-    process.exit(2);
-  }
-  return v;
-}
 
 const SQUARES = arg('squares', 500);
 const MICROGRAPHS = arg('micrographs', 40);
 const BURST = arg('burst', 1000);
-
-async function batch(fed: FedBackend, kind: string, items: object[]): Promise<void> {
-  for (let i = 0; i < items.length; i += 5000) {
-    const out = await fed.api<{ results: Array<{ outcome: string }> }>(`/batch/${kind}`, {
-      method: 'POST',
-      body: JSON.stringify({ items: items.slice(i, i + 5000) }),
-    });
-    const bad = out.results.find((r) => r.outcome === 'rejected');
-    if (bad) throw new Error(`batch ${kind} rejected an item: ${JSON.stringify(bad)}`);
-  }
-}
 
 interface Hole {
   uuid: string;

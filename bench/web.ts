@@ -17,33 +17,13 @@ import type { Browser } from 'playwright-core';
 import { buildDashboard } from '../packages/web/src/build.ts';
 import { browserMissing, launchChromium } from '../packages/web/test/browser.ts';
 import { startBackendIn, type FedBackend } from '../packages/web/test/fixture.ts';
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i > 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isInteger(v) || v < 1) {
-    process.stderr.write(`error: --${name} must be a positive integer, got "${process.argv[i + 1]}"\n`);
-    process.exit(2);
-  }
-  return v;
-}
+import { arg, batch } from './dashboard-support.ts';
 
 const SQUARES = arg('squares', 5000);
 const HOLES = arg('holes', 1000);
 const RUNS = arg('runs', 3);
 const SQUARES_WITH_DATA = Math.min(600, SQUARES);
 const HOLES_WITH_DATA = Math.min(400, HOLES);
-
-async function batch(fed: FedBackend, kind: string, items: object[]): Promise<void> {
-  for (let i = 0; i < items.length; i += 5000) {
-    const out = await fed.api<{ results: Array<{ outcome: string; error?: string }> }>(`/batch/${kind}`, {
-      method: 'POST',
-      body: JSON.stringify({ items: items.slice(i, i + 5000) }),
-    });
-    const bad = out.results.find((r) => r.outcome === 'rejected');
-    if (bad) throw new Error(`batch ${kind} rejected an item: ${JSON.stringify(bad)}`);
-  }
-}
 
 interface Fixture {
   atlasGrid: string;
