@@ -1,17 +1,14 @@
 /**
- * Start-up before the servers are up (a deployment starts the API, the workers and PostgreSQL together): wait for the
- * database, saying so on one line per attempt, with backoff, for a bounded time; then give up with a clear message
- * and no stack trace (`StartupError`, printed by `runUntilSignal` as "failed to start: …").
+ * Start-up before the servers are up (a deployment starts the API, the workers, PostgreSQL and RabbitMQ together):
+ * wait for each, saying so on one line per attempt, with backoff, for a bounded time; then give up with a clear
+ * message and no stack trace (`StartupError`, printed by `runUntilSignal` as "failed to start: …").
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isUnreachableError, driverReason } from '../db/unreachable.ts';
+import { pingDatabase, type DatabaseHandle } from '../db/index.ts';
+import { StartupError } from './startup-error.ts';
 
-/** A start-up failure whose message says everything: printed without a stack trace. */
-export class StartupError extends Error {
-  override name = 'StartupError';
-}
-
-/** `--startup-timeout` when not given: how long a process waits for PostgreSQL before giving up. */
+/** `--startup-timeout` when not given: how long a process waits for PostgreSQL (and for RabbitMQ) before giving up. */
 export const DEFAULT_STARTUP_TIMEOUT_S = 60;
 
 const FIRST_DELAY_MS = 250;
@@ -52,11 +49,23 @@ export async function waitUntilReachable(what: string, where: string, attempt: (
   }
 }
 
-/** `host:port` of a PostgreSQL URL (the password never shown). */
-export function postgresAddress(url: string): string {
+/** Waits until PostgreSQL at `url` (which `handle` was opened on) answers a query. */
+export function waitForPostgres(handle: DatabaseHandle, url: string, opts: WaitOptions): Promise<void> {
+  return waitUntilReachable('PostgreSQL', serverAddress(url, 5432), () => pingDatabase(handle), opts);
+}
+
+/** Waits until RabbitMQ at `url` accepts a connection (with these credentials). */
+export async function waitForRabbitMQ(url: string, opts: WaitOptions): Promise<void> {
+  const { probeRabbitMQ } = await import('../bus/rabbitmq.ts');
+  const defaultPort = url.startsWith('amqps:') ? 5671 : 5672;
+  await waitUntilReachable('RabbitMQ', serverAddress(url, defaultPort), () => probeRabbitMQ(url), opts);
+}
+
+/** `host:port` of a server URL (the user and password never shown). */
+export function serverAddress(url: string, defaultPort: number): string {
   try {
     const parsed = new URL(url);
-    return `${parsed.hostname || 'localhost'}:${parsed.port || 5432}`;
+    return `${parsed.hostname || 'localhost'}:${parsed.port || defaultPort}`;
   } catch {
     return 'the configured address';
   }
