@@ -13,6 +13,9 @@ import { createPrivateRabbit, privateRabbitUnavailable } from './support/private
 import { freePort } from './support/ports.ts';
 import { deleteQueues, uniqueQueueName } from './support/bus/index.ts';
 import { TcpProxy } from './support/bus/tcp-proxy.ts';
+import { createScratchPostgres } from './support/databases.ts';
+import { MIGRATIONS_FOLDER } from '../src/db/index.ts';
+import { checkedInMigrations } from '../src/db/pending-migrations.ts';
 
 /** A RabbitMQ that is not there yet: the shared broker behind a proxy that is down, else a private node not started. */
 async function lateBroker(): Promise<{ url: string; port: number; start(): Promise<void>; remove(): Promise<void> }> {
@@ -115,6 +118,31 @@ test('backend api and worker give up on RabbitMQ after --startup-timeout with on
     assert.match(err, new RegExp(`^${name}: failed to start: RabbitMQ at 127\\.0\\.0\\.1:${port} is not reachable after 2 s: `, 'm'));
     assert.doesNotMatch(err, /^\s+at /m, `no stack trace:\n${err}`);
     assert.doesNotMatch(err, /s3cret/, 'no password');
+  }
+});
+
+test('backend api with --no-migrate waits for `smartem backend migrate` to have run, then serves', {
+  skip: process.env.DATABASE_URL && process.env.AMQP_URL ? false : 'DATABASE_URL and AMQP_URL are not set',
+}, async () => {
+  const scratch = await createScratchPostgres();
+  const queue = uniqueQueueName('smartem_nomig');
+  const env = { DATABASE_URL: scratch.url, AMQP_URL: process.env.AMQP_URL, SMARTEM_LOG_LEVEL: 'error' };
+  const api = spawnSmartem(['backend', 'api', '--host', '127.0.0.1', '--port', '0', '--insecure', '--no-migrate', '--queue', queue], env);
+  try {
+    const address = `${new URL(scratch.url).hostname}:${new URL(scratch.url).port || 5432}`;
+    const all = checkedInMigrations(MIGRATIONS_FOLDER);
+    const pending = `${all.length} migrations pending (${all[0]?.tag} … ${all.at(-1)?.tag}); run \`smartem backend migrate\``;
+    await waitForLine(api, `waiting for the database at ${address}: ${pending}`);
+    const migrate = await runSmartem(['backend', 'migrate'], env);
+    assert.equal(migrate.code, 0, migrate.err);
+    const url = await api.listening;
+    assert.equal((await fetch(`${url}/acquisitions`)).status, 200);
+    assert.doesNotMatch(api.stderr(), /^\s+at /m, 'no stack trace');
+  } finally {
+    api.child.kill('SIGTERM');
+    assert.equal(await api.exit, 0, api.stderr());
+    await scratch.drop();
+    await deleteQueues(process.env.AMQP_URL as string, [queue, `${queue}.dlq`]);
   }
 });
 

@@ -13,7 +13,7 @@ import { InProcessBus } from '../bus/in-process.ts';
 import { databaseDeadLetterStore } from '../repositories/dead-letters.ts';
 import type { AuthOptions } from '../http/auth/config.ts';
 import { Shutdown } from './lifecycle.ts';
-import { waitForPostgres, waitForRabbitMQ, type WaitOptions } from './wait.ts';
+import { waitForMigrations, waitForPostgres, waitForRabbitMQ, type WaitOptions } from './wait.ts';
 
 export interface BackendOptions {
   log: Logger;
@@ -77,6 +77,7 @@ export async function startBackend(opts: BackendOptions, shutdown = new Shutdown
     shutdown.add('closing the database', () => handle.close());
     if (opts.databaseUrl) await waitForPostgres(handle, opts.databaseUrl, wait);
     if (opts.migrate ?? true) await migrateDatabase(handle);
+    else if (opts.databaseUrl) await waitForMigrations(handle, opts.databaseUrl, wait);
     if (opts.amqpUrl) await waitForRabbitMQ(opts.amqpUrl, wait);
 
     const { createBus } = await import('../bus/index.ts');

@@ -4,7 +4,7 @@ import { openDatabase, migrateDatabase } from '../db/index.ts';
 import { createBus } from '../bus/index.ts';
 import { startOutboxRelay } from '../outbox/relay.ts';
 import { runUntilSignal } from '../runtime/lifecycle.ts';
-import { waitForPostgres, waitForRabbitMQ, type WaitOptions } from '../runtime/wait.ts';
+import { waitForMigrations, waitForPostgres, waitForRabbitMQ, type WaitOptions } from '../runtime/wait.ts';
 import { startWorker } from './worker.ts';
 import type { WorkerCommandOptions } from './cli.ts';
 import { serveBackendMetrics } from '../metrics.ts';
@@ -49,6 +49,7 @@ export async function runWorkerProcess(opts: WorkerCommandOptions): Promise<numb
       };
       await waitForPostgres(handle, databaseUrl, wait);
       if (opts.migrate) await migrateDatabase(handle);
+      else await waitForMigrations(handle, databaseUrl, wait);
       await waitForRabbitMQ(amqpUrl, wait);
       const bus = await createBus({
         amqpUrl,
