@@ -39,8 +39,8 @@ export interface BackendOptions {
   /** Require OpenID Connect bearer tokens (see `http/auth/`); open without. */
   auth?: AuthOptions;
   /**
-   * PostgreSQL or RabbitMQ not reachable yet: how long to wait for each, and where to say so (default: one try,
-   * warnings to `log`).
+   * PostgreSQL or RabbitMQ not reachable yet, or (with `migrate: false`) migrations not applied yet: how long to wait
+   * for each, and where to say so (default: one try, warnings to `log`).
    */
   startupWait?: Partial<WaitOptions>;
   /** Preview images (`/images/…`): default `$SMARTEM_IMAGE_DIR`, else `<dataDir>/images`; none without either. */

@@ -31,11 +31,11 @@ interface WaitedState {
 const REACHABLE: WaitedState = { name: 'reachable', retry: isUnreachableError };
 
 /**
- * Runs `attempt` until it succeeds. A failure meaning "not reachable" (connection refused, server starting up or
- * shutting down, …) is retried with exponential backoff until `timeoutMs` has passed; any other failure (wrong
- * password, no such database) ends the wait at once. Both end in a StartupError naming `what` and `where`.
+ * Runs `attempt` until it succeeds. A failure meaning "not yet" (by default "not reachable": connection refused,
+ * server starting up or shutting down, …) is retried with exponential backoff until `timeoutMs` has passed; any other
+ * failure (wrong password, no such database) ends the wait at once. Both end in a StartupError naming `what` and `where`.
  */
-export async function waitUntil(
+async function waitUntil(
   what: string,
   where: string,
   attempt: () => Promise<void>,
@@ -99,7 +99,7 @@ export async function waitForRabbitMQ(url: string, opts: WaitOptions): Promise<v
 }
 
 /** `host:port` of a server URL (the user and password never shown). */
-export function serverAddress(url: string, defaultPort: number): string {
+function serverAddress(url: string, defaultPort: number): string {
   try {
     const parsed = new URL(url);
     return `${parsed.hostname || 'localhost'}:${parsed.port || defaultPort}`;
