@@ -123,7 +123,7 @@ export function registerBackendCommands(program: Command, backend: Command): voi
         worker: false,
         migrate: opts.migrate,
         queue: opts.queue,
-        waitForDatabase: {
+        startupWait: {
           timeoutMs: opts.startupTimeout * 1000,
           notify: (line) => process.stderr.write(`smartem backend api: ${line}\n`),
         },
@@ -134,17 +134,25 @@ export function registerBackendCommands(program: Command, backend: Command): voi
     .command('migrate')
     .description('apply the database migrations (PostgreSQL from DATABASE_URL or POSTGRES_*, or a PGlite directory with --data)')
     .option('--data <dir>', 'migrate this PGlite data directory instead')
+    .addOption(startupTimeoutOption('PostgreSQL'))
     .addOption(verboseOption())
-    .action(async (opts: { data?: string; verbose: number }) => {
+    .action(async (opts: { data?: string; verbose: number; startupTimeout: number }) => {
       const urls = opts.data ? undefined : await distributedUrls('backend migrate', false);
       if (!opts.data && !urls) {
         process.exitCode = 2;
         return;
       }
       const { openDatabase, migrateDatabase } = await import('./db/index.ts');
+      const { waitForPostgres } = await import('./runtime/wait.ts');
       try {
         const handle = await openDatabase({ url: urls?.databaseUrl, dataDir: opts.data });
         try {
+          if (urls) {
+            await waitForPostgres(handle, urls.databaseUrl, {
+              timeoutMs: opts.startupTimeout * 1000,
+              notify: (line) => process.stderr.write(`smartem backend migrate: ${line}\n`),
+            });
+          }
           await migrateDatabase(handle);
         } finally {
           await handle.close();

@@ -6,22 +6,13 @@
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
-import { connectSse, type SseEvent } from '@smartem/client';
-import { createLogger, type InstructionMessage } from '@smartem/common';
-import { buildApp, type App } from '../src/http/app.ts';
+import type { InstructionMessage } from '@smartem/common';
 import { issueInstructions, sweep } from '../src/services/agents/instructions.ts';
 import { findSession } from '../src/repositories/instructions.ts';
 import { openDatabase, migrateDatabase, type DatabaseHandle } from '../src/db/index.ts';
+import { collectSse, serveHttp, type ServedApi } from './support/sse.ts';
+import { waitFor } from './support/bus/index.ts';
 import { openTestDatabase, testDatabaseKinds, type TestDatabase } from './support/databases.ts';
-
-const log = createLogger({ level: 'silent', pretty: false });
-
-async function serve(handle: Pick<DatabaseHandle, 'db' | 'listen'>): Promise<{ app: App; url: string }> {
-  const app = await buildApp({ db: handle.db, log, listen: handle.listen, instructionHeartbeatSeconds: 0.2 });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  return { app, url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` };
-}
 
 async function call(url: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
   const res = await fetch(`${url}${path}`, {
@@ -35,36 +26,11 @@ async function call(url: string, method: string, path: string, body?: unknown): 
 
 /** An open stream and the events read from it so far. */
 async function openStream(url: string, agent: string, session: string, lastEventId?: string) {
-  const controller = new AbortController();
-  const events: SseEvent[] = [];
-  const stream = await connectSse({
-    url: `${url}/agent/${agent}/session/${session}/instructions/stream`,
-    lastEventId,
-    signal: controller.signal,
-  });
-  const reading = (async () => {
-    try {
-      for await (const e of stream) events.push(e);
-    } catch {
-      // aborted
-    }
-  })();
+  const stream = await collectSse(`${url}/agent/${agent}/session/${session}/instructions/stream`, lastEventId);
   return {
-    events,
-    instructions: () => events.filter((e) => e.event === 'instruction').map((e) => JSON.parse(e.data) as InstructionMessage),
-    async close() {
-      controller.abort();
-      await reading;
-    },
+    ...stream,
+    instructions: () => stream.events.filter((e) => e.event === 'instruction').map((e) => JSON.parse(e.data) as InstructionMessage),
   };
-}
-
-async function waitFor(what: string, check: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 const squares = (n: number) => ({
@@ -75,10 +41,10 @@ const squares = (n: number) => ({
 for (const kind of testDatabaseKinds()) {
   describe(`agent instruction channel on ${kind}`, () => {
     let db: TestDatabase;
-    let server: { app: App; url: string };
+    let server: ServedApi;
     before(async () => {
       db = await openTestDatabase(kind);
-      server = await serve(db.handle);
+      server = await serveHttp(db.handle);
       await call(server.url, 'POST', '/acquisitions', { uuid: 'acq', name: 'visit' });
     });
     after(async () => {
@@ -290,14 +256,14 @@ for (const kind of testDatabaseKinds()) {
 describe('two API replicas on one PostgreSQL database', { skip: process.env.DATABASE_URL ? false : 'needs DATABASE_URL' }, () => {
   let db: TestDatabase;
   let second: DatabaseHandle;
-  let a: { app: App; url: string };
-  let b: { app: App; url: string };
+  let a: ServedApi;
+  let b: ServedApi;
   before(async () => {
     db = await openTestDatabase('postgres');
     second = await openDatabase({ url: db.url, poolSize: 2 });
     await migrateDatabase(second);
-    a = await serve(db.handle);
-    b = await serve(second);
+    a = await serveHttp(db.handle);
+    b = await serveHttp(second);
     await call(a.url, 'POST', '/acquisitions', { uuid: 'acq', name: 'visit' });
   });
   after(async () => {

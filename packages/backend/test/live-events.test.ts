@@ -8,21 +8,11 @@
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
-import { connectSse, type SseEvent } from '@smartem/client';
-import { createLogger } from '@smartem/common';
-import { buildApp, type App } from '../src/http/app.ts';
-import { openDatabase, type DatabaseHandle } from '../src/db/index.ts';
+import { openDatabase } from '../src/db/index.ts';
 import { parsePosition, pruneLiveEvents } from '../src/repositories/live-events.ts';
+import { collectSse, serveHttp, type ServedApi } from './support/sse.ts';
+import { waitFor } from './support/bus/index.ts';
 import { openTestDatabase, testDatabaseKinds, type TestDatabase } from './support/databases.ts';
-
-const log = createLogger({ level: 'silent', pretty: false });
-
-async function serve(handle: Pick<DatabaseHandle, 'db' | 'listen'>): Promise<{ app: App; url: string }> {
-  const app = await buildApp({ db: handle.db, log, listen: handle.listen, instructionHeartbeatSeconds: 0.2 });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  return { app, url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` };
-}
 
 async function post(url: string, path: string, body: unknown): Promise<void> {
   const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -38,35 +28,15 @@ interface Change {
 }
 
 async function openStream(url: string, query = '', lastEventId?: string) {
-  const controller = new AbortController();
-  const events: SseEvent[] = [];
-  const stream = await connectSse({ url: `${url}/events/stream${query}`, lastEventId, signal: controller.signal });
-  const reading = (async () => {
-    try {
-      for await (const e of stream) events.push(e);
-    } catch {
-      // aborted
-    }
-  })();
+  const stream = await collectSse(`${url}/events/stream${query}`, lastEventId);
+  const { events } = stream;
   return {
-    events,
+    ...stream,
     connection: () => JSON.parse(events.find((e) => e.event === 'connection')?.data ?? 'null') as { from: string } | null,
     changes: () => events.filter((e) => e.event === 'change').map((e) => ({ id: e.id!, ...JSON.parse(e.data) }) as Change),
     /** The id EventSource would send on reconnecting: the last event's that carried one. */
     lastId: () => events.filter((e) => e.id !== undefined).at(-1)?.id,
-    async close() {
-      controller.abort();
-      await reading;
-    },
   };
-}
-
-async function waitFor(what: string, check: () => boolean, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 const micrograph = (n: number, hole = 'fh-a') => ({ uuid: `m-${n}`, micrograph_id: `m${n}`, foilhole_uuid: hole, foilhole_id: hole });
@@ -86,10 +56,10 @@ function assertIncreasing(changes: Change[]): void {
 for (const kind of testDatabaseKinds()) {
   describe(`dashboard live stream on ${kind}`, () => {
     let db: TestDatabase;
-    let server: { app: App; url: string };
+    let server: ServedApi;
     before(async () => {
       db = await openTestDatabase(kind);
-      server = await serve(db.handle);
+      server = await serveHttp(db.handle);
       const url = server.url;
       await post(url, '/batch/acquisitions', { items: [{ uuid: 'acq', name: 'S' }] });
       await post(url, '/batch/grids', {
@@ -215,7 +185,7 @@ for (const kind of testDatabaseKinds()) {
 
       test('a change written through one replica reaches a stream on another', async () => {
         const handle = await openDatabase({ url: db.url, poolSize: 2 });
-        const replica = await serve(handle);
+        const replica = await serveHttp(handle);
         const s = await openStream(replica.url, '?grid_uuid=grid-a');
         try {
           await waitFor('connected', () => s.connection() !== null);

@@ -8,13 +8,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createLogger } from '@smartem/common';
 import { startBackend, type RunningBackend } from '@smartem/backend';
 import { loadCryoRl } from '@smartem/decisions/bench/dataset';
 import { playVisit } from '../src/index.ts';
+import { runSmartem, SMARTEM_BIN } from '../../backend/test/support/cli.ts';
 
-const bin = fileURLToPath(new URL('../../cli/bin/smartem.js', import.meta.url));
 let dir = '';
 let backend: RunningBackend;
 let agent: ChildProcess | undefined;
@@ -35,20 +34,9 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function run(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('close', (code) => resolve({ code, out, err }));
-  });
-}
-
 test("every collected micrograph gets motion, CTF and particles; the stored CTF is its hole's truth", async () => {
   const visitDir = join(dir, 'visit');
-  agent = spawn(process.execPath, [bin, 'agent', 'watch', visitDir, '--api', backend.url, '--state', join(dir, 'agent')], {
+  agent = spawn(process.execPath, [SMARTEM_BIN, 'agent', 'watch', visitDir, '--api', backend.url, '--state', join(dir, 'agent')], {
     stdio: 'ignore',
   });
   const summary = await playVisit({
@@ -80,7 +68,7 @@ test("every collected micrograph gets motion, CTF and particles; the stored CTF 
 
 test('with a feedback delay (not --fast), each result is sent no sooner than the delay after its micrograph, and all arrive', async () => {
   const visitDir = join(dir, 'visit-delayed');
-  const delayed = spawn(process.execPath, [bin, 'agent', 'watch', visitDir, '--api', backend.url, '--state', join(dir, 'agent-delayed')], {
+  const delayed = spawn(process.execPath, [SMARTEM_BIN, 'agent', 'watch', visitDir, '--api', backend.url, '--state', join(dir, 'agent-delayed')], {
     stdio: 'ignore',
   });
   try {
@@ -134,7 +122,7 @@ test("smartem bench decisions --truth reads the simulator's ground-truth.csv", a
     atlas: false,
     fast: true,
   });
-  const r = await run(['bench', 'decisions', '--truth', summary.groundTruthCsv, '--budget', '20', '--starts', '3']);
+  const r = await runSmartem(['bench', 'decisions', '--truth', summary.groundTruthCsv, '--budget', '20', '--starts', '3']);
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /ground-truth\.csv: 18 holes, budget 20, 3 starts/);
   assert.match(r.out, /systematic/);

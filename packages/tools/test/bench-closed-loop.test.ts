@@ -3,25 +3,13 @@
 // decisions recorded at the Decision Service, and the simulator obeying them — no timing is asserted.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runSmartem } from '../../backend/test/support/cli.ts';
 
-const bin = fileURLToPath(new URL('../../cli/bin/smartem.js', import.meta.url));
 const truth = fileURLToPath(new URL('../../../../shared/decision-data/cryorl/target_CTF_Y1_train.csv', import.meta.url));
-
-function run(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('close', (code) => resolve({ code, out, err }));
-  });
-}
 
 test('bench closed-loop: EPU default and SmartEM on the same grid; decisions posted and obeyed', {
   skip: !existsSync(truth) && 'no CryoRL data beside the repository',
@@ -29,7 +17,7 @@ test('bench closed-loop: EPU default and SmartEM on the same grid; decisions pos
   const dir = mkdtempSync(join(tmpdir(), 'closed-loop-test-'));
   try {
     const log = join(dir, 'athena.jsonl');
-    const r = await run([
+    const r = await runSmartem([
       'bench',
       'closed-loop',
       '--truth',

@@ -190,6 +190,26 @@ function bodyText(body: unknown): string {
   return JSON.stringify(body);
 }
 
+/**
+ * Opens one connection to the broker and closes it again: resolves once the broker has accepted it, rejects with the
+ * first failure (connection refused, login refused, …) rather than retrying as a bus connection does.
+ */
+export async function probeRabbitMQ(url: string): Promise<void> {
+  const connection = new Connection({ url, connectionName: `smartem-probe-${process.pid}`, retryLow: 60_000, retryHigh: 60_000 });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      connection.once('connection', resolve);
+      connection.once('error', (err: Error) => {
+        // A refusal while logging in comes as "undefined: ACCESS_REFUSED - …" (no method named yet).
+        err.message = err.message.replace(/^undefined: /, '');
+        reject(err);
+      });
+    });
+  } finally {
+    await connection.close();
+  }
+}
+
 export async function createRabbitBus(opts: RabbitBusOptions): Promise<RabbitBus> {
   const bus = new RabbitBus(opts);
   await bus.connect(opts.connectTimeoutMs ?? 10_000);

@@ -127,11 +127,17 @@ async function openPglite(dataDir: string | undefined): Promise<DatabaseHandle> 
   }
 }
 
-/** Applies the checked-in drizzle migrations (`packages/backend/drizzle/`), the same files on PGlite and PostgreSQL. */
-export async function migrateDatabase(handle: DatabaseHandle): Promise<void> {
+/**
+ * Applies the checked-in drizzle migrations (`packages/backend/drizzle/`), the same files on PGlite and PostgreSQL,
+ * after checking that the rows already there fit them (else a MigrationBlockedError, nothing changed). `folder`: other
+ * migrations (a test bringing a database to an older version).
+ */
+export async function migrateDatabase(handle: DatabaseHandle, folder = MIGRATIONS_FOLDER): Promise<void> {
+  const { checkPendingMigrations } = await import('./pending-migrations.ts');
   if (handle.kind === 'pglite') {
     const { migrate } = await import('drizzle-orm/pglite/migrator');
-    await migrate(handle.db as Parameters<typeof migrate>[0], { migrationsFolder: MIGRATIONS_FOLDER });
+    await checkPendingMigrations(handle.db, folder);
+    await migrate(handle.db as Parameters<typeof migrate>[0], { migrationsFolder: folder });
     return;
   }
   const { migrate } = await import('drizzle-orm/node-postgres/migrator');
@@ -142,7 +148,9 @@ export async function migrateDatabase(handle: DatabaseHandle): Promise<void> {
   try {
     await client.query('SELECT pg_advisory_lock(7243001)');
     try {
-      await migrate(drizzle({ client }), { migrationsFolder: MIGRATIONS_FOLDER });
+      const db = drizzle({ client });
+      await checkPendingMigrations(db, folder);
+      await migrate(db, { migrationsFolder: folder });
     } finally {
       await client.query('SELECT pg_advisory_unlock(7243001)');
     }

@@ -7,13 +7,13 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '@smartem/common';
-import { openDatabase, migrateDatabase, pingDatabase, type DatabaseHandle } from '../db/index.ts';
+import { openDatabase, migrateDatabase, type DatabaseHandle } from '../db/index.ts';
 import type { Bus } from '../bus/types.ts';
 import { InProcessBus } from '../bus/in-process.ts';
 import { databaseDeadLetterStore } from '../repositories/dead-letters.ts';
 import type { AuthOptions } from '../http/auth/config.ts';
 import { Shutdown } from './lifecycle.ts';
-import { postgresAddress, waitUntilReachable, type WaitOptions } from './wait.ts';
+import { waitForMigrations, waitForPostgres, waitForRabbitMQ, type WaitOptions } from './wait.ts';
 
 export interface BackendOptions {
   log: Logger;
@@ -38,8 +38,11 @@ export interface BackendOptions {
   poolSize?: number;
   /** Require OpenID Connect bearer tokens (see `http/auth/`); open without. */
   auth?: AuthOptions;
-  /** PostgreSQL not reachable yet: how long to wait for it, and where to say so (default: one try, warnings to `log`). */
-  waitForDatabase?: Partial<WaitOptions>;
+  /**
+   * PostgreSQL or RabbitMQ not reachable yet, or (with `migrate: false`) migrations not applied yet: how long to wait
+   * for each, and where to say so (default: one try, warnings to `log`).
+   */
+  startupWait?: Partial<WaitOptions>;
   /** Preview images (`/images/…`): default `$SMARTEM_IMAGE_DIR`, else `<dataDir>/images`; none without either. */
   imageDir?: string;
 }
@@ -68,16 +71,14 @@ export function imageDirOf(dataDir: string | undefined, env: NodeJS.ProcessEnv =
 export async function startBackend(opts: BackendOptions, shutdown = new Shutdown(opts.log)): Promise<RunningBackend> {
   const { log } = opts;
   const stopAll = () => shutdown.run();
+  const wait: WaitOptions = { timeoutMs: opts.startupWait?.timeoutMs ?? 0, notify: opts.startupWait?.notify ?? ((line) => log.warn(line)) };
   try {
     const handle = await openDatabase({ url: opts.databaseUrl, dataDir: opts.dataDir, poolSize: opts.poolSize });
     shutdown.add('closing the database', () => handle.close());
-    if (opts.databaseUrl) {
-      await waitUntilReachable('PostgreSQL', postgresAddress(opts.databaseUrl), () => pingDatabase(handle), {
-        timeoutMs: opts.waitForDatabase?.timeoutMs ?? 0,
-        notify: opts.waitForDatabase?.notify ?? ((line) => log.warn(line)),
-      });
-    }
+    if (opts.databaseUrl) await waitForPostgres(handle, opts.databaseUrl, wait);
     if (opts.migrate ?? true) await migrateDatabase(handle);
+    else if (opts.databaseUrl) await waitForMigrations(handle, opts.databaseUrl, wait);
+    if (opts.amqpUrl) await waitForRabbitMQ(opts.amqpUrl, wait);
 
     const { createBus } = await import('../bus/index.ts');
     const bus = await createBus({

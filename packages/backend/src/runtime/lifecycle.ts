@@ -6,7 +6,7 @@
  * exits at once with 1.
  */
 import type { Logger } from '@smartem/common';
-import { StartupError } from './wait.ts';
+import { StartupError } from './startup-error.ts';
 
 export class Shutdown {
   private readonly steps: Array<[what: string, stop: () => Promise<void>]> = [];
@@ -47,7 +47,7 @@ export async function runUntilSignal(
   try {
     ready = await start(shutdown);
   } catch (err) {
-    // A StartupError's message says it all (a server not reachable); anything else is a bug: keep its stack.
+    // A StartupError's message says it all (a server not reachable, a migration blocked); anything else is a bug: keep its stack.
     if (!(err instanceof StartupError)) log.error({ err }, 'start-up failed');
     process.stderr.write(`${name}: failed to start: ${(err as Error).message}\n`);
     await shutdown.run();

@@ -2,9 +2,12 @@ import { Option } from 'commander';
 import { nonNegativeInteger } from '@smartem/common/cli-options';
 import { DEFAULT_STARTUP_TIMEOUT_S } from './wait.ts';
 
-/** `--startup-timeout <s>` of the distributed commands (`backend api`, `backend worker`). */
-export function startupTimeoutOption(): Option {
-  return new Option('--startup-timeout <s>', 'seconds to wait for PostgreSQL to be reachable at start-up (0: try once)')
+/**
+ * `--startup-timeout <s>` of the distributed commands (`backend api`, `backend worker`: PostgreSQL, then RabbitMQ,
+ * each waited for that long; `backend migrate`: PostgreSQL).
+ */
+export function startupTimeoutOption(servers = 'PostgreSQL, then RabbitMQ,'): Option {
+  return new Option('--startup-timeout <s>', `seconds to wait for ${servers} to be reachable at start-up (0: try once)`)
     .argParser(nonNegativeInteger)
     .default(DEFAULT_STARTUP_TIMEOUT_S);
 }

@@ -38,7 +38,7 @@ export interface WorkerCommandOptions {
   maxAttempts: number;
   queue: string;
   migrate: boolean;
-  /** Seconds to wait for PostgreSQL at start-up. */
+  /** Seconds to wait for PostgreSQL, and then for RabbitMQ, at start-up. */
   startupTimeout: number;
   metricsPort?: number;
   metricsHost: string;

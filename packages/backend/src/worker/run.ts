@@ -1,10 +1,10 @@
 import { createLogger, levelFromVerbosity } from '@smartem/common';
 import { amqpUrlFromEnv, ConfigError, databaseUrlFromEnv } from '@smartem/common';
-import { openDatabase, migrateDatabase, pingDatabase } from '../db/index.ts';
+import { openDatabase, migrateDatabase } from '../db/index.ts';
 import { createBus } from '../bus/index.ts';
 import { startOutboxRelay } from '../outbox/relay.ts';
 import { runUntilSignal } from '../runtime/lifecycle.ts';
-import { postgresAddress, waitUntilReachable } from '../runtime/wait.ts';
+import { waitForMigrations, waitForPostgres, waitForRabbitMQ, type WaitOptions } from '../runtime/wait.ts';
 import { startWorker } from './worker.ts';
 import type { WorkerCommandOptions } from './cli.ts';
 import { serveBackendMetrics } from '../metrics.ts';
@@ -42,12 +42,15 @@ export async function runWorkerProcess(opts: WorkerCommandOptions): Promise<numb
     async (shutdown) => {
       const handle = await openDatabase({ url: databaseUrl, poolSize: opts.prefetch + 2 });
       shutdown.add('closing the database', () => handle.close());
-      // Wait for the database (and fail with the reason rather than on the first message).
-      await waitUntilReachable('PostgreSQL', postgresAddress(databaseUrl), () => pingDatabase(handle), {
+      // Wait for the database and the broker (and fail with the reason rather than on the first message).
+      const wait: WaitOptions = {
         timeoutMs: opts.startupTimeout * 1000,
         notify: (line) => process.stderr.write(`smartem backend worker: ${line}\n`),
-      });
+      };
+      await waitForPostgres(handle, databaseUrl, wait);
       if (opts.migrate) await migrateDatabase(handle);
+      else await waitForMigrations(handle, databaseUrl, wait);
+      await waitForRabbitMQ(amqpUrl, wait);
       const bus = await createBus({
         amqpUrl,
         queue: opts.queue,

@@ -47,12 +47,14 @@ export async function startSmartem(args: string[], env: NodeJS.ProcessEnv): Prom
   return { child: spawned.child, url, exit: spawned.exit, stdout: spawned.stdout, stderr: spawned.stderr };
 }
 
-export async function runSmartem(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string; err: string }> {
+/** Runs `smartem <args>` (this process's environment plus `env`) to its exit, with its output. */
+export async function runSmartem(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; out: string; err: string }> {
   const child = spawn(process.execPath, [SMARTEM_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let out = '';
   let err = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  // 'close', not 'exit': all of the output has been read by then.
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
   return { code, out, err };
 }

@@ -6,24 +6,25 @@
  */
 import { join, relative, resolve } from 'node:path';
 import type { ParsedEpuFile } from '../parse-file.ts';
-import type {
-  AtlasRecord,
-  EpuSessionRecord,
-  FoilHoleManifestRecord,
-  GridSquareManifestRecord,
-  GridSquareMetadataRecord,
-  MicroscopeData,
-  MicrographManifestRecord,
-} from '../types.ts';
+import type { AtlasRecord, EpuSessionRecord, GridSquareMetadataRecord, MicroscopeData } from '../types.ts';
 import type { EpuFileClass } from '../classify.ts';
-import { entityKeys as keys, type Contribution, type KindFields } from './contribution.ts';
+import type { Kind } from '@smartem/common';
+import { entityKeys as keys, type Contribution, type KindContribution, type KindFields } from './contribution.ts';
 import { locateAtlas } from './locate-atlas.ts';
+
+/** A parsed GridSquare, FoilHole or micrograph manifest (an image's XML). */
+type ImageManifest = Extract<ParsedEpuFile, { kind: 'gridsquare-manifest' | 'foilhole-manifest' | 'micrograph-manifest' }>;
 
 /** Drops null/undefined values (the original client sends `exclude_none`). */
 function defined<T extends object>(values: T): T {
   const out: Partial<T> = {};
   for (const name of Object.keys(values) as (keyof T)[]) if (values[name] !== null && values[name] !== undefined) out[name] = values[name];
   return out as T;
+}
+
+/** An entity's contribution, its null/undefined fields dropped. */
+function contribution<K extends Kind>(kind: K, key: string, parents: string[], fields: KindFields<K>): KindContribution<K> {
+  return { key, kind, parents, fields: defined(fields) };
 }
 
 export class EntityAssembler {
@@ -50,11 +51,9 @@ export class EntityAssembler {
       case 'gridsquare-metadata':
         return this.gridsquareMetadata(parsed.file.grid_dir, parsed.file.gridsquare_id!, parsed.record);
       case 'gridsquare-manifest':
-        return [this.gridsquareManifest(parsed.file, parsed.record), ...this.instrument(parsed.file, parsed.record.instrument)];
       case 'foilhole-manifest':
-        return [this.foilholeManifest(parsed.file, parsed.record), ...this.instrument(parsed.file, parsed.record.instrument)];
       case 'micrograph-manifest':
-        return [this.micrograph(parsed.file, parsed.record), ...this.instrument(parsed.file, parsed.record.instrument)];
+        return [this.imageManifest(parsed), ...this.instrument(parsed.file, parsed.record.instrument)];
     }
   }
 
@@ -231,13 +230,11 @@ export class EntityAssembler {
     return out;
   }
 
-  private gridsquareManifest(cls: EpuFileClass, m: GridSquareManifestRecord): Contribution {
-    const { grid, gs } = imageIds(cls);
-    return {
-      key: keys.gridsquare(grid, gs),
-      kind: 'gridsquare',
-      parents: [keys.grid(grid)],
-      fields: defined({
+  /** The square, hole or micrograph an image manifest describes; its path names the grid, square and hole. */
+  private imageManifest({ kind, file: cls, record: m }: ImageManifest): Contribution {
+    const { grid, gs, fh } = imageIds(cls);
+    if (kind === 'gridsquare-manifest') {
+      return contribution('gridsquare', keys.gridsquare(grid, gs), [keys.grid(grid)], {
         gridsquare_id: gs,
         status: 'none',
         data_dir: m.data_dir ? this.abs(m.data_dir.replaceAll('\\', '/')) : undefined,
@@ -247,19 +244,10 @@ export class EntityAssembler {
         pixel_size: m.pixel_size,
         detector_name: m.detector_name,
         applied_defocus: m.applied_defocus,
-      }),
-    };
-  }
-
-  private foilholeManifest(cls: EpuFileClass, m: FoilHoleManifestRecord): Contribution {
-    const { grid, gs, fh } = imageIds(cls);
-    return {
-      key: keys.foilhole(grid, gs, fh),
-      kind: 'foilhole',
-      parents: [keys.gridsquare(grid, gs)],
-      // Several manifests of one hole: the latest (by the file name's timestamp, then name) wins.
-      order: `${cls.timestamp ?? ''}|${cls.path}`,
-      fields: defined({
+      });
+    }
+    if (kind === 'foilhole-manifest') {
+      const hole = contribution('foilhole', keys.foilhole(grid, gs, fh), [keys.gridsquare(grid, gs)], {
         foilhole_id: fh,
         gridsquare_id: gs,
         center_x: m.center_x,
@@ -268,34 +256,27 @@ export class EntityAssembler {
         rotation: m.rotation,
         size_width: m.size_width,
         size_height: m.size_height,
-      }),
-    };
-  }
-
-  private micrograph(cls: EpuFileClass, m: MicrographManifestRecord): Contribution {
-    const { grid, gs, fh } = imageIds(cls);
-    return {
-      key: keys.micrograph(grid, gs, fh, m.unique_id),
-      kind: 'micrograph',
-      parents: [keys.foilhole(grid, gs, fh)],
-      fields: defined({
-        foilhole_id: fh,
-        micrograph_id: m.unique_id,
-        location_id: cls.location_id ?? m.location_id,
-        high_res_path: '.',
-        manifest_file: this.abs(cls.path),
-        acquisition_datetime: m.acquisition_datetime,
-        defocus: m.defocus,
-        detector_name: m.detector_name,
-        energy_filter: m.energy_filter,
-        phase_plate: m.phase_plate,
-        image_size_x: m.image_size_x,
-        image_size_y: m.image_size_y,
-        binning_x: m.binning_x,
-        binning_y: m.binning_y,
-        status: 'none',
-      }),
-    };
+      });
+      // Several manifests of one hole: the latest (by the file name's timestamp, then name) wins.
+      return { ...hole, order: `${cls.timestamp ?? ''}|${cls.path}` };
+    }
+    return contribution('micrograph', keys.micrograph(grid, gs, fh, m.unique_id), [keys.foilhole(grid, gs, fh)], {
+      foilhole_id: fh,
+      micrograph_id: m.unique_id,
+      location_id: cls.location_id ?? m.location_id,
+      high_res_path: '.',
+      manifest_file: this.abs(cls.path),
+      acquisition_datetime: m.acquisition_datetime,
+      defocus: m.defocus,
+      detector_name: m.detector_name,
+      energy_filter: m.energy_filter,
+      phase_plate: m.phase_plate,
+      image_size_x: m.image_size_x,
+      image_size_y: m.image_size_y,
+      binning_x: m.binning_x,
+      binning_y: m.binning_y,
+      status: 'none',
+    });
   }
 
   /**
