@@ -4,8 +4,10 @@
  * reload — and `status` says whether the page is live. EventSource reconnects by itself and resumes from the last
  * event id; when the backend refused the stream (an error answer closes it for good) a new one is opened after
  * `REOPEN_MS`, resuming from the same id. A `reset` (the backend no longer keeps what was missed) bumps `version` too.
+ * Instruction changes (`instruction.created` / `.updated`: SmartEM's recommendations, their acknowledgements and an
+ * operator's decisions) bump `instructions` instead, so the recommendations panel reloads without the page's data.
  */
-import { useEffect, useRef, useState } from 'react';
+import { createContext, useEffect, useRef, useState } from 'react';
 
 export type LiveStatus = 'connecting' | 'live' | 'reconnecting';
 
@@ -16,6 +18,9 @@ export interface LiveChange {
   gridsquare_uuid: string | null;
   payload: Record<string, unknown>;
 }
+
+/** The page's `instructions` count, for the recommendations panel wherever it sits on the page. */
+export const InstructionsVersion = createContext(0);
 
 const DEBOUNCE_MS = 100;
 const REOPEN_MS = 2000;
@@ -28,40 +33,59 @@ export function liveUrl(grid: string | undefined, lastEventId: string | undefine
   return `/events/stream${s ? `?${s}` : ''}`;
 }
 
+const isInstruction = (change: LiveChange) => change.event_type.startsWith('instruction.');
+
+/** Bumps a version at most once per `DEBOUNCE_MS`. */
+function debounced(bump: () => void): { now(): void; cancel(): void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return {
+    now: () => {
+      timer ??= setTimeout(() => {
+        timer = undefined;
+        bump();
+      }, DEBOUNCE_MS);
+    },
+    cancel: () => clearTimeout(timer),
+  };
+}
+
 /**
- * `grid`: only that grid's changes (and those whose grid is unknown); `relevant`: a further filter (read at each
- * event, so it may close over props).
+ * `grid`: only that grid's changes (and those whose grid is unknown); `relevant`: a further filter of the changes
+ * that bump `version` (read at each event, so it may close over props).
  */
-export function useLive(grid?: string, relevant?: (change: LiveChange) => boolean): { status: LiveStatus; version: number } {
+export function useLive(
+  grid?: string,
+  relevant?: (change: LiveChange) => boolean,
+): { status: LiveStatus; version: number; instructions: number } {
   const [status, setStatus] = useState<LiveStatus>('connecting');
   const [version, setVersion] = useState(0);
+  const [instructions, setInstructions] = useState(0);
   const filter = useRef(relevant);
   filter.current = relevant;
 
   useEffect(() => {
     let source: EventSource | undefined;
     let lastEventId: string | undefined;
-    let bump: ReturnType<typeof setTimeout> | undefined;
     let reopen: ReturnType<typeof setTimeout> | undefined;
     let stopped = false;
-    const changed = (): void => {
-      bump ??= setTimeout(() => {
-        bump = undefined;
-        setVersion((v) => v + 1);
-      }, DEBOUNCE_MS);
-    };
+    const changed = debounced(() => setVersion((v) => v + 1));
+    const instructed = debounced(() => setInstructions((v) => v + 1));
     const open = (): void => {
       const es = new EventSource(liveUrl(grid, lastEventId));
       source = es;
       es.addEventListener('connection', (e) => {
         lastEventId = e.lastEventId || lastEventId;
         setStatus('live');
-        if ((JSON.parse(e.data) as { from: string }).from === 'reset') changed();
+        if ((JSON.parse(e.data) as { from: string }).from === 'reset') {
+          changed.now();
+          instructed.now();
+        }
       });
       es.addEventListener('change', (e) => {
         lastEventId = e.lastEventId || lastEventId;
         const change = JSON.parse(e.data) as LiveChange;
-        if (!filter.current || filter.current(change)) changed();
+        if (isInstruction(change)) instructed.now();
+        else if (!filter.current || filter.current(change)) changed.now();
       });
       es.onerror = () => {
         if (stopped) return;
@@ -73,11 +97,12 @@ export function useLive(grid?: string, relevant?: (change: LiveChange) => boolea
     open();
     return () => {
       stopped = true;
-      clearTimeout(bump);
+      changed.cancel();
+      instructed.cancel();
       clearTimeout(reopen);
       source?.close();
     };
   }, [grid]);
 
-  return { status, version };
+  return { status, version, instructions };
 }
