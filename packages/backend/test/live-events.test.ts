@@ -130,8 +130,10 @@ for (const kind of testDatabaseKinds()) {
         await post(server.url, '/batch/micrographs', { items: [micrograph(1)] });
         await post(server.url, '/micrographs/m-1/ctf', { ctf_max_resolution_estimate: 4 });
         await waitFor('the result', () => a.changes().some((c) => c.event_type === 'decision.updated'));
-        const [created, result] = a.changes();
-        assert.equal(created!.event_type, 'micrograph.created');
+        // Found by type: on a shared PostgreSQL server, another database's open transaction can hold the setup's events
+        // back until after the stream started (snapshots span the server), and then they come first.
+        const created = a.changes().find((c) => c.event_type === 'micrograph.created');
+        const result = a.changes().find((c) => c.event_type === 'decision.updated');
         assert.deepEqual([created!.payload.uuid, created!.grid_uuid, created!.gridsquare_uuid], ['m-1', 'grid-a', 'sq-a']);
         assert.deepEqual([result!.payload.micrograph_uuid, result!.grid_uuid, result!.gridsquare_uuid], ['m-1', 'grid-a', 'sq-a']);
         // grid-b's stream saw the same notifications and read the same events; it sends none of them
@@ -206,13 +208,15 @@ for (const kind of testDatabaseKinds()) {
         await waitFor('the skip', () =>
           a.changes().some((c) => c.event_type === 'instruction.created' && c.payload.foilhole_uuid === 'fh-a'),
         );
-        const skip = a.changes().find((c) => c.payload.foilhole_uuid === 'fh-a')!;
+        const skip = a.changes().find((c) => c.event_type === 'instruction.created' && c.payload.foilhole_uuid === 'fh-a')!;
         const skipId = String(skip.payload.instruction_id);
         await post(server.url, `/agent/live-agent/session/live-session/instructions/${skipId}/ack`, { status: 'received' });
         await waitFor('the acknowledgement', () =>
           a.changes().some((c) => c.event_type === 'instruction.updated' && c.payload.instruction_id === skipId),
         );
-        const seen = a.changes().map((c) => [c.event_type, c.payload.instruction_id, c.payload.status, c.grid_uuid]);
+        // (Only instructions: older events held back by another open transaction may come first, see above.)
+        const ofInstructions = (changes: Change[]) => changes.filter((c) => c.event_type.startsWith('instruction.'));
+        const seen = ofInstructions(a.changes()).map((c) => [c.event_type, c.payload.instruction_id, c.payload.status, c.grid_uuid]);
         assert.deepEqual(seen, [
           ['instruction.created', held!.instruction_id, 'awaiting_approval', 'grid-a'],
           ['instruction.updated', held!.instruction_id, 'declined', 'grid-a'],
@@ -227,11 +231,8 @@ for (const kind of testDatabaseKinds()) {
         assertIncreasing(a.changes());
         // A change of grid-b after them reaches b's stream, and nothing of grid-a's instructions did.
         await post(server.url, '/batch/micrographs', { items: [micrograph(600, 'fh-b')] });
-        await waitFor("grid-b's micrograph", () => b.changes().length > 0);
-        assert.deepEqual(
-          b.changes().map((c) => c.event_type),
-          ['micrograph.created'],
-        );
+        await waitFor("grid-b's micrograph", () => uuidsOf(b.changes(), 'micrograph.created').includes('m-600'));
+        assert.deepEqual(ofInstructions(b.changes()), []);
       } finally {
         await Promise.all([a.close(), b.close()]);
       }

@@ -2,7 +2,7 @@
  * Dashboard sign-in against a real OpenID provider, in a real browser: the backend requires tokens and names the
  * provider and the dashboard's public client at `/auth/config`; opening a deep link sends the browser to the provider
  * with a PKCE (S256) challenge, its login form signs the user in, the dashboard exchanges the code, comes back to the
- * page it was asked for and reads and writes the API with the token. Sign-out forgets the token. A user without the
+ * page it was asked for and reads and writes the API, and follows its live stream, with the token. Sign-out forgets the token. A user without the
  * operator role reads, but the buttons that decide are disabled, and the API answers their token 403. Short-lived
  * access tokens are renewed with the refresh token (rotated at each use) before they expire: no new sign-in, and the
  * page keeps reading and writing after the first token has expired (the backend allows no clock leeway here).
@@ -130,6 +130,8 @@ test('sign-in: to the provider with PKCE, back to the deep link, API reads and w
   p.on('request', (r) => requests.push(r.url()));
   await p.locator('h1', { hasText: `Grid square ${ids.squareId}` }).waitFor();
   assert.equal(await p.getByTestId('user').textContent(), 'User ops');
+  // The live stream goes with the token too.
+  await p.locator('[data-live="live"]').waitFor();
   await p.getByRole('button', { name: `Skip grid square ${ids.squareId}` }).click();
   await p.locator('[role="status"]', { hasText: `Skip grid square ${ids.squareId} sent to 1 agent` }).waitFor();
   await p.screenshot({ path: join(OUTPUT, 'sign-in-operator.png'), fullPage: true });

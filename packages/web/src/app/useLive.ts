@@ -1,13 +1,16 @@
 /**
  * The page's one connection to the backend's live stream (`GET /events/stream`, Server-Sent Events): every change
  * the page cares about bumps `version` — at most once per `DEBOUNCE_MS`, so a burst of a thousand changes costs one
- * reload — and `status` says whether the page is live. EventSource reconnects by itself and resumes from the last
- * event id; when the backend refused the stream (an error answer closes it for good) a new one is opened after
- * `REOPEN_MS`, resuming from the same id. A `reset` (the backend no longer keeps what was missed) bumps `version` too.
+ * reload — and `status` says whether the page is live. The stream is read with `fetch`, not EventSource, so that it
+ * carries the signed-in user's token (`authHeaders()`; a 401 renews the token first). When it ends, fails or is refused,
+ * a new one is opened after `RETRY_MS` (`REOPEN_MS` after an error answer), resuming after the last event id it had.
+ * A `reset` (the backend no longer keeps what was missed) bumps `version` too.
  * Instruction changes (`instruction.created` / `.updated`: SmartEM's recommendations, their acknowledgements and an
  * operator's decisions) bump `instructions` instead, so the recommendations panel reloads without the page's data.
  */
 import { createContext, useEffect, useRef, useState } from 'react';
+import { readSse } from '@smartem/client/sse';
+import { authHeaders, renewSession } from './auth.ts';
 
 export type LiveStatus = 'connecting' | 'live' | 'reconnecting';
 
@@ -23,7 +26,10 @@ export interface LiveChange {
 export const InstructionsVersion = createContext(0);
 
 const DEBOUNCE_MS = 100;
+const RETRY_MS = 1000;
 const REOPEN_MS = 2000;
+/** A stream silent this long (the backend sends a heartbeat every 15 s) is taken as lost: a half-open connection. */
+const SILENT_MS = 45_000;
 
 export function liveUrl(grid: string | undefined, lastEventId: string | undefined): string {
   const q = new URLSearchParams();
@@ -64,43 +70,59 @@ export function useLive(
   filter.current = relevant;
 
   useEffect(() => {
-    let source: EventSource | undefined;
+    const ac = new AbortController();
     let lastEventId: string | undefined;
-    let reopen: ReturnType<typeof setTimeout> | undefined;
-    let stopped = false;
     const changed = debounced(() => setVersion((v) => v + 1));
     const instructed = debounced(() => setInstructions((v) => v + 1));
-    const open = (): void => {
-      const es = new EventSource(liveUrl(grid, lastEventId));
-      source = es;
-      es.addEventListener('connection', (e) => {
-        lastEventId = e.lastEventId || lastEventId;
+    const receive = (event: string, data: string): void => {
+      if (event === 'connection') {
         setStatus('live');
-        if ((JSON.parse(e.data) as { from: string }).from === 'reset') {
+        if ((JSON.parse(data) as { from: string }).from === 'reset') {
           changed.now();
           instructed.now();
         }
-      });
-      es.addEventListener('change', (e) => {
-        lastEventId = e.lastEventId || lastEventId;
-        const change = JSON.parse(e.data) as LiveChange;
+      } else if (event === 'change') {
+        const change = JSON.parse(data) as LiveChange;
         if (isInstruction(change)) instructed.now();
         else if (!filter.current || filter.current(change)) changed.now();
-      });
-      es.onerror = () => {
-        if (stopped) return;
-        setStatus('reconnecting');
-        if (es.readyState !== EventSource.CLOSED) return;
-        reopen = setTimeout(open, REOPEN_MS);
-      };
+      }
     };
-    open();
+    /** One stream, read to its end (or until it falls silent); the wait before the next one. */
+    const follow = async (): Promise<number> => {
+      const stream = new AbortController();
+      const stop = () => stream.abort();
+      ac.signal.addEventListener('abort', stop);
+      let silence = setTimeout(stop, SILENT_MS);
+      try {
+        const send = () =>
+          fetch(liveUrl(grid, lastEventId), { headers: { accept: 'text/event-stream', ...authHeaders() }, signal: stream.signal });
+        let res = await send();
+        if (res.status === 401 && (await renewSession())) res = await send();
+        if (!res.ok || !res.body) return REOPEN_MS;
+        for await (const e of readSse(res.body)) {
+          clearTimeout(silence);
+          silence = setTimeout(stop, SILENT_MS);
+          lastEventId = e.id || lastEventId;
+          receive(e.event, e.data);
+        }
+        return RETRY_MS;
+      } finally {
+        clearTimeout(silence);
+        ac.signal.removeEventListener('abort', stop);
+      }
+    };
+    void (async () => {
+      while (!ac.signal.aborted) {
+        const wait = await follow().catch(() => RETRY_MS);
+        if (ac.signal.aborted) return;
+        setStatus('reconnecting');
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    })();
     return () => {
-      stopped = true;
+      ac.abort();
       changed.cancel();
       instructed.cancel();
-      clearTimeout(reopen);
-      source?.close();
     };
   }, [grid]);
 
