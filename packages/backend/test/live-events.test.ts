@@ -3,21 +3,26 @@
  * through the API arrives as a `change` event naming its grid and grid square; a stream for one grid gets nothing of
  * another; a stream closed and reopened with its Last-Event-ID gets exactly what it missed — also while many writers
  * commit concurrently (ids only ever increase, nothing is lost or repeated); an id the log no longer keeps says
- * `reset`. On PostgreSQL: an event is held back while an older transaction is still open (so it can never be
+ * `reset`. Instruction changes (new, acknowledged, approved or declined) arrive on the stream of the grid they are for.
+ * On PostgreSQL: an event is held back while an older transaction is still open (so it can never be
  * overtaken), and a change written through one replica reaches a stream on another.
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { openDatabase } from '../src/db/index.ts';
+import { findSession } from '../src/repositories/instructions.ts';
 import { parsePosition, pruneLiveEvents } from '../src/repositories/live-events.ts';
+import { issueInstructions } from '../src/services/agents/instructions.ts';
 import { collectSse, serveHttp, type ServedApi } from './support/sse.ts';
 import { waitFor } from './support/bus/index.ts';
 import { openTestDatabase, testDatabaseKinds, type TestDatabase } from './support/databases.ts';
 
-async function post(url: string, path: string, body: unknown): Promise<void> {
-  const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  assert.ok(res.ok, `POST ${path}: ${res.status} ${await res.text()}`);
+async function send(method: string, url: string, path: string, body: unknown): Promise<void> {
+  const res = await fetch(`${url}${path}`, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  assert.ok(res.ok, `${method} ${path}: ${res.status} ${await res.text()}`);
 }
+const post = (url: string, path: string, body: unknown) => send('POST', url, path, body);
+const put = (url: string, path: string, body: unknown) => send('PUT', url, path, body);
 
 interface Change {
   id: string;
@@ -95,8 +100,10 @@ for (const kind of testDatabaseKinds()) {
         await post(server.url, '/batch/micrographs', { items: [micrograph(1)] });
         await post(server.url, '/micrographs/m-1/ctf', { ctf_max_resolution_estimate: 4 });
         await waitFor('the result', () => a.changes().some((c) => c.event_type === 'decision.updated'));
-        const [created, result] = a.changes();
-        assert.equal(created!.event_type, 'micrograph.created');
+        // Found by type: on a shared PostgreSQL server, another database's open transaction can hold the setup's events
+        // back until after the stream started (snapshots span the server), and then they come first.
+        const created = a.changes().find((c) => c.event_type === 'micrograph.created');
+        const result = a.changes().find((c) => c.event_type === 'decision.updated');
         assert.deepEqual([created!.payload.uuid, created!.grid_uuid, created!.gridsquare_uuid], ['m-1', 'grid-a', 'sq-a']);
         assert.deepEqual([result!.payload.micrograph_uuid, result!.grid_uuid, result!.gridsquare_uuid], ['m-1', 'grid-a', 'sq-a']);
         // grid-b's stream saw the same notifications and read the same events; it sends none of them
@@ -150,6 +157,54 @@ for (const kind of testDatabaseKinds()) {
         } finally {
           await again.close();
         }
+      }
+    });
+
+    test("instructions for the grid's agents arrive on its stream: new ones, acknowledgements, an operator's decision", async () => {
+      await put(server.url, '/agent/live-agent/session/live-session', { acquisition_uuid: 'acq', mode: 'confirm' });
+      const a = await openStream(server.url, '?grid_uuid=grid-a');
+      const b = await openStream(server.url, '?grid_uuid=grid-b');
+      try {
+        await waitFor('both connected', () => a.connection() !== null && b.connection() !== null);
+        const session = (await findSession(db.handle.db, 'live-session'))!;
+        const [held] = await issueInstructions(
+          db.handle.db,
+          [session],
+          [{ type: 'athena.control.skip_gridsquares', topic: 'skip:grid-a', payload: { grid_uuid: 'grid-a', gridsquares_to_skip: [] } }],
+        );
+        await post(server.url, `/instructions/${held!.instruction_id}/decline`, {});
+        // An operator's skip of a hole is delivered at once (pending), then acknowledged by the agent.
+        await post(server.url, '/instructions', { action: 'skip', foilhole_uuid: 'fh-a' });
+        await waitFor('the skip', () =>
+          a.changes().some((c) => c.event_type === 'instruction.created' && c.payload.foilhole_uuid === 'fh-a'),
+        );
+        const skip = a.changes().find((c) => c.event_type === 'instruction.created' && c.payload.foilhole_uuid === 'fh-a')!;
+        const skipId = String(skip.payload.instruction_id);
+        await post(server.url, `/agent/live-agent/session/live-session/instructions/${skipId}/ack`, { status: 'received' });
+        await waitFor('the acknowledgement', () =>
+          a.changes().some((c) => c.event_type === 'instruction.updated' && c.payload.instruction_id === skipId),
+        );
+        // (Only instructions: older events held back by another open transaction may come first, see above.)
+        const ofInstructions = (changes: Change[]) => changes.filter((c) => c.event_type.startsWith('instruction.'));
+        const seen = ofInstructions(a.changes()).map((c) => [c.event_type, c.payload.instruction_id, c.payload.status, c.grid_uuid]);
+        assert.deepEqual(seen, [
+          ['instruction.created', held!.instruction_id, 'awaiting_approval', 'grid-a'],
+          ['instruction.updated', held!.instruction_id, 'declined', 'grid-a'],
+          ['instruction.created', skipId, 'pending', 'grid-a'],
+          ['instruction.updated', skipId, 'received', 'grid-a'],
+        ]);
+        assert.equal(skip.gridsquare_uuid, 'sq-a', "the hole's square");
+        assert.deepEqual(
+          [skip.payload.agent_id, skip.payload.session_id, skip.payload.instruction_type],
+          ['live-agent', 'live-session', 'athena.control.select_area'],
+        );
+        assertIncreasing(a.changes());
+        // A change of grid-b after them reaches b's stream, and nothing of grid-a's instructions did.
+        await post(server.url, '/batch/micrographs', { items: [micrograph(600, 'fh-b')] });
+        await waitFor("grid-b's micrograph", () => uuidsOf(b.changes(), 'micrograph.created').includes('m-600'));
+        assert.deepEqual(ofInstructions(b.changes()), []);
+      } finally {
+        await Promise.all([a.close(), b.close()]);
       }
     });
 

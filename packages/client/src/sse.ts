@@ -15,25 +15,34 @@ export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator
   const decoder = new TextDecoder();
   let buffer = '';
   let event: { id?: string; event?: string; data: string[] } = { data: [] };
-  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
-    buffer += decoder.decode(chunk, { stream: true });
-    let newline: number;
-    while ((newline = buffer.search(/\r\n|\r|\n/)) >= 0) {
-      const line = buffer.slice(0, newline);
-      buffer = buffer.slice(newline + (buffer.startsWith('\r\n', newline) ? 2 : 1));
-      if (line === '') {
-        if (event.data.length > 0 || event.event) yield { id: event.id, event: event.event ?? 'message', data: event.data.join('\n') };
-        event = { data: [] };
-        continue;
+  // A reader, not `for await`: browsers without async iteration of streams (the dashboard reads its live stream here).
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      const { done, value: chunk } = await reader.read();
+      if (done) return;
+      buffer += decoder.decode(chunk, { stream: true });
+      let newline: number;
+      while ((newline = buffer.search(/\r\n|\r|\n/)) >= 0) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + (buffer.startsWith('\r\n', newline) ? 2 : 1));
+        if (line === '') {
+          if (event.data.length > 0 || event.event) yield { id: event.id, event: event.event ?? 'message', data: event.data.join('\n') };
+          event = { data: [] };
+          continue;
+        }
+        if (line.startsWith(':')) continue;
+        const colon = line.indexOf(':');
+        const field = colon < 0 ? line : line.slice(0, colon);
+        const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+        if (field === 'data') event.data.push(value);
+        else if (field === 'event') event.event = value;
+        else if (field === 'id') event.id = value;
       }
-      if (line.startsWith(':')) continue;
-      const colon = line.indexOf(':');
-      const field = colon < 0 ? line : line.slice(0, colon);
-      const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-      if (field === 'data') event.data.push(value);
-      else if (field === 'event') event.event = value;
-      else if (field === 'id') event.id = value;
     }
+  } finally {
+    // As `for await` would: a consumer that stops early cancels the body.
+    reader.cancel().catch(() => {});
   }
 }
 

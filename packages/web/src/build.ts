@@ -3,7 +3,7 @@
  * `prepare` script) and by `npm run build:web`; quiet unless something fails.
  */
 import { fileURLToPath } from 'node:url';
-import { build } from 'vite';
+import { build, defaultClientConditions } from 'vite';
 import react from '@vitejs/plugin-react';
 
 export const APP_DIR = fileURLToPath(new URL('./app', import.meta.url));
@@ -16,6 +16,8 @@ export async function buildDashboard(opts: { quiet?: boolean } = {}): Promise<vo
     configFile: false,
     logLevel: opts.quiet === false ? 'info' : 'warn',
     plugins: [react()],
+    // The workspace packages' sources, not their last build.
+    resolve: { conditions: ['smartem-source', ...defaultClientConditions] },
     build: { outDir: DIST_DIR, emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 400 },
   });
 }

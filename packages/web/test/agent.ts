@@ -1,8 +1,10 @@
 /**
- * The real agent for the dashboard's tests: `smartem agent watch` as its own process (the CLI, as operators run it),
- * with output captured; killed with the test process if a test fails before stopping it.
+ * Real processes for the dashboard's tests: the agent (`smartem agent watch`, as operators run it) and the embedded
+ * backend (`smartem up`, to kill and start again on the same data directory and port), with output captured; killed
+ * with the test process if a test fails before stopping them.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 const SMARTEM = fileURLToPath(new URL('../../cli/bin/smartem.js', import.meta.url));
@@ -17,9 +19,41 @@ export interface AgentProcess {
 }
 
 export function startAgentProcess(dir: string, api: string, stateDir: string, extra: string[]): AgentProcess {
-  const proc = spawn(process.execPath, [SMARTEM, 'agent', 'watch', dir, '--api', api, '--state', stateDir, '-v', ...extra], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  return startSmartem(['agent', 'watch', dir, '--api', api, '--state', stateDir, '-v', ...extra]);
+}
+
+export interface BackendProcess extends AgentProcess {
+  url: string;
+  /** SIGKILL: gone at once, as in a crash. */
+  kill(): Promise<void>;
+}
+
+/** `smartem up` on a PGlite directory at `port` (0: any); resolves once it listens. */
+export async function startBackendProcess(dataDir: string, port: number): Promise<BackendProcess> {
+  const child = startSmartem(['up', '--host', '127.0.0.1', '--port', String(port), '--data', dataDir]);
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const url = /listening on (http:\/\/\S+)/.exec(child.output())?.[1];
+    if (url) return { ...child, url };
+    if (child.exited() || Date.now() > deadline) {
+      await child.kill();
+      throw new Error(`smartem up did not start:\n${child.output()}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A free loopback port (for a backend to be started again on the same one). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+function startSmartem(args: string[]) {
+  const proc = spawn(process.execPath, [SMARTEM, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(proc);
   let out = '';
   proc.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -30,12 +64,15 @@ export function startAgentProcess(dir: string, api: string, stateDir: string, ex
       resolve();
     }),
   );
+  const stop = (signal: NodeJS.Signals) => async (): Promise<void> => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+    await exited;
+  };
   return {
     output: () => out,
-    async stop() {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-      await exited;
-    },
+    exited: () => proc.exitCode !== null || proc.signalCode !== null,
+    stop: stop('SIGTERM'),
+    kill: stop('SIGKILL'),
   };
 }
 

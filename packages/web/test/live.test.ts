@@ -4,6 +4,10 @@
  * as it arrives without a reload (each one's latency from the simulator writing it to the page showing it is logged);
  * a micrograph the backend accepts moves the "being collected" state to its square, and a new foil hole appears on its
  * square's page, without a reload. The 2 s target is logged, not asserted (the machine is shared and noisy).
+ * The backend as its own process (`smartem up`), killed and started again on the same data directory and port while
+ * the atlas is open: the badge says reconnecting, then live; the stream resumes from its Last-Event-ID, and a
+ * recommendation written into the database while the backend was away appears in the recommendations panel without a
+ * reload (as does an operator's instruction while it runs: the panel follows the stream, it does not poll).
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,9 +16,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startWatch } from '@smartem/agent';
-import { createLogger } from '@smartem/common';
+import { findAgentSession, issueInstructions, openDatabase } from '@smartem/backend';
+import { createLogger, type InstructionRecord } from '@smartem/common';
 import { playVisit, type VisitOptions } from '@smartem/epu-sim';
 import { buildDashboard } from '../src/build.ts';
+import { freePort, startBackendProcess, type BackendProcess } from './agent.ts';
 import { browserMissing, launchChromium } from './browser.ts';
 import { startBackendIn, type FedBackend, type Row } from './fixture.ts';
 import { installCountLog, latencies, markPage, readCountLog, stillMarked, summary, waitForTotal, type Written } from './live-latency.ts';
@@ -26,6 +32,7 @@ let base: string;
 let fed: FedBackend | undefined;
 let watch: Awaited<ReturnType<typeof startWatch>> | undefined;
 let browser: Browser | undefined;
+let backendProcess: BackendProcess | undefined;
 const api = <T>(path: string, init?: RequestInit) => fed!.api<T>(path, init);
 const startAgent = () =>
   startWatch({
@@ -54,6 +61,7 @@ after(async () => {
   await browser?.close();
   await watch?.stop();
   await fed?.stop();
+  await backendProcess?.stop();
   if (base) await rm(base, { recursive: true, force: true });
 });
 
@@ -65,10 +73,10 @@ async function waitUntil(what: string, check: () => Promise<boolean>, ms = 60_00
   }
 }
 
-async function openLive(path: string): Promise<Page> {
+async function openLive(path: string, origin = fed!.backend.url): Promise<Page> {
   const page = await browser!.newPage({ viewport: { width: 1440, height: 1000 } });
   await installCountLog(page);
-  await page.goto(`${fed!.backend.url}${path}`);
+  await page.goto(`${origin}${path}`);
   await page.locator('[data-live="live"]').waitFor({ timeout: 30_000 });
   // Gone if the page reloads.
   await markPage(page);
@@ -172,4 +180,91 @@ test('an accepted micrograph makes its square the one being collected; a new foi
   assert.equal(await squarePage.locator('[data-foilhole-id]').count(), before + 1);
   assert.ok(await notReloaded(squarePage));
   await squarePage.close();
+});
+
+test('the backend killed and started again: reconnecting, then live, and a recommendation written meanwhile appears without a reload', {
+  skip: skip ?? false,
+}, async () => {
+  // The same data, now served by a process of its own that can be killed.
+  await watch!.stop();
+  watch = undefined;
+  await fed!.stop();
+  fed = undefined;
+  const dataDir = join(base, 'db');
+  const port = await freePort();
+  backendProcess = await startBackendProcess(dataDir, port);
+  const origin = backendProcess.url;
+  const call = async <T>(path: string, method = 'GET', body?: object): Promise<T> => {
+    const res = await fetch(`${origin}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: body && JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as T;
+  };
+  const grid = (await call<Array<Row & { acquisition_uuid: string }>>('/grids'))[0]!;
+  const [square] = await call<Array<Row & { gridsquare_id: string }>>(`/grids/${grid.uuid}/gridsquares`);
+  // An agent in confirm mode serves the acquisition: SmartEM's recommendations wait for an operator.
+  await call('/agent/restart-agent/session/restart-session', 'PUT', { acquisition_uuid: grid.acquisition_uuid, mode: 'confirm' });
+  const page = await openLive(`/ui/grids/${grid.uuid}`, origin);
+  // The id each stream the backend answered resumed from (EventSource's Last-Event-ID header, or the page's query).
+  const streams: Array<Promise<string | null>> = [];
+  page.on('response', (r) => {
+    const url = new URL(r.url());
+    if (url.pathname !== '/events/stream') return;
+    streams.push(
+      r
+        .request()
+        .allHeaders()
+        .then((h) => h['last-event-id'] ?? url.searchParams.get('last_event_id')),
+    );
+  });
+  const panel = page.locator('[data-testid="recommendations"]');
+  await panel.locator('text=Nothing awaits approval.').waitFor({ timeout: 30_000 });
+
+  // While it runs: an operator's instruction shows in the panel's latest instructions, through the stream.
+  const [operatorSkip] = await call<InstructionRecord[]>('/instructions', 'POST', { action: 'skip', gridsquare_uuid: square!.uuid });
+  await panel.locator(`.recent [data-instruction-id="${operatorSkip!.instruction_id}"]`).waitFor({ timeout: 30_000 });
+
+  await backendProcess.kill();
+  await page.locator('[data-live="reconnecting"]').waitFor({ timeout: 30_000 });
+  const before = streams.length;
+  // Written while the backend is away: the engine's recommendation, straight into its database.
+  const handle = await openDatabase({ dataDir });
+  let recommendation: string;
+  try {
+    const session = (await findAgentSession(handle.db, 'restart-session'))!;
+    const [row] = await issueInstructions(
+      handle.db,
+      [session],
+      [
+        {
+          type: 'athena.control.skip_gridsquares',
+          topic: `skip:${grid.uuid}`,
+          payload: {
+            grid_uuid: grid.uuid,
+            gridsquares_to_skip: [
+              { gridsquare_uuid: square!.uuid, gridsquare_id: square!.gridsquare_id, skip_reason: 'written while away' },
+            ],
+          },
+        },
+      ],
+    );
+    recommendation = row!.instruction_id;
+  } finally {
+    await handle.close();
+  }
+  backendProcess = await startBackendProcess(dataDir, port);
+  await page.locator('[data-live="live"]').waitFor({ timeout: 60_000 });
+  await panel.locator(`.awaiting-list [data-instruction-id="${recommendation}"]`).waitFor({ timeout: 30_000 });
+  assert.match((await panel.locator(`[data-instruction-id="${recommendation}"]`).textContent()) ?? '', /written while away/);
+  assert.ok(await notReloaded(page), 'the page was not reloaded');
+  const again = await Promise.all(streams.slice(before));
+  assert.ok(again.length > 0, 'the backend answered a new stream');
+  assert.ok(
+    again.every((id) => id !== null && /^\d+-\d+$/.test(id)),
+    `the new stream resumes from the last event seen: ${JSON.stringify(again)}`,
+  );
+  await page.close();
 });

@@ -2,7 +2,9 @@
  * A real OpenID Connect provider (`oidc-provider`) for the dashboard's sign-in tests, on a free loopback port: the
  * dashboard as a public client (authorization code, PKCE required), its development login form (any password), JWT
  * access tokens for the API's audience carrying each user's roles where Keycloak puts realm roles, and a confidential
- * client for the test's own setup calls. The redirect URI is set once the backend's URL is known.
+ * client for the test's own setup calls. The dashboard gets a refresh token with each sign-in (as Keycloak gives a
+ * browser client one), rotated on every use. The redirect URI is set once the backend's URL is known; the access
+ * tokens' lifetime can be shortened for a test of their renewal.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -19,6 +21,8 @@ export interface DashboardProvider {
   issuer: string;
   /** Registers the dashboard's redirect URI (the backend's `/ui/`) and starts answering. */
   configure(redirectUri: string): void;
+  /** The lifetime of access tokens issued from now on (default 600 s). */
+  setAccessTokenTtl(seconds: number): void;
   /** A client-credentials token with every role, for the test's setup writes. */
   setupToken(): Promise<string>;
   close(): Promise<void>;
@@ -33,6 +37,7 @@ export async function startDashboardProvider(users: Record<string, string[]>): P
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const jwk = { ...privateKey.export({ format: 'jwk' }), kid: 'k1', alg: 'RS256', use: 'sig' };
   const setupSecret = randomBytes(16).toString('hex');
+  let accessTokenTTL = 600;
 
   return {
     issuer,
@@ -42,7 +47,7 @@ export async function startDashboardProvider(users: Record<string, string[]>): P
           {
             client_id: DASHBOARD_CLIENT,
             token_endpoint_auth_method: 'none',
-            grant_types: ['authorization_code'],
+            grant_types: ['authorization_code', 'refresh_token'],
             response_types: ['code'],
             redirect_uris: [redirectUri],
           },
@@ -55,6 +60,7 @@ export async function startDashboardProvider(users: Record<string, string[]>): P
           },
         ],
         jwks: { keys: [jwk] },
+        issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
         scopes: ['openid', 'profile', 'smartem'],
         claims: { openid: ['sub'], profile: ['name', 'preferred_username'] },
         findAccount: async (_ctx, sub) => ({
@@ -71,7 +77,7 @@ export async function startDashboardProvider(users: Record<string, string[]>): P
             getResourceServerInfo: () => ({
               scope: 'smartem',
               audience: AUDIENCE,
-              accessTokenTTL: 600,
+              accessTokenTTL,
               accessTokenFormat: 'jwt',
               jwt: { sign: { alg: 'RS256' } },
             }),
@@ -84,6 +90,9 @@ export async function startDashboardProvider(users: Record<string, string[]>): P
         },
       });
       handler = provider.callback();
+    },
+    setAccessTokenTtl(seconds) {
+      accessTokenTTL = seconds;
     },
     async setupToken() {
       const res = await fetch(`${issuer}/token`, {

@@ -3,7 +3,8 @@
  * agent process (`smartem agent watch --mode confirm --athena …`) and the Athena stand-in recording what reaches it.
  * Processing results make the engine recommend; the agent in confirm mode leaves them awaiting an operator. Approving
  * one in the dashboard delivers it to the agent, which sends its decisions to Athena; declining one finishes it
- * without reaching the agent; an operator's Skip of a grid square reaches the agent and Athena at once.
+ * without reaching the agent; an operator's Skip of a grid square, and Include / Skip of a foil hole, reach the agent
+ * and Athena at once. The panel follows the page's live stream (it does not poll).
  * Screenshots go to packages/web/test-output/.
  */
 import { test, before, after } from 'node:test';
@@ -202,15 +203,31 @@ test("an operator's Skip of a grid square reaches the agent and Athena at once (
     JSON.stringify(decisions),
   );
 
-  // A hole: select it, include it.
+  // A hole: select it, include it, then skip it; each reaches Athena as an include decision on the hole.
   const hole = page.locator('[data-foilhole-id]').first();
   const holeId = (await hole.getAttribute('data-foilhole-id'))!;
   await hole.click();
-  await page.getByRole('button', { name: `Include foil hole ${holeId}` }).click();
-  await page.locator('[role="status"]', { hasText: `Include foil hole ${holeId} sent to 1 agent` }).waitFor();
-  await waitFor('the processed include', async () =>
-    (await instructions()).find((i) => i.payload.foilhole_id === holeId && i.payload.include === true && i.status === 'processed'),
-  );
+  for (const [action, include] of [
+    ['Include', true],
+    ['Skip', false],
+  ] as const) {
+    await page.getByRole('button', { name: `${action} foil hole ${holeId}` }).click();
+    await page.locator('[role="status"]', { hasText: `${action} foil hole ${holeId} sent to 1 agent` }).waitFor();
+    const done = await waitFor(`the processed ${action}`, async () =>
+      (await instructions()).find((i) => i.payload.foilhole_id === holeId && i.payload.include === include && i.status === 'processed'),
+    );
+    // The panel shows it through the page's live stream.
+    await page.locator(`.recent [data-instruction-id="${done.instruction_id}"][data-status="processed"]`).waitFor({ timeout: 30_000 });
+    const atHole = (await atAthena(done.instruction_id)).flatMap((r) => (Array.isArray(r.body) ? r.body : [r.body])) as Array<{
+      areaId: number;
+      decisionType: string;
+      decisionValue: string;
+    }>;
+    assert.deepEqual(
+      atHole.filter((d) => d.decisionType === 'include').map((d) => [d.areaId, d.decisionValue]),
+      [[Number(holeId), String(include)]],
+    );
+  }
   await page.screenshot({ path: join(OUTPUT, 'recommendations-square.png'), fullPage: true });
   assert.deepEqual(problems, []);
   await page.close();

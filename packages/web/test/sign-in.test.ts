@@ -2,8 +2,10 @@
  * Dashboard sign-in against a real OpenID provider, in a real browser: the backend requires tokens and names the
  * provider and the dashboard's public client at `/auth/config`; opening a deep link sends the browser to the provider
  * with a PKCE (S256) challenge, its login form signs the user in, the dashboard exchanges the code, comes back to the
- * page it was asked for and reads and writes the API with the token. Sign-out forgets the token. A user without the
- * operator role reads, but the buttons that decide are disabled, and the API answers their token 403.
+ * page it was asked for and reads and writes the API, and follows its live stream, with the token. Sign-out forgets the token. A user without the
+ * operator role reads, but the buttons that decide are disabled, and the API answers their token 403. Short-lived
+ * access tokens are renewed with the refresh token (rotated at each use) before they expire: no new sign-in, and the
+ * page keeps reading and writing after the first token has expired (the backend allows no clock leeway here).
  * Screenshots go to packages/web/test-output/.
  */
 import { test, before, after } from 'node:test';
@@ -42,7 +44,14 @@ before(async () => {
     port: 0,
     worker: true,
     migrate: true,
-    auth: { issuer: idp.issuer, audience: [AUDIENCE], webClientId: DASHBOARD_CLIENT, webScope: SCOPE, jwksCooldownMs: 0 },
+    auth: {
+      issuer: idp.issuer,
+      audience: [AUDIENCE],
+      webClientId: DASHBOARD_CLIENT,
+      webScope: SCOPE,
+      jwksCooldownMs: 0,
+      clockToleranceSec: 0,
+    },
   });
   idp.configure(`${backend.url}/ui/`);
   const token = await idp.setupToken();
@@ -67,6 +76,12 @@ after(async () => {
   await idp?.close();
   if (base) await rm(base, { recursive: true, force: true });
 });
+
+interface StoredSession {
+  accessToken: string;
+  refreshToken?: string;
+  expiresAt: number;
+}
 
 /** The session's stored tokens as the dashboard keeps them (this tab's sessionStorage), or null. */
 function storedTokens(page: Page): Promise<string | null> {
@@ -115,6 +130,8 @@ test('sign-in: to the provider with PKCE, back to the deep link, API reads and w
   p.on('request', (r) => requests.push(r.url()));
   await p.locator('h1', { hasText: `Grid square ${ids.squareId}` }).waitFor();
   assert.equal(await p.getByTestId('user').textContent(), 'User ops');
+  // The live stream goes with the token too.
+  await p.locator('[data-live="live"]').waitFor();
   await p.getByRole('button', { name: `Skip grid square ${ids.squareId}` }).click();
   await p.locator('[role="status"]', { hasText: `Skip grid square ${ids.squareId} sent to 1 agent` }).waitFor();
   await p.screenshot({ path: join(OUTPUT, 'sign-in-operator.png'), fullPage: true });
@@ -166,4 +183,53 @@ test('a user without the operator role reads, sees the deciding buttons disabled
   assert.equal(refused.status, 403);
   assert.match(((await refused.json()) as { detail: string }).detail, /smartem-operator/);
   await context.close();
+});
+
+test('a short-lived access token is renewed with the refresh token: no new sign-in, the page reads and writes on', {
+  skip: skip ?? false,
+}, async () => {
+  idp!.setAccessTokenTtl(6);
+  try {
+    const path = `/ui/grids/${ids.grid}/squares/${ids.square}`;
+    const { context, page } = await signInAs('ops', path);
+    // What the page asks of the provider from now on: discovery documents and token grants, never a sign-in.
+    const atProvider: string[] = [];
+    page.on('request', (r) => {
+      if (!r.url().startsWith(idp!.issuer)) return;
+      atProvider.push(
+        r.method() === 'POST' ? `grant ${new URLSearchParams(r.postData() ?? '').get('grant_type')}` : new URL(r.url()).pathname,
+      );
+    });
+    await page.locator('h1', { hasText: `Grid square ${ids.squareId}` }).waitFor();
+    const first = JSON.parse((await storedTokens(page))!) as StoredSession;
+    assert.ok(first.refreshToken, 'the sign-in gave a refresh token');
+    // Two renewals: the second one with the refresh token the first rotated.
+    const seen = new Set([first.accessToken]);
+    const refreshTokens = new Set<string>([first.refreshToken]);
+    const deadline = Date.now() + 60_000;
+    while (seen.size < 3) {
+      assert.ok(Date.now() < deadline, `the access token was renewed ${seen.size - 1} times in 60 s`);
+      await new Promise((r) => setTimeout(r, 200));
+      const now = JSON.parse((await storedTokens(page))!) as StoredSession;
+      seen.add(now.accessToken);
+      if (now.refreshToken) refreshTokens.add(now.refreshToken);
+    }
+    assert.ok(refreshTokens.size >= 3, 'each renewal rotated the refresh token');
+    // Once the first token has expired the API refuses it; the page goes on with the renewed one.
+    while (Date.now() < first.expiresAt + 1000) await new Promise((r) => setTimeout(r, 200));
+    const stale = await fetch(`${backend!.url}/grids/${ids.grid}`, { headers: { authorization: `Bearer ${first.accessToken}` } });
+    assert.equal(stale.status, 401);
+    await page.getByRole('button', { name: `Include grid square ${ids.squareId}` }).click();
+    await page.locator('[role="status"]', { hasText: `Include grid square ${ids.squareId} sent to 1 agent` }).waitFor();
+    assert.equal(await page.getByTestId('user').textContent(), 'User ops');
+    assert.ok(atProvider.filter((r) => r === 'grant refresh_token').length >= 2, atProvider.join(', '));
+    assert.deepEqual(
+      atProvider.filter((r) => r !== 'grant refresh_token' && r !== '/.well-known/openid-configuration'),
+      [],
+      'no new sign-in',
+    );
+    await context.close();
+  } finally {
+    idp!.setAccessTokenTtl(600);
+  }
 });

@@ -146,3 +146,19 @@ test('square-level decisions go on the atlas area given (the Atlas.dm id EPU reg
     ],
   );
 });
+
+test("an operator's include or skip of a hole: the hole under its square, the square under the atlas EPU registered", () => {
+  const area = { grid_uuid: 'g', gridsquare_uuid: 'x', gridsquare_id: '7', foilhole_uuid: 'h', foilhole_id: '71', reason: 'operator' };
+  for (const include of [true, false]) {
+    const plan = planDecisions(message('athena.control.select_area', { ...area, include }), 'me', 900);
+    assert.deepEqual(plan.areas, [
+      { id: 900, areaType: 'atlas', parentId: null },
+      { id: 7, areaType: 'gridsquare', parentId: 900 },
+      { id: 71, areaType: 'foilhole', parentId: 7 },
+    ]);
+    assert.deepEqual(
+      plan.decisions.map((d) => [d.areaId, d.decisionType, d.decisionValue]),
+      [[71, 'include', String(include)]],
+    );
+  }
+});

@@ -118,7 +118,7 @@ export function planDecisions(
     const p = message.payload as InstructionPayload<typeof type>;
     gridUuid = p.grid_uuid;
     const square = areaId(p.gridsquare_id, 'gridsquare_id');
-    areas.push({ id: square, areaType: 'gridsquare', parentId: ATLAS_AREA_ID });
+    areas.push({ id: square, areaType: 'gridsquare', parentId: atlasId });
     if (p.foilhole_id === undefined) built.push(includeDecision(ctx, square, p.include));
     else {
       const hole = areaId(p.foilhole_id, 'foilhole_id');

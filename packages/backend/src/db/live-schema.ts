@@ -1,8 +1,9 @@
 /**
  * The dashboard's change log: a copy of every outbox event, kept for a while after the relay has published and
  * deleted the outbox row, so `GET /events/stream` can send it and resume a reconnected stream from its
- * `Last-Event-ID`. A trigger on `outbox` fills it (migration 0007) and notifies `smartem_live`, so every writer —
- * the API, the worker, a replica — feeds it without knowing it exists.
+ * `Last-Event-ID`. A trigger on `outbox` fills it (migration 0008), one on `agentinstruction` adds each instruction
+ * written or changing status (`instruction.created` / `.updated`, migration 0009), and both notify `smartem_live`, so
+ * every writer — the API, the worker, a replica — feeds it without knowing it exists.
  *
  * `tx` is the writing transaction's id. Rows are read in `(tx, id)` order, and only once every transaction that
  * started before theirs has ended (`tx < pg_snapshot_xmin(pg_current_snapshot())`): a row read later always sorts

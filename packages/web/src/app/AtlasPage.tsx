@@ -13,7 +13,7 @@ import { RecommendationsPanel } from './Recommendations.tsx';
 import { LiveBadge } from './LiveBadge.tsx';
 import { useAtlasTiles } from './previews.ts';
 import { useData } from './useData.ts';
-import { useLive } from './useLive.ts';
+import { InstructionsVersion, useLive } from './useLive.ts';
 
 type Mode = 'state' | 'observed' | 'predicted';
 const MODES: Array<{ mode: Mode; label: string }> = [
@@ -40,7 +40,7 @@ export function AtlasPage({ gridUuid }: { gridUuid: string }) {
   const data = useData(`grid:${gridUuid}`, (signal) => load(gridUuid, signal), live.version);
   const ranking = useData(`ranking:${gridUuid}`, (signal) => getOptional<SuggestedSquares>(paths.suggestedSquares(gridUuid), signal), live.version);
   return (
-    <>
+    <InstructionsVersion.Provider value={live.instructions}>
       <LiveBadge status={live.status} />
       {data.status === 'loading' ? (
         <main><p className="muted">Loading the atlas…</p></main>
@@ -49,7 +49,7 @@ export function AtlasPage({ gridUuid }: { gridUuid: string }) {
       ) : (
         <Atlas {...data.data} suggested={ranking.status === 'ok' ? ranking.data : null} ranking={ranking.status} />
       )}
-    </>
+    </InstructionsVersion.Provider>
   );
 }
 

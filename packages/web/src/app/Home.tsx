@@ -42,7 +42,7 @@ export function Home() {
           <section key={acquisition.uuid} className="card" data-acquisition-id={acquisition.uuid}>
             <h2>
               {acquisition.name || acquisition.id || acquisition.uuid} <span className={`badge ${acquisition.status ?? ''}`}>{acquisition.status ?? 'unknown'}</span>{' '}
-              <AwaitingApproval acquisitionUuid={acquisition.uuid} />
+              <AwaitingApproval acquisitionUuid={acquisition.uuid} instructions={live.instructions} />
             </h2>
             <p className="muted">
               started {acquisition.start_time ? new Date(acquisition.start_time).toLocaleString() : '–'}

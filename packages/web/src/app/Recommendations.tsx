@@ -2,39 +2,18 @@
  * SmartEM's recommendations as the agents receive them (instructions): those an agent in confirm mode holds for an
  * operator, with what they would do and the estimate behind it, to approve or decline; the latest ones with where
  * they stand (sent, received, processed at Athena…); and an operator's own skip or include of a grid square or foil
- * hole. Refreshed every few seconds.
+ * hole. Reloaded when the page's live stream says an instruction changed (`InstructionsVersion`), never polled.
  */
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useContext, useState } from 'react';
 import type { AgentSession, InstructionRecord } from '@smartem/common';
 import { ApiError, get, paths, post, type Grid } from './api.ts';
 import { canOperate } from './auth.ts';
 import { useAuth } from './SignIn.tsx';
+import { useData } from './useData.ts';
+import { InstructionsVersion } from './useLive.ts';
 
-const REFRESH_MS = 3000;
 const RECENT_SHOWN = 6;
 const ITEMS_SHOWN = 8;
-
-/** Re-runs `load` every `ms` (and on `refresh()`), keeping the last result while the next one loads. */
-function usePolled<T>(key: string, load: (signal: AbortSignal) => Promise<T>, ms = REFRESH_MS) {
-  const [state, setState] = useState<{ data: T | null; error: string | null }>({ data: null, error: null });
-  const [tick, setTick] = useState(0);
-  const loadRef = useRef(load);
-  loadRef.current = load;
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `key` names everything `load` reads; `tick` re-runs it
-  useEffect(() => {
-    const ac = new AbortController();
-    loadRef.current(ac.signal).then(
-      (data) => !ac.signal.aborted && setState({ data, error: null }),
-      (err: unknown) => !ac.signal.aborted && setState((s) => ({ data: s.data, error: err instanceof Error ? err.message : String(err) })),
-    );
-    const timer = setTimeout(() => setTick((t) => t + 1), ms);
-    return () => {
-      ac.abort();
-      clearTimeout(timer);
-    };
-  }, [key, tick, ms]);
-  return { ...state, refresh: useCallback(() => setTick((t) => t + 1), []) };
-}
 
 /** The message for a refused action: a 403 says which role is missing, a 409 why it cannot be done now. */
 function failure(err: unknown): string {
@@ -123,7 +102,9 @@ function InstructionText({ instruction }: { instruction: InstructionRecord }) {
 export function RecommendationsPanel({ gridUuid }: { gridUuid: string }) {
   const auth = useAuth();
   const allowed = canOperate(auth);
-  const { data, error, refresh } = usePolled(`instructions:${gridUuid}`, (signal) => loadGridInstructions(gridUuid, signal));
+  const loaded = useData(`instructions:${gridUuid}`, (signal) => loadGridInstructions(gridUuid, signal), useContext(InstructionsVersion));
+  const data = loaded.status === 'ok' ? loaded.data : null;
+  const error = loaded.status === 'error' ? loaded.error : null;
   const [busy, setBusy] = useState<string | null>(null);
   const [message, setMessage] = useState<{ text: string; error: boolean } | null>(null);
 
@@ -136,7 +117,6 @@ export function RecommendationsPanel({ gridUuid }: { gridUuid: string }) {
       setMessage({ text: failure(err), error: true });
     } finally {
       setBusy(null);
-      refresh();
     }
   };
 
@@ -239,10 +219,10 @@ export function AreaActions({ target }: { target: { kind: 'gridsquare' | 'foilho
   );
 }
 
-/** `/ui/`: how many of an acquisition's recommendations wait for an operator. */
-export function AwaitingApproval({ acquisitionUuid }: { acquisitionUuid: string }) {
-  const { data } = usePolled('agents', (signal) => get<AgentSession[]>(paths.agents(), signal), REFRESH_MS * 2);
-  const n = (data ?? []).filter((s) => s.acquisition_uuid === acquisitionUuid).reduce((a, s) => a + s.awaiting_approval, 0);
+/** `/ui/`: how many of an acquisition's recommendations wait for an operator (`instructions`: the page's live count). */
+export function AwaitingApproval({ acquisitionUuid, instructions }: { acquisitionUuid: string; instructions: number }) {
+  const loaded = useData('agents', (signal) => get<AgentSession[]>(paths.agents(), signal), instructions);
+  const n = (loaded.status === 'ok' ? loaded.data : []).filter((s) => s.acquisition_uuid === acquisitionUuid).reduce((a, s) => a + s.awaiting_approval, 0);
   if (n === 0) return null;
   return (
     <span className="badge awaiting" data-testid="awaiting-approval">

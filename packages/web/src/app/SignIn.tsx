@@ -1,6 +1,6 @@
 /** The sign-in state for the whole app: who is signed in (header), and what to show instead of a page when nobody is. */
-import { createContext, useContext, useState, type ReactNode } from 'react';
-import { signIn, signOut, type AuthState } from './auth.ts';
+import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
+import { onSessionRenewed, signIn, signOut, type AuthState } from './auth.ts';
 
 const AuthContext = createContext<AuthState>({ kind: 'open' });
 
@@ -9,6 +9,11 @@ export const useAuth = () => useContext(AuthContext);
 /** Provides the state; renders `children` when the API is open or a user is signed in, a sign-in prompt otherwise. */
 export function AuthGate({ initial, header, children }: { initial: AuthState; header: (user: ReactNode) => ReactNode; children: ReactNode }) {
   const [state, setState] = useState(initial);
+  // A renewed token may carry other roles.
+  useEffect(
+    () => onSessionRenewed((session) => setState((s) => (s.kind === 'signed-in' ? { ...s, session } : s))),
+    [],
+  );
   const user =
     state.kind === 'signed-in' ? (
       <span className="user">

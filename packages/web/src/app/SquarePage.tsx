@@ -12,7 +12,7 @@ import { compareIds, fmt, higherIsBetterColour, lowerIsBetterColour, pct, shareC
 import { href, Link } from './router.tsx';
 import { LiveBadge } from './LiveBadge.tsx';
 import { useData } from './useData.ts';
-import { useLive } from './useLive.ts';
+import { InstructionsVersion, useLive } from './useLive.ts';
 
 /** The square's live version, so the micrographs of the selected hole reload with the rest. */
 const LiveVersion = createContext(0);
@@ -36,14 +36,16 @@ export function SquarePage({ gridUuid, squareUuid }: { gridUuid: string; squareU
   const ranking = useData(`ranking:${squareUuid}`, (signal) => getOptional<SuggestedHoles>(paths.suggestedHoles(squareUuid), signal), live.version);
   return (
     <LiveVersion.Provider value={live.version}>
-      <LiveBadge status={live.status} />
-      {data.status === 'loading' ? (
-        <main><p className="muted">Loading the grid square…</p></main>
-      ) : data.status === 'error' ? (
-        <main><p role="alert" className="error">{data.error}</p></main>
-      ) : (
-        <Square gridUuid={gridUuid} {...data.data} suggested={ranking.status === 'ok' ? ranking.data : null} />
-      )}
+      <InstructionsVersion.Provider value={live.instructions}>
+        <LiveBadge status={live.status} />
+        {data.status === 'loading' ? (
+          <main><p className="muted">Loading the grid square…</p></main>
+        ) : data.status === 'error' ? (
+          <main><p role="alert" className="error">{data.error}</p></main>
+        ) : (
+          <Square gridUuid={gridUuid} {...data.data} suggested={ranking.status === 'ok' ? ranking.data : null} />
+        )}
+      </InstructionsVersion.Provider>
     </LiveVersion.Provider>
   );
 }

@@ -1,6 +1,6 @@
 /** The backend's API as the dashboard reads it (same origin: the backend serves the dashboard under /ui/). */
 import type * as Wire from '@smartem/common';
-import { authHeaders } from './auth.ts';
+import { authHeaders, renewSession } from './auth.ts';
 
 /**
  * `@smartem/common`'s record types with its non-nullable fields repaired: `required(...)` fields come out as `never`
@@ -40,16 +40,20 @@ function prefetched(path: string): Promise<Response> | undefined {
   return response;
 }
 
-/** A request with the signed-in user's token; a failure is an ApiError with the problem document's detail. */
+/**
+ * A request with the signed-in user's token (renewed and the request made again once when the API answers 401); a
+ * failure is an ApiError with the problem document's detail.
+ */
 async function request<T>(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json', ...authHeaders() };
-  if (body !== undefined) headers['content-type'] = 'application/json';
+  const send = () => {
+    const headers: Record<string, string> = { accept: 'application/json', ...authHeaders() };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    return fetch(path, { method, headers, signal, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  };
   const early = method === 'GET' ? await prefetched(path)?.catch(() => undefined) : undefined;
   // A read started early went without a token: when it was refused, it is made again with one.
-  const res =
-    early?.ok === true
-      ? early
-      : await fetch(path, { method, headers, signal, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  let res = early?.ok === true ? early : await send();
+  if (res.status === 401 && (await renewSession())) res = await send();
   if (!res.ok) {
     let detail = res.statusText;
     try {

@@ -2,8 +2,11 @@
  * Sign-in when the backend requires tokens (`GET /auth/config` names the OpenID provider and the dashboard's public
  * client): OAuth 2 authorization code with PKCE (S256), written with WebCrypto. The verifier and state wait in
  * sessionStorage during the round trip to the provider; the tokens are kept in sessionStorage (this tab only, gone with
- * it) and sent as `Authorization: Bearer` by `authHeaders()`. When the access token expires the next page load signs
- * in again (the provider's session usually makes that a redirect without a form). Without OIDC nothing happens here.
+ * it) and sent as `Authorization: Bearer` by `authHeaders()`. Before the access token expires it is renewed with the
+ * refresh token (`grant_type=refresh_token`, the new refresh token kept when the provider rotates it), and a request
+ * answered 401 renews it once and is made again; only when the provider refuses the refresh token does the next page
+ * load sign in again (the provider's session usually makes that a redirect without a form). Without OIDC nothing
+ * happens here.
  */
 
 export interface OidcConfig {
@@ -19,6 +22,8 @@ export interface Session {
   roles: string[] | null;
   accessToken: string;
   expiresAt: number;
+  /** Absent when the provider issued none: the session then ends with its access token. */
+  refreshToken?: string;
 }
 
 /** Where the app stands: no sign-in needed, signed in, signed out by the user, or unable to sign in. */
@@ -34,7 +39,14 @@ const SIGNED_OUT = 'smartem.signed-out';
 /** The one redirect URI the dashboard's client registers: the dashboard's root. */
 export const redirectUri = () => `${location.origin}/ui/`;
 
+/** Renewal starts this long before expiry, or half the remaining lifetime for shorter-lived tokens. */
+const RENEW_BEFORE_MS = 60_000;
+
 let current: Session | null = null;
+let currentConfig: OidcConfig | null = null;
+let renewTimer: ReturnType<typeof setTimeout> | undefined;
+let renewing: Promise<boolean> | null = null;
+const listeners = new Set<(session: Session) => void>();
 
 /** The bearer header for API requests (empty when the API is open). */
 export function authHeaders(): Record<string, string> {
@@ -116,22 +128,83 @@ export async function signIn(config: OidcConfig): Promise<never> {
 
 export function signOut(config: OidcConfig): AuthState {
   current = null;
+  clearTimeout(renewTimer);
   sessionStorage.removeItem(TOKENS);
   sessionStorage.setItem(SIGNED_OUT, '1');
   return { kind: 'signed-out', config };
 }
 
-function sessionFrom(tokens: { access_token: string; id_token?: string; expires_in?: number }, now = Date.now()): Session {
+interface TokenAnswer {
+  access_token: string;
+  id_token?: string;
+  refresh_token?: string;
+  expires_in?: number;
+}
+
+/** The session of a token endpoint's answer; a refresh's answer may lack an ID token or a new refresh token. */
+function sessionFrom(tokens: TokenAnswer, previous?: Session, now = Date.now()): Session {
   const id = claimsOf(tokens.id_token);
   const access = claimsOf(tokens.access_token);
   const name = (c: Record<string, unknown> | null) =>
     c ? [c.name, c.preferred_username, c.sub].find((v) => typeof v === 'string') : undefined;
   return {
-    user: String(name(id) ?? name(access) ?? 'signed in'),
+    user: String(name(id) ?? previous?.user ?? name(access) ?? 'signed in'),
     roles: rolesOf(access),
     accessToken: tokens.access_token,
     expiresAt: now + (tokens.expires_in ?? 300) * 1000,
+    refreshToken: tokens.refresh_token ?? previous?.refreshToken,
   };
+}
+
+/** A grant at the provider's token endpoint; the answer, or an error naming what the provider said. */
+async function tokenRequest(config: OidcConfig, grant: Record<string, string>): Promise<TokenAnswer> {
+  const { token_endpoint } = await discover(config.issuer);
+  const res = await fetch(token_endpoint, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ ...grant, client_id: config.client_id! }),
+  });
+  const body = (await res.json().catch(() => ({}))) as Partial<TokenAnswer> & { error?: string; error_description?: string };
+  if (!res.ok || !body.access_token) throw new Error(`the token endpoint refused: ${body.error_description ?? body.error ?? res.status}`);
+  return body as TokenAnswer;
+}
+
+/** Keeps `session` as the current one (this tab's storage too), tells the app, and plans its renewal. */
+function adopt(config: OidcConfig, session: Session): void {
+  current = session;
+  currentConfig = config;
+  sessionStorage.setItem(TOKENS, JSON.stringify(session));
+  for (const listener of listeners) listener(session);
+  clearTimeout(renewTimer);
+  if (!session.refreshToken) return;
+  const left = session.expiresAt - Date.now();
+  renewTimer = setTimeout(() => void renewSession(), Math.max(0, left - Math.min(RENEW_BEFORE_MS, left / 2)));
+}
+
+/** Called with each renewed session (the header's user, the roles that enable buttons). */
+export function onSessionRenewed(listener: (session: Session) => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+/**
+ * A new access token from the refresh token; whether it worked. Concurrent callers (the timer, requests answered 401)
+ * share one renewal. A refused refresh token leaves the session to expire: the next page load signs in again.
+ */
+export function renewSession(): Promise<boolean> {
+  const session = current;
+  const config = currentConfig;
+  if (!session?.refreshToken || !config) return Promise.resolve(false);
+  renewing ??= tokenRequest(config, { grant_type: 'refresh_token', refresh_token: session.refreshToken })
+    .then((tokens) => {
+      if (current === session) adopt(config, sessionFrom(tokens, session));
+      return current !== null;
+    })
+    .catch(() => false)
+    .finally(() => {
+      renewing = null;
+    });
+  return renewing;
 }
 
 /** Back from the provider with `?code=…&state=…`: the code exchanged for tokens at the token endpoint. */
@@ -141,29 +214,22 @@ async function completeSignIn(config: OidcConfig, params: URLSearchParams): Prom
   if (params.get('error')) throw new Error(`sign-in failed: ${params.get('error_description') ?? params.get('error')}`);
   if (!pending || pending.state !== params.get('state'))
     throw new Error('sign-in failed: the answer does not match a sign-in started here');
-  const { token_endpoint } = await discover(config.issuer);
-  const res = await fetch(token_endpoint, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'authorization_code',
-      code: params.get('code')!,
-      redirect_uri: redirectUri(),
-      client_id: config.client_id!,
-      code_verifier: pending.verifier,
-    }),
+  const tokens = await tokenRequest(config, {
+    grant_type: 'authorization_code',
+    code: params.get('code')!,
+    redirect_uri: redirectUri(),
+    code_verifier: pending.verifier,
+  }).catch((error: unknown) => {
+    throw new Error(`sign-in failed: ${(error as Error).message}`);
   });
-  const body = (await res.json().catch(() => ({}))) as { access_token?: string; error?: string; error_description?: string };
-  if (!res.ok || !body.access_token)
-    throw new Error(`sign-in failed at the token endpoint: ${body.error_description ?? body.error ?? res.status}`);
-  const session = sessionFrom(body as { access_token: string });
   history.replaceState(null, '', pending.back || '/ui/');
-  return session;
+  return sessionFrom(tokens);
 }
 
 /**
  * Run once before the app renders: reads the backend's sign-in settings, finishes a sign-in that is coming back,
- * reuses a stored token or starts a sign-in (the page then leaves for the provider).
+ * reuses a stored token (renewed first when it is about to expire) or starts a sign-in (the page then leaves for the
+ * provider).
  */
 export async function initAuth(): Promise<AuthState> {
   let oidc: OidcConfig | null;
@@ -180,14 +246,16 @@ export async function initAuth(): Promise<AuthState> {
   try {
     const params = new URLSearchParams(location.search);
     if (params.has('state') && (params.has('code') || params.has('error'))) {
-      current = await completeSignIn(config, params);
-      sessionStorage.setItem(TOKENS, JSON.stringify(current));
-      return { kind: 'signed-in', session: current, config };
+      adopt(config, await completeSignIn(config, params));
+      return { kind: 'signed-in', session: current!, config };
     }
     const stored = JSON.parse(sessionStorage.getItem(TOKENS) ?? 'null') as Session | null;
-    if (stored && stored.expiresAt > Date.now() + 10_000) {
-      current = stored;
-      return { kind: 'signed-in', session: stored, config };
+    if (stored) {
+      adopt(config, stored);
+      if (stored.expiresAt > Date.now() + 10_000 || (await renewSession())) return { kind: 'signed-in', session: current!, config };
+      clearTimeout(renewTimer);
+      current = null;
+      sessionStorage.removeItem(TOKENS);
     }
     if (sessionStorage.getItem(SIGNED_OUT)) return { kind: 'signed-out', config };
     return await signIn(config);

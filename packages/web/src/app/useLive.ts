@@ -1,11 +1,16 @@
 /**
  * The page's one connection to the backend's live stream (`GET /events/stream`, Server-Sent Events): every change
  * the page cares about bumps `version` — at most once per `DEBOUNCE_MS`, so a burst of a thousand changes costs one
- * reload — and `status` says whether the page is live. EventSource reconnects by itself and resumes from the last
- * event id; when the backend refused the stream (an error answer closes it for good) a new one is opened after
- * `REOPEN_MS`, resuming from the same id. A `reset` (the backend no longer keeps what was missed) bumps `version` too.
+ * reload — and `status` says whether the page is live. The stream is read with `fetch`, not EventSource, so that it
+ * carries the signed-in user's token (`authHeaders()`; a 401 renews the token first). When it ends, fails or is refused,
+ * a new one is opened after `RETRY_MS` (`REOPEN_MS` after an error answer), resuming after the last event id it had.
+ * A `reset` (the backend no longer keeps what was missed) bumps `version` too.
+ * Instruction changes (`instruction.created` / `.updated`: SmartEM's recommendations, their acknowledgements and an
+ * operator's decisions) bump `instructions` instead, so the recommendations panel reloads without the page's data.
  */
-import { useEffect, useRef, useState } from 'react';
+import { createContext, useEffect, useRef, useState } from 'react';
+import { readSse } from '@smartem/client/sse';
+import { authHeaders, renewSession } from './auth.ts';
 
 export type LiveStatus = 'connecting' | 'live' | 'reconnecting';
 
@@ -17,8 +22,14 @@ export interface LiveChange {
   payload: Record<string, unknown>;
 }
 
+/** The page's `instructions` count, for the recommendations panel wherever it sits on the page. */
+export const InstructionsVersion = createContext(0);
+
 const DEBOUNCE_MS = 100;
+const RETRY_MS = 1000;
 const REOPEN_MS = 2000;
+/** A stream silent this long (the backend sends a heartbeat every 15 s) is taken as lost: a half-open connection. */
+const SILENT_MS = 45_000;
 
 export function liveUrl(grid: string | undefined, lastEventId: string | undefined): string {
   const q = new URLSearchParams();
@@ -28,56 +39,92 @@ export function liveUrl(grid: string | undefined, lastEventId: string | undefine
   return `/events/stream${s ? `?${s}` : ''}`;
 }
 
+const isInstruction = (change: LiveChange) => change.event_type.startsWith('instruction.');
+
+/** Bumps a version at most once per `DEBOUNCE_MS`. */
+function debounced(bump: () => void): { now(): void; cancel(): void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return {
+    now: () => {
+      timer ??= setTimeout(() => {
+        timer = undefined;
+        bump();
+      }, DEBOUNCE_MS);
+    },
+    cancel: () => clearTimeout(timer),
+  };
+}
+
 /**
- * `grid`: only that grid's changes (and those whose grid is unknown); `relevant`: a further filter (read at each
- * event, so it may close over props).
+ * `grid`: only that grid's changes (and those whose grid is unknown); `relevant`: a further filter of the changes
+ * that bump `version` (read at each event, so it may close over props).
  */
-export function useLive(grid?: string, relevant?: (change: LiveChange) => boolean): { status: LiveStatus; version: number } {
+export function useLive(
+  grid?: string,
+  relevant?: (change: LiveChange) => boolean,
+): { status: LiveStatus; version: number; instructions: number } {
   const [status, setStatus] = useState<LiveStatus>('connecting');
   const [version, setVersion] = useState(0);
+  const [instructions, setInstructions] = useState(0);
   const filter = useRef(relevant);
   filter.current = relevant;
 
   useEffect(() => {
-    let source: EventSource | undefined;
+    const ac = new AbortController();
     let lastEventId: string | undefined;
-    let bump: ReturnType<typeof setTimeout> | undefined;
-    let reopen: ReturnType<typeof setTimeout> | undefined;
-    let stopped = false;
-    const changed = (): void => {
-      bump ??= setTimeout(() => {
-        bump = undefined;
-        setVersion((v) => v + 1);
-      }, DEBOUNCE_MS);
-    };
-    const open = (): void => {
-      const es = new EventSource(liveUrl(grid, lastEventId));
-      source = es;
-      es.addEventListener('connection', (e) => {
-        lastEventId = e.lastEventId || lastEventId;
+    const changed = debounced(() => setVersion((v) => v + 1));
+    const instructed = debounced(() => setInstructions((v) => v + 1));
+    const receive = (event: string, data: string): void => {
+      if (event === 'connection') {
         setStatus('live');
-        if ((JSON.parse(e.data) as { from: string }).from === 'reset') changed();
-      });
-      es.addEventListener('change', (e) => {
-        lastEventId = e.lastEventId || lastEventId;
-        const change = JSON.parse(e.data) as LiveChange;
-        if (!filter.current || filter.current(change)) changed();
-      });
-      es.onerror = () => {
-        if (stopped) return;
-        setStatus('reconnecting');
-        if (es.readyState !== EventSource.CLOSED) return;
-        reopen = setTimeout(open, REOPEN_MS);
-      };
+        if ((JSON.parse(data) as { from: string }).from === 'reset') {
+          changed.now();
+          instructed.now();
+        }
+      } else if (event === 'change') {
+        const change = JSON.parse(data) as LiveChange;
+        if (isInstruction(change)) instructed.now();
+        else if (!filter.current || filter.current(change)) changed.now();
+      }
     };
-    open();
+    /** One stream, read to its end (or until it falls silent); the wait before the next one. */
+    const follow = async (): Promise<number> => {
+      const stream = new AbortController();
+      const stop = () => stream.abort();
+      ac.signal.addEventListener('abort', stop);
+      let silence = setTimeout(stop, SILENT_MS);
+      try {
+        const send = () =>
+          fetch(liveUrl(grid, lastEventId), { headers: { accept: 'text/event-stream', ...authHeaders() }, signal: stream.signal });
+        let res = await send();
+        if (res.status === 401 && (await renewSession())) res = await send();
+        if (!res.ok || !res.body) return REOPEN_MS;
+        for await (const e of readSse(res.body)) {
+          clearTimeout(silence);
+          silence = setTimeout(stop, SILENT_MS);
+          lastEventId = e.id || lastEventId;
+          receive(e.event, e.data);
+        }
+        return RETRY_MS;
+      } finally {
+        clearTimeout(silence);
+        ac.signal.removeEventListener('abort', stop);
+      }
+    };
+    void (async () => {
+      while (!ac.signal.aborted) {
+        const wait = await follow().catch(() => RETRY_MS);
+        if (ac.signal.aborted) return;
+        setStatus('reconnecting');
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    })();
     return () => {
-      stopped = true;
-      clearTimeout(bump);
-      clearTimeout(reopen);
-      source?.close();
+      ac.abort();
+      changed.cancel();
+      instructed.cancel();
     };
   }, [grid]);
 
-  return { status, version };
+  return { status, version, instructions };
 }

@@ -1,6 +1,7 @@
 /**
  * `GET /events/stream`: the dashboard's live feed (Server-Sent Events) of every change the backend writes — entities
- * created, updated or deleted, processing results — as the outbox records them, optionally for one grid. Resumes from
+ * created, updated or deleted, processing results — as the outbox records them, and the instructions written for agents
+ * and their status changes (a trigger on `agentinstruction`, migration 0009), optionally for one grid. Resumes from
  * `Last-Event-ID` (or `?last_event_id=`) within the kept window (`KEEP_MS`); older, it says `reset`.
  */
 import { Type } from 'typebox';
@@ -43,7 +44,7 @@ export async function eventRoutes(app: App): Promise<void> {
         tags: ['events'],
         summary: 'Stream changes to the dashboard (Server-Sent Events)',
         description:
-          'Events: `connection` once (`from`: `new`, `resumed` from Last-Event-ID, or `reset` when that event is no longer kept — reload what you show), `change` for every event the backend writes (entity `.created`/`.updated`/`.deleted`, `decision.updated` after a processing result) with its payload and the `grid_uuid`/`gridsquare_uuid` it concerns, `heartbeat` every few seconds. SSE ids are `<transaction>-<id>`, in increasing order; send the last one as `Last-Event-ID` to resume.',
+          'Events: `connection` once (`from`: `new`, `resumed` from Last-Event-ID, or `reset` when that event is no longer kept — reload what you show), `change` for every event the backend writes (entity `.created`/`.updated`/`.deleted`, `decision.updated` after a processing result, `instruction.created`/`instruction.updated` when an instruction for an agent is written or its status changes — acknowledged, approved, declined) with its payload and the `grid_uuid`/`gridsquare_uuid` it concerns, `heartbeat` every few seconds. SSE ids are `<transaction>-<id>`, in increasing order; send the last one as `Last-Event-ID` to resume.',
         querystring: Type.Object(
           {
             grid_uuid: Type.Optional(
