@@ -17,7 +17,7 @@ export interface LiveChange {
   payload: Record<string, unknown>;
 }
 
-const DEBOUNCE_MS = 100;
+const DEBOUNCE_MS = 10;
 const REOPEN_MS = 2000;
 
 export function liveUrl(grid: string | undefined, lastEventId: string | undefined): string {
