@@ -35,23 +35,29 @@ export async function installCountLog(page: Page): Promise<void> {
 }
 
 /**
- * Per micrograph written after `since` (every write of the visit given, in order, so the k-th of a square is known), ms
- * until the page first showed its square's count at k or more; micrographs never shown are left out.
+ * For each micrograph of `written` (every write of the visit, so the k-th of a square is known), when the page first
+ * showed its square's count at k or more (undefined: never); in the order given.
  */
-export function latencies(written: readonly Written[], log: unknown, since: number): number[] {
+export function shownTimes(written: readonly Written[], log: unknown): Array<number | undefined> {
   const shown = log as CountLog;
   const nth = new Map<string, number>();
-  const out: number[] = [];
-  for (const w of [...written].sort((a, b) => a.at - b.at)) {
+  const out: Array<number | undefined> = new Array(written.length);
+  for (const i of [...written.keys()].sort((a, b) => written[a]!.at - written[b]!.at)) {
+    const w = written[i]!;
     const n = (nth.get(w.square) ?? 0) + 1;
     nth.set(w.square, n);
-    if (w.at <= since) continue;
     const times = Object.entries(shown[w.square] ?? {})
       .filter(([count]) => Number(count) >= n)
       .map(([, at]) => at);
-    if (times.length > 0) out.push(Math.max(0, Math.min(...times) - w.at));
+    out[i] = times.length > 0 ? Math.min(...times) : undefined;
   }
   return out;
+}
+
+/** Per micrograph written after `since`, ms until the page first showed it (see `shownTimes`); never shown: left out. */
+export function latencies(written: readonly Written[], log: unknown, since: number): number[] {
+  const shown = shownTimes(written, log);
+  return written.flatMap((w, i) => (w.at > since && shown[i] !== undefined ? [Math.max(0, shown[i] - w.at)] : []));
 }
 
 export function percentile(values: readonly number[], p: number): number {
@@ -83,6 +89,10 @@ export async function waitForTotal(page: Page, total: number, timeout: number): 
     },
   );
 }
+
+/** The micrographs square `id` shows now (0 if it is not listed). */
+export const squareCount = async (page: Page, id: string): Promise<number> =>
+  Number(await page.evaluate(`(${COUNT_OF})(document.querySelector('[data-square-id="${id}"]'))`));
 
 /** Waits until square `id` shows at least `n` micrographs. */
 export async function waitForSquareCount(page: Page, id: string, n: number, timeout: number): Promise<void> {

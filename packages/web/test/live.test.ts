@@ -1,7 +1,8 @@
 /**
  * The dashboard follows the backend live, in a real browser against a real embedded backend fed by the agent watching
  * a simulated EPU visit as it is written: the atlas page, opened while the simulator writes, shows every micrograph
- * as it arrives without a reload (each one's latency from the simulator writing it to the page showing it is logged);
+ * as it arrives without a reload (each one's latency from the simulator writing it to the page showing it is logged,
+ * with and without the agent's catch-up after the pause that makes sure micrographs arrive after the page opened);
  * a micrograph the backend accepts moves the "being collected" state to its square, and a new foil hole appears on its
  * square's page, without a reload. The 2 s target is logged, not asserted (the machine is shared and noisy).
  * The backend as its own process (`smartem up`), killed and started again on the same data directory and port while
@@ -107,6 +108,9 @@ test('micrographs the simulator writes appear on the open atlas without a reload
   const page = await openLive(`/ui/grids/${grid.uuid}`);
   watch = await startAgent();
   const liveAt = Date.now();
+  // Micrographs written before the resumed agent has caught up with the pause wait behind that catch-up.
+  let caughtUpAt = Number.POSITIVE_INFINITY;
+  void watch.whenSettled().then(() => (caughtUpAt = Date.now()));
   await playing;
   const total = written.length;
   await waitUntil(`${total} micrographs through the agent`, async () => (await api<Row[]>('/micrographs')).length === total, 120_000);
@@ -119,12 +123,12 @@ test('micrographs the simulator writes appear on the open atlas without a reload
     return Object.values(counts).some((at) => at > first && at >= liveAt);
   });
   assert.ok(grew, `a square's micrograph count went up while the page was open: ${JSON.stringify(log)}`);
-  const measured = latencies(written, log, liveAt);
-  process.stdout.write(
-    measured.length > 0
-      ? `simulator write → atlas shows it, ${summary(measured)} (target 2000 ms; includes the agent's detection)\n`
-      : 'simulator write → atlas: every micrograph was written before the agent resumed (none measured)\n',
-  );
+  const report = (what: string, since: number) => {
+    const measured = latencies(written, log, since);
+    process.stdout.write(`simulator write → atlas shows it, ${what}: ${measured.length > 0 ? summary(measured) : 'none written then'}\n`);
+  };
+  report("after the agent resumed (its catch-up included; the agent's detection and sync always)", liveAt);
+  report('after the agent caught up (target: p99 ≤ 2000 ms)', caughtUpAt);
   await page.close();
 });
 

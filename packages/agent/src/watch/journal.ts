@@ -36,8 +36,11 @@ export class Journal implements StoreListener {
   /** A failed write of `flushSoon`, reported by the next `flush()`. */
   private backgroundError: unknown;
   private flushQueued = false;
-  /** Written by `flushSoon` and not fsync'd yet. */
+  /** Written and not fsync'd yet: anything; entity records (what a send needs durable). */
   private unsynced = false;
+  private putsUnsynced = false;
+  /** The buffer holds entity records. */
+  private putsBuffered = false;
 
   constructor(readonly stateDir: string) {
     this.path = join(stateDir, 'journal.jsonl');
@@ -58,6 +61,7 @@ export class Journal implements StoreListener {
     if (created) record.P = entity.parents;
     if (entity.order !== undefined) record.o = entity.order;
     this.buffer.push(JSON.stringify(record));
+    this.putsBuffered = true;
     this.flushSoon();
   }
 
@@ -68,7 +72,7 @@ export class Journal implements StoreListener {
   private flushSoon(maxBuffered = 256): void {
     if (this.buffer.length < maxBuffered || this.flushQueued) return;
     this.flushQueued = true;
-    this.write(false)
+    this.write('none')
       .catch((error: unknown) => (this.backgroundError ??= error))
       .finally(() => (this.flushQueued = false));
   }
@@ -81,12 +85,22 @@ export class Journal implements StoreListener {
     this.buffer.push(JSON.stringify({ t: 'x', k: entity.key, v: entity.version, d: entity.failed ?? '' } satisfies JournalRecord));
   }
 
-  /** Writes and fsyncs everything buffered so far. Serialised: concurrent calls queue up. */
+  /**
+   * Writes everything buffered so far and fsyncs it if any entity record (a uuid the backend may be sent) is not durable
+   * yet: what the syncer needs before a send. Acknowledgements alone are not fsync'd (a lost one only means an
+   * idempotent resend after a restart), so a send never waits for the previous batch's acks to reach the disk.
+   * Serialised: concurrent calls queue up.
+   */
   flush(): Promise<void> {
-    return this.write(true);
+    return this.write('puts');
   }
 
-  private write(sync: boolean): Promise<void> {
+  /** Writes everything buffered so far, without fsync (the acknowledgements of a batch). */
+  writeOut(): Promise<void> {
+    return this.write('none');
+  }
+
+  private write(sync: 'none' | 'puts' | 'all'): Promise<void> {
     const run = this.writing.then(async () => {
       if (this.backgroundError !== undefined) {
         const error = this.backgroundError;
@@ -96,14 +110,17 @@ export class Journal implements StoreListener {
       if (!this.handle) return;
       if (this.buffer.length > 0) {
         const text = this.buffer.join('\n') + '\n';
+        const puts = this.putsBuffered;
         this.buffer = [];
+        this.putsBuffered = false;
         await this.handle.write(text);
         this.bytes += Buffer.byteLength(text);
         this.unsynced = true;
+        this.putsUnsynced ||= puts;
       }
-      if (sync && this.unsynced) {
+      if ((sync === 'puts' && this.putsUnsynced) || (sync === 'all' && this.unsynced)) {
         await this.handle.datasync();
-        this.unsynced = false;
+        this.unsynced = this.putsUnsynced = false;
       }
     });
     this.writing = run.catch(() => {});
@@ -121,6 +138,7 @@ export class Journal implements StoreListener {
       if (!this.handle) return;
       // The snapshot already holds whatever was buffered.
       this.buffer = [];
+      this.putsBuffered = false;
       const tmp = `${this.path}.tmp`;
       const out = await open(tmp, 'w');
       let written = 0;
@@ -159,7 +177,7 @@ export class Journal implements StoreListener {
       await this.handle.close();
       await rename(tmp, this.path);
       this.handle = await open(this.path, 'a');
-      this.unsynced = false;
+      this.unsynced = this.putsUnsynced = false;
       this.bytes = this.bytesAfterCompaction = written;
     });
     this.writing = run.catch(() => {});
@@ -171,7 +189,7 @@ export class Journal implements StoreListener {
   }
 
   async close(): Promise<void> {
-    await this.flush();
+    await this.write('all');
     await this.handle?.close();
     this.handle = undefined;
   }

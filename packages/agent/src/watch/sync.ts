@@ -204,8 +204,8 @@ export class Syncer {
       }
     });
     this.opts.afterBatch?.();
-    // Acks need not be durable before the next send: a lost ack only means an idempotent resend after a restart.
-    void journal?.flush().catch((error: unknown) => log.error({ err: String(error) }, 'journal write failed'));
+    // Acks need not be durable (a lost ack only means an idempotent resend after a restart): written, not fsync'd.
+    void journal?.writeOut().catch((error: unknown) => log.error({ err: String(error) }, 'journal write failed'));
     return missingParent;
   }
 }

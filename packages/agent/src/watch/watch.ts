@@ -52,6 +52,8 @@ export interface WatchOptions {
   /** Upload the preview JPEGs EPU writes beside its manifests (default true). */
   images?: boolean;
   log: Logger;
+  /** Called with each file once it parsed and its entities are in the store (latency measurements). */
+  onParsed?: (file: ParsedEpuFile) => void;
   onAcked?: (entity: Entity) => void;
 }
 
@@ -227,6 +229,7 @@ export async function startWatch(opts: WatchOptions): Promise<WatchHandle> {
     root: dir,
     onParsed: (file) => {
       apply(file);
+      opts.onParsed?.(file);
       if (file.kind !== 'session') return;
       const read = readAtlasOutsideRoot(file.file.grid_dir ?? '').catch((error: Error) =>
         log.warn({ err: error.message }, 'the atlas outside the watched directory could not be read'),

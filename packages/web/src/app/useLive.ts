@@ -25,7 +25,7 @@ export interface LiveChange {
 /** The page's `instructions` count, for the recommendations panel wherever it sits on the page. */
 export const InstructionsVersion = createContext(0);
 
-const DEBOUNCE_MS = 100;
+const DEBOUNCE_MS = 10;
 const RETRY_MS = 1000;
 const REOPEN_MS = 2000;
 /** A stream silent this long (the backend sends a heartbeat every 15 s) is taken as lost: a half-open connection. */
