@@ -59,9 +59,12 @@ const bundleOptions = {
 
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
-await step('compile (npm run build)', () =>
-  execFileSync(process.execPath, [join(root, 'scripts/build.mjs'), '--quiet'], { stdio: 'inherit' }),
-);
+// --no-compile: the compiled release is fresh already (CI runs this right after `npm ci`, whose `prepare` compiled it).
+if (!process.argv.includes('--no-compile')) {
+  await step('compile (npm run build)', () =>
+    execFileSync(process.execPath, [join(root, 'scripts/build.mjs'), '--quiet'], { stdio: 'inherit' }),
+  );
+}
 await step('bundle agent', () =>
   build({ ...bundleOptions, entryPoints: [join(root, 'packages/agent/dist/exe.js')], outfile: join(work, 'agent.cjs') }),
 );

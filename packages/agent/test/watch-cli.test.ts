@@ -119,7 +119,10 @@ test('SIGTERM while the backend is unreachable: exit 0 with the final status, th
   while (!child.output().includes('backend unavailable') && child.proc.exitCode === null) await sleep(100);
   // Stopping settles the watch; that must not start the live-mode status timer, which kept the process alive.
   child.proc.kill('SIGTERM');
-  const exit = await Promise.race([child.exited, sleep(120_000).then(() => 'still running 120 s after SIGTERM')]);
+  const exit = await Promise.race([
+    child.exited,
+    sleep(120_000, undefined, { ref: false }).then(() => 'still running 120 s after SIGTERM'),
+  ]);
   if (typeof exit === 'string') await child.kill();
   assert.equal(exit, 0, child.output().slice(-2000));
   assert.match(child.output(), /stopped \(SIGTERM\): .*584 pending/);

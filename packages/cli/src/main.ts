@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { VERSION } from '@smartem/common';
+import { VERSION } from '@smartem/common/version';
 import { registerAgentCommands } from '@smartem/agent/cli';
 import { registerBackendCommands } from '@smartem/backend/cli';
 import { registerToolsCommands } from '@smartem/tools/cli';

@@ -2,6 +2,8 @@
  * The compiled release: `npm run build`'s output runs on its own. `smartem --version` started without the
  * `smartem-source` condition runs dist/ and never resolves tsx or a TypeScript file (a resolve hook fails the process
  * if it does); with the condition, the same command runs the sources — which the hook catches, so it can fail.
+ * Start-up stays light: of the dependencies, only commander is imported before a command runs (each command imports
+ * what it uses when it runs), which the hook checks too.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -32,8 +34,11 @@ test('the built CLI runs without tsx or any TypeScript file', (t) => {
   const hooks = join(dir, 'hooks.mjs');
   writeFileSync(
     hooks,
-    `export async function resolve(specifier, context, next) {
+    `import { builtinModules } from 'node:module';
+    export async function resolve(specifier, context, next) {
       if (specifier === 'tsx' || specifier.startsWith('tsx/') || /\\.[cm]?ts$/.test(specifier)) throw new Error('resolved from source: ' + specifier);
+      const bare = !/^(\\.|\\/|file:|node:|data:)/.test(specifier) && !builtinModules.includes(specifier);
+      if (bare && specifier !== 'commander' && !specifier.startsWith('@smartem/')) throw new Error('imported at start-up: ' + specifier);
       return next(specifier, context);
     }\n`,
   );

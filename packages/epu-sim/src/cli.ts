@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { guarded } from '@smartem/common';
+import { guarded } from '@smartem/common/cli-guard';
 import { nonNegativeInteger, nonNegativeNumber, positiveNumber } from '@smartem/common/cli-options';
 import type { VisitOptions } from './model.ts';
 import type { GeneratedVisit } from './summary.ts';

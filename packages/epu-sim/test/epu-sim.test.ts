@@ -137,9 +137,10 @@ test('play at real pace stops promptly when aborted and says so', async () => {
     speed: 1,
     signal: controller.signal,
     onEvent: (e) => {
-      if (e.type === 'file' && ++files === 3) controller.abort();
+      // At real pace the first file comes after 30 s and the next after 25 s more: stop at the first.
+      if (e.type === 'file' && ++files === 1) controller.abort();
     },
   });
   assert.equal(summary.aborted, true);
-  assert.ok(summary.writes >= 3 && summary.writes < 10, `stopped after ${summary.writes} files`);
+  assert.ok(summary.writes >= 1 && summary.writes < 10, `stopped after ${summary.writes} files`);
 });

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { generateVisit, playVisit, type PlayOptions, type PlaySummary } from '@smartem/epu-sim';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { replayJournal } from '../../src/watch/journal.ts';
+import { EntityStore } from '../../src/watch/store.ts';
 import { startSmartem, type Child } from './processes.ts';
 import { visitInBackend, waitForVisit, type VisitInBackend } from './visit-check.ts';
 
@@ -54,13 +56,20 @@ export async function journalStatus(dir: string, stateDir: string): Promise<{ pe
   return JSON.parse(out.slice(out.indexOf('{'))) as { pending: number; orphanTotal: number; failed: number };
 }
 
+/** Entities the agent's journal holds unacknowledged, read here as `watch --status` reads it (no process to start). */
+async function journalPending(stateDir: string): Promise<number> {
+  const store = new EntityStore();
+  await replayJournal(join(stateDir, 'journal.jsonl'), store);
+  return store.pendingCount();
+}
+
 /**
  * Waits until the backend holds the visit and the agent's journal has nothing unacknowledged, stops the agent, and
  * asserts: exactly the expected entities (no duplicate, none missing), no orphan, nothing rejected.
  */
 export async function settleAndCheck(url: string, agent: Child, visitDir: string, state: string, expected: VisitInBackend): Promise<void> {
   const seen = await waitForVisit(url, expected, visitDir);
-  for (let i = 0; i < 60 && (await journalStatus(visitDir, state)).pending > 0; i++) await sleep(500);
+  for (let i = 0; i < 300 && (await journalPending(state)) > 0; i++) await sleep(100);
   // Read once more after the journal drained: a late duplicate would show here.
   const final = await visitInBackend(url, visitDir);
   await agent.stop();

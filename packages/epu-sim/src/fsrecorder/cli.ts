@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { guarded } from '@smartem/common';
+import { guarded } from '@smartem/common/cli-guard';
 import { positiveNumber } from '@smartem/common/cli-options';
 import type { ReplayModeFlags } from './replay.ts';
 

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
-import { createLogger } from '@smartem/common';
 import { positiveInteger, positiveNumber, nonNegativeInteger, verboseOption } from '@smartem/common/cli-options';
 import { CRYORL_PREDICTIONS, CRYORL_TRUTH } from '../bench-decisions/cli.ts';
 
@@ -60,6 +59,7 @@ export function registerBenchClosedLoopCommand(bench: Command): void {
           }
         }
         const { runClosedLoop } = await import('./run.ts');
+        const { createLogger } = await import('@smartem/common');
         try {
           const out = await runClosedLoop({
             truth: o.truth,

@@ -101,7 +101,10 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
       },
     });
     if (tty) process.stdout.write('\n');
-    await Promise.race([services.agent.whenSettled(), new Promise((r) => setTimeout(r, 30_000))]);
+    // At most 30 s; the timer is cleared once settled, or it would keep the finished process alive until it fires.
+    let settleTimer: NodeJS.Timeout | undefined;
+    await Promise.race([services.agent.whenSettled(), new Promise((r) => (settleTimer = setTimeout(r, 30_000)))]);
+    clearTimeout(settleTimer);
     const a = smartem.acquisition;
     const athena = await readAthenaLog(services.athenaLog, smartem.ctfStoredAt);
     const grids = await new SmartEmClient({ baseUrl: services.backend.url }).list('grid').catch(() => []);
