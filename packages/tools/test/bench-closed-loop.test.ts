@@ -117,8 +117,11 @@ function childrenOf(pid: number): Array<{ pid: number; cmdline: string[] }> {
   for (const task of readdirSync(`/proc/${pid}/task`)) {
     const ids = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
     for (const child of ids ? ids.split(/\s+/).map(Number) : []) {
-      const cmdline = readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0');
-      out.push({ pid: child, cmdline });
+      try {
+        out.push({ pid: child, cmdline: readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0') });
+      } catch {
+        // exited in between
+      }
     }
   }
   return out;
@@ -146,9 +149,13 @@ async function poll<T>(what: string, probe: () => T | undefined, timeoutMs = 180
 test('bench closed-loop killed with SIGKILL: the backend it started stops too', {
   skip: (!existsSync(truth) && 'no CryoRL data beside the repository') || (process.platform !== 'linux' && 'reads /proc'),
 }, async () => {
-  const bench = spawn(process.execPath, [bin, 'bench', 'closed-loop', '--truth', truth, '--starts', '1', '--speed', '20'], {
-    stdio: 'ignore',
-  });
+  const bench = spawn(
+    process.execPath,
+    [bin, 'bench', 'closed-loop', '--truth', truth, '--starts', '1', '--budget', '20', '--shots-per-hole', '1', '--speed', '20'],
+    {
+      stdio: 'ignore',
+    },
+  );
   const exit = new Promise((resolve) => bench.once('exit', resolve));
   let data: string | undefined;
   try {
