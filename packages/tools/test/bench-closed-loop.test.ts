@@ -1,13 +1,16 @@
 // `smartem bench closed-loop` as a user runs it (a real child process, which starts `smartem up`, the Athena stand-in,
 // the agent in auto mode and the obeying simulator): a short run on the CryoRL train split. Structure of the JSON,
-// decisions recorded at the Decision Service, and the simulator obeying them — no timing is asserted.
+// decisions recorded at the Decision Service, and the simulator obeying them — no timing is asserted. And the bench
+// killed outright: the `smartem up` it started does not outlive it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { runSmartem } from '../../backend/test/support/cli.ts';
+import { runSmartem, SMARTEM_BIN as bin } from '../../backend/test/support/cli.ts';
 
 const truth = fileURLToPath(new URL('../../../../shared/decision-data/cryorl/target_CTF_Y1_train.csv', import.meta.url));
 
@@ -94,5 +97,67 @@ test('bench closed-loop: EPU default and SmartEM on the same grid; decisions pos
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** Child processes of `pid` (Linux /proc), with their command lines. */
+function childrenOf(pid: number): Array<{ pid: number; cmdline: string[] }> {
+  const out: Array<{ pid: number; cmdline: string[] }> = [];
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    const ids = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+    for (const child of ids ? ids.split(/\s+/).map(Number) : []) {
+      try {
+        out.push({ pid: child, cmdline: readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0') });
+      } catch {
+        // exited in between
+      }
+    }
+  }
+  return out;
+}
+
+/** Gone, or a zombie nobody has reaped yet (it has exited). */
+function exited(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /, '')
+      .startsWith('Z');
+  } catch {
+    return true;
+  }
+}
+
+async function poll<T>(what: string, probe: () => T | undefined, timeoutMs = 180_000): Promise<T> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(200)) {
+    const found = probe();
+    if (found !== undefined) return found;
+  }
+  throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
+}
+
+test('bench closed-loop killed with SIGKILL: the backend it started stops too', {
+  skip: (!existsSync(truth) && 'no CryoRL data beside the repository') || (process.platform !== 'linux' && 'reads /proc'),
+}, async () => {
+  const bench = spawn(
+    process.execPath,
+    [bin, 'bench', 'closed-loop', '--truth', truth, '--starts', '1', '--budget', '20', '--shots-per-hole', '1', '--speed', '20'],
+    {
+      stdio: 'ignore',
+    },
+  );
+  const exit = new Promise((resolve) => bench.once('exit', resolve));
+  let data: string | undefined;
+  try {
+    const backend = await poll('smartem up started by the bench', () =>
+      childrenOf(bench.pid!).find((c) => c.cmdline.includes('up') && c.cmdline.includes('--data')),
+    );
+    data = backend.cmdline[backend.cmdline.indexOf('--data') + 1];
+    bench.kill('SIGKILL');
+    await exit;
+    await poll('smartem up exiting after the bench was killed', () => (exited(backend.pid) ? true : undefined));
+  } finally {
+    bench.kill('SIGKILL');
+    // The bench could not remove its working directory: <base>/smartem-0/db.
+    if (data) rmSync(dirname(dirname(data)), { recursive: true, force: true });
   }
 });

@@ -190,16 +190,18 @@ export async function insertInstructions(db: Db, rows: readonly NewInstruction[]
   });
 }
 
-/** The newest instruction of a session on a topic, whatever its status (to tell whether a recommendation changed). */
-export async function latestOnTopic(db: Db, sessionId: string, topic: string): Promise<InstructionRow | undefined> {
-  return (
-    await db
-      .select()
-      .from(agentinstruction)
-      .where(and(eq(agentinstruction.session_id, sessionId), eq(agentinstruction.topic, topic)))
-      .orderBy(desc(agentinstruction.sequence_number))
-      .limit(1)
-  )[0];
+/**
+ * The newest instruction of a session on each of `topics`, whatever its status (to tell whether a recommendation
+ * changed), in one query: topic → row, topics without one absent.
+ */
+export async function latestOnTopics(db: Db, sessionId: string, topics: readonly string[]): Promise<Map<string, InstructionRow>> {
+  if (topics.length === 0) return new Map();
+  const rows = await db
+    .selectDistinctOn([agentinstruction.topic])
+    .from(agentinstruction)
+    .where(and(eq(agentinstruction.session_id, sessionId), inArray(agentinstruction.topic, [...topics])))
+    .orderBy(agentinstruction.topic, desc(agentinstruction.sequence_number));
+  return new Map(rows.map((r) => [r.topic!, r]));
 }
 
 /** Records an acknowledgement and moves the instruction to its status, in one transaction. */

@@ -3,7 +3,7 @@
  * worker`): parts register how to stop as they start; shutdown runs those steps in reverse order, each failure logged
  * and the rest still run. `runUntilSignal` makes that the process's main job: start (exit code 1 and the reason on
  * stderr if it fails, after stopping what did start), wait for SIGTERM/SIGINT, shut down, exit code 0; a second signal
- * exits at once with 1.
+ * exits at once with 1. A process started with an IPC channel also shuts down when the channel closes (its parent ended).
  */
 import type { Logger } from '@smartem/common';
 import { StartupError } from './startup-error.ts';
@@ -54,9 +54,16 @@ export async function runUntilSignal(
     return 1;
   }
   process.stdout.write(`${name}: ${ready}\n`);
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+  const signal = await new Promise<NodeJS.Signals | 'parent gone'>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
+    // Started by another process over an IPC channel (`smartem bench closed-loop`, `smartem demo`): the channel closes
+    // when that process ends, however it ends (even SIGKILL), and the backend then stops as on SIGTERM.
+    if (process.channel) {
+      if (!process.connected) resolve('parent gone');
+      process.once('disconnect', () => resolve('parent gone'));
+      process.channel.unref();
+    }
   });
   for (const again of ['SIGTERM', 'SIGINT'] as const) process.once(again, () => process.exit(1));
   log.info({ signal }, `${part} stopping: finishing the work in flight, flushing the outbox`);

@@ -32,7 +32,9 @@ export interface FeedbackSummary {
 }
 
 export const DEFAULT_FEEDBACK_DELAY_MS = 5 * 60_000;
+/** Polls for a micrograph the agent has not registered yet: first after this, then twice as long each time, up to the cap. */
 const RESOLVE_POLL_MS = 250;
+const RESOLVE_POLL_MAX_MS = 2000;
 
 /** Motion (Å) and particles that go with a CTF: worse ice, more drift and fewer particles. Deterministic. */
 export function processingResults(ctf: number): { totalMotion: number; averageMotion: number; particles: number } {
@@ -103,10 +105,14 @@ export class ProcessingFeedback {
     }
   }
 
-  /** The agent registers a micrograph some time after its manifest appears: poll for it by natural id. */
+  /**
+   * The agent registers a micrograph some time after its manifest appears: poll for it by natural id, less often the
+   * longer it takes (hundreds of micrographs may be waiting while the agent catches up; each poll is a request the
+   * backend serves beside the agent's).
+   */
   private async resolve(uniqueId: string, signal: AbortSignal): Promise<string> {
     const deadline = Date.now() + (this.opts.resolveTimeoutMs ?? 120_000);
-    for (;;) {
+    for (let wait = RESOLVE_POLL_MS; ; wait = Math.min(wait * 2, RESOLVE_POLL_MAX_MS)) {
       const rows = await this.client.http.request<Array<{ uuid: string }>>(
         'GET',
         `micrographs?micrograph_id=${encodeURIComponent(uniqueId)}`,
@@ -115,7 +121,7 @@ export class ProcessingFeedback {
       if (rows.length > 0) return rows[0].uuid;
       if (Date.now() > deadline)
         throw new Error(`micrograph ${uniqueId} not registered by the agent within ${(this.opts.resolveTimeoutMs ?? 120_000) / 1000} s`);
-      await sleep(RESOLVE_POLL_MS, undefined, { signal });
+      await sleep(wait, undefined, { signal });
     }
   }
 }

@@ -55,6 +55,10 @@ export interface StartResult {
   athena_requests: number;
   decisions_posted: number;
   latency_ms: number[];
+  latency_p50_ms: number;
+  latency_p99_ms: number;
+  /** The whole start: EPU default arm, SmartEM's services started, its visit, services stopped. */
+  start_wall_ms: number;
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -66,8 +70,14 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
   const visit = { squares: 1, holesPerSquare: 1, shotsPerHole: o.shotsPerHole, grids: 1, seed: 1 };
   const base = await mkdtemp(join(tmpdir(), 'smartem-closed-loop-'));
   const runs: StartResult[] = [];
+  // SIGINT/SIGTERM: stop the visit, the agent and the backend, and remove the working directory before exiting.
+  const interrupt = new AbortController();
+  const onSignal = () => interrupt.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
-    for (let s = 0; s < o.starts; s++) {
+    for (let s = 0; s < o.starts && !interrupt.signal.aborted; s++) {
+      const startedAt = Date.now();
       const first = truthSquareOf(dataset, startHole(grid.good.length, s));
       const common = { visit, truth: o.truth, truthStart: first, budget: o.budget, prepareSquares: o.prepareSquares };
       const epu = await playLoop({ ...common, out: join(base, `epu-${s}`), speed: o.speed, fast: true });
@@ -83,10 +93,12 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
           speed: o.speed,
           feedbackDelayS: o.feedbackDelayS,
           decisionTimeoutS: o.decisionTimeoutS,
+          signal: interrupt.signal,
         });
       } finally {
         await services.stop();
       }
+      if (interrupt.signal.aborted) break;
       const athena = await readAthenaLog(services.athenaLog, sm.ctfStoredAt, logFrom);
       const a = sm.acquisition;
       runs.push({
@@ -110,16 +122,24 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
         athena_requests: athena.requests,
         decisions_posted: athena.decisionsPosted,
         latency_ms: athena.latencyMs,
+        latency_p50_ms: quantile(athena.latencyMs, 0.5),
+        latency_p99_ms: quantile(athena.latencyMs, 0.99),
+        start_wall_ms: Date.now() - startedAt,
       });
+      const r = runs.at(-1)!;
       o.print(
         `start ${s}: SmartEM ${a.goodHoles} good holes (${a.holesCollected} holes, ${a.squaresSkipped} squares skipped, ` +
           `${a.holesDeselected} holes deselected, ${a.decisionsFound}/${a.decisionQueries} queries answered, ` +
-          `${athena.decisionsPosted} decisions posted) in ${(sm.wallMs / 1000).toFixed(0)} s`,
+          `${athena.decisionsPosted} decisions posted); decision latency p50 ${r.latency_p50_ms} ms, p99 ${r.latency_p99_ms} ms; ` +
+          `visit ${(sm.wallMs / 1000).toFixed(0)} s, start ${(r.start_wall_ms / 1000).toFixed(0)} s`,
       );
     }
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     await rm(base, { recursive: true, force: true });
   }
+  if (interrupt.signal.aborted) throw new Error('interrupted');
 
   const offline = runPolicies(grid, [enginePolicy('online-learner', false)], o.budget, o.starts)['online-learner']!;
   const latencies = runs.flatMap((r) => r.latency_ms);
@@ -142,6 +162,11 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
     ratio_to_offline: smGood / offline.mean,
     athena_requests: runs.reduce((n, r) => n + r.athena_requests, 0),
     decisions_posted: runs.reduce((n, r) => n + r.decisions_posted, 0),
+    queries: {
+      answered: runs.reduce((n, r) => n + r.smartem.decisions_found, 0),
+      asked: runs.reduce((n, r) => n + r.smartem.decision_queries, 0),
+    },
+    start_wall_s: mean(runs.map((r) => r.start_wall_ms)) / 1000,
     wall_s: (Date.now() - started) / 1000,
     runs: runs.map(({ latency_ms: _l, ...r }) => r),
   };
@@ -160,7 +185,9 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
       `(${latencies.length} decision batches; processing result stored → decision readable at the Decision Service)`,
   );
   o.print(
-    `  Decision Service         ${result.athena_requests} requests, ${result.decisions_posted} decisions posted; wall ${result.wall_s.toFixed(0)} s`,
+    `  Decision Service         ${result.athena_requests} requests, ${result.decisions_posted} decisions posted; ` +
+      `${result.queries.answered}/${result.queries.asked} queries answered`,
   );
+  o.print(`  wall time                ${result.start_wall_s.toFixed(0)} s per start (mean), ${result.wall_s.toFixed(0)} s in all`);
   return result;
 }

@@ -84,29 +84,34 @@ const SMARTEM_BIN = fileURLToPath(new URL('../../../cli/bin/smartem.js', import.
 
 /**
  * `smartem up` in its own process (its PGlite queries then do not hold up the agent and the simulator, and the
- * worker gets a core of its own), started until it says where it listens.
+ * worker gets a core of its own), started until it says where it listens. It stops when this process ends (SIGINT,
+ * SIGTERM, even SIGKILL), so no backend is left behind.
  */
 async function startBackendProcess(dataDir: string, port: number, log: Logger): Promise<BackendProcess> {
+  // The IPC channel is only there to close when this process ends, however it ends: `smartem up` then stops too.
   const child = spawn(process.execPath, [SMARTEM_BIN, 'up', '--port', String(port), '--host', '127.0.0.1', '--data', dataDir], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     env: { ...process.env, HTTP_API_PORT: '' },
   });
+  child.channel?.unref();
+  const stdout = child.stdout!;
+  const stderr = child.stderr!;
   let out = '';
   let err = '';
-  child.stderr.on('data', (c: Buffer) => {
+  stderr.on('data', (c: Buffer) => {
     err += c.toString();
     if (err.length > 20_000) err = err.slice(-10_000);
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (c: Buffer) => {
+    stdout.on('data', (c: Buffer) => {
       out += c.toString();
       const found = /listening on (http:\/\/\S+)/.exec(out)?.[1];
       if (found) resolve(found);
     });
     void exited.then((code) => reject(new Error(`smartem up exited with ${code}: ${err.trim()}`)));
   });
-  child.stdout.resume();
+  stdout.resume();
   log.info({ url, pid: child.pid }, 'backend started');
   let stopping = false;
   void exited.then((code) => {
@@ -218,7 +223,10 @@ export async function playLoop(o: PlayLoopOptions): Promise<LoopResult> {
 export interface AthenaLogSummary {
   requests: number;
   decisionsPosted: number;
-  /** Per posted batch: from the latest CTF stored before its instruction was created to the batch being readable. */
+  /**
+   * Per posted batch that answers a processing result: from the latest CTF stored before its instruction was created
+   * (and after the previous recomputation's instructions were) to the batch being readable.
+   */
   latencyMs: number[];
   /** Square ids posted `include` false and hole ids posted deselected in a `foilHoleSelection`. */
   excludedSquares: Set<number>;
@@ -228,8 +236,10 @@ export interface AthenaLogSummary {
 /**
  * Reads the Decision Service's record. A decision's timestamp is the creation time of the backend instruction it
  * carries out (the agent keeps it), so the processing result it answers is the latest one stored before that time;
- * the decision is readable once the `POST /Decisions` is answered (the record's `time`). `fromByte`: read only what was
- * recorded after that offset (one run of several recorded into one file).
+ * the decision is readable once the `POST /Decisions` is answered (the record's `time`). The instructions of one
+ * recomputation share their creation time; a batch whose recomputation saw no CTF stored since the previous one was
+ * caused by something else (a square's holes found) and has no latency. `fromByte`: read only what was recorded after
+ * that offset (one run of several recorded into one file).
  */
 export async function readAthenaLog(path: string, ctfStoredAt: readonly number[], fromByte = 0): Promise<AthenaLogSummary> {
   const lines = (await readFile(path))
@@ -244,6 +254,7 @@ export async function readAthenaLog(path: string, ctfStoredAt: readonly number[]
     excludedSquares: new Set(),
     deselectedHoles: new Set(),
   };
+  const batches: Array<{ created: number; readable: number }> = [];
   for (const line of lines) {
     const r = JSON.parse(line) as RecordedRequest;
     if (r.method !== 'POST' || !/\/Decisions$/.test(r.path) || r.status !== 201 || !Array.isArray(r.body)) continue;
@@ -257,8 +268,13 @@ export async function readAthenaLog(path: string, ctfStoredAt: readonly number[]
       }
     }
     const created = Date.parse(records[0]?.timestamp ?? '');
-    const cause = latestAtOrBefore(ctfStoredAt, created);
-    if (cause !== undefined) out.latencyMs.push(Date.parse(r.time) - cause);
+    if (Number.isFinite(created)) batches.push({ created, readable: Date.parse(r.time) });
+  }
+  const recomputations = [...new Set(batches.map((b) => b.created))].sort((a, b) => a - b);
+  for (const b of batches) {
+    const i = recomputations.indexOf(b.created);
+    const cause = latestAtOrBefore(ctfStoredAt, b.created);
+    if (cause !== undefined && (i === 0 || cause > recomputations[i - 1]!)) out.latencyMs.push(b.readable - cause);
   }
   return out;
 }

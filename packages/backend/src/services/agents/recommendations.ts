@@ -8,7 +8,7 @@
 import { createAuthority, rankHoles, rankSquares, type QualityConfig } from '@smartem/decisions';
 import type { InstructionType } from '@smartem/common';
 import type { Db } from '../../db/index.ts';
-import { activeSessionsForGrid, latestOnTopic, type InstructionRow } from '../../repositories/instructions.ts';
+import { activeSessionsForGrid, latestOnTopics, type InstructionRow } from '../../repositories/instructions.ts';
 import { loadLiveGrid, resolveAuthority, storedAuthority } from '../decisions/suggestions.ts';
 import { issueInstructions, type NewInstruction } from './instructions.ts';
 
@@ -90,11 +90,13 @@ export async function recommendForGrid(db: Db, gridUuid: string, config: Quality
   if (sessions.length === 0) return [];
   const recommendations = await gridRecommendations(db, gridUuid, config);
   const written: InstructionRow[] = [];
+  const topics = recommendations.map((r) => r.topic);
   for (const session of sessions) {
     const changed: NewInstruction[] = [];
+    const latest = await latestOnTopics(db, session.session_id, topics);
     for (const r of recommendations) {
       const identity = identityOf(r.type, r.payload);
-      const last = await latestOnTopic(db, session.session_id, r.topic);
+      const last = latest.get(r.topic);
       if (last && identityOf(last.instruction_type, last.payload as Record<string, unknown>) === identity) continue;
       // Nothing to skip and nothing sent before: no instruction.
       if (!last && r.type === 'athena.control.skip_gridsquares' && identity === '[]') continue;
