@@ -58,46 +58,48 @@ const gridCtfResults = (gridUuid: string) => sql`
     JOIN gridsquare gs ON gs.uuid = fh.gridsquare_uuid
    WHERE gs.grid_uuid = ${gridUuid} AND m.ctf_max_resolution_estimate IS NOT NULL`;
 
-/** Micrographs per CTF bin of `binWidth` Å from 0; the last of `bins` bins also counts everything above it. */
-export async function ctfHistogram(db: Db, gridUuid: string, binWidth: number, bins: number): Promise<number[]> {
-  const result = await db.execute(sql`
-    SELECT least(${bins - 1}, greatest(0, floor(ctf / ${binWidth})))::int AS k, count(*)::int AS n
-      FROM (${gridCtfResults(gridUuid)}) r
-     GROUP BY 1`);
-  const counts = new Array<number>(bins).fill(0);
-  for (const r of rowsOf(result)) counts[Number(r.k)] = Number(r.n);
-  return counts;
-}
-
-export interface OverTime {
-  t: number[];
-  micrographs: number[];
-  good: number[];
+export interface CtfPlots {
+  /** Micrographs per CTF bin from 0 Å; the last bin also counts everything above it. */
+  histogram: number[];
+  /** Cumulative counts at each non-empty time slice's last acquisition (ms since the epoch). */
+  overTime: { t: number[]; micrographs: number[]; good: number[] };
 }
 
 /**
- * Cumulative counts of micrographs with a CTF estimate (and of good ones) in `slices` equal slices of their acquisition
- * time, at each non-empty slice's last acquisition.
+ * A grid's CTF results as the plots show them, aggregated in one pass over them (GROUPING SETS): per CTF bin of
+ * `binWidth` Å (`bins` of them), and per slice of `slices` equal slices of their acquisition times.
  */
-export async function ctfOverTime(db: Db, gridUuid: string, ctfLimit: number, slices: number): Promise<OverTime> {
-  const out: OverTime = { t: [], micrographs: [], good: [] };
-  const epochMs = sql`(extract(epoch FROM r.at) * 1000)::float8`;
-  const [span] = rowsOf(await db.execute(sql`SELECT min(${epochMs}) AS t0, max(${epochMs}) AS t1 FROM (${gridCtfResults(gridUuid)}) r`));
-  if (span?.t0 === null || span?.t0 === undefined) return out;
-  const t0 = Number(span.t0);
-  const width = Math.max(Number(span.t1) - t0, 1);
+export async function ctfPlots(
+  db: Db,
+  gridUuid: string,
+  opts: { ctfLimit: number; binWidth: number; bins: number; slices: number },
+): Promise<CtfPlots> {
+  const { ctfLimit, binWidth, bins, slices } = opts;
   const result = await db.execute(sql`
-    SELECT max(t) AS t, (sum(count(*)) OVER (ORDER BY k))::int AS n, (sum(count(*) FILTER (WHERE ctf <= ${ctfLimit})) OVER (ORDER BY k))::int AS good
-      FROM (SELECT ${epochMs} AS t, r.ctf,
-                   least(${slices - 1}, floor((${epochMs} - ${t0}) / ${width} * ${slices}))::int AS k
-              FROM (${gridCtfResults(gridUuid)}) r WHERE r.at IS NOT NULL) x
-     GROUP BY k ORDER BY k`);
+    SELECT k_ctf, k_t, count(*)::int AS n, (count(*) FILTER (WHERE ctf <= ${ctfLimit}))::int AS good, max(t) AS t
+      FROM (SELECT ctf, t, least(${bins - 1}, greatest(0, floor(ctf / ${binWidth})))::int AS k_ctf,
+                   least(${slices - 1}, floor((t - t0) / greatest(t1 - t0, 1) * ${slices}))::int AS k_t
+              FROM (SELECT r.ctf, (extract(epoch FROM r.at) * 1000)::float8 AS t,
+                           min(r.at) OVER () AS at0, max(r.at) OVER () AS at1
+                      FROM (${gridCtfResults(gridUuid)}) r) x
+             CROSS JOIN LATERAL (SELECT (extract(epoch FROM at0) * 1000)::float8 AS t0, (extract(epoch FROM at1) * 1000)::float8 AS t1) span) y
+     GROUP BY GROUPING SETS ((k_ctf), (k_t))`);
+  const histogram = new Array<number>(bins).fill(0);
+  const slicesSeen: Array<{ k: number; t: number; n: number; good: number }> = [];
   for (const r of rowsOf(result)) {
-    out.t.push(Number(r.t));
-    out.micrographs.push(Number(r.n));
-    out.good.push(Number(r.good));
+    if (r.k_ctf !== null) histogram[Number(r.k_ctf)] = Number(r.n);
+    else if (r.k_t !== null) slicesSeen.push({ k: Number(r.k_t), t: Number(r.t), n: Number(r.n), good: Number(r.good) });
   }
-  return out;
+  slicesSeen.sort((a, b) => a.k - b.k);
+  const overTime: CtfPlots['overTime'] = { t: [], micrographs: [], good: [] };
+  let n = 0;
+  let good = 0;
+  for (const s of slicesSeen) {
+    overTime.t.push(s.t);
+    overTime.micrographs.push((n += s.n));
+    overTime.good.push((good += s.good));
+  }
+  return { histogram, overTime };
 }
 
 /** Every micrograph of a grid with a CTF estimate and an acquisition time, oldest first (for plots over time). */

@@ -5,8 +5,7 @@
 import type { GridCollection, GridOverview, SquareCollection } from '@smartem/common';
 import type { Db } from '../db/index.ts';
 import {
-  ctfHistogram,
-  ctfOverTime,
+  ctfPlots,
   gridExists,
   gridName,
   gridSquareExists,
@@ -44,14 +43,13 @@ export async function gridOverviewJson(db: Db, gridUuid: string): Promise<string
   const limit = qualityConfigFromEnv().ctfMaxResolution;
   const squares = await squareCollectionJson(db, gridUuid, limit);
   const bins = Math.ceil(Math.max(limit * 2, 10) / CTF_BIN) + 1;
-  const counts = await ctfHistogram(db, gridUuid, CTF_BIN, bins);
-  const overTime = await ctfOverTime(db, gridUuid, limit, TIME_SLICES);
+  const plots = await ctfPlots(db, gridUuid, { ctfLimit: limit, binWidth: CTF_BIN, bins, slices: TIME_SLICES });
   const rest: Omit<GridOverview, 'squares'> = {
     grid_uuid: gridUuid,
     name,
     ctf_max_resolution: limit,
-    ctf_histogram: { bin_width: CTF_BIN, counts },
-    over_time: overTime,
+    ctf_histogram: { bin_width: CTF_BIN, counts: plots.histogram },
+    over_time: plots.overTime,
   };
   return `${JSON.stringify(rest).slice(0, -1)},"squares":${squares}}`;
 }
