@@ -2,9 +2,18 @@
  * The operator dashboard's aggregates: per grid, every square with its atlas position and counts plus every CTF result
  * over time; per square, every foil hole with its micrographs' mean results. "Good" is the session's CTF limit.
  */
-import type { GridCollection, SquareCollection } from '@smartem/common';
+import type { GridCollection, GridOverview, SquareCollection } from '@smartem/common';
 import type { Db } from '../db/index.ts';
-import { gridExists, gridSquareExists, holeCollection, micrographPoints, squareCollection } from '../repositories/dashboard.ts';
+import {
+  ctfPlots,
+  gridExists,
+  gridName,
+  gridSquareExists,
+  holeCollection,
+  micrographPoints,
+  squareCollection,
+  squareCollectionJson,
+} from '../repositories/dashboard.ts';
 import { qualityConfigFromEnv } from './decisions/suggestions.ts';
 
 /** undefined when the grid does not exist. */
@@ -18,6 +27,31 @@ export async function gridCollection(db: Db, gridUuid: string): Promise<GridColl
     squares,
     micrographs: { t: points.map((p) => p.t), ctf: points.map((p) => p.ctf) },
   };
+}
+
+/** Bins of the overview's CTF histogram (Å) and slices of its plot over time. */
+const CTF_BIN = 0.5;
+const TIME_SLICES = 400;
+
+/**
+ * `GET /grids/{uuid}/overview` as its JSON text (the squares' part built by the database is not parsed and written
+ * again); undefined when the grid does not exist. The histogram runs from 0 to twice the CTF limit (at least 10 Å).
+ */
+export async function gridOverviewJson(db: Db, gridUuid: string): Promise<string | undefined> {
+  const name = await gridName(db, gridUuid);
+  if (name === undefined) return undefined;
+  const limit = qualityConfigFromEnv().ctfMaxResolution;
+  const squares = await squareCollectionJson(db, gridUuid, limit);
+  const bins = Math.ceil(Math.max(limit * 2, 10) / CTF_BIN) + 1;
+  const plots = await ctfPlots(db, gridUuid, { ctfLimit: limit, binWidth: CTF_BIN, bins, slices: TIME_SLICES });
+  const rest: Omit<GridOverview, 'squares'> = {
+    grid_uuid: gridUuid,
+    name,
+    ctf_max_resolution: limit,
+    ctf_histogram: { bin_width: CTF_BIN, counts: plots.histogram },
+    over_time: plots.overTime,
+  };
+  return `${JSON.stringify(rest).slice(0, -1)},"squares":${squares}}`;
 }
 
 /** undefined when the square does not exist. */

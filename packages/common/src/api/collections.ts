@@ -59,3 +59,30 @@ export type AtlasSquare = Static<typeof AtlasSquareSchema>;
 export type GridCollection = Static<typeof GridCollectionSchema>;
 export type HoleCollection = Static<typeof HoleCollectionSchema>;
 export type SquareCollection = Static<typeof SquareCollectionSchema>;
+
+/**
+ * The atlas page's one read, `GET /grids/{uuid}/overview`: the grid's name, every square as in the collection, and
+ * the plots already aggregated in the database (a 50,000-micrograph session is ~400 numbers here, not 100,000).
+ */
+export const GridOverviewSchema = Type.Object({
+  grid_uuid: Type.String(),
+  name: Type.String({ description: "the grid's name" }),
+  ctf_max_resolution: Type.Number({ description: 'a micrograph is counted good when its CTF max resolution is ≤ this (Å)' }),
+  squares: Type.Array(AtlasSquareSchema, { description: 'every grid square of the grid' }),
+  ctf_histogram: Type.Object(
+    {
+      bin_width: Type.Number({ description: 'Å; bin k counts results in [k·bin_width, (k+1)·bin_width)' }),
+      counts: Type.Array(Type.Integer(), { description: 'micrographs per bin from 0 Å; the last bin also counts everything above it' }),
+    },
+    { description: 'CTF max resolution of every micrograph with a CTF estimate' },
+  ),
+  over_time: Type.Object(
+    {
+      t: Type.Array(Type.Number(), { description: "acquisition time of a bucket's last micrograph, ms since the epoch, ascending" }),
+      micrographs: Type.Array(Type.Integer(), { description: 'micrographs with a CTF estimate acquired up to t' }),
+      good: Type.Array(Type.Integer(), { description: 'good micrographs (CTF max resolution ≤ ctf_max_resolution) acquired up to t' }),
+    },
+    { description: 'cumulative counts in up to 400 equal slices of the acquisition time' },
+  ),
+});
+export type GridOverview = Static<typeof GridOverviewSchema>;

@@ -3,7 +3,7 @@
  * quality, SmartEM's recommended order as numbers and a path; details of the square under the pointer; plots.
  */
 import { memo, useDeferredValue, useMemo, useState } from 'react';
-import { get, getOptional, paths, type Grid, type GridCollection, type SuggestedSquares } from './api.ts';
+import { get, getOptional, paths, type GridOverview, type SuggestedSquares } from './api.ts';
 import { CtfHistogram, GoodOverTime } from './Charts.tsx';
 import { MapCanvas, type MapItem } from './MapCanvas.tsx';
 import { compareIds, fmt, pct, shareColour, squareViews, STATE_COLOUR, STATES, type SquareView } from './model.ts';
@@ -24,11 +24,6 @@ const MODES: Array<{ mode: Mode; label: string }> = [
 /** How many of SmartEM's next squares are numbered and joined by the path. */
 const ORDER_SHOWN = 20;
 
-/** What the atlas is drawn from; SmartEM's ranking is loaded beside it and re-colours the atlas when it arrives. */
-async function load(gridUuid: string, signal: AbortSignal) {
-  const [grid, collection] = await Promise.all([get<Grid>(paths.grid(gridUuid), signal), get<GridCollection>(paths.gridCollection(gridUuid), signal)]);
-  return { grid, collection };
-}
 
 function fillOf(v: SquareView, mode: Mode): string {
   if (mode === 'state') return STATE_COLOUR[v.state];
@@ -37,7 +32,8 @@ function fillOf(v: SquareView, mode: Mode): string {
 
 export function AtlasPage({ gridUuid }: { gridUuid: string }) {
   const live = useLive(gridUuid);
-  const data = useData(`grid:${gridUuid}`, (signal) => load(gridUuid, signal), live.version);
+  // What the atlas is drawn from, in one read; SmartEM's ranking is loaded beside it and re-colours the atlas when it arrives.
+  const data = useData(`grid:${gridUuid}`, (signal) => get<GridOverview>(paths.gridOverview(gridUuid), signal), live.version);
   const ranking = useData(`ranking:${gridUuid}`, (signal) => getOptional<SuggestedSquares>(paths.suggestedSquares(gridUuid), signal), live.version);
   return (
     <InstructionsVersion.Provider value={live.instructions}>
@@ -47,14 +43,15 @@ export function AtlasPage({ gridUuid }: { gridUuid: string }) {
       ) : data.status === 'error' ? (
         <main><p role="alert" className="error">{data.error}</p></main>
       ) : (
-        <Atlas {...data.data} suggested={ranking.status === 'ok' ? ranking.data : null} ranking={ranking.status} />
+        <Atlas overview={data.data} suggested={ranking.status === 'ok' ? ranking.data : null} ranking={ranking.status} />
       )}
     </InstructionsVersion.Provider>
   );
 }
 
-function Atlas({ grid, collection, suggested, ranking }: Awaited<ReturnType<typeof load>> & { suggested: SuggestedSquares | null; ranking: string }) {
-  const squares = collection.squares;
+function Atlas({ overview, suggested, ranking }: { overview: GridOverview; suggested: SuggestedSquares | null; ranking: string }) {
+  const { squares, name } = overview;
+  const grid = { uuid: overview.grid_uuid, name };
   const [mode, setMode] = useState<Mode>('state');
   const [hovered, setHovered] = useState<string | null>(null);
   const views = useMemo(() => squareViews(squares, suggested), [squares, suggested]);
@@ -90,7 +87,7 @@ function Atlas({ grid, collection, suggested, ranking }: Awaited<ReturnType<type
     for (const v of views) c[v.state]++;
     return c;
   }, [views]);
-  const limit = collection.ctf_max_resolution;
+  const limit = overview.ctf_max_resolution;
   const shown = hovered ? byUuid.get(hovered) : collecting ?? next[0];
   const open = (uuid: string) => navigate(href.square(grid.uuid, uuid));
   const tiles = useAtlasTiles(grid.uuid);
@@ -150,8 +147,8 @@ function Atlas({ grid, collection, suggested, ranking }: Awaited<ReturnType<type
         <aside className="side">
           <RecommendationsPanel gridUuid={grid.uuid} />
           <SquareDetails view={shown ?? null} limit={limit} hovered={Boolean(hovered)} />
-          <CtfHistogram ctf={collection.micrographs.ctf ?? EMPTY} limit={limit} />
-          <GoodOverTime t={collection.micrographs.t ?? EMPTY} ctf={collection.micrographs.ctf ?? EMPTY} limit={limit} />
+          <CtfHistogram histogram={overview.ctf_histogram} limit={limit} />
+          <GoodOverTime overTime={overview.over_time} limit={limit} />
         </aside>
       </div>
       <section>
@@ -164,7 +161,6 @@ function Atlas({ grid, collection, suggested, ranking }: Awaited<ReturnType<type
   );
 }
 
-const EMPTY: number[] = [];
 const EMPTY_VIEWS: SquareView[] = [];
 
 /** Every grid square as a link (keyboard and screen-reader access, and what tests count); memoised, so hovering

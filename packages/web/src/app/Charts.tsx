@@ -2,6 +2,7 @@
 import { useEffect, useMemo, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import type { GridOverview } from './api.ts';
 
 interface ChartProps {
   title: string;
@@ -33,22 +34,14 @@ function Chart({ title, data, options, height = 180, empty }: ChartProps) {
   );
 }
 
-/** Counts per bin of `values` from `lo` in steps of `step`; the last bin collects everything above `hi`. */
-export function histogram(values: number[], lo: number, hi: number, step: number): { edges: number[]; counts: number[] } {
-  const n = Math.ceil((hi - lo) / step);
-  const counts = new Array<number>(n + 1).fill(0);
-  for (const v of values) counts[Math.max(0, Math.min(n, Math.floor((v - lo) / step)))]++;
-  return { edges: counts.map((_, k) => lo + k * step), counts };
-}
-
-export function CtfHistogram({ ctf, limit }: { ctf: number[]; limit: number }) {
-  const hi = Math.max(limit * 2, 10);
-  const data = useMemo<uPlot.AlignedData>(() => {
-    const { edges, counts } = histogram(ctf, 0, hi, 0.5);
-    return [edges, counts];
-  }, [ctf, hi]);
+/** The CTF histogram as the API sends it (bins from 0 Å; the last one counts everything above it). */
+export function CtfHistogram({ histogram, limit }: { histogram: GridOverview['ctf_histogram']; limit: number }) {
+  const { bin_width, counts } = histogram;
+  const hi = (counts.length - 1) * bin_width;
+  const data = useMemo<uPlot.AlignedData>(() => [counts.map((_, k) => k * bin_width), counts], [counts, bin_width]);
   const options = useMemo(() => histogramOptions(limit, hi), [limit, hi]);
-  return <Chart title={`CTF max resolution per micrograph (green: good, ≤ ${limit} Å)`} data={data} options={options} empty={ctf.length === 0 ? 'No CTF results yet.' : null} />;
+  const empty = counts.every((n) => n === 0);
+  return <Chart title={`CTF max resolution per micrograph (green: good, ≤ ${limit} Å)`} data={data} options={options} empty={empty ? 'No CTF results yet.' : null} />;
 }
 
 function histogramOptions(limit: number, hi: number) {
@@ -78,20 +71,9 @@ function histogramOptions(limit: number, hi: number) {
   return options;
 }
 
-export function GoodOverTime({ t, ctf, limit }: { t: number[]; ctf: number[]; limit: number }) {
-  const data = useMemo<uPlot.AlignedData>(() => {
-    const xs: number[] = [];
-    const good: number[] = [];
-    const all: number[] = [];
-    let g = 0;
-    for (let k = 0; k < t.length; k++) {
-      if (ctf[k] <= limit) g++;
-      xs.push(t[k] / 1000);
-      good.push(g);
-      all.push(k + 1);
-    }
-    return [xs, all, good];
-  }, [t, ctf, limit]);
+/** Cumulative micrographs with a CTF result and good ones, as the API aggregates them over time. */
+export function GoodOverTime({ overTime, limit }: { overTime: GridOverview['over_time']; limit: number }) {
+  const data = useMemo<uPlot.AlignedData>(() => [overTime.t.map((t) => t / 1000), overTime.micrographs, overTime.good], [overTime]);
   const options = useMemo<Omit<uPlot.Options, 'width' | 'height'>>(() => ({
     legend: { show: true, live: false },
     axes: [{ label: 'acquisition time (local)' }, { label: 'micrographs' }],
@@ -101,5 +83,5 @@ export function GoodOverTime({ t, ctf, limit }: { t: number[]; ctf: number[]; li
       { label: `good (CTF ≤ ${limit} Å)`, stroke: 'hsl(130 60% 38%)', width: 2 },
     ],
   }), [limit]);
-  return <Chart title="Good micrographs over time" data={data} options={options} empty={t.length === 0 ? 'No CTF results yet.' : null} />;
+  return <Chart title="Good micrographs over time" data={data} options={options} empty={overTime.t.length === 0 ? 'No CTF results yet.' : null} />;
 }

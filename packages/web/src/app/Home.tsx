@@ -1,5 +1,5 @@
 /** `/ui/`: acquisitions, newest first, with their grids and what each grid holds. */
-import { get, getOptional, paths, type Acquisition, type Grid, type GridCollection } from './api.ts';
+import { get, getOptional, paths, type Acquisition, type Grid, type GridOverview } from './api.ts';
 import { AwaitingApproval } from './Recommendations.tsx';
 import { href, Link } from './router.tsx';
 import { LiveBadge } from './LiveBadge.tsx';
@@ -8,7 +8,7 @@ import { useLive } from './useLive.ts';
 
 interface GridRow {
   grid: Grid;
-  collection: GridCollection | null;
+  collection: GridOverview | null;
 }
 
 async function load(signal: AbortSignal): Promise<Array<{ acquisition: Acquisition; grids: GridRow[] }>> {
@@ -17,13 +17,13 @@ async function load(signal: AbortSignal): Promise<Array<{ acquisition: Acquisiti
   return Promise.all(
     acquisitions.map(async (acquisition) => {
       const grids = await get<Grid[]>(paths.acquisitionGrids(acquisition.uuid), signal);
-      const rows = await Promise.all(grids.map(async (grid) => ({ grid, collection: await getOptional<GridCollection>(paths.gridCollection(grid.uuid), signal) })));
+      const rows = await Promise.all(grids.map(async (grid) => ({ grid, collection: await getOptional<GridOverview>(paths.gridOverview(grid.uuid), signal) })));
       return { acquisition, grids: rows };
     }),
   );
 }
 
-function sum(c: GridCollection | null, f: (s: GridCollection['squares'][number]) => number): number {
+function sum(c: GridOverview | null, f: (s: GridOverview['squares'][number]) => number): number {
   return (c?.squares ?? []).reduce((a, s) => a + f(s), 0);
 }
 

@@ -1,6 +1,7 @@
 /** The backend's API as the dashboard reads it (same origin: the backend serves the dashboard under /ui/). */
 import type * as Wire from '@smartem/common';
 import { authHeaders, renewSession } from './auth.ts';
+import { prefetched } from './prefetch.ts';
 
 /**
  * `@smartem/common`'s record types with its non-nullable fields repaired: `required(...)` fields come out as `never`
@@ -19,6 +20,7 @@ export type {
   SuggestedHoles,
   AtlasSquare,
   GridCollection,
+  GridOverview,
   SquareCollection,
 } from '@smartem/common';
 export type AtlasTile = Sent<Wire.AtlasTile>;
@@ -30,14 +32,6 @@ export class ApiError extends Error {
   ) {
     super(message);
   }
-}
-
-/** Reads `index.html` started before the bundle loaded (without a token), by path; each is used once (by the first page to ask). */
-function prefetched(path: string): Promise<Response> | undefined {
-  const started = (window as { __smartemPrefetch?: Record<string, Promise<Response>> }).__smartemPrefetch;
-  const response = started?.[path];
-  if (response) delete started[path];
-  return response;
 }
 
 /**
@@ -90,6 +84,7 @@ export const paths = {
   acquisitionGrids: (a: string) => `/acquisitions/${enc(a)}/grids`,
   grid: (g: string) => `/grids/${enc(g)}`,
   gridCollection: (g: string) => `/grids/${enc(g)}/collection`,
+  gridOverview: (g: string) => `/grids/${enc(g)}/overview`,
   suggestedSquares: (g: string) => `/grids/${enc(g)}/suggested_squares`,
   gridSquare: (s: string) => `/gridsquares/${enc(s)}`,
   foilHoles: (s: string) => `/gridsquares/${enc(s)}/foilholes`,

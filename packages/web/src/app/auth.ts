@@ -9,6 +9,8 @@
  * happens here.
  */
 
+import { prefetched } from './prefetch.ts';
+
 export interface OidcConfig {
   issuer: string;
   client_id: string | null;
@@ -234,7 +236,7 @@ async function completeSignIn(config: OidcConfig, params: URLSearchParams): Prom
 export async function initAuth(): Promise<AuthState> {
   let oidc: OidcConfig | null;
   try {
-    const res = await fetch('/auth/config', { headers: { accept: 'application/json' } });
+    const res = (await prefetched('/auth/config')) ?? (await fetch('/auth/config', { headers: { accept: 'application/json' } }));
     oidc = res.ok ? ((await res.json()) as { oidc: OidcConfig | null }).oidc : null;
   } catch {
     oidc = null;

@@ -1,15 +1,50 @@
 import type { App } from '../app.ts';
 import { uuidParam } from './common.ts';
-import { GridCollectionSchema, SquareCollectionSchema } from '@smartem/common';
-import { gridCollection, gridSquareCollection } from '../../services/dashboard.ts';
+import { GridCollectionSchema, GridOverviewSchema, SquareCollectionSchema } from '@smartem/common';
+import { gridCollection, gridOverviewJson, gridSquareCollection } from '../../services/dashboard.ts';
+import { createChangeCache } from '../../services/change-cache.ts';
+import { createNotifyFeed } from '../../services/notify-feed.ts';
+import { qualityConfigFromEnv } from '../../services/decisions/suggestions.ts';
+import { LIVE_CHANNEL } from '../../repositories/live-events.ts';
 import { HttpError } from '../errors.ts';
+
+/** Grids whose overview is kept (an atlas of 5,000 squares is ~1.3 MB of JSON). */
+const OVERVIEWS_KEPT = 8;
 
 /**
  * Read-only aggregates for the operator dashboard: `GET /grids/{uuid}/collection` (per grid square: atlas position,
  * holes, micrographs, good ones, mean CTF; plus every CTF result over time) and `GET /gridsquares/{uuid}/collection` (per
- * foil hole: micrographs and mean results). "Good" here is the session's CTF limit (SMARTEM_CTF_MAX_RESOLUTION).
+ * foil hole: micrographs and mean results), and `GET /grids/{uuid}/overview`, the atlas page's one read, kept until
+ * the database next changes. "Good" here is the session's CTF limit (SMARTEM_CTF_MAX_RESOLUTION).
  */
 export async function dashboardRoutes(app: App): Promise<void> {
+  const feed = app.databaseListen ? createNotifyFeed(app.databaseListen, LIVE_CHANNEL) : undefined;
+  const overviews = await createChangeCache<string | undefined>(feed, OVERVIEWS_KEPT);
+  app.addHook('onClose', async () => {
+    overviews.close();
+    await feed?.close();
+  });
+  app.get(
+    '/grids/:grid_uuid/overview',
+    {
+      schema: {
+        tags: ['dashboard'],
+        summary: "A grid's atlas page in one read",
+        description:
+          "The grid's name, every grid square with its atlas position and counts (as in /collection), a histogram of the CTF results and cumulative counts over time aggregated in the database. Kept until the database next changes.",
+        params: uuidParam('grid_uuid'),
+        response: { 200: GridOverviewSchema },
+      },
+    },
+    async (req, reply) => {
+      const { grid_uuid } = req.params;
+      const limit = qualityConfigFromEnv().ctfMaxResolution;
+      const json = await overviews.get(`${grid_uuid} ${limit}`, () => gridOverviewJson(app.store.db, grid_uuid));
+      if (json === undefined) throw new HttpError(404, `grid ${grid_uuid} not found`);
+      // Already JSON (built against GridOverviewSchema): a string with a JSON content type is sent as it is.
+      return reply.type('application/json; charset=utf-8').send(json as never);
+    },
+  );
   app.get(
     '/grids/:grid_uuid/collection',
     {
