@@ -10,7 +10,15 @@ export { DecisionGrid } from './grid-model.ts';
 export type { GridInput, HoleInput, SquareInput } from './grid-model.ts';
 export { DEFAULT_COSTS } from './costs.ts';
 export type { MoveCosts } from './costs.ts';
-export { nextHole, rankHoles, rankSquares, type HoleSuggestion, type SquareSuggestion } from './planner.ts';
+export {
+  nextHole,
+  rankHoles,
+  rankSquares,
+  recommend,
+  type HoleSuggestion,
+  type Recommendation,
+  type SquareSuggestion,
+} from './planner.ts';
 export { OnlineLearnerAuthority, type OnlineLearnerOptions, type WithinGroup } from './online-learner.ts';
 export { ModelWeightingAuthority } from './model-weighting.ts';
 export {
@@ -39,5 +47,5 @@ export function createAuthority(name: AuthorityName, grid: DecisionGrid, learner
       return new OnlineLearnerAuthority(grid, learner);
   }
 }
-export { enginePolicy } from './bench/engine-policy.ts';
+export { enginePolicy, PREDICTION_MODEL, predictionScore } from './bench/engine-policy.ts';
 export { runPolicies } from './bench/policies.ts';

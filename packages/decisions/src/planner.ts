@@ -1,5 +1,5 @@
 import { costToGroup, DEFAULT_COSTS, type MoveCosts } from './costs.ts';
-import { planBudget } from './budget-plan.ts';
+import { planBudget, type BudgetPlan } from './budget-plan.ts';
 import type { DecisionGrid } from './grid-model.ts';
 
 /**
@@ -67,6 +67,15 @@ export function defaultHorizon(grid: DecisionGrid, costs: MoveCosts = DEFAULT_CO
   return (remaining / 2) * costs.sameGroup;
 }
 
+/** The budget plan from hole `from` for the time left (the default horizon when none is given). */
+export function planFrom(grid: DecisionGrid, p: Float64Array, from: number, options: PlanOptions = {}): BudgetPlan {
+  const costs = options.costs ?? DEFAULT_COSTS;
+  const { budgetLeft } = options;
+  // The plan's last move may cross the end (most often one within a group), so the plan may fill the time left + one.
+  const planTime = budgetLeft === undefined ? defaultHorizon(grid, costs) : budgetLeft + costs.sameGroup;
+  return planBudget(grid, p, from, planTime, costs, options.uncertainty);
+}
+
 /**
  * The next hole to collect from hole `from` (−1: nowhere yet), or −1 when every hole is acquired: the best hole of
  * the current group while it is worth its price (P(good) ≥ λ), else the most valuable group of the current square,
@@ -74,12 +83,9 @@ export function defaultHorizon(grid: DecisionGrid, costs: MoveCosts = DEFAULT_CO
  */
 export function nextHole(grid: DecisionGrid, p: Float64Array, from: number, options: PlanOptions = {}): number {
   const costs = options.costs ?? DEFAULT_COSTS;
-  const { budgetLeft } = options;
   // Less time left than the cheapest move: whatever comes next is the last hole and its cost no longer matters.
-  if (budgetLeft !== undefined && budgetLeft < costs.sameGroup) return mostProbable(grid, p);
-  // The plan's last move may cross the end (most often one within a group), so the plan may fill the time left + one.
-  const planTime = budgetLeft === undefined ? defaultHorizon(grid, costs) : budgetLeft + costs.sameGroup;
-  const plan = planBudget(grid, p, from, planTime, costs, options.uncertainty);
+  if (options.budgetLeft !== undefined && options.budgetLeft < costs.sameGroup) return mostProbable(grid, p);
+  const plan = planFrom(grid, p, from, options);
   const { value } = plan;
   const bestGroupOf = (groups: readonly number[]): number => {
     let best = -1;
@@ -92,8 +98,7 @@ export function nextHole(grid: DecisionGrid, p: Float64Array, from: number, opti
     const inSquare = bestGroupOf(grid.squareGroups[grid.holeSquare[from]]);
     if (inSquare >= 0) return plan.groups[inSquare].order[0];
   }
-  const squareValue = Float64Array.from(plan.squareExtra, (extra) => -plan.lambda * extra);
-  for (let g = 0; g < value.length; g++) squareValue[grid.groupSquare[g]] += Math.max(0, value[g]);
+  const { squareValue } = plan;
   let bestSquare = -1;
   for (let s = 0; s < grid.squareIds.length; s++) {
     if (squareValue[s] > 0 && (bestSquare < 0 || squareValue[s] > squareValue[bestSquare])) bestSquare = s;
@@ -114,6 +119,8 @@ export interface SquareSuggestion {
   square: number;
   /** Good holes per unit time expected from moving to this square (the best of its groups). */
   rate: number;
+  /** The square's value in the plan `nextHole` follows: its groups' values at the price λ, net of the trip to it. */
+  value: number;
   /** Σ P(good) over the square's remaining holes. */
   expectedGood: number;
   remaining: number;
@@ -121,15 +128,17 @@ export interface SquareSuggestion {
 }
 
 /**
- * Squares ranked by the rate they offer from `from`. A square is skipped when even its best group yields fewer
- * good holes per unit time than `minRate` (default: half of the best square's rate, i.e. not worth the trip while
- * better squares remain).
+ * Squares in the order the planner (`nextHole`) would go to them from `from`: by their value in the plan, net of the
+ * trip (none to the current square), then by rate. A square is skipped when it has no holes left or is not worth the
+ * trip at the plan's price λ (value ≤ 0: the time is better spent elsewhere while the estimates stand), unless no
+ * square is: then the first by rate is collected, as `nextHole` would. `plan`: `planFrom(grid, p, from, options)`.
  */
 export function rankSquares(
   grid: DecisionGrid,
   p: Float64Array,
   from = -1,
-  options: PlanOptions & { minRate?: number } = {},
+  options: PlanOptions = {},
+  plan: BudgetPlan = planFrom(grid, p, from, options),
 ): SquareSuggestion[] {
   const out: SquareSuggestion[] = grid.squareIds.map((_, s) => {
     let rate = 0;
@@ -141,11 +150,16 @@ export function rankSquares(
       for (const h of value.order) expectedGood += p[h];
       remaining += value.order.length;
     }
-    return { square: s, rate, expectedGood, remaining, decision: 'collect' };
+    // The current square's value has no trip in it: it is worth staying in while any of its groups is.
+    const value = plan.squareValue[s];
+    const decision: SquareSuggestion['decision'] = remaining > 0 && value > 0 ? 'collect' : 'skip';
+    return { square: s, rate, value, expectedGood, remaining, decision };
   });
-  out.sort((a, b) => b.rate - a.rate || b.expectedGood - a.expectedGood || a.square - b.square);
-  const minRate = options.minRate ?? (out[0]?.rate ?? 0) / 2;
-  for (const s of out) if (s.remaining === 0 || s.rate < minRate) s.decision = 'skip';
+  // Squares not worth their trip follow by rate: when none is worth it, `nextHole` goes to the best rate anywhere.
+  const worth = (s: SquareSuggestion) => Math.max(0, s.value);
+  out.sort((a, b) => worth(b) - worth(a) || b.rate - a.rate || b.expectedGood - a.expectedGood || a.square - b.square);
+  const first = out.find((s) => s.remaining > 0);
+  if (first && !out.some((s) => s.decision === 'collect')) first.decision = 'collect';
   return out;
 }
 
@@ -157,7 +171,8 @@ export interface HoleSuggestion {
 
 /**
  * The square's remaining holes in the order the planner would collect them after arriving (no further feedback
- * assumed). A hole is skipped when its P(good) is below `minProbability` (default 0.5).
+ * assumed). A hole is skipped when its P(good) is below `minProbability` (default 0.5; the plan's price λ per hole
+ * is what `nextHole` uses: a hole is worth taking when P(good) ≥ λ).
  */
 export function rankHoles(
   grid: DecisionGrid,
@@ -189,4 +204,26 @@ export function rankHoles(
     out.push({ hole: current, probability, decision: probability >= (options.minProbability ?? 0.5) ? 'collect' : 'skip' });
   }
   return out;
+}
+
+export interface Recommendation {
+  plan: BudgetPlan;
+  /** Every square, in the order `nextHole` would go to them (`rankSquares`). */
+  squares: SquareSuggestion[];
+  /** A square's remaining holes in collection order, those below the plan's price per hole skipped. */
+  holes(square: number): HoleSuggestion[];
+}
+
+/**
+ * What the planner recommends from hole `from` (−1: nowhere yet) given P(good): the plan `nextHole` follows, read
+ * out as a square order and per-square hole plans, for a microscope that collects square by square.
+ */
+export function recommend(grid: DecisionGrid, p: Float64Array, from: number, options: PlanOptions = {}): Recommendation {
+  const costs = options.costs ?? DEFAULT_COSTS;
+  const plan = planFrom(grid, p, from, options);
+  return {
+    plan,
+    squares: rankSquares(grid, p, from, options, plan),
+    holes: (square) => rankHoles(grid, p, square, { ...options, minProbability: plan.lambda * costs.sameGroup }),
+  };
 }

@@ -1,15 +1,16 @@
 /**
- * SmartEM's recommendations for a grid, as instructions for the agents serving its acquisition: which squares to skip
- * (worth less than half the best square's rate of good holes), the order of the squares worth collecting, and for the
- * next few of them (and the square being collected) which holes to collect in which order. Written only when a
+ * SmartEM's recommendations for a grid, as instructions for the agents serving its acquisition, read out of the plan
+ * the offline harness's policy follows (`recommend` in @smartem/decisions): which squares to skip (not worth the trip
+ * at the plan's price of time), the order of the squares worth collecting, and for the next few of them (and the
+ * square being collected) which holes to collect (worth their price) in which order. Written only when a
  * recommendation changed for a session — the same squares or holes in the same order write nothing — so every
  * processing result may call this.
  */
-import { createAuthority, rankHoles, rankSquares, type QualityConfig } from '@smartem/decisions';
+import type { QualityConfig } from '@smartem/decisions';
 import type { InstructionType } from '@smartem/common';
 import type { Db } from '../../db/index.ts';
 import { activeSessionsForGrid, latestOnTopic, type InstructionRow } from '../../repositories/instructions.ts';
-import { loadLiveGrid, resolveAuthority, storedAuthority } from '../decisions/suggestions.ts';
+import { loadLiveGrid, recommendLive, resolveAuthority, storedAuthority } from '../decisions/suggestions.ts';
 import { issueInstructions, type NewInstruction } from './instructions.ts';
 
 /** Squares ahead in the recommended order whose holes are planned too. */
@@ -41,8 +42,8 @@ export async function gridRecommendations(db: Db, gridUuid: string, config: Qual
   const authority = (await storedAuthority(db, gridUuid)) ?? resolveAuthority();
   const live = await loadLiveGrid(db, gridUuid, config);
   const grid = live.grid;
-  const p = createAuthority(authority, grid).estimate();
-  const squares = rankSquares(grid, p, live.current).filter((s) => s.remaining > 0);
+  const plan = recommendLive(live, authority);
+  const squares = plan.squares.filter((s) => s.remaining > 0);
   const square = (i: number) => ({ gridsquare_uuid: grid.squareIds[i]!, gridsquare_id: live.squareNaturalIds[i]! });
   const out: NewInstruction[] = [];
   const make = (type: InstructionType, topic: string, payload: Record<string, unknown>): void => {
@@ -66,7 +67,7 @@ export async function gridRecommendations(db: Db, gridUuid: string, config: Qual
   const planned = new Set(collect.slice(0, SQUARES_WITH_HOLE_PLANS).map((s) => s.square));
   if (live.current >= 0) planned.add(grid.holeSquare[live.current]!);
   for (const s of planned) {
-    const holes = rankHoles(grid, p, s);
+    const holes = plan.holes(s);
     if (holes.length === 0) continue;
     const hole = (h: number) => ({ foilhole_uuid: grid.holeIds[h]!, foilhole_id: live.holeNaturalIds[h]! });
     const take = holes.filter((h) => h.decision === 'collect');

@@ -2,9 +2,9 @@ import {
   isAuthorityName,
   type AuthorityName,
   createAuthority,
-  rankHoles,
-  rankSquares,
+  recommend,
   DEFAULT_QUALITY,
+  type Recommendation,
   type QualityConfig,
 } from '@smartem/decisions';
 import type { SuggestedHoles, SuggestedSquares } from '@smartem/common';
@@ -69,8 +69,14 @@ export function qualityConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Qual
   };
 }
 
-function estimate(live: LiveGrid, authority: AuthorityName): Float64Array {
-  return createAuthority(authority, live.grid).estimate();
+/**
+ * The authority's estimate for a live grid and the planner's recommendation from the microscope's position: the
+ * decision code `bench decisions` runs (estimate, group uncertainty, plan), read out square by square.
+ */
+export function recommendLive(live: LiveGrid, authority: AuthorityName): Recommendation & { p: Float64Array } {
+  const engine = createAuthority(authority, live.grid);
+  const p = engine.estimate();
+  return { p, ...recommend(live.grid, p, live.current, { uncertainty: engine.groupUncertainty?.() }) };
 }
 
 /** Squares of a grid ranked for collection; undefined when the grid does not exist. */
@@ -83,8 +89,7 @@ export async function suggestedSquares(
   if (!(await gridExists(db, gridUuid))) return undefined;
   const authority = requested ?? (await storedAuthority(db, gridUuid)) ?? resolveAuthority();
   const live = await loadLiveGrid(db, gridUuid, config);
-  const p = estimate(live, authority);
-  const ranked = rankSquares(live.grid, p, live.current);
+  const ranked = recommendLive(live, authority).squares;
   return {
     grid_uuid: gridUuid,
     authority,
@@ -115,12 +120,12 @@ export async function suggestedHoles(
   const live = await loadLiveGrid(db, gridUuid, config);
   const square = live.grid.squareIndex.get(squareUuid);
   if (square === undefined) return undefined;
-  const p = estimate(live, authority);
+  const { holes } = recommendLive(live, authority);
   return {
     gridsquare_uuid: squareUuid,
     grid_uuid: gridUuid,
     authority,
-    holes: rankHoles(live.grid, p, square).map((h, i) => ({
+    holes: holes(square).map((h, i) => ({
       foilhole_uuid: live.grid.holeIds[h.hole],
       foilhole_id: live.holeNaturalIds[h.hole],
       rank: i + 1,
