@@ -20,7 +20,7 @@ export interface PredictionFeedOptions {
 }
 
 export interface PredictionFeed {
-  /** Stops posting; resolves with how many predictions were stored. */
+  /** Stops posting; resolves with how many predictions were stored (an error when none was and posting failed). */
   stop(): Promise<number>;
 }
 
@@ -30,7 +30,7 @@ export function feedPredictions(o: PredictionFeedOptions): PredictionFeed {
   const stopped = new AbortController();
   let pending = [...o.predicted.keys()].map(String);
   let stored = 0;
-  let failure: unknown;
+  let lastError: unknown;
   const loop = (async () => {
     let gridUuid: string | undefined;
     while (pending.length > 0 && !stopped.signal.aborted) {
@@ -49,17 +49,18 @@ export function feedPredictions(o: PredictionFeedOptions): PredictionFeed {
           pending = r.unknown_foilhole_ids;
         }
       } catch (error) {
+        // A busy backend (a timeout) is no reason to stop: the same predictions go again next time.
         if (stopped.signal.aborted) break;
-        throw error;
+        lastError = error;
       }
       await sleep(o.intervalMs ?? 1000, undefined, { signal: stopped.signal }).catch(() => undefined);
     }
-  })().catch((error: unknown) => (failure = error));
+  })();
   return {
     async stop() {
       stopped.abort();
       await loop;
-      if (failure) throw new Error(`posting predictions: ${(failure as Error).message}`);
+      if (stored === 0 && lastError) throw new Error(`posting predictions: ${(lastError as Error).message}`);
       return stored;
     },
   };
