@@ -128,8 +128,8 @@ export interface SquareSuggestion {
 }
 
 /**
- * Squares in the order the planner (`nextHole`) would go to them from `from`: by their value in the plan, net of the
- * trip (none to the current square), then by rate. A square is skipped when it has no holes left or is not worth the
+ * Squares in the order the planner (`nextHole`) would go to them from `from`: the current square while it is worth
+ * staying in, then by their value in the plan, net of the trip, then by rate. A square is skipped when it has no holes left or is not worth the
  * trip at the plan's price λ (value ≤ 0: the time is better spent elsewhere while the estimates stand), unless no
  * square is: then the first by rate is collected, as `nextHole` would. `plan`: `planFrom(grid, p, from, options)`.
  */
@@ -155,8 +155,10 @@ export function rankSquares(
     const decision: SquareSuggestion['decision'] = remaining > 0 && value > 0 ? 'collect' : 'skip';
     return { square: s, rate, value, expectedGood, remaining, decision };
   });
-  // Squares not worth their trip follow by rate: when none is worth it, `nextHole` goes to the best rate anywhere.
-  const worth = (s: SquareSuggestion) => Math.max(0, s.value);
+  // `nextHole` stays in the current square while any of its groups is worth it; squares not worth their trip follow
+  // by rate: when none is worth it, `nextHole` goes to the best rate anywhere.
+  const current = from >= 0 ? grid.holeSquare[from] : -1;
+  const worth = (s: SquareSuggestion) => (s.value > 0 && s.square === current ? Infinity : Math.max(0, s.value));
   out.sort((a, b) => worth(b) - worth(a) || b.rate - a.rate || b.expectedGood - a.expectedGood || a.square - b.square);
   const first = out.find((s) => s.remaining > 0);
   if (first && !out.some((s) => s.decision === 'collect')) first.decision = 'collect';

@@ -1,7 +1,7 @@
 /** The decision engine without I/O: each authority's contract, the planner, the quality derivation. */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { createAuthority, DecisionGrid, nextHole, rankHoles, rankSquares, type GridInput } from '../src/index.ts';
+import { createAuthority, DecisionGrid, nextHole, rankHoles, rankSquares, recommend, type GridInput } from '../src/index.ts';
 import { ModelWeightingAuthority } from '../src/model-weighting.ts';
 import { OnlineLearnerAuthority } from '../src/online-learner.ts';
 import { ctfMargin, ctfMarginFloor, holeQuality, micrographQuality, RunningStats, DEFAULT_QUALITY } from '../src/quality.ts';
@@ -297,6 +297,23 @@ describe('planner', () => {
     const after = rankSquares(grid, a.estimate());
     assert.notEqual(grid.squareIds[after[0].square], 'A');
     assert.equal(after.find((s) => grid.squareIds[s.square] === 'A')?.decision, 'skip');
+  });
+
+  test("the live recommendation is nextHole's plan: its first square is where nextHole goes, holes below λ skipped", () => {
+    const grid = new DecisionGrid(input((s, g, i) => ({ m: s === 'C' ? 2 - i / 2 : s === 'A' ? 0.5 : -1 })));
+    const a = createAuthority('online-learner', grid);
+    for (const from of [-1, hole(grid, 'a1-0'), hole(grid, 'b1-3')]) {
+      if (from >= 0) grid.observe(from, 0);
+      const p = a.estimate();
+      const options = { uncertainty: a.groupUncertainty?.() };
+      const r = recommend(grid, p, from, options);
+      const first = r.squares.find((sq) => sq.decision === 'collect')!;
+      assert.equal(first, r.squares[0]);
+      assert.equal(first.square, grid.holeSquare[nextHole(grid, p, from, options)]);
+      const holes = r.holes(first.square);
+      assert.ok(holes.length > 0);
+      for (const h of holes) assert.equal(h.decision, h.probability >= r.plan.lambda ? 'collect' : 'skip');
+    }
   });
 
   test('suggested holes: every remaining hole of the square once, best first, acquired ones left out', () => {
