@@ -196,7 +196,8 @@ test('auto mode: instructions reach Athena as the right decisions and are acknow
   );
 
   const decisions = await decisionsAt(mock, v);
-  assert.equal(decisions.length, 5);
+  // The order: acquisitionOrder, gridSquareSelection and an include per square; the skip; the hole order's two.
+  assert.equal(decisions.length, 2 + v.squares.length + 1 + 2);
   // Square-level decisions sit on the grid's atlas area (its Atlas.dm id once the agent has read the atlas).
   const atlasArea = decisions.find((d) => d.decisionType === 'gridSquareSelection')!.areaId;
   assert.ok(!v.squares.some((sq) => Number(sq.id) === atlasArea));
@@ -208,11 +209,22 @@ test('auto mode: instructions reach Athena as the right decisions and are acknow
     decisionType: 'gridSquareSelection',
     verdicts: reversed.map((areaId) => ({ areaId, include: true })),
   });
-  const skip = decisions.find((d) => d.decisionType === 'include')!;
-  assert.equal(skip.areaId, squareArea(v, v.squares.length - 1));
-  assert.deepEqual(decodeDecision(skip), { decisionType: 'include', include: false });
+  const lastSquare = squareArea(v, v.squares.length - 1);
+  const includes = decisions.filter((d) => d.decisionType === 'include');
+  assert.deepEqual(
+    includes.map((d) => [d.areaId, decodeDecision(d)]),
+    [
+      ...reversed.map((areaId) => [areaId, { decisionType: 'include', include: true }]),
+      [lastSquare, { decisionType: 'include', include: false }],
+    ],
+  );
+  const athena = new AthenaClient({ baseUrl: mock.url, retries: 0 });
+  const sessionId = (await athena.findSession(v.gridName))!.sessionId!;
+  const latestInclude = async () =>
+    decodeDecision((await athena.latestDecision(sessionId, { areaId: lastSquare, decisionType: 'include' }))!);
+  assert.deepEqual(await latestInclude(), { decisionType: 'include', include: false }, 'the skip is the latest word');
   assertHoleOrderDecisions(
-    decisions.filter((d) => d.areaId === squareArea(v, 0)),
+    decisions.filter((d) => d.areaId === squareArea(v, 0) && d.decisionType !== 'include'),
     v,
   );
 
@@ -228,6 +240,15 @@ test('auto mode: instructions reach Athena as the right decisions and are acknow
   // The only error answer: the first look-up of the session, before the agent registered it.
   const errors = requests.filter((r) => r.status >= 300).map((r) => `${r.method} ${r.path} ${r.status}`);
   assert.deepEqual(errors, ['GET /api/v1/Session 404']);
+
+  // The skipped square back in a later order: its skip is withdrawn at Athena.
+  const again = await backend.issue(v.sessionId, [squareOrder(v)]);
+  await waitForStatus(
+    v,
+    again.map((i) => i.instruction_id),
+    'processed',
+  );
+  assert.deepEqual(await latestInclude(), { decisionType: 'include', include: true }, 'a later order withdraws the skip');
 });
 
 /** Forwards to the stand-in, but never answers a `POST /Decisions` (after forwarding it): the agent cannot know it landed. */
@@ -294,8 +315,12 @@ test('Athena away for a while: the instructions wait, then their decisions arriv
   const posts = (await recorded(record)).filter((r) => r.method === 'POST' && r.path.endsWith('/Decisions'));
   assert.equal(posts.length, 2, 'one batch per instruction');
   const types = posts.map((p) => (p.body as DecisionRecord[]).map((d) => d.decisionType));
-  assert.deepEqual(types, [['acquisitionOrder', 'gridSquareSelection'], ['include']], 'in the order they were issued');
-  assert.equal((await decisionsAt(mock, v)).length, 3);
+  assert.deepEqual(
+    types,
+    [['acquisitionOrder', 'gridSquareSelection', ...v.squares.map(() => 'include')], ['include']],
+    'in the order they were issued',
+  );
+  assert.equal((await decisionsAt(mock, v)).length, 3 + v.squares.length);
 });
 
 test('observe mode: nothing is sent to Athena; acknowledged processed with what would have been sent', async () => {

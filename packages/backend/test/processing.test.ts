@@ -182,6 +182,30 @@ for (const kind of testDatabaseKinds()) {
       await api.call('PUT', '/grids/grid/decision_authority', { authority: 'online-learner' });
     });
 
+    test("a model's predictions by EPU foil hole id: stored, announced, used by the ranking; unknown ids listed back", async () => {
+      await api.newEvents();
+      const post = (grid: string, body: unknown) => api.call('POST', `/grids/${grid}/predictions`, body);
+      const res = await post('grid', {
+        model: 'hole-scorer',
+        predictions: [
+          { foilhole_id: 'sq-a9', value: 0.95 },
+          { foilhole_id: 'no-such-hole', value: 0.5 },
+        ],
+      });
+      assert.equal(res.status, 200);
+      assert.deepEqual(res.json, { grid_uuid: 'grid', model: 'hole-scorer', stored: 1, unknown_foilhole_ids: ['no-such-hole'] });
+      assert.deepEqual(await api.newEvents(), [{ event_type: 'decision.updated', grid_uuid: 'grid', trigger: 'predictions' }]);
+      const holes = (await api.call('GET', '/gridsquares/sq-a/suggested_holes')).json.holes;
+      assert.equal(holes[0].foilhole_uuid, 'sq-a-fh9', 'the hole predicted good comes first in its bad square');
+      // Nothing known: nothing stored, nothing announced.
+      assert.deepEqual((await post('grid', { model: 'hole-scorer', predictions: [{ foilhole_id: 'x', value: 0.1 }] })).json.stored, 0);
+      assert.deepEqual(await api.newEvents(), []);
+      const bad = await post('grid', { model: 'hole-scorer', predictions: [{ foilhole_id: 'sq-a9', value: 1.5 }] });
+      assert.equal(bad.status, 422);
+      assert.match(JSON.stringify(bad.json), /predictions\/0\/value/);
+      assert.equal((await post('nope', { model: 'hole-scorer', predictions: [] })).status, 404);
+    });
+
     test('authorities are chosen per request; unknown grid, square or authority are clear errors', async () => {
       const mock = await api.call('GET', '/grids/grid/suggested_squares?authority=random-mock');
       assert.equal(mock.json.authority, 'random-mock');

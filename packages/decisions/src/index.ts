@@ -39,5 +39,5 @@ export function createAuthority(name: AuthorityName, grid: DecisionGrid, learner
       return new OnlineLearnerAuthority(grid, learner);
   }
 }
-export { enginePolicy } from './bench/engine-policy.ts';
+export { enginePolicy, PREDICTION_MODEL, predictionScore } from './bench/engine-policy.ts';
 export { runPolicies } from './bench/policies.ts';

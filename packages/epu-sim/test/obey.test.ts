@@ -1,10 +1,10 @@
 // The simulated microscope obeying the Athena Decision Service (the stand-in, in-process on port 0): EPU's default
-// order without decisions; squares excluded with include=false never get files; acquisitionOrder is followed for
+// order without decisions; squares excluded with include=false are deferred (no files while others remain); acquisitionOrder is followed for
 // squares and holes; deselected holes are skipped; the budget stops the session; `bench decisions` reads the
 // simulator's ground truth; a CryoRL truth file is laid over the visit.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AthenaClient, acquisitionOrderDecision, foilHoleSelectionDecision, includeDecision, type DecisionRecord } from '@smartem/athena';
@@ -92,17 +92,25 @@ test("without decisions the simulator collects in EPU's default order and asks b
   for (const s of plan.squares) assert.ok(existsSync(join(gridDir, 'Images-Disc1', `GridSquare_${s.id}`)));
 });
 
-test('a square with include=false is never collected: no files of it are written', async () => {
-  const { plan, acq, holesWritten, gridDir } = await play((ctx, p) => [includeDecision(ctx, p.squares[0].id, false)]);
+test('a square with include=false is deferred, not dropped: collected once only skipped squares remain', async () => {
+  const { plan, acq, holesWritten } = await play((ctx, p) => [includeDecision(ctx, p.squares[0].id, false)]);
   const skipped = plan.squares[0];
   assert.deepEqual(
     acq.squareOrder,
-    plan.squares.slice(1).map((s) => s.id),
+    [...plan.squares.slice(1), skipped].map((s) => s.id),
   );
   assert.equal(acq.squaresSkipped, 1);
+  assert.deepEqual(acq.skippedSquares, [skipped.id]);
+  assert.deepEqual(holesWritten.slice(-skipped.holes.length), skipped.holes, "the skipped square's holes come last");
+});
+
+test('with a budget that runs out first, a skipped square is never collected: no files of it are written', async () => {
+  const { plan, acq, holesWritten, gridDir } = await play((ctx, p) => [includeDecision(ctx, p.squares[0].id, false)], { budget: 9 });
+  const skipped = plan.squares[0];
+  assert.ok(acq.budgetSpent);
+  assert.ok(!acq.squareOrder.includes(skipped.id));
   assert.ok(!existsSync(join(gridDir, 'Images-Disc1', `GridSquare_${skipped.id}`)));
   assert.ok(holesWritten.every((h) => !skipped.holes.includes(h)));
-  assert.ok(readdirSync(join(gridDir, 'Images-Disc1')).length === plan.squares.length - 1);
 });
 
 test('acquisitionOrder is followed for squares (on the atlas) and for holes (on the square)', async () => {

@@ -13,6 +13,9 @@ import { fileURLToPath } from 'node:url';
 import { runSmartem, SMARTEM_BIN as bin } from '../../backend/test/support/cli.ts';
 
 const truth = fileURLToPath(new URL('../../../../shared/decision-data/cryorl/target_CTF_Y1_train.csv', import.meta.url));
+const predictions = fileURLToPath(
+  new URL('../../../../shared/decision-data/cryorl/Y1_2_regress_8bit_res50_train_by_hl.txt', import.meta.url),
+);
 
 test('bench closed-loop: EPU default and SmartEM on the same grid; decisions posted and obeyed', {
   skip: !existsSync(truth) && 'no CryoRL data beside the repository',
@@ -36,6 +39,8 @@ test('bench closed-loop: EPU default and SmartEM on the same grid; decisions pos
       '--decision-timeout',
       '2',
       '--prepare-squares',
+      '--predictions',
+      predictions,
       '--athena-log',
       log,
       '--json',
@@ -45,15 +50,24 @@ test('bench closed-loop: EPU default and SmartEM on the same grid; decisions pos
       epu_default: { good: number };
       smartem: { good: number; decision_latency_ms: { p50: number; p99: number } };
       athena_requests: number;
-      offline: { good: number };
+      offline: { good: number; policy: string };
       runs: Array<{
-        smartem: { holes: number; decisions_found: number; feedback_sent: number; skipped_squares: number[]; deselected_holes: number[] };
+        smartem: {
+          holes: number;
+          decisions_found: number;
+          feedback_sent: number;
+          predictions_stored: number;
+          skipped_squares: number[];
+          deselected_holes: number[];
+        };
         epu_default: { holes: number };
       }>;
     };
     assert.ok(result.epu_default.good >= 0 && result.smartem.good >= 0 && result.offline.good > 0);
     assert.ok(result.runs[0]!.epu_default.holes > 0 && result.runs[0]!.smartem.holes > 0);
     assert.ok(result.runs[0]!.smartem.feedback_sent > 0, 'processing results went back to the backend');
+    assert.ok(result.runs[0]!.smartem.predictions_stored > 0, 'the predictions reached the backend');
+    assert.equal(result.offline.policy, 'online-learner+predictions');
     assert.ok(result.runs[0]!.smartem.decisions_found > 0, 'the simulator read decisions');
     assert.ok(Number.isFinite(result.smartem.decision_latency_ms.p50) && Number.isFinite(result.smartem.decision_latency_ms.p99));
 

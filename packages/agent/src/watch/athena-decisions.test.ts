@@ -83,6 +83,9 @@ test('square skip and square order', () => {
     [
       [ATLAS_AREA_ID, 'acquisitionOrder', '[9,7]'],
       [ATLAS_AREA_ID, 'gridSquareSelection', '[{"areaId":9,"result":"true"},{"areaId":7,"result":"true"}]'],
+      // Each square to collect is included again: an earlier skip of it is withdrawn.
+      [9, 'include', 'true'],
+      [7, 'include', 'true'],
     ],
   );
 });
@@ -143,6 +146,7 @@ test('square-level decisions go on the atlas area given (the Atlas.dm id EPU reg
     [
       [5771299, 'acquisitionOrder'],
       [5771299, 'gridSquareSelection'],
+      [19493759, 'include'],
     ],
   );
 });

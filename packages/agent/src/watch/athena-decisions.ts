@@ -4,8 +4,10 @@
  * decisions is here.
  *
  * - `athena.control.skip_gridsquares`: `include` `"false"` on each square.
- * - `athena.control.reorder_gridsquares`: `acquisitionOrder` on the atlas area (the squares, best first) and
- *   `gridSquareSelection` on the atlas area marking each of them to collect.
+ * - `athena.control.reorder_gridsquares`: `acquisitionOrder` on the atlas area (the squares, best first),
+ *   `gridSquareSelection` on the atlas area marking each of them to collect, and `include` `"true"` on each of them:
+ *   a square the backend skipped earlier and now wants collected has its skip withdrawn (the skip instruction names
+ *   only the squares to skip, so the order is what says which are no longer skipped).
  * - `athena.control.reorder_foilholes`: `foilHoleSelection` on the square (the ordered holes selected, the skipped ones
  *   deselected) and `acquisitionOrder` on the square (the selected holes, best first).
  * - `athena.control.select_area` (an operator's skip or include): `include` `"true"`/`"false"` on the square, or on the
@@ -113,6 +115,7 @@ export function planDecisions(
           ids.map((id) => ({ areaId: id, include: true })),
         ),
       );
+      for (const id of ids) built.push(includeDecision(ctx, id, true));
     }
   } else if (type === 'athena.control.select_area') {
     const p = message.payload as InstructionPayload<typeof type>;

@@ -10,3 +10,4 @@ export * from './rankings.ts';
 export * from './collections.ts';
 export * from './limits.ts';
 export * from './images.ts';
+export * from './predictions.ts';

@@ -8,6 +8,11 @@ import type { BenchGrid, EpisodePolicy, PolicySpec } from './episode.ts';
 
 export const PREDICTION_MODEL = 'cryorl-resnet50';
 
+/** A predicted resolution r (Å) as a log-odds-like score, threshold − r: positive = predicted good. */
+export function predictionScore(threshold: number, predicted: number): number {
+  return threshold - predicted;
+}
+
 /** The live engine's input built from a benchmark grid: the same shape the backend builds from its database. */
 export function gridInput(g: BenchGrid, withPredictions: boolean): GridInput {
   const { holes } = g.dataset;
@@ -22,8 +27,8 @@ export function gridInput(g: BenchGrid, withPredictions: boolean): GridInput {
       group: h.group,
       x: h.x,
       y: h.y,
-      // A predicted resolution r becomes the log-odds-like score threshold − r (Å): positive = predicted good.
-      predictions: withPredictions && h.predicted !== undefined ? { [PREDICTION_MODEL]: g.threshold - h.predicted } : undefined,
+      predictions:
+        withPredictions && h.predicted !== undefined ? { [PREDICTION_MODEL]: predictionScore(g.threshold, h.predicted) } : undefined,
     })),
   };
 }

@@ -35,7 +35,10 @@ export interface AcquisitionSummary {
   /** Collected square ids and hole ids, in collection order. */
   squareOrder: number[];
   holeOrder: number[];
-  /** Squares passed over for good (`include` false) and holes not collected because they were deselected. */
+  /**
+   * Squares passed over at least once (`include` false or deselected; deferred, not dropped) and holes not collected
+   * because they were deselected.
+   */
   skippedSquares: number[];
   deselectedHoles: number[];
   /** Decision Service queries asked and answered with a decision (0 without `--athena`). */
@@ -81,17 +84,24 @@ export async function* acquisitionEntries(visit: Visit, opts: AcquisitionOptions
   };
   while (remaining.size > 0 && !summary.budgetSpent) {
     const step = decisions ? await waited(() => decisions.squareStep(grid)) : { excluded: new Set<number>() };
-    const candidates = applyDecisions([...remaining], step);
+    // A skip defers a square, it does not drop it: the latest decision is asked again before every square, so a
+    // square included later is collected then, and once only skipped squares remain they are collected in order.
+    const candidates = applyDecisions([...remaining], { ...step, excluded: new Set() });
+    const passed: Square[] = [];
     let chosen: Square | undefined;
     for (const sq of candidates) {
-      if (!decisions || (await waited(() => decisions.includes(sq)))) {
+      if (!step.excluded.has(sq.id) && (!decisions || (await waited(() => decisions.includes(sq))))) {
         chosen = sq;
         break;
       }
-      remaining.delete(sq);
+      passed.push(sq);
+    }
+    for (const sq of passed) {
+      if (summary.skippedSquares.includes(sq.id)) continue;
       summary.squaresSkipped++;
       summary.skippedSquares.push(sq.id);
     }
+    chosen ??= passed[0];
     if (!chosen) break;
     remaining.delete(chosen);
     chosen.collected = true;

@@ -12,7 +12,10 @@ export function registerBenchClosedLoopCommand(bench: Command): void {
         'against EPU default order on the same grid, budget and starting squares; offline figure and decision latency beside',
     )
     .option('--truth <csv>', 'CryoRL truth CSV (name,x,y,ctf,confidence)', CRYORL_TRUTH)
-    .option('--predictions <txt>', 'CryoRL predictions TXT (name predicted_ctf); "none" to run without')
+    .option(
+      '--predictions <txt>',
+      `CryoRL predictions TXT (name predicted_ctf), posted to the live backend as holes are found; the offline figure is then online-learner+predictions ("cryorl": ${CRYORL_PREDICTIONS})`,
+    )
     .option('--budget <n>', 'beam-time budget per visit (the decision benchmark units)', positiveNumber, 480)
     .option('--starts <n>', 'starting points (seeds 0 … n−1, as bench decisions); means reported', positiveInteger, 3)
     .option('--speed <x>', 'simulated seconds per real second for the SmartEM visit', positiveNumber, 150)
@@ -43,9 +46,7 @@ export function registerBenchClosedLoopCommand(bench: Command): void {
         json?: boolean;
         verbose: number;
       }) => {
-        let predictions = o.predictions;
-        if (predictions === undefined && o.truth === CRYORL_TRUTH && existsSync(CRYORL_PREDICTIONS)) predictions = CRYORL_PREDICTIONS;
-        if (predictions === 'none') predictions = undefined;
+        const predictions = o.predictions === 'cryorl' ? CRYORL_PREDICTIONS : o.predictions;
         for (const [flag, path] of [
           ['--truth', o.truth],
           ['--predictions', predictions],

@@ -16,7 +16,7 @@ import { playLoop, quantile, readAthenaLog, startLoopServices, type LoopResult }
 
 export interface ClosedLoopOptions {
   truth: string;
-  /** Used by the offline figure only when the live backend gets no predictions (see the report). */
+  /** CryoRL predictions TXT: posted to the live backend as the holes are found; the offline figure uses them too. */
   predictions?: string;
   budget: number;
   starts: number;
@@ -50,6 +50,7 @@ export interface StartResult {
     /** Real time the simulator waited for decisions (its clock stopped; added unscaled to simulated time). */
     decision_wait_ms: number;
     feedback_sent: number;
+    predictions_stored: number;
     wall_ms: number;
   };
   athena_requests: number;
@@ -94,6 +95,7 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
           feedbackDelayS: o.feedbackDelayS,
           decisionTimeoutS: o.decisionTimeoutS,
           signal: interrupt.signal,
+          ...(o.predictions ? { predicted: (i: number) => dataset.holes[i]?.predicted } : {}),
         });
       } finally {
         await services.stop();
@@ -117,6 +119,7 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
           decision_queries: a.decisionQueries,
           decision_wait_ms: Math.round(a.decisionWaitMs),
           feedback_sent: sm.play.feedback?.sent ?? 0,
+          predictions_stored: sm.predictionsStored,
           wall_ms: sm.wallMs,
         },
         athena_requests: athena.requests,
@@ -141,7 +144,8 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
   }
   if (interrupt.signal.aborted) throw new Error('interrupted');
 
-  const offline = runPolicies(grid, [enginePolicy('online-learner', false)], o.budget, o.starts)['online-learner']!;
+  const policy = enginePolicy('online-learner', o.predictions !== undefined);
+  const offline = runPolicies(grid, [policy], o.budget, o.starts)[policy.name]!;
   const latencies = runs.flatMap((r) => r.latency_ms);
   const epuGood = mean(runs.map((r) => r.epu_default.good));
   const smGood = mean(runs.map((r) => r.smartem.good));
@@ -158,7 +162,8 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
       decision_latency_ms: { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), n: latencies.length },
     },
     ratio: smGood / epuGood,
-    offline: { policy: 'online-learner', good: offline.mean },
+    predictions: o.predictions ?? null,
+    offline: { policy: policy.name, good: offline.mean },
     ratio_to_offline: smGood / offline.mean,
     athena_requests: runs.reduce((n, r) => n + r.athena_requests, 0),
     decisions_posted: runs.reduce((n, r) => n + r.decisions_posted, 0),
@@ -173,12 +178,12 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
   o.print('');
   o.print(
     `closed loop on ${dataset.name}, budget ${o.budget}, ${o.starts} start(s), ${o.speed}× real time` +
-      `${o.prepareSquares ? ', squares prepared first' : ''}:`,
+      `${o.prepareSquares ? ', squares prepared first' : ''}${o.predictions ? ', with predictions' : ''}:`,
   );
   o.print(`  EPU default order        ${epuGood.toFixed(1)} good holes`);
   o.print(`  SmartEM (closed loop)    ${smGood.toFixed(1)} good holes   ${result.ratio.toFixed(2)}× EPU default`);
   o.print(
-    `  offline, same policy     ${offline.mean.toFixed(1)} good holes   (online-learner, bench decisions, same starts); closed loop = ${result.ratio_to_offline.toFixed(2)} of it`,
+    `  offline, same policy     ${offline.mean.toFixed(1)} good holes   (${policy.name}, bench decisions, same starts); closed loop = ${result.ratio_to_offline.toFixed(2)} of it`,
   );
   o.print(
     `  decision latency         p50 ${result.smartem.decision_latency_ms.p50} ms, p99 ${result.smartem.decision_latency_ms.p99} ms ` +

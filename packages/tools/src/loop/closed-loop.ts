@@ -13,6 +13,7 @@ import { startWatch, type WatchHandle } from '@smartem/agent';
 import { startAthenaMock, type AthenaMock, type RecordedRequest } from '@smartem/athena/mock';
 import { cost } from '@smartem/decisions/bench/episode';
 import { playVisit, type AcquisitionSummary, type HoleTruth, type PlaySummary, type VisitOptions } from '@smartem/epu-sim';
+import { feedPredictions, type PredictionFeed } from './predictions.ts';
 
 /** The backend, the Decision Service and the agent, running together. */
 export interface LoopServices {
@@ -155,6 +156,11 @@ export interface PlayLoopOptions {
   feedbackDelayS?: number;
   /** Whole seconds each TimedDecision waits (default the simulator's, 1). */
   decisionTimeoutS?: number;
+  /**
+   * With `services`: each truth hole's predicted CTF resolution (Å; by index into the truth), posted to the backend
+   * as the agent registers the holes.
+   */
+  predicted?: (truthIndex: number) => number | undefined;
   onHole?: (p: HoleProgress) => void;
   signal?: AbortSignal;
 }
@@ -165,6 +171,8 @@ export interface LoopResult {
   truth: HoleTruth;
   /** When the backend had stored each micrograph's CTF (ms since epoch), in order. */
   ctfStoredAt: number[];
+  /** Predictions the backend stored (0 without `predicted`). */
+  predictionsStored: number;
   wallMs: number;
 }
 
@@ -176,7 +184,17 @@ export async function playLoop(o: PlayLoopOptions): Promise<LoopResult> {
   let previous: number | undefined;
   const progress: HoleProgress = { holeId: 0, holes: 0, good: 0, beamTime: 0 };
   const ctfStoredAt: number[] = [];
-  const play = await playVisit({
+  let feed: PredictionFeed | undefined;
+  const startFeed = (t: HoleTruth): void => {
+    if (!o.services || !o.predicted) return;
+    const predicted = new Map<number, number>();
+    for (const [holeId, i] of t.index) {
+      const r = o.predicted(i);
+      if (r !== undefined) predicted.set(holeId, r);
+    }
+    feed = feedPredictions({ api: o.services.backend.url, predicted, threshold: t.grid.threshold });
+  };
+  const playing = playVisit({
     ...o.visit,
     grids: 1,
     out: o.out,
@@ -188,7 +206,10 @@ export async function playLoop(o: PlayLoopOptions): Promise<LoopResult> {
     truthStart: o.truthStart,
     budget: o.budget,
     prepareSquares: o.prepareSquares,
-    onTruth: (t) => (truth = t),
+    onTruth: (t) => {
+      truth = t;
+      startFeed(t);
+    },
     ...(o.services
       ? {
           athena: { url: o.services.athena.url, ...(o.decisionTimeoutS === undefined ? {} : { timeoutSeconds: o.decisionTimeoutS }) },
@@ -214,9 +235,14 @@ export async function playLoop(o: PlayLoopOptions): Promise<LoopResult> {
       o.onHole?.({ ...progress });
     },
   });
+  const play = await playing.catch(async (error: unknown) => {
+    await feed?.stop().catch(() => 0);
+    throw error;
+  });
+  const predictionsStored = (await feed?.stop()) ?? 0;
   if (!play.acquisition || !truth) throw new Error('the simulator played without a truth (no --truth, --budget or --athena)');
   ctfStoredAt.sort((a, b) => a - b);
-  return { play, acquisition: play.acquisition, truth, ctfStoredAt, wallMs: Date.now() - started };
+  return { play, acquisition: play.acquisition, truth, ctfStoredAt, predictionsStored, wallMs: Date.now() - started };
 }
 
 /** What the Decision Service saw: requests, decisions posted, and how long each decision took from its results. */

@@ -90,6 +90,7 @@ const OPERATOR_WRITES = [
   'POST /micrographs/:micrograph_uuid/particle_picking',
   'POST /micrographs/:micrograph_uuid/particle_selection',
   'PUT /grids/:grid_uuid/decision_authority',
+  'POST /grids/:grid_uuid/predictions',
   'POST /instructions/:instruction_id/approve',
   'POST /instructions/:instruction_id/decline',
   'POST /instructions',

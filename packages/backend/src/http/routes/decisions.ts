@@ -2,7 +2,15 @@ import type { App } from '../app.ts';
 import { uuidParam } from './common.ts';
 import { Type } from 'typebox';
 import { AUTHORITY_NAMES } from '@smartem/decisions';
-import { AuthorityChoiceSchema, SuggestedHolesSchema, SuggestedSquaresSchema } from '@smartem/common';
+import {
+  AuthorityChoiceSchema,
+  FoilholePredictionsResultSchema,
+  FoilholePredictionsSchema,
+  SuggestedHolesSchema,
+  SuggestedSquaresSchema,
+} from '@smartem/common';
+import { gridExists } from '../../repositories/live-grid.ts';
+import { storeHolePredictions } from '../../repositories/predictions.ts';
 import {
   gridAuthority,
   qualityConfigFromEnv,
@@ -68,6 +76,28 @@ export async function decisionRoutes(app: App): Promise<void> {
       const { authority } = req.body;
       if (!(await setGridAuthority(app.store.db, grid_uuid, authority))) throw new HttpError(404, `grid ${grid_uuid} not found`);
       return { grid_uuid, authority, source: 'grid' as const };
+    },
+  );
+  app.post(
+    '/grids/:grid_uuid/predictions',
+    {
+      schema: {
+        tags: ['decisions'],
+        summary: "store a model's predictions for a grid's foil holes",
+        description:
+          "Stores each prediction (probability good) on the grid's foil hole with that EPU id, registers the model on first use and re-ranks the grid; ids of no foil hole of the grid (yet) are listed back, nothing stored for them. 404 when the grid does not exist.",
+        params: uuidParam('grid_uuid'),
+        body: FoilholePredictionsSchema,
+        response: { 200: FoilholePredictionsResultSchema },
+      },
+    },
+    async (req) => {
+      const { grid_uuid } = req.params;
+      const { model, predictions } = req.body;
+      if (!(await gridExists(app.store.db, grid_uuid))) throw new HttpError(404, `grid ${grid_uuid} not found`);
+      const { stored, unknown } = await storeHolePredictions(app.store.db, grid_uuid, model, predictions);
+      if (stored > 0) app.store.onCommit?.();
+      return { grid_uuid, model, stored, unknown_foilhole_ids: unknown };
     },
   );
   app.get(
