@@ -68,9 +68,13 @@ test("every collected micrograph gets motion, CTF and particles; the stored CTF 
 
 test('with a feedback delay (not --fast), each result is sent no sooner than the delay after its micrograph, and all arrive', async () => {
   const visitDir = join(dir, 'visit-delayed');
-  const delayed = spawn(process.execPath, [SMARTEM_BIN, 'agent', 'watch', visitDir, '--api', backend.url, '--state', join(dir, 'agent-delayed')], {
-    stdio: 'ignore',
-  });
+  const delayed = spawn(
+    process.execPath,
+    [SMARTEM_BIN, 'agent', 'watch', visitDir, '--api', backend.url, '--state', join(dir, 'agent-delayed')],
+    {
+      stdio: 'ignore',
+    },
+  );
   try {
     const written = new Map<string, number>();
     const stored = new Map<string, number>();
