@@ -7,5 +7,5 @@ export { defaultDataDir } from './runtime/data-dir.ts';
 export { createBus, PermanentMessageError, type Bus, type BusMessage } from './bus/index.ts';
 export { tableTotals, TABLES, type TableTotal } from './repositories/table-totals.ts';
 export { formatTotals } from './services/table-totals.ts';
-export { issueInstructions, type NewInstruction } from './services/agents/instructions.ts';
+export { CONNECTION_TIMEOUT_MS, issueInstructions, type NewInstruction } from './services/agents/instructions.ts';
 export { findSession as findAgentSession } from './repositories/instructions.ts';

@@ -4,7 +4,8 @@
  * Processing results make the engine recommend; the agent in confirm mode leaves them awaiting an operator. Approving
  * one in the dashboard delivers it to the agent, which sends its decisions to Athena; declining one finishes it
  * without reaching the agent; an operator's Skip of a grid square, and Include / Skip of a foil hole, reach the agent
- * and Athena at once. The panel follows the page's live stream (it does not poll).
+ * and Athena at once. The panel follows the page's live stream (it does not poll). The home page lists the agent,
+ * connected, with its last heartbeat.
  * Screenshots go to packages/web/test-output/.
  */
 import { test, before, after } from 'node:test';
@@ -15,7 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { startAthenaMock, type AthenaMock, type RecordedRequest } from '@smartem/athena/mock';
-import { startBackend, type RunningBackend } from '@smartem/backend';
+import { CONNECTION_TIMEOUT_MS, startBackend, type RunningBackend } from '@smartem/backend';
 import { createLogger, type AgentSession, type InstructionRecord } from '@smartem/common';
 import { buildVisit, generateVisit, type VisitOptions } from '@smartem/epu-sim';
 import { buildDashboard } from '../src/build.ts';
@@ -117,6 +118,14 @@ test('approving a recommendation in the dashboard reaches the agent as an instru
   const badge = page.locator('[data-testid="awaiting-approval"]');
   await badge.waitFor();
   assert.match((await badge.textContent()) ?? '', new RegExp(`^${awaiting.length} recommendations? awaiting approval`));
+  // The acquisition's agents: this one, connected, in confirm mode, with a heartbeat recent enough to count.
+  const agentRow = page.locator(`[data-acquisition-id="${session.acquisition_uuid}"] tr[data-agent-id="${AGENT_ID}"]`);
+  await agentRow.waitFor();
+  assert.equal(await agentRow.getAttribute('data-connected'), 'true');
+  assert.match((await agentRow.textContent()) ?? '', /confirm/);
+  const heartbeat = /^(\d+) s ago$/.exec((await agentRow.locator('.heartbeat').textContent()) ?? '');
+  assert.ok(heartbeat, 'the last heartbeat shown as "n s ago"');
+  assert.ok(Number(heartbeat[1]) < CONNECTION_TIMEOUT_MS / 1000, `heartbeat ${heartbeat[1]} s ago`);
   await page.screenshot({ path: join(OUTPUT, 'recommendations-home.png'), fullPage: true });
 
   await page.goto(`${backend!.url}/ui/grids/${grid.uuid}`);

@@ -1,4 +1,5 @@
-/** `/ui/`: acquisitions, newest first, with their grids and what each grid holds. */
+/** `/ui/`: acquisitions, newest first, with their agents, their grids and what each grid holds. */
+import { AgentSessions, useAgentSessions } from './Agents.tsx';
 import { get, getOptional, paths, type Acquisition, type Grid, type GridOverview } from './api.ts';
 import { AwaitingApproval } from './Recommendations.tsx';
 import { href, Link } from './router.tsx';
@@ -30,6 +31,7 @@ function sum(c: GridOverview | null, f: (s: GridOverview['squares'][number]) => 
 export function Home() {
   const live = useLive();
   const data = useData('home', load, live.version);
+  const agents = useAgentSessions(live.instructions);
   return (
     <main>
       <LiveBadge status={live.status} />
@@ -49,6 +51,7 @@ export function Home() {
               {acquisition.instrument_model ? ` · ${acquisition.instrument_model}` : ''}
               {acquisition.computer_name ? ` · ${acquisition.computer_name}` : ''}
             </p>
+            {agents.status === 'ok' && <AgentSessions sessions={agents.data.filter((s) => s.acquisition_uuid === acquisition.uuid)} />}
             <table>
               <thead>
                 <tr>
