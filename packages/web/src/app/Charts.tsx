@@ -144,7 +144,7 @@ function estimateOptions(shown: Array<Estimated & { x: number; rank: number }>):
     axes: [
       // Ticks at whole positions only, labelled by place in the best-first order.
       { label: 'place by estimate (best first)', incrs: [1, 2, 5, 10, 20, 50], values: (_u, splits) => splits.map((v) => byX.get(v)?.rank ?? '') },
-      { label: 'share of good holes', values: (_u, splits) => splits.map((v) => `${Math.round(v * 100)} %`) },
+      { label: 'good holes', values: (_u, splits) => splits.map((v) => `${Math.round(v * 100)}%`) },
     ],
     series: [{}, { label: 'estimate', ...dots('#2563eb', 6) }, { label: 'observed', ...dots('hsl(130 60% 38%)', 5) }],
     hooks: {
