@@ -152,6 +152,31 @@ for (const kind of testDatabaseKinds()) {
       assert.equal(after.squares[1].gridsquare_uuid, 'sq-a');
       assert.equal(after.squares[1].decision, 'skip');
       assert.equal(after.squares[0].remaining_holes, HOLES_PER_SQUARE - 6);
+      // Each square's estimated share of good holes with its interval, and the observed share beside it.
+      type Estimate = {
+        p_good_mean: number;
+        p_good_low: number;
+        p_good_high: number;
+        observed_good_share?: number;
+        observed_holes: number;
+      };
+      const [good, bad] = after.squares as Estimate[];
+      for (const s of [good, bad]) {
+        assert.ok(
+          0 <= s.p_good_low && s.p_good_low <= s.p_good_mean && s.p_good_mean <= s.p_good_high && s.p_good_high <= 1,
+          JSON.stringify(s),
+        );
+        assert.ok(s.p_good_low < s.p_good_high, `an interval with some width: ${JSON.stringify(s)}`);
+        assert.equal(s.observed_holes, 6);
+      }
+      assert.ok(good.p_good_mean > 0.5 && bad.p_good_mean < 0.5 && good.p_good_mean > bad.p_good_high, JSON.stringify(after.squares));
+      assert.equal(good.observed_good_share, 1);
+      assert.equal(bad.observed_good_share, 0);
+      // Without the learner's group uncertainty, the interval comes from the count of results.
+      const weighted = (await api.call('GET', '/grids/grid/suggested_squares?authority=model-weighting')).json.squares as Estimate[];
+      assert.ok(
+        weighted.every((s) => 0 <= s.p_good_low && s.p_good_low <= s.p_good_mean && s.p_good_mean <= s.p_good_high && s.p_good_high <= 1),
+      );
 
       const holes = await api.call('GET', '/gridsquares/sq-b/suggested_holes');
       assert.equal(holes.status, 200);

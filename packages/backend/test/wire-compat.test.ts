@@ -83,6 +83,33 @@ function withoutLimits(value: unknown): unknown {
   );
 }
 
+/**
+ * The third intended difference: optional fields added to each square of `GET /grids/{uuid}/suggested_squares` (the
+ * estimated share of good holes with its interval, the observed share). Every 0.1 field is unchanged; this removes
+ * only these, from the served document and the replayed responses, before comparing.
+ */
+const SUGGESTED_SQUARES = '/grids/{grid_uuid}/suggested_squares';
+const ADDED_SQUARE_FIELDS = ['p_good_mean', 'p_good_low', 'p_good_high', 'observed_good_share', 'observed_holes'];
+
+function withoutAddedSquareFields(squares: unknown): void {
+  for (const square of squares as Array<Record<string, unknown>>) for (const field of ADDED_SQUARE_FIELDS) delete square[field];
+}
+
+function withoutSquareEstimates(path: string, operations: unknown): unknown {
+  if (path !== SUGGESTED_SQUARES) return operations;
+  const copy = structuredClone(operations) as {
+    get: {
+      responses: Record<
+        string,
+        { content?: Record<string, { schema?: { properties?: { squares?: { items: { properties: unknown } } } } }> }
+      >;
+    };
+  };
+  const items = copy.get.responses['200'].content?.['application/json']?.schema?.properties?.squares?.items;
+  if (items) withoutAddedSquareFields([items.properties]);
+  return copy;
+}
+
 describe('wire 0.1: OpenAPI', () => {
   let api: TestApi;
   before(async () => {
@@ -99,7 +126,7 @@ describe('wire 0.1: OpenAPI', () => {
     for (const path of Object.keys(baseline.paths)) {
       assert.ok(path in served.paths, `path ${path} is served`);
       assert.deepEqual(
-        withoutLimits(withoutProse(withoutProcessingRequired(path, served.paths[path]))),
+        withoutLimits(withoutProse(withoutProcessingRequired(path, withoutSquareEstimates(path, served.paths[path])))),
         withoutLimits(withoutProse(baseline.paths[path])),
         `path ${path}`,
       );
@@ -132,6 +159,7 @@ for (const kind of testDatabaseKinds()) {
         const what = `#${i} ${method} ${url}`;
         const got = await api.call(method, url, body);
         assert.equal(got.status, exchange.status, `${what}: status (body ${got.raw.body})`);
+        if (/\/suggested_squares(\?|$)/.test(url) && got.status === 200) withoutAddedSquareFields(got.json.squares);
         assert.deepEqual(got.json, exchange.response, `${what}: response body`);
         assert.deepEqual(await api.newEvents(), exchange.events, `${what}: outbox events`);
       }

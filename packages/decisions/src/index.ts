@@ -25,6 +25,7 @@ export {
   type QualityVerdict,
 } from './quality.ts';
 export { logit, sigmoid } from './math.ts';
+export { squareEstimates, type SquareEstimate } from './square-estimates.ts';
 export { epuHints, squareHint } from './epu-hints.ts';
 export { runBench, type BenchOptions } from './bench/run.ts';
 

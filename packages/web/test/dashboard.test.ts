@@ -101,6 +101,15 @@ test('the atlas shows every grid square of the grid; a square shows every foil h
   const states = new Set(await page.locator('[data-square-id]').evaluateAll((els) => els.map((e) => e.getAttribute('data-state'))));
   assert.ok(states.has('collecting') && states.has('collected'), `states seen: ${[...states].join(', ')}`);
   assert.match((await page.locator('.legend').textContent()) ?? '', /collected/);
+  // Each square's estimated share of good holes, drawn once the ranking arrives.
+  const estimates = page.locator('[data-chart="square-estimates"]');
+  await estimates.locator('canvas').first().waitFor({ timeout: 30_000 });
+  assert.match((await estimates.textContent()) ?? '', /95 % range/);
+  const estimated = (await api<{ squares: Array<{ p_good_mean?: number }> }>(`/grids/${grid.uuid}/suggested_squares`)).squares;
+  assert.ok(
+    estimated.some((s) => s.p_good_mean !== undefined),
+    'the API gives estimates to plot',
+  );
   // The atlas image: the tiles the agent uploaded, stitched under the squares.
   const tiles = await api<Row[]>(`/atlases/${(await api<Row>(`/grids/${grid.uuid}/atlas`)).uuid}/tiles`);
   await page.locator(`canvas.map[aria-label^="Atlas image (${tiles.length} tiles)"]`).waitFor({ timeout: 30_000 });

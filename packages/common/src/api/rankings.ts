@@ -14,6 +14,15 @@ export const SuggestedSquareSchema = Type.Object({
   expected_good_holes: Type.Number(),
   remaining_holes: Type.Integer(),
   decision: RankingDecisionSchema,
+  p_good_mean: Type.Optional(
+    Type.Number({ description: "the authority's estimated share of good holes: mean P(good) over all the square's holes" }),
+  ),
+  p_good_low: Type.Optional(Type.Number({ description: 'lower end of the 95 % interval of p_good_mean' })),
+  p_good_high: Type.Optional(Type.Number({ description: 'upper end of the 95 % interval of p_good_mean' })),
+  observed_good_share: Type.Optional(
+    Type.Number({ description: "mean revealed quality of the square's holes with a result (absent when none has one)" }),
+  ),
+  observed_holes: Type.Optional(Type.Integer({ description: "the square's holes with a result" })),
 });
 
 export const SuggestedSquaresSchema = Type.Object({

@@ -1,10 +1,11 @@
 /**
  * `/ui/grids/{grid}`: the atlas — every grid square at its atlas position, coloured by state, observed or predicted
- * quality, SmartEM's recommended order as numbers and a path; details of the square under the pointer; plots.
+ * quality, SmartEM's recommended order as numbers and a path; details of the square under the pointer; plots
+ * (CTF histogram, good over time, each square's estimated share of good holes with its range).
  */
 import { memo, useDeferredValue, useMemo, useState } from 'react';
 import { get, getOptional, paths, type GridOverview, type SuggestedSquares } from './api.ts';
-import { CtfHistogram, GoodOverTime } from './Charts.tsx';
+import { CtfHistogram, GoodOverTime, SquareEstimates } from './Charts.tsx';
 import { MapCanvas, type MapItem } from './MapCanvas.tsx';
 import { compareIds, fmt, pct, shareColour, squareViews, STATE_COLOUR, STATES, type SquareView } from './model.ts';
 import { href, Link, navigate } from './router.tsx';
@@ -149,6 +150,7 @@ function Atlas({ overview, suggested, ranking }: { overview: GridOverview; sugge
           <SquareDetails view={shown ?? null} limit={limit} hovered={Boolean(hovered)} />
           <CtfHistogram histogram={overview.ctf_histogram} limit={limit} />
           <GoodOverTime overTime={overview.over_time} limit={limit} />
+          <SquareEstimates suggested={suggested} />
         </aside>
       </div>
       <section>

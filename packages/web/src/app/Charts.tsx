@@ -1,8 +1,8 @@
-/** Plots with uPlot (Canvas, ~50 kB): a histogram and a line over time. */
+/** Plots with uPlot (Canvas, ~50 kB): a histogram, a line over time and per-square estimates with intervals. */
 import { useEffect, useMemo, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import type { GridOverview } from './api.ts';
+import type { GridOverview, SuggestedSquares } from './api.ts';
 
 interface ChartProps {
   title: string;
@@ -11,9 +11,13 @@ interface ChartProps {
   height?: number;
   /** Text shown instead of the plot when there is nothing to plot. */
   empty?: string | null;
+  /** One plain line under the title saying how to read the plot. */
+  note?: string;
+  /** The figure's data-chart attribute (what tests find it by). */
+  name?: string;
 }
 
-function Chart({ title, data, options, height = 180, empty }: ChartProps) {
+function Chart({ title, data, options, height = 180, empty, note, name }: ChartProps) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = ref.current;
@@ -27,8 +31,9 @@ function Chart({ title, data, options, height = 180, empty }: ChartProps) {
     };
   }, [data, options, height, empty]);
   return (
-    <figure className="chart">
+    <figure className="chart" data-chart={name}>
       <figcaption>{title}</figcaption>
+      {note && <p className="muted small chart-note">{note}</p>}
       {empty ? <p className="muted">{empty}</p> : <div ref={ref} />}
     </figure>
   );
@@ -84,4 +89,82 @@ export function GoodOverTime({ overTime, limit }: { overTime: GridOverview['over
     ],
   }), [limit]);
   return <Chart title="Good micrographs over time" data={data} options={options} empty={overTime.t.length === 0 ? 'No CTF results yet.' : null} />;
+}
+
+/** How many of the best and of the worst squares the estimate plot shows when there are more than both. */
+const BEST_SHOWN = 30;
+const WORST_SHOWN = 10;
+
+interface Estimated {
+  id: string;
+  mean: number;
+  low: number;
+  high: number;
+  observed: number | null;
+}
+
+/**
+ * Each square's estimated share of good holes with its 95 % interval, best first, and the observed share beside it;
+ * on a large grid the best 30 and the worst 10 (after a gap), so the plot stays small and fast.
+ */
+export function SquareEstimates({ suggested }: { suggested: SuggestedSquares | null }) {
+  const shown = useMemo(() => {
+    const all: Estimated[] = [];
+    for (const s of suggested?.squares ?? []) {
+      if (s.p_good_mean === undefined) continue;
+      all.push({ id: s.gridsquare_id, mean: s.p_good_mean, low: s.p_good_low ?? s.p_good_mean, high: s.p_good_high ?? s.p_good_mean, observed: s.observed_good_share ?? null });
+    }
+    all.sort((a, b) => b.mean - a.mean || a.id.localeCompare(b.id));
+    const cut = all.length > BEST_SHOWN + WORST_SHOWN;
+    // x: position in the plot (a one-slot gap before the worst); rank: place in the best-first order.
+    const picked = cut ? [...all.slice(0, BEST_SHOWN), ...all.slice(-WORST_SHOWN)] : all;
+    return picked.map((e, k) => ({ ...e, x: cut && k >= BEST_SHOWN ? k + 2 : k + 1, rank: cut && k >= BEST_SHOWN ? all.length - picked.length + k + 1 : k + 1 }));
+  }, [suggested]);
+  const data = useMemo<uPlot.AlignedData>(() => [shown.map((e) => e.x), shown.map((e) => e.mean), shown.map((e) => e.observed)], [shown]);
+  const options = useMemo(() => estimateOptions(shown), [shown]);
+  const total = suggested?.squares.filter((s) => s.p_good_mean !== undefined).length ?? 0;
+  return (
+    <Chart
+      name="square-estimates"
+      title={`Estimated share of good holes per square${total > shown.length ? ` (best ${BEST_SHOWN} and worst ${WORST_SHOWN} of ${total})` : ''}`}
+      note="Blue dot: SmartEM's estimate for the square, bar: 95 % range, green dot: share good so far; best square first."
+      data={data}
+      options={options}
+      empty={shown.length === 0 ? 'No estimates yet.' : null}
+    />
+  );
+}
+
+function estimateOptions(shown: Array<Estimated & { x: number; rank: number }>): Omit<uPlot.Options, 'width' | 'height'> {
+  const byX = new Map(shown.map((e) => [e.x, e]));
+  const dots = (colour: string, size: number): uPlot.Series => ({ stroke: colour, fill: colour, paths: () => null, points: { show: true, size, stroke: colour, fill: colour } });
+  return {
+    legend: { show: false },
+    scales: { x: { time: false, range: (_u, lo, hi) => [lo - 1, hi + 1] }, y: { range: [0, 1] } },
+    axes: [
+      // Ticks at whole positions only, labelled by place in the best-first order.
+      { label: 'place by estimate (best first)', incrs: [1, 2, 5, 10, 20, 50], values: (_u, splits) => splits.map((v) => byX.get(v)?.rank ?? '') },
+      { label: 'good holes', values: (_u, splits) => splits.map((v) => `${Math.round(v * 100)}%`) },
+    ],
+    series: [{}, { label: 'estimate', ...dots('#2563eb', 6) }, { label: 'observed', ...dots('hsl(130 60% 38%)', 5) }],
+    hooks: {
+      // The 95 % ranges as vertical bars, drawn after the axes and before (under) the dots.
+      drawAxes: [
+        (u) => {
+          const { ctx } = u;
+          ctx.save();
+          ctx.strokeStyle = 'rgba(37, 99, 235, 0.45)';
+          ctx.lineWidth = 2 * uPlot.pxRatio;
+          ctx.beginPath();
+          for (const e of shown) {
+            const x = u.valToPos(e.x, 'x', true);
+            ctx.moveTo(x, u.valToPos(e.low, 'y', true));
+            ctx.lineTo(x, u.valToPos(e.high, 'y', true));
+          }
+          ctx.stroke();
+          ctx.restore();
+        },
+      ],
+    },
+  };
 }

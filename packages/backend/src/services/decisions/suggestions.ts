@@ -4,6 +4,7 @@ import {
   createAuthority,
   rankHoles,
   rankSquares,
+  squareEstimates,
   DEFAULT_QUALITY,
   type QualityConfig,
 } from '@smartem/decisions';
@@ -83,22 +84,29 @@ export async function suggestedSquares(
   if (!(await gridExists(db, gridUuid))) return undefined;
   const authority = requested ?? (await storedAuthority(db, gridUuid)) ?? resolveAuthority();
   const live = await loadLiveGrid(db, gridUuid, config);
-  const p = estimate(live, authority);
+  const engine = createAuthority(authority, live.grid);
+  const p = engine.estimate();
   const ranked = rankSquares(live.grid, p, live.current);
+  const estimates = squareEstimates(live.grid, p, engine.groupUncertainty?.());
   return {
     grid_uuid: gridUuid,
     authority,
     micrographs: live.micrographs,
     foilholes_with_quality: live.decidedHoles,
-    squares: ranked.map((s, i) => ({
-      gridsquare_uuid: live.grid.squareIds[s.square],
-      gridsquare_id: live.squareNaturalIds[s.square],
-      rank: i + 1,
-      score: s.rate,
-      expected_good_holes: s.expectedGood,
-      remaining_holes: s.remaining,
-      decision: s.decision,
-    })),
+    squares: ranked.map((s, i) => {
+      const e = estimates[s.square];
+      return {
+        gridsquare_uuid: live.grid.squareIds[s.square],
+        gridsquare_id: live.squareNaturalIds[s.square],
+        rank: i + 1,
+        score: s.rate,
+        expected_good_holes: s.expectedGood,
+        remaining_holes: s.remaining,
+        decision: s.decision,
+        ...(e && { p_good_mean: e.mean, p_good_low: e.low, p_good_high: e.high, observed_holes: e.observedHoles }),
+        ...(e?.observedShare != null && { observed_good_share: e.observedShare }),
+      };
+    }),
   };
 }
 
