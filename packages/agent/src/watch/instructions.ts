@@ -345,10 +345,13 @@ export function startInstructionChannel(opts: InstructionChannelOptions): Instru
     if (!acquisitionUuid) return;
     stats.sessionId = sessionIdFor(acquisitionUuid);
     if (!(await register(acquisitionUuid))) return;
+    // In the promise, so a backlog not readable yet (the watcher still starting) fails this beat, not the channel.
     const beat = () =>
-      client.http.request('POST', `${sessionPath()}/heartbeat`, { body: opts.backlog?.(), retries: 0, signal }).catch((error: unknown) => {
-        if (!signal.aborted) log.debug({ err: (error as Error).message }, 'heartbeat failed');
-      });
+      Promise.resolve()
+        .then(() => client.http.request('POST', `${sessionPath()}/heartbeat`, { body: opts.backlog?.(), retries: 0, signal }))
+        .catch((error: unknown) => {
+          if (!signal.aborted) log.debug({ err: (error as Error).message }, 'heartbeat failed');
+        });
     // The first one at once, so the dashboard shows the backlog without waiting an interval.
     void beat();
     heartbeat = setInterval(beat, opts.heartbeatMs ?? 30_000);
