@@ -64,6 +64,24 @@ for (const kind of testDatabaseKinds()) {
       assert.equal((await call(server.url, 'PUT', '/agent/a2/session/s1', { acquisition_uuid: 'acq', mode: 'auto' })).status, 409);
       assert.equal((await call(server.url, 'PUT', '/agent/a1/session/s1', { acquisition_uuid: 'acq', mode: 'sometimes' })).status, 422);
       assert.equal((await call(server.url, 'GET', '/agent/a2/session/s1')).status, 404);
+
+      // Heartbeats: without a body (older agents) and with the agent's intake backlog, shown by GET /agents.
+      const s1 = async () => ((await call(server.url, 'GET', '/agents')).json as any[]).find((s) => s.session_id === 's1');
+      assert.equal((await call(server.url, 'POST', '/agent/a1/session/s1/heartbeat')).status, 200);
+      assert.deepEqual([(await s1()).intake_pending, (await s1()).intake_orphans, (await s1()).intake_failed], [null, null, null]);
+      const beat = (body: unknown) => call(server.url, 'POST', '/agent/a1/session/s1/heartbeat', body);
+      assert.equal((await beat({ pending: 12, orphans: 3, failed: 1 })).status, 200);
+      const reported = await s1();
+      assert.deepEqual([reported.intake_pending, reported.intake_orphans, reported.intake_failed], [12, 3, 1]);
+      for (const [bad, field] of [
+        [{ pending: -1, orphans: 0, failed: 0 }, 'pending'],
+        [{ pending: 0, orphans: 'many', failed: 0 }, 'orphans'],
+      ] as const) {
+        const res = await beat(bad);
+        assert.ok([400, 422].includes(res.status), `status ${res.status}`);
+        assert.match(JSON.stringify(res.json), new RegExp(field));
+      }
+      assert.equal((await s1()).intake_pending, 12);
     });
 
     test('stream: connection, unfinished instructions by priority then order, new ones pushed, heartbeats; acks finish them', async () => {

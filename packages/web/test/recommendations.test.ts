@@ -64,7 +64,10 @@ before(async () => {
   const dir = join(base, 'visit');
   const generated = await generateVisit({ ...VISIT, out: dir });
   agent = startAgentProcess(dir, backend.url, join(base, 'agent'), ['--agent-id', AGENT_ID, '--mode', 'confirm', '--athena', athena.url]);
-  session = await waitFor('the agent session', async () => (await api<AgentSession[]>('/agents')).find((s) => s.agent_id === AGENT_ID));
+  // Its first heartbeat (sent right after registering) reports its intake backlog.
+  session = await waitFor('the agent session with its backlog', async () =>
+    (await api<AgentSession[]>('/agents')).find((s) => s.agent_id === AGENT_ID && s.intake_pending !== null),
+  );
   const want = generated.counts;
   await waitFor(`the visit ingested (${want.micrographs} micrographs)`, async () => {
     const [squares, micrographs] = await Promise.all([api<Row[]>('/gridsquares'), api<Row[]>('/micrographs')]);
@@ -126,6 +129,7 @@ test('approving a recommendation in the dashboard reaches the agent as an instru
   const heartbeat = /^(\d+) s ago$/.exec((await agentRow.locator('.heartbeat').textContent()) ?? '');
   assert.ok(heartbeat, 'the last heartbeat shown as "n s ago"');
   assert.ok(Number(heartbeat[1]) < CONNECTION_TIMEOUT_MS / 1000, `heartbeat ${heartbeat[1]} s ago`);
+  assert.match((await agentRow.locator('.intake').textContent()) ?? '', /^backlog \d+ · orphans \d+ · failed \d+$/);
   await page.screenshot({ path: join(OUTPUT, 'recommendations-home.png'), fullPage: true });
 
   await page.goto(`${backend!.url}/ui/grids/${grid.uuid}`);

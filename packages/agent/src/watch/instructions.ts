@@ -13,7 +13,7 @@
  */
 import { hostname } from 'node:os';
 import { ApiError, backoffDelay, connectSse, sleep, type SmartEmClient, type SseEvent, type TokenSource } from '@smartem/client';
-import type { AgentMode, InstructionMessage, Logger } from '@smartem/common';
+import type { AgentHeartbeat, AgentMode, InstructionMessage, Logger } from '@smartem/common';
 import { AthenaRequestError, areaIdFromEpu, type AthenaClient } from '@smartem/athena';
 import { InstructionPayloadError, planDecisions, type DecisionPlan } from './athena-decisions.ts';
 import { keys } from './entities.ts';
@@ -36,6 +36,8 @@ export interface InstructionChannelOptions {
   /** A description of the session for the operator (the watched directory). */
   description?: string;
   heartbeatMs?: number;
+  /** The intake backlog sent with each heartbeat (shown on the operator dashboard). */
+  backlog?: () => AgentHeartbeat;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
 }
@@ -343,11 +345,16 @@ export function startInstructionChannel(opts: InstructionChannelOptions): Instru
     if (!acquisitionUuid) return;
     stats.sessionId = sessionIdFor(acquisitionUuid);
     if (!(await register(acquisitionUuid))) return;
-    heartbeat = setInterval(() => {
-      client.http.request('POST', `${sessionPath()}/heartbeat`, { retries: 0, signal }).catch((error: unknown) => {
-        if (!signal.aborted) log.debug({ err: (error as Error).message }, 'heartbeat failed');
-      });
-    }, opts.heartbeatMs ?? 30_000);
+    // In the promise, so a backlog not readable yet (the watcher still starting) fails this beat, not the channel.
+    const beat = () =>
+      Promise.resolve()
+        .then(() => client.http.request('POST', `${sessionPath()}/heartbeat`, { body: opts.backlog?.(), retries: 0, signal }))
+        .catch((error: unknown) => {
+          if (!signal.aborted) log.debug({ err: (error as Error).message }, 'heartbeat failed');
+        });
+    // The first one at once, so the dashboard shows the backlog without waiting an interval.
+    void beat();
+    heartbeat = setInterval(beat, opts.heartbeatMs ?? 30_000);
     heartbeat.unref();
     await Promise.all([stream(acquisitionUuid), work()]);
   })().catch((error: unknown) => log.error({ err: String(error) }, 'instruction channel stopped'));

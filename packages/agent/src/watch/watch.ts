@@ -206,6 +206,10 @@ export async function startWatch(opts: WatchOptions): Promise<WatchHandle> {
       agentId: opts.agentId,
       description: dir,
       heartbeatMs: opts.heartbeatMs,
+      backlog: () => {
+        const { files, entities } = status();
+        return { pending: files.queued + entities.pending, orphans: entities.orphanTotal, failed: files.broken + entities.failed };
+      },
     });
   }
 

@@ -21,6 +21,10 @@ export const agentsession = pgTable(
     description: varchar('description'),
     created_at: ts('created_at').notNull().defaultNow(),
     last_activity_at: ts('last_activity_at').notNull().defaultNow(),
+    /** The agent's intake backlog as of its last heartbeat that reported one. */
+    intake_pending: integer('intake_pending'),
+    intake_orphans: integer('intake_orphans'),
+    intake_failed: integer('intake_failed'),
   },
   (t) => [index('idx_agentsession_agent').on(t.agent_id), index('idx_agentsession_acquisition').on(t.acquisition_uuid)],
 );

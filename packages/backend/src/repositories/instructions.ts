@@ -3,6 +3,7 @@
  * that makes an instruction deliverable sends `NOTIFY smartem_instructions, '<session_id>'` in its transaction, so an
  * agent connected to any API process hears of it once it is committed.
  */
+import type { AgentHeartbeat } from '@smartem/common';
 import { and, asc, desc, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
 import type { Db } from '../db/index.ts';
 import { acquisition, agentconnection, agentinstruction, agentinstructionack, agentsession, grid } from '../db/schema.ts';
@@ -110,10 +111,14 @@ export async function closeStaleConnections(db: Db, before: Date): Promise<numbe
 }
 
 /** The agent is alive: its session and open connections (or just `connectionId`) record the time. */
-export async function recordHeartbeat(db: Db, sessionId: string, connectionId?: string): Promise<void> {
+export async function recordHeartbeat(db: Db, sessionId: string, connectionId?: string, backlog?: AgentHeartbeat): Promise<void> {
   const now = new Date();
+  const intake = backlog ? { intake_pending: backlog.pending, intake_orphans: backlog.orphans, intake_failed: backlog.failed } : {};
   await db.transaction(async (tx) => {
-    await tx.update(agentsession).set({ last_activity_at: now }).where(eq(agentsession.session_id, sessionId));
+    await tx
+      .update(agentsession)
+      .set({ last_activity_at: now, ...intake })
+      .where(eq(agentsession.session_id, sessionId));
     await tx
       .update(agentconnection)
       .set({ last_heartbeat_at: now })

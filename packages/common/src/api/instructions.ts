@@ -47,6 +47,21 @@ export const AgentSessionRegistration = Type.Object(
 );
 export type AgentSessionRegistration = Static<typeof AgentSessionRegistration>;
 
+const count = (description: string) => Type.Integer({ minimum: 0, description });
+
+/** The agent's own intake backlog, sent with each heartbeat (optional: older agents send no body). */
+export const AgentHeartbeat = Type.Object(
+  {
+    pending: count('files and entities waiting to be sent to the backend'),
+    orphans: count('entities waiting for their parent'),
+    failed: count('files or entities that could not be sent'),
+  },
+  { $id: 'AgentHeartbeat', additionalProperties: false },
+);
+export type AgentHeartbeat = Static<typeof AgentHeartbeat>;
+
+const latestCount = (description: string) => Type.Union([Type.Integer(), Type.Null()], { description });
+
 export const AgentSession = Type.Object(
   {
     agent_id: Type.String(),
@@ -61,6 +76,9 @@ export const AgentSession = Type.Object(
     last_heartbeat_at: Type.Union([Type.String(), Type.Null()]),
     unacknowledged: Type.Integer({ description: 'instructions sent or waiting that the agent has not finished' }),
     awaiting_approval: Type.Integer({ description: 'instructions waiting for an operator (confirm mode)' }),
+    intake_pending: latestCount("the agent's files and entities waiting to be sent, as of its last heartbeat (null: never reported)"),
+    intake_orphans: latestCount("the agent's entities waiting for their parent, as of its last heartbeat"),
+    intake_failed: latestCount("the agent's files or entities that could not be sent, as of its last heartbeat"),
   },
   { $id: 'AgentSession' },
 );

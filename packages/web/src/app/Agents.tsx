@@ -1,5 +1,6 @@
 /**
- * `/ui/`: the agent sessions of each acquisition — connected or not, last heartbeat, instructions not yet finished.
+ * `/ui/`: the agent sessions of each acquisition — connected or not, last heartbeat, instructions not yet finished, and
+ * the agent's own intake backlog as of its last heartbeat.
  * Sessions change without events (a heartbeat is not one), so the list is read again every `AGENTS_REFRESH_MS` as
  * well as on the page's live instruction count.
  */
@@ -26,6 +27,11 @@ function ago(iso: string | null): string {
   return `${Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000))} s ago`;
 }
 
+function intake(s: AgentSession): string {
+  if (s.intake_pending === null || s.intake_orphans === null || s.intake_failed === null) return '–';
+  return `backlog ${s.intake_pending} · orphans ${s.intake_orphans} · failed ${s.intake_failed}`;
+}
+
 /** The sessions of one acquisition, or a line saying none has registered. */
 export function AgentSessions({ sessions }: { sessions: AgentSession[] }) {
   if (sessions.length === 0) return <p className="muted">no agent has registered for this acquisition</p>;
@@ -39,6 +45,7 @@ export function AgentSessions({ sessions }: { sessions: AgentSession[] }) {
           <th>last heartbeat</th>
           <th className="num">instructions unfinished</th>
           <th className="num">awaiting approval</th>
+          <th title="files and entities not yet sent, entities waiting for a parent, failed">agent intake</th>
         </tr>
       </thead>
       <tbody>
@@ -54,6 +61,7 @@ export function AgentSessions({ sessions }: { sessions: AgentSession[] }) {
             </td>
             <td className="num">{s.unacknowledged}</td>
             <td className="num">{s.awaiting_approval}</td>
+            <td className="intake">{intake(s)}</td>
           </tr>
         ))}
       </tbody>

@@ -6,6 +6,7 @@
  */
 import { Type } from 'typebox';
 import {
+  AgentHeartbeat,
   AgentSession,
   AgentSessionRegistration,
   InstructionAck,
@@ -195,16 +196,22 @@ export async function agentRoutes(app: App): Promise<void> {
   app.post(
     '/agent/:agent_id/session/:session_id/heartbeat',
     {
+      // Older agents send no body: validated as null.
+      preValidation: async (req) => {
+        req.body ??= null;
+      },
       schema: {
         tags,
         summary: 'Agent heartbeat',
-        description: 'The agent is alive; records the time on its session and open streams.',
+        description:
+          'The agent is alive; records the time on its session and open streams, and (with a body) its intake backlog, shown by `GET /agents`.',
         params: Params,
+        body: Type.Union([AgentHeartbeat, Type.Null()]),
         response: { 200: Type.Object({ status: Type.Literal('ok'), timestamp: Type.String() }) },
       },
     },
     async (req) => {
-      await service.heartbeat(db, req.params.agent_id, req.params.session_id).catch(asHttp);
+      await service.heartbeat(db, req.params.agent_id, req.params.session_id, req.body ?? undefined).catch(asHttp);
       return { status: 'ok' as const, timestamp: new Date().toISOString() };
     },
   );

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type {
+  AgentHeartbeat,
   AgentSession,
   AgentSessionRegistration,
   InstructionAck,
@@ -48,6 +49,9 @@ function sessionWire(s: repo.SessionState, now = Date.now()): AgentSession {
     last_heartbeat_at: iso(s.lastHeartbeatAt),
     unacknowledged: s.unacknowledged,
     awaiting_approval: s.awaitingApproval,
+    intake_pending: row.intake_pending,
+    intake_orphans: row.intake_orphans,
+    intake_failed: row.intake_failed,
   };
 }
 
@@ -127,9 +131,9 @@ export async function requireSession(db: Db, agentId: string, sessionId: string)
   return session;
 }
 
-export async function heartbeat(db: Db, agentId: string, sessionId: string): Promise<void> {
+export async function heartbeat(db: Db, agentId: string, sessionId: string, backlog?: AgentHeartbeat): Promise<void> {
   await requireSession(db, agentId, sessionId);
-  await repo.recordHeartbeat(db, sessionId);
+  await repo.recordHeartbeat(db, sessionId, undefined, backlog);
 }
 
 export interface NewInstruction {
