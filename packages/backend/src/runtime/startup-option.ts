@@ -1,6 +1,9 @@
 import { Option } from 'commander';
 import { nonNegativeInteger } from '@smartem/common/cli-options';
-import { DEFAULT_STARTUP_TIMEOUT_S } from './wait.ts';
+
+// Kept here, not in wait.ts: the CLI registers its commands at start-up and wait.ts loads the database driver.
+/** `--startup-timeout` when not given: how long a process waits for PostgreSQL (and for RabbitMQ) before giving up. */
+export const DEFAULT_STARTUP_TIMEOUT_S = 60;
 
 /**
  * `--startup-timeout <s>` of the distributed commands (`backend api`, `backend worker`: PostgreSQL, then RabbitMQ,

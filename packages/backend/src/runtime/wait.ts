@@ -9,9 +9,6 @@ import { MIGRATIONS_FOLDER, pingDatabase, type DatabaseHandle } from '../db/inde
 import { pendingMigrations } from '../db/pending-migrations.ts';
 import { StartupError } from './startup-error.ts';
 
-/** `--startup-timeout` when not given: how long a process waits for PostgreSQL (and for RabbitMQ) before giving up. */
-export const DEFAULT_STARTUP_TIMEOUT_S = 60;
-
 const FIRST_DELAY_MS = 250;
 const MAX_DELAY_MS = 5_000;
 
