@@ -4,7 +4,6 @@
  * with the test process if a test fails before stopping them.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 const SMARTEM = fileURLToPath(new URL('../../cli/bin/smartem.js', import.meta.url));
@@ -41,15 +40,6 @@ export async function startBackendProcess(dataDir: string, port: number): Promis
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-/** A free loopback port (for a backend to be started again on the same one). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 function startSmartem(args: string[]) {

@@ -21,7 +21,8 @@ import { findAgentSession, issueInstructions, openDatabase } from '@smartem/back
 import { createLogger, type InstructionRecord } from '@smartem/common';
 import { playVisit, type VisitOptions } from '@smartem/epu-sim';
 import { buildDashboard } from '../src/build.ts';
-import { freePort, startBackendProcess, type BackendProcess } from './agent.ts';
+import { freePort } from '../../agent/test/support/processes.ts';
+import { startBackendProcess, type BackendProcess } from './agent.ts';
 import { browserMissing, launchChromium } from './browser.ts';
 import { startBackendIn, type FedBackend, type Row } from './fixture.ts';
 import { installCountLog, latencies, markPage, readCountLog, stillMarked, summary, waitForTotal, type Written } from './live-latency.ts';
