@@ -291,6 +291,7 @@ try {
       `/grids/${f.sessionGrid}/collection`,
       `/grids/${f.atlasGrid}/collection`,
       `/grids/${f.atlasGrid}/suggested_squares`,
+      `/grids/${f.atlasGrid}/overview/ranking`,
       `/gridsquares/${f.bigSquare}/foilholes`,
       `/gridsquares/${f.bigSquare}/collection`,
       `/gridsquares/${f.bigSquare}/suggested_holes`,

@@ -1,12 +1,13 @@
 /**
  * `GET /grids/{uuid}/overview` over real HTTP, on PGlite and PostgreSQL: the same squares as `/collection`, the CTF
  * histogram and the cumulative counts over time agreeing with every result `/collection` lists, and a kept overview
- * replaced once a new micrograph or result is written (the live channel's notification drops it); 404 for no grid.
+ * replaced once a new micrograph or result is written (the live channel's notification drops it); the page's compact
+ * ranking holding the ranking of `suggested_squares`; 404 for no grid.
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
-import { createLogger, type GridCollection, type GridOverview } from '@smartem/common';
+import { createLogger, type AtlasRanking, type GridCollection, type GridOverview, type SuggestedSquares } from '@smartem/common';
 import { buildApp, type App } from '../src/http/app.ts';
 import { openTestDatabase, testDatabaseKinds, type TestDatabase } from './support/databases.ts';
 
@@ -122,10 +123,74 @@ for (const kind of testDatabaseKinds()) {
       );
     });
 
+    test('the compact ranking is suggested_squares, field by field', async () => {
+      const full = (await send('GET', '/grids/grid-a/suggested_squares')).body as SuggestedSquares;
+      const compact = (await send('GET', '/grids/grid-a/overview/ranking')).body as AtlasRanking;
+      assert.equal(compact.grid_uuid, 'grid-a');
+      assert.equal(compact.authority, full.authority);
+      const c = compact.squares;
+      assert.deepEqual(
+        c.gridsquare_uuid,
+        full.squares.map((s) => s.gridsquare_uuid),
+        'in rank order',
+      );
+      assert.deepEqual(
+        c.gridsquare_id,
+        full.squares.map((s) => s.gridsquare_id),
+      );
+      assert.deepEqual(
+        c.collect,
+        full.squares.map((s) => (s.decision === 'collect' ? 1 : 0)),
+      );
+      assert.deepEqual(
+        c.remaining_holes,
+        full.squares.map((s) => s.remaining_holes),
+      );
+      const near = (xs: Array<number | null>, ys: Array<number | undefined>, field: string) => {
+        assert.equal(xs.length, ys.length, field);
+        xs.forEach((x, k) => {
+          if (ys[k] === undefined) assert.equal(x, null, `${field}[${k}]`);
+          else assert.ok(x !== null && Math.abs(x - ys[k]!) <= 5e-5, `${field}[${k}]: ${x} for ${ys[k]}`);
+        });
+      };
+      near(
+        c.expected_good_holes,
+        full.squares.map((s) => s.expected_good_holes),
+        'expected_good_holes',
+      );
+      near(
+        c.p_good_mean,
+        full.squares.map((s) => s.p_good_mean),
+        'p_good_mean',
+      );
+      near(
+        c.p_good_low,
+        full.squares.map((s) => s.p_good_low),
+        'p_good_low',
+      );
+      near(
+        c.p_good_high,
+        full.squares.map((s) => s.p_good_high),
+        'p_good_high',
+      );
+      near(
+        c.observed_good_share,
+        full.squares.map((s) => s.observed_good_share),
+        'observed_good_share',
+      );
+      assert.ok(
+        c.p_good_mean.some((v) => v !== null),
+        'estimates to compare',
+      );
+    });
+
     test('404 naming an unknown grid', async () => {
       const res = await send('GET', '/grids/no-such-grid/overview');
       assert.equal(res.status, 404);
       assert.match(res.body.detail, /no-such-grid/);
+      const ranking = await send('GET', '/grids/no-such-grid/overview/ranking');
+      assert.equal(ranking.status, 404);
+      assert.match(ranking.body.detail, /no-such-grid/);
     });
   });
 }

@@ -60,3 +60,28 @@ export type SuggestedSquares = Static<typeof SuggestedSquaresSchema>;
 export type SuggestedHole = Static<typeof SuggestedHoleSchema>;
 export type SuggestedHoles = Static<typeof SuggestedHolesSchema>;
 export type AuthorityChoice = Static<typeof AuthorityChoiceSchema>;
+
+const column = <T extends Parameters<typeof Type.Array>[0]>(items: T, description: string) => Type.Array(items, { description });
+const nullableNumber = Type.Union([Type.Number(), Type.Null()]);
+
+/**
+ * The atlas page's ranking, `GET /grids/{uuid}/overview/ranking`: what it draws of `suggested_squares` (same ranking,
+ * same authority) as one array per field, squares in rank order (rank = position + 1), numbers to 4 decimals, kept
+ * until the database next changes; about a third of the size of `suggested_squares` on a 5,000-square atlas.
+ */
+export const AtlasRankingSchema = Type.Object({
+  grid_uuid: Type.String(),
+  authority: Type.String(),
+  squares: Type.Object({
+    gridsquare_uuid: column(Type.String(), 'in rank order, best first'),
+    gridsquare_id: column(Type.String(), "the square's EPU id"),
+    collect: column(Type.Integer(), 'the decision: 1 collect, 0 skip'),
+    expected_good_holes: column(Type.Number(), 'expected good holes'),
+    remaining_holes: column(Type.Integer(), 'foil holes left'),
+    p_good_mean: column(nullableNumber, "the authority's estimated share of good holes (null: no estimate)"),
+    p_good_low: column(nullableNumber, 'lower end of its 95 % interval'),
+    p_good_high: column(nullableNumber, 'upper end of its 95 % interval'),
+    observed_good_share: column(nullableNumber, "mean revealed quality of the square's holes with a result (null: none)"),
+  }),
+});
+export type AtlasRanking = Static<typeof AtlasRankingSchema>;

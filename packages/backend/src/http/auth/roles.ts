@@ -42,6 +42,7 @@ const ENTITY_READS = [
   'GET /agent/:agent_id/session/:session_id/instructions',
   'GET /grids/:grid_uuid/collection',
   'GET /grids/:grid_uuid/overview',
+  'GET /grids/:grid_uuid/overview/ranking',
   'GET /gridsquares/:gridsquare_uuid/collection',
   'GET /events/stream',
   'GET /images/:kind/:uuid',
