@@ -3,8 +3,8 @@
  * quality, SmartEM's recommended order as numbers and a path; details of the square under the pointer; plots
  * (CTF histogram, good over time, each square's estimated share of good holes with its range).
  */
-import { memo, useDeferredValue, useMemo, useState } from 'react';
-import { get, getOptional, paths, type GridOverview, type SuggestedSquares } from './api.ts';
+import { memo, useDeferredValue, useMemo, useState, type CSSProperties, type MouseEvent, type SyntheticEvent } from 'react';
+import { get, getRanking, paths, type GridOverview, type Ranking } from './api.ts';
 import { CtfHistogram, GoodOverTime, SquareEstimates } from './Charts.tsx';
 import { MapCanvas, type MapItem } from './MapCanvas.tsx';
 import { compareIds, fmt, pct, shareColour, squareViews, STATE_COLOUR, STATES, type SquareView } from './model.ts';
@@ -35,7 +35,7 @@ export function AtlasPage({ gridUuid }: { gridUuid: string }) {
   const live = useLive(gridUuid);
   // What the atlas is drawn from, in one read; SmartEM's ranking is loaded beside it and re-colours the atlas when it arrives.
   const data = useData(`grid:${gridUuid}`, (signal) => get<GridOverview>(paths.gridOverview(gridUuid), signal), live.version);
-  const ranking = useData(`ranking:${gridUuid}`, (signal) => getOptional<SuggestedSquares>(paths.suggestedSquares(gridUuid), signal), live.version);
+  const ranking = useData(`ranking:${gridUuid}`, (signal) => getRanking(gridUuid, signal), live.version);
   return (
     <InstructionsVersion.Provider value={live.instructions}>
       <LiveBadge status={live.status} />
@@ -50,7 +50,7 @@ export function AtlasPage({ gridUuid }: { gridUuid: string }) {
   );
 }
 
-function Atlas({ overview, suggested, ranking }: { overview: GridOverview; suggested: SuggestedSquares | null; ranking: string }) {
+function Atlas({ overview, suggested, ranking }: { overview: GridOverview; suggested: Ranking | null; ranking: string }) {
   const { squares, name } = overview;
   const grid = { uuid: overview.grid_uuid, name };
   const [mode, setMode] = useState<Mode>('state');
@@ -165,25 +165,41 @@ function Atlas({ overview, suggested, ranking }: { overview: GridOverview; sugge
 
 const EMPTY_VIEWS: SquareView[] = [];
 
-/** Every grid square as a link (keyboard and screen-reader access, and what tests count); memoised, so hovering
- * the atlas does not re-render thousands of entries. */
+/** The state colours as custom properties of the list (its entries' swatches are drawn from them by the stylesheet). */
+const LIST_COLOURS = Object.fromEntries(STATES.map((s) => [`--state-${s.state}`, s.colour])) as CSSProperties;
+
+/**
+ * Every grid square as a link (keyboard and screen-reader access, and what tests count); memoised, so hovering
+ * the atlas does not re-render thousands of entries. Each entry is one link and its text (the swatch and the rank are
+ * drawn by the stylesheet from its attributes), its events handled once for the list, and the list is laid out
+ * only once scrolled into view (`content-visibility`): a 5,000-square atlas costs a few milliseconds, not hundreds.
+ */
 const SquareList = memo(function SquareList({ views, gridUuid, onHover }: { views: SquareView[]; gridUuid: string; onHover: (uuid: string) => void }) {
+  const entry = (e: SyntheticEvent) => (e.target as Element).closest?.('a[data-square-uuid]')?.getAttribute('data-square-uuid') ?? null;
+  const hover = (e: SyntheticEvent) => {
+    const uuid = entry(e);
+    if (uuid) onHover(uuid);
+  };
+  const open = (e: MouseEvent) => {
+    const uuid = entry(e);
+    if (!uuid || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    e.preventDefault();
+    navigate(href.square(gridUuid, uuid));
+  };
   return (
-    <ul className="square-list">
+    <ul className="square-list atlas-list" style={LIST_COLOURS} onFocus={hover} onMouseOver={hover} onClick={open}>
       {views.map((v) => (
         <li key={v.square.gridsquare_uuid}>
-          <Link
+          <a
             href={href.square(gridUuid, v.square.gridsquare_uuid)}
             data-square-id={v.square.gridsquare_id}
+            data-square-uuid={v.square.gridsquare_uuid}
             data-state={v.state}
-            onFocus={() => onHover(v.square.gridsquare_uuid)}
-            onMouseEnter={() => onHover(v.square.gridsquare_uuid)}
+            data-rank={v.rank !== null ? `#${v.rank}` : undefined}
             aria-label={`grid square ${v.square.gridsquare_id}, ${v.state}, ${v.micrographs} micrographs${v.rank !== null ? `, SmartEM rank ${v.rank}` : ''}`}
           >
-            <i className="swatch" style={{ background: STATE_COLOUR[v.state] }} />
             {v.square.gridsquare_id}
-            <span className="muted">{v.rank !== null ? ` #${v.rank}` : ''}</span>
-          </Link>
+          </a>
         </li>
       ))}
     </ul>

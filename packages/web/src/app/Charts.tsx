@@ -2,7 +2,7 @@
 import { useEffect, useMemo, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import type { GridOverview, SuggestedSquares } from './api.ts';
+import type { GridOverview, Ranking } from './api.ts';
 
 interface ChartProps {
   title: string;
@@ -107,7 +107,7 @@ interface Estimated {
  * Each square's estimated share of good holes with its 95 % interval, best first, and the observed share beside it;
  * on a large grid the best 30 and the worst 10 (after a gap), so the plot stays small and fast.
  */
-export function SquareEstimates({ suggested }: { suggested: SuggestedSquares | null }) {
+export function SquareEstimates({ suggested }: { suggested: Ranking | null }) {
   const shown = useMemo(() => {
     const all: Estimated[] = [];
     for (const s of suggested?.squares ?? []) {

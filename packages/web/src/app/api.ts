@@ -86,6 +86,7 @@ export const paths = {
   gridCollection: (g: string) => `/grids/${enc(g)}/collection`,
   gridOverview: (g: string) => `/grids/${enc(g)}/overview`,
   suggestedSquares: (g: string) => `/grids/${enc(g)}/suggested_squares`,
+  atlasRanking: (g: string) => `/grids/${enc(g)}/overview/ranking`,
   gridSquare: (s: string) => `/gridsquares/${enc(s)}`,
   foilHoles: (s: string) => `/gridsquares/${enc(s)}/foilholes`,
   squareCollection: (s: string) => `/gridsquares/${enc(s)}/collection`,
@@ -101,6 +102,36 @@ export const paths = {
   /** An entity's preview JPEG (`kind`: atlastile, gridsquare, foilhole, micrograph). */
   image: (kind: string, uuid: string) => `/images/${kind}/${enc(uuid)}`,
 };
+
+/** What the atlas page draws of a square's ranking (`suggested_squares` without the score and hole counts). */
+export type RankedSquare = Omit<Wire.SuggestedSquare, 'score' | 'observed_holes'>;
+export interface Ranking {
+  authority: string;
+  squares: RankedSquare[];
+}
+
+/** The atlas page's ranking of a grid's squares (read in its compact form), or null when there is none. */
+export async function getRanking(gridUuid: string, signal?: AbortSignal): Promise<Ranking | null> {
+  const compact = await getOptional<Wire.AtlasRanking>(paths.atlasRanking(gridUuid), signal);
+  if (!compact) return null;
+  const c = compact.squares;
+  const opt = (v: number | null | undefined) => (v === null || v === undefined ? undefined : v);
+  return {
+    authority: compact.authority,
+    squares: c.gridsquare_uuid.map((uuid, k) => ({
+      gridsquare_uuid: uuid,
+      gridsquare_id: c.gridsquare_id[k]!,
+      rank: k + 1,
+      decision: c.collect[k] ? 'collect' : 'skip',
+      expected_good_holes: c.expected_good_holes[k]!,
+      remaining_holes: c.remaining_holes[k]!,
+      p_good_mean: opt(c.p_good_mean[k]),
+      p_good_low: opt(c.p_good_low[k]),
+      p_good_high: opt(c.p_good_high[k]),
+      observed_good_share: opt(c.observed_good_share[k]),
+    })),
+  };
+}
 
 /** A decoded preview and the size in pixels of the full image it shows (`X-Frame-*`), when the backend knows it. */
 export interface Preview {

@@ -1,5 +1,5 @@
 /** What the pages show, derived from the API's reads: square states, colour scales, the recommended order. */
-import type { AtlasSquare, SuggestedSquares } from './api.ts';
+import type { AtlasSquare, Ranking } from './api.ts';
 
 export type SquareState = 'collecting' | 'collected' | 'recommended' | 'skipped' | 'not-seen';
 
@@ -36,7 +36,7 @@ export interface SquareView {
   remainingHoles: number | null;
 }
 
-export function squareViews(squares: AtlasSquare[], suggested: SuggestedSquares | null): SquareView[] {
+export function squareViews(squares: AtlasSquare[], suggested: Ranking | null): SquareView[] {
   const ranked = new Map((suggested?.squares ?? []).map((s) => [s.gridsquare_uuid, s]));
   let latest: { uuid: string; at: string } | null = null;
   for (const c of squares)
