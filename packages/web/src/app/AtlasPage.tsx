@@ -50,7 +50,10 @@ export function AtlasPage({ gridUuid }: { gridUuid: string }) {
   );
 }
 
-function Atlas({ overview, suggested, ranking }: { overview: GridOverview; suggested: Ranking | null; ranking: string }) {
+function Atlas({ overview, suggested: arrived, ranking }: { overview: GridOverview; suggested: Ranking | null; ranking: string }) {
+  // A ranking that arrives while the atlas is first drawn (it is kept by the backend, so often quick) re-colours it
+  // in the background after that draw, not before it.
+  const suggested = useDeferredValue(arrived);
   const { squares, name } = overview;
   const grid = { uuid: overview.grid_uuid, name };
   const [mode, setMode] = useState<Mode>('state');
