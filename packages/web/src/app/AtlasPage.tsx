@@ -25,6 +25,11 @@ const MODES: Array<{ mode: Mode; label: string }> = [
 ];
 /** How many of SmartEM's next squares are numbered and joined by the path. */
 const ORDER_SHOWN = 20;
+/**
+ * While changes keep coming, the grid and the ranking are re-read at most once per this long after the last re-read
+ * (counts are applied from the changes meanwhile): a busy visit would otherwise keep the backend re-reading them.
+ */
+const REREAD_REST_MS = 250;
 
 
 function fillOf(v: SquareView, mode: Mode): string {
@@ -45,8 +50,14 @@ export function AtlasPage({ gridUuid }: { gridUuid: string }) {
       return get<GridOverview>(paths.gridOverview(gridUuid), signal).then((read) => counts.reread(read, mark));
     },
     live.version,
+    REREAD_REST_MS,
   );
-  const ranking = useData(`ranking:${gridUuid}`, (signal) => getOptional<SuggestedSquares>(paths.suggestedSquares(gridUuid), signal), live.version);
+  const ranking = useData(
+    `ranking:${gridUuid}`,
+    (signal) => getOptional<SuggestedSquares>(paths.suggestedSquares(gridUuid), signal),
+    live.version,
+    REREAD_REST_MS,
+  );
   return (
     <InstructionsVersion.Provider value={live.instructions}>
       <LiveBadge status={live.status} />
