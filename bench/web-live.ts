@@ -321,7 +321,7 @@ async function apiToPage(fed: FedBackend, browser: Browser): Promise<ApiPart> {
 
     // A burst: one batch of BURST micrographs over the squares.
     let reads = 0;
-    page.on('request', (r) => void (r.url().endsWith(`/grids/${grid}/collection`) && reads++));
+    page.on('request', (r) => void (r.url().endsWith(`/grids/${grid}/overview`) && reads++));
     const total = [...counts.values()].reduce((a, b) => a + b, 0) + BURST;
     const burst = Array.from({ length: BURST }, (_, k) => micrograph(holes[k % holes.length]!));
     const t0 = Date.now();
