@@ -5,8 +5,14 @@
  * counted change may or may not hold it, so each square then keeps the larger of its two counts; a re-read with no
  * counted change since it started replaces the counts as they are (so a deletion shows once the stream is quiet).
  */
-import type { GridOverview } from './api.ts';
-import type { LiveChange } from './useLive.ts';
+import type { GridOverview } from '@smartem/common';
+
+/** What a change from the live stream says (`LiveChange`; here without the page's DOM-typed modules, for the tests). */
+interface Change {
+  event_type: string;
+  gridsquare_uuid: string | null;
+  payload: Record<string, unknown>;
+}
 
 /** Which count of a square each counted event type adds one to. */
 const COUNTED: Record<string, 'foilholes' | 'micrographs'> = {
@@ -47,7 +53,7 @@ export class LiveCounts {
   }
 
   /** A change from the stream: the overview to show when it added to a square's count, else null. */
-  apply(change: LiveChange): GridOverview | null {
+  apply(change: Change): GridOverview | null {
     const field = COUNTED[change.event_type];
     const uuid = change.payload.uuid;
     const shown = this.shown;
