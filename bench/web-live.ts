@@ -354,7 +354,7 @@ function report(file: FilePart, api: ApiPart): string {
     line('written → the agent parsed it (detection, read, parse)', quiet.detect, sim.detect, []),
     line('parsed → the backend acknowledged it (journal fsync, batching, POST)', quiet.sync, sim.sync, []),
     line('acknowledged → a plain SSE client has the change', quiet.stream, sim.stream, api.streamMs),
-    line('the change → the open atlas shows it (debounce, re-read, render)', quiet.page, sim.page, []),
+    line('the change → the open atlas shows it (counted from the change, or re-read; render)', quiet.page, sim.page, []),
     line('**written (API: acknowledged) → the open atlas shows it, live**', quiet.total, sim.total, api.pageMs),
     line('baseline: the same, reloading the page by hand until it shows it', file.reloadMs, [], api.reloadMs),
     '',
