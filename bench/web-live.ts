@@ -321,7 +321,7 @@ async function apiToPage(fed: FedBackend, browser: Browser): Promise<ApiPart> {
 
     // A burst: one batch of BURST micrographs over the squares.
     let reads = 0;
-    page.on('request', (r) => void (r.url().endsWith(`/grids/${grid}/collection`) && reads++));
+    page.on('request', (r) => void (r.url().endsWith(`/grids/${grid}/overview`) && reads++));
     const total = [...counts.values()].reduce((a, b) => a + b, 0) + BURST;
     const burst = Array.from({ length: BURST }, (_, k) => micrograph(holes[k % holes.length]!));
     const t0 = Date.now();
@@ -354,7 +354,7 @@ function report(file: FilePart, api: ApiPart): string {
     line('written → the agent parsed it (detection, read, parse)', quiet.detect, sim.detect, []),
     line('parsed → the backend acknowledged it (journal fsync, batching, POST)', quiet.sync, sim.sync, []),
     line('acknowledged → a plain SSE client has the change', quiet.stream, sim.stream, api.streamMs),
-    line('the change → the open atlas shows it (debounce, re-read, render)', quiet.page, sim.page, []),
+    line('the change → the open atlas shows it (counted from the change, or re-read; render)', quiet.page, sim.page, []),
     line('**written (API: acknowledged) → the open atlas shows it, live**', quiet.total, sim.total, api.pageMs),
     line('baseline: the same, reloading the page by hand until it shows it', file.reloadMs, [], api.reloadMs),
     '',

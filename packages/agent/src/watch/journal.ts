@@ -36,10 +36,11 @@ export class Journal implements StoreListener {
   /** A failed write of `flushSoon`, reported by the next `flush()`. */
   private backgroundError: unknown;
   private flushQueued = false;
-  /** Written and not fsync'd yet: anything; entity records (what a send needs durable). */
+  private syncQueued = false;
+  /** Written and not fsync'd yet: anything; new entities' records (what a send needs durable). */
   private unsynced = false;
   private putsUnsynced = false;
-  /** The buffer holds entity records. */
+  /** The buffer holds new entities' records. */
   private putsBuffered = false;
 
   constructor(readonly stateDir: string) {
@@ -61,8 +62,23 @@ export class Journal implements StoreListener {
     if (created) record.P = entity.parents;
     if (entity.order !== undefined) record.o = entity.order;
     this.buffer.push(JSON.stringify(record));
-    this.putsBuffered = true;
+    // Only a new entity's record must be durable before a send: its uuid is what a restart must not forget. A lost
+    // update is made again by the restart's reading of every file (and sent again: the batch routes are idempotent).
+    if (created) this.putsBuffered = true;
     this.flushSoon();
+  }
+
+  /**
+   * Starts writing and fsyncing the entity records buffered so far in the background (a failure is reported by the
+   * next `flush()`), so that the syncer's `flush()` before its next request finds them durable already instead of
+   * waiting for the disk then. At most one such sync waits at a time.
+   */
+  syncSoon(): void {
+    if (this.syncQueued || !(this.putsBuffered || this.putsUnsynced)) return;
+    this.syncQueued = true;
+    this.write('puts')
+      .catch((error: unknown) => (this.backgroundError ??= error))
+      .finally(() => (this.syncQueued = false));
   }
 
   /**
@@ -86,7 +102,7 @@ export class Journal implements StoreListener {
   }
 
   /**
-   * Writes everything buffered so far and fsyncs it if any entity record (a uuid the backend may be sent) is not durable
+   * Writes everything buffered so far and fsyncs it if any new entity's record (a uuid the backend may be sent) is not durable
    * yet: what the syncer needs before a send. Acknowledgements alone are not fsync'd (a lost one only means an
    * idempotent resend after a restart), so a send never waits for the previous batch's acks to reach the disk.
    * Serialised: concurrent calls queue up.

@@ -26,7 +26,7 @@ export interface SyncStats {
 
 export interface SyncerOptions {
   store: EntityStore;
-  /** Flushed (fsync) before every request; acks are journaled after. Absent in dry-run. */
+  /** Flushed before every request (new entities' records fsync'd, in the background while a request is out); acks are journaled after. Absent in dry-run. */
   journal?: Journal;
   /** Absent in dry-run: everything is acknowledged locally. */
   client?: SmartEmClient;
@@ -70,12 +70,21 @@ export class Syncer {
   private retryAt = 0;
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
+  /** A background fsync was started for the changes made during the request in flight. */
+  private synced = false;
 
   constructor(private readonly opts: SyncerOptions) {}
 
   /** Something changed: schedule a round (soon, or after the current backoff). */
   wake(): void {
-    if (this.stopped || this.timer || this.running) return;
+    if (this.stopped || this.timer) return;
+    if (this.running) {
+      // What changed goes out after the request in flight: make it durable meanwhile, so that the next request need
+      // not wait for the disk (one such fsync per request, not one per change during a catch-up).
+      if (!this.synced) this.opts.journal?.syncSoon();
+      this.synced = true;
+      return;
+    }
     const full = this.opts.store.pendingCount() >= (this.opts.batchSize ?? 1000);
     const delay = Math.max(full ? 0 : (this.opts.lingerMs ?? 5), this.retryAt - Date.now());
     this.timer = setTimeout(() => {
@@ -174,6 +183,7 @@ export class Syncer {
     if (batch.length === 0) return 0;
     const versions = batch.map((e) => e.version);
     await journal?.flush();
+    this.synced = false;
     let results: BatchResult[];
     if (client) {
       // Each call gets a single attempt: the round-level backoff handles an absent backend.

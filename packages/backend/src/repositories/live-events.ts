@@ -34,18 +34,26 @@ export function parsePosition(text: string): LivePosition | undefined {
 /** Only events every earlier transaction is finished behind: none can later appear before them. */
 const SETTLED = sql`e.tx < pg_snapshot_xmin(pg_current_snapshot())`;
 const after = (p: LivePosition | null) => (p ? sql`AND (e.tx, e.id) > (${p.tx}::xid8, ${p.id}::bigint)` : sql``);
-const ofKind = (kind: string) => sql`CASE WHEN split_part(e.event_type, '.', 1) = ${kind} THEN e.payload->>'uuid' END`;
+const ofKind = (kind: string, row = 'e') =>
+  sql`CASE WHEN split_part(${sql.raw(row)}.event_type, '.', 1) = ${kind} THEN ${sql.raw(row)}.payload->>'uuid' END`;
 
-/** Up to `limit` settled events after `position` (from the start for null), oldest first. */
+/**
+ * Up to `limit` settled events after `position` (from the start for null), oldest first. The grid square and grid of an
+ * event that names only a foil hole (or square) are looked up by primary key for each of those events (subqueries in
+ * the select list): joined instead, a planner without table statistics (PGlite collects none) reads every foil hole
+ * of the database into a hash table for each read of every open stream.
+ */
 export async function readLiveEvents(db: Db, position: LivePosition | null, limit: number): Promise<LiveEvent[]> {
-  const squareOf = sql`coalesce(e.payload->>'gridsquare_uuid', ${ofKind('gridsquare')}, fh.gridsquare_uuid)`;
-  const result = (await db.execute(sql`SELECT e.id, e.tx::text AS tx, e.event_type, e.payload,
-      coalesce(e.payload->>'grid_uuid', ${ofKind('grid')}, sq.grid_uuid) AS grid_uuid, ${squareOf} AS gridsquare_uuid
-    FROM live_event e
-    LEFT JOIN foilhole fh ON fh.uuid = coalesce(e.payload->>'foilhole_uuid', ${ofKind('foilhole')})
-    LEFT JOIN gridsquare sq ON sq.uuid = ${squareOf}
-    WHERE ${SETTLED} ${after(position)}
-    ORDER BY e.tx, e.id LIMIT ${limit}`)) as unknown as { rows: Array<Record<string, unknown>> };
+  const result = (await db.execute(sql`SELECT s.id, s.tx::text AS tx, s.event_type, s.payload,
+      coalesce(s.payload->>'grid_uuid', ${ofKind('grid', 's')}, (SELECT sq.grid_uuid FROM gridsquare sq WHERE sq.uuid = s.gridsquare_uuid)) AS grid_uuid,
+      s.gridsquare_uuid
+    FROM (SELECT e.id, e.tx, e.event_type, e.payload,
+            coalesce(e.payload->>'gridsquare_uuid', ${ofKind('gridsquare')},
+              (SELECT fh.gridsquare_uuid FROM foilhole fh WHERE fh.uuid = coalesce(e.payload->>'foilhole_uuid', ${ofKind('foilhole')}))) AS gridsquare_uuid
+          FROM live_event e
+          WHERE ${SETTLED} ${after(position)}
+          ORDER BY e.tx, e.id LIMIT ${limit}) s
+    ORDER BY s.tx, s.id`)) as unknown as { rows: Array<Record<string, unknown>> };
   return result.rows.map((r) => ({
     position: { tx: String(r.tx), id: Number(r.id) },
     event_type: String(r.event_type),

@@ -5,10 +5,37 @@
  * runs another right after it.
  */
 import type { Db } from '../db/index.ts';
-import { liveEventKept, liveHead, parsePosition, readLiveEvents, type LiveEvent, type LivePosition } from '../repositories/live-events.ts';
+import {
+  formatPosition,
+  liveEventKept,
+  liveHead,
+  parsePosition,
+  readLiveEvents,
+  type LiveEvent,
+  type LivePosition,
+} from '../repositories/live-events.ts';
 import type { NotifyFeed } from './notify-feed.ts';
 
 const BATCH = 500;
+
+/**
+ * Reads just started, by database and position: the streams at the same place that one notification wakes share one
+ * read. Only within that tick: a stream woken later must not take a read that started before what woke it.
+ */
+const reading = new WeakMap<Db, Map<string, Promise<LiveEvent[]>>>();
+
+function readShared(db: Db, position: LivePosition | null): Promise<LiveEvent[]> {
+  let inFlight = reading.get(db);
+  if (!inFlight) reading.set(db, (inFlight = new Map()));
+  const key = position ? formatPosition(position) : '';
+  let read = inFlight.get(key);
+  if (!read) {
+    read = readLiveEvents(db, position, BATCH);
+    inFlight.set(key, read);
+    queueMicrotask(() => inFlight.delete(key));
+  }
+  return read;
+}
 
 export interface LiveStreamOptions {
   db: Db;
@@ -50,7 +77,7 @@ export async function openLiveStream(opts: LiveStreamOptions): Promise<LiveStrea
 
   const read = async (): Promise<void> => {
     for (;;) {
-      const events = await readLiveEvents(db, position, BATCH);
+      const events = await readShared(db, position);
       for (const event of events) {
         if (closed) return;
         position = event.position;

@@ -3,7 +3,7 @@
  * quality, SmartEM's recommended order as numbers and a path; details of the square under the pointer; plots
  * (CTF histogram, good over time, each square's estimated share of good holes with its range).
  */
-import { memo, useDeferredValue, useMemo, useState, type CSSProperties, type MouseEvent, type SyntheticEvent } from 'react';
+import { memo, useDeferredValue, useMemo, useReducer, useState, type CSSProperties, type MouseEvent, type SyntheticEvent } from 'react';
 import { get, getRanking, paths, type GridOverview, type Ranking } from './api.ts';
 import { CtfHistogram, GoodOverTime, SquareEstimates } from './Charts.tsx';
 import { MapCanvas, type MapItem } from './MapCanvas.tsx';
@@ -15,6 +15,7 @@ import { LiveBadge } from './LiveBadge.tsx';
 import { useAtlasTiles } from './previews.ts';
 import { useData } from './useData.ts';
 import { InstructionsVersion, useLive } from './useLive.ts';
+import { LiveCounts } from './liveCounts.ts';
 
 type Mode = 'state' | 'observed' | 'predicted';
 const MODES: Array<{ mode: Mode; label: string }> = [
@@ -24,6 +25,11 @@ const MODES: Array<{ mode: Mode; label: string }> = [
 ];
 /** How many of SmartEM's next squares are numbered and joined by the path. */
 const ORDER_SHOWN = 20;
+/**
+ * While changes keep coming, the grid and the ranking are re-read at most once per this long after the last re-read
+ * (counts are applied from the changes meanwhile): a busy visit would otherwise keep the backend re-reading them.
+ */
+const REREAD_REST_MS = 250;
 
 
 function fillOf(v: SquareView, mode: Mode): string {
@@ -32,10 +38,26 @@ function fillOf(v: SquareView, mode: Mode): string {
 }
 
 export function AtlasPage({ gridUuid }: { gridUuid: string }) {
-  const live = useLive(gridUuid);
+  // A new foil hole or micrograph is counted as its change arrives; the re-read it also asks for brings the rest.
+  const counts = useMemo(() => new LiveCounts(), [gridUuid]);
+  const [, counted] = useReducer((n: number) => n + 1, 0);
+  const live = useLive(gridUuid, undefined, (change) => counts.apply(change) && counted());
   // What the atlas is drawn from, in one read; SmartEM's ranking is loaded beside it and re-colours the atlas when it arrives.
-  const data = useData(`grid:${gridUuid}`, (signal) => get<GridOverview>(paths.gridOverview(gridUuid), signal), live.version);
-  const ranking = useData(`ranking:${gridUuid}`, (signal) => getRanking(gridUuid, signal), live.version);
+  const data = useData(
+    `grid:${gridUuid}`,
+    (signal) => {
+      const mark = counts.mark();
+      return get<GridOverview>(paths.gridOverview(gridUuid), signal).then((read) => counts.reread(read, mark));
+    },
+    live.version,
+    REREAD_REST_MS,
+  );
+  const ranking = useData(
+    `ranking:${gridUuid}`,
+    (signal) => getRanking(gridUuid, signal),
+    live.version,
+    REREAD_REST_MS,
+  );
   return (
     <InstructionsVersion.Provider value={live.instructions}>
       <LiveBadge status={live.status} />
@@ -44,7 +66,7 @@ export function AtlasPage({ gridUuid }: { gridUuid: string }) {
       ) : data.status === 'error' ? (
         <main><p role="alert" className="error">{data.error}</p></main>
       ) : (
-        <Atlas overview={data.data} suggested={ranking.status === 'ok' ? ranking.data : null} ranking={ranking.status} />
+        <Atlas overview={counts.shown ?? data.data} suggested={ranking.status === 'ok' ? ranking.data : null} ranking={ranking.status} />
       )}
     </InstructionsVersion.Provider>
   );

@@ -57,17 +57,21 @@ function debounced(bump: () => void): { now(): void; cancel(): void } {
 
 /**
  * `grid`: only that grid's changes (and those whose grid is unknown); `relevant`: a further filter of the changes
- * that bump `version` (read at each event, so it may close over props).
+ * that bump `version` (read at each event, so it may close over props); `onChange`: called with each change other
+ * than an instruction's as it arrives (a page applying what the change says before its re-read; read at each event too).
  */
 export function useLive(
   grid?: string,
   relevant?: (change: LiveChange) => boolean,
+  onChange?: (change: LiveChange) => void,
 ): { status: LiveStatus; version: number; instructions: number } {
   const [status, setStatus] = useState<LiveStatus>('connecting');
   const [version, setVersion] = useState(0);
   const [instructions, setInstructions] = useState(0);
   const filter = useRef(relevant);
   filter.current = relevant;
+  const apply = useRef(onChange);
+  apply.current = onChange;
 
   useEffect(() => {
     const ac = new AbortController();
@@ -84,7 +88,10 @@ export function useLive(
       } else if (event === 'change') {
         const change = JSON.parse(data) as LiveChange;
         if (isInstruction(change)) instructed.now();
-        else if (!filter.current || filter.current(change)) changed.now();
+        else {
+          apply.current?.(change);
+          if (!filter.current || filter.current(change)) changed.now();
+        }
       }
     };
     /** One stream, read to its end (or until it falls silent); the wait before the next one. */
