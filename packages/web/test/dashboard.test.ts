@@ -186,3 +186,34 @@ test('the collection reads count what the API lists', { skip: skip ?? false }, a
   assert.equal(missing.status, 404);
   assert.equal((await fetch(`${url()}/gridsquares/no-such-square/collection`)).status, 404);
 });
+
+test("the good-over-time plot draws EPU's default order once a curve is stored, live, and not before", { skip: skip ?? false }, async () => {
+  const grid = (await api<Row[]>('/grids'))[0];
+  const { over_time } = await api<{ over_time: { t: number[]; good: number[] } }>(`/grids/${grid.uuid}/overview`);
+  assert.ok(over_time.t.length > 1, 'the fixture has CTF results over time');
+  const page = await newPage();
+  await page.goto(`${url()}/ui/grids/${grid.uuid}`);
+  await mapDrawn(page, 'atlas-epu-default');
+  const plot = page.locator('figure[data-chart="good-over-time"]');
+  await plot.locator('.u-legend').waitFor();
+  assert.equal(await plot.getAttribute('data-epu-default-points'), '0');
+  assert.doesNotMatch((await plot.locator('.u-legend').textContent()) ?? '', /EPU default order/);
+
+  // Half of SmartEM's good micrographs at each of its times, and one point after SmartEM's last result (not drawn).
+  const points = over_time.t.map((t, k) => ({ t, beam_time: k, good: Math.floor(over_time.good[k]! / 2) }));
+  points.push({ t: over_time.t.at(-1)! + 3_600_000, beam_time: points.length, good: points.at(-1)!.good + 1 });
+  await fed!.api(`/grids/${grid.uuid}/epu_default_order`, { method: "PUT", body: JSON.stringify({ points }) });
+  // The page was not reloaded: the live stream brings the new overview.
+  await page.locator(`figure[data-chart="good-over-time"][data-epu-default-points="${over_time.t.length}"]`).waitFor({ timeout: 30_000 });
+  const legend = (await plot.locator('.u-legend').textContent()) ?? '';
+  assert.match(legend, /good: EPU default order/);
+  assert.match(legend, /good: SmartEM/);
+  assert.match((await plot.textContent()) ?? '', /Dashed: EPU's default order/);
+  await plot.screenshot({ path: join(OUTPUT, 'atlas-good-over-time-epu-default.png') });
+  await page.screenshot({ path: join(OUTPUT, 'atlas-epu-default.png'), fullPage: true });
+  assert.deepEqual(
+    problems.filter((p) => !p.startsWith('slow')),
+    [],
+  );
+  await page.close();
+});

@@ -13,6 +13,7 @@ import { GOOD_CTF_ANGSTROM, loadCryoRl } from '@smartem/decisions/bench/dataset'
 import { indexDataset, startHole } from '@smartem/decisions/bench/episode';
 import { truthSquareOf } from '@smartem/epu-sim';
 import { playLoop, quantile, readAthenaLog, startLoopServices, type LoopResult } from '../loop/closed-loop.ts';
+import { feedEpuDefault, goodMicrographsByBeamTime } from '../loop/epu-default.ts';
 
 export interface ClosedLoopOptions {
   truth: string;
@@ -85,6 +86,8 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
       o.print(`start ${s} (truth square ${first} first): EPU default ${epu.acquisition.goodHoles} good holes`);
       const services = await startLoopServices({ dir: join(base, `smartem-${s}`), athenaLog: o.athenaLog, log: o.log });
       const logFrom = await stat(services.athenaLog).then((st) => st.size);
+      // EPU's default order stored beside SmartEM's session, for its atlas page (while the backend runs).
+      const epuFeed = feedEpuDefault({ api: services.backend.url, goodAt: goodMicrographsByBeamTime(epu.holes) });
       let sm: LoopResult;
       try {
         sm = await playLoop({
@@ -95,9 +98,11 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
           feedbackDelayS: o.feedbackDelayS,
           decisionTimeoutS: o.decisionTimeoutS,
           signal: interrupt.signal,
+          onHole: (p) => epuFeed.add(p),
           ...(o.predictions ? { predicted: (i: number) => dataset.holes[i]?.predicted } : {}),
         });
       } finally {
+        await epuFeed.stop().catch((error: unknown) => o.log.warn({ err: error }, "EPU's default order not stored"));
         await services.stop();
       }
       if (interrupt.signal.aborted) break;
