@@ -214,7 +214,14 @@ const ROWS: Row[] = [
     names: 'authority',
   },
   // EPU's default order for comparison: a cumulative curve, each point complete.
-  { name: "EPU's default order without points", method: 'PUT', url: '/grids/grid/epu_default_order', body: {}, status: 422, names: 'points' },
+  {
+    name: "EPU's default order without points",
+    method: 'PUT',
+    url: '/grids/grid/epu_default_order',
+    body: {},
+    status: 422,
+    names: 'points',
+  },
   {
     name: "EPU's default order with a negative count",
     method: 'PUT',
@@ -227,7 +234,12 @@ const ROWS: Row[] = [
     name: "EPU's default order point without a time",
     method: 'PUT',
     url: '/grids/grid/epu_default_order',
-    body: { points: [{ t: 1, beam_time: 0, good: 0 }, { beam_time: 1, good: 0 }] },
+    body: {
+      points: [
+        { t: 1, beam_time: 0, good: 0 },
+        { beam_time: 1, good: 0 },
+      ],
+    },
     status: 422,
     names: 'points/1/t',
   },
@@ -235,7 +247,12 @@ const ROWS: Row[] = [
     name: "EPU's default order going back in time",
     method: 'PUT',
     url: '/grids/grid/epu_default_order',
-    body: { points: [{ t: 5, beam_time: 0, good: 0 }, { t: 4, beam_time: 1, good: 1 }] },
+    body: {
+      points: [
+        { t: 5, beam_time: 0, good: 0 },
+        { t: 4, beam_time: 1, good: 1 },
+      ],
+    },
     status: 422,
     names: 'points/1/t',
   },
@@ -243,7 +260,12 @@ const ROWS: Row[] = [
     name: "EPU's default order losing good micrographs",
     method: 'PUT',
     url: '/grids/grid/epu_default_order',
-    body: { points: [{ t: 5, beam_time: 0, good: 2 }, { t: 6, beam_time: 1, good: 1 }] },
+    body: {
+      points: [
+        { t: 5, beam_time: 0, good: 2 },
+        { t: 6, beam_time: 1, good: 1 },
+      ],
+    },
     status: 422,
     names: 'points/1/good',
   },

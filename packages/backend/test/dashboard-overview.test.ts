@@ -138,11 +138,16 @@ for (const kind of testDatabaseKinds()) {
       });
       assert.deepEqual(replaced.epu_default_order?.good, [0, 3]);
       // A refused curve leaves the stored one as it was.
-      assert.equal((await fetch(`${url}/grids/grid-a/epu_default_order`, {
-        method: 'PUT',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ points: [points[1], points[0]] }),
-      })).status, 422);
+      assert.equal(
+        (
+          await fetch(`${url}/grids/grid-a/epu_default_order`, {
+            method: 'PUT',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ points: [points[1], points[0]] }),
+          })
+        ).status,
+        422,
+      );
       assert.deepEqual((await overview()).epu_default_order?.good, [0, 3]);
     });
 

@@ -187,7 +187,9 @@ test('the collection reads count what the API lists', { skip: skip ?? false }, a
   assert.equal((await fetch(`${url()}/gridsquares/no-such-square/collection`)).status, 404);
 });
 
-test("the good-over-time plot draws EPU's default order once a curve is stored, live, and not before", { skip: skip ?? false }, async () => {
+test("the good-over-time plot draws EPU's default order once a curve is stored, live, and not before", {
+  skip: skip ?? false,
+}, async () => {
   const grid = (await api<Row[]>('/grids'))[0];
   const { over_time } = await api<{ over_time: { t: number[]; good: number[] } }>(`/grids/${grid.uuid}/overview`);
   assert.ok(over_time.t.length > 1, 'the fixture has CTF results over time');
@@ -202,7 +204,7 @@ test("the good-over-time plot draws EPU's default order once a curve is stored, 
   // Half of SmartEM's good micrographs at each of its times, and one point after SmartEM's last result (not drawn).
   const points = over_time.t.map((t, k) => ({ t, beam_time: k, good: Math.floor(over_time.good[k]! / 2) }));
   points.push({ t: over_time.t.at(-1)! + 3_600_000, beam_time: points.length, good: points.at(-1)!.good + 1 });
-  await fed!.api(`/grids/${grid.uuid}/epu_default_order`, { method: "PUT", body: JSON.stringify({ points }) });
+  await fed!.api(`/grids/${grid.uuid}/epu_default_order`, { method: 'PUT', body: JSON.stringify({ points }) });
   // The page was not reloaded: the live stream brings the new overview.
   await page.locator(`figure[data-chart="good-over-time"][data-epu-default-points="${over_time.t.length}"]`).waitFor({ timeout: 30_000 });
   const legend = (await plot.locator('.u-legend').textContent()) ?? '';
@@ -211,6 +213,46 @@ test("the good-over-time plot draws EPU's default order once a curve is stored, 
   assert.match((await plot.textContent()) ?? '', /Dashed: EPU's default order/);
   await plot.screenshot({ path: join(OUTPUT, 'atlas-good-over-time-epu-default.png') });
   await page.screenshot({ path: join(OUTPUT, 'atlas-epu-default.png'), fullPage: true });
+  assert.deepEqual(
+    problems.filter((p) => !p.startsWith('slow')),
+    [],
+  );
+  await page.close();
+});
+
+test('the home page reads the agent sessions once, lists the current ones and keeps ended ones collapsed', {
+  skip: skip ?? false,
+}, async () => {
+  const acquisition = (await api<Row[]>('/acquisitions'))[0]!;
+  // An agent that restarted: its first session ended when the second began (neither is connected: no agent runs).
+  for (const session of ['rig-1', 'rig-2']) {
+    await fed!.api(`/agent/rig-agent/session/${session}`, {
+      method: 'PUT',
+      body: JSON.stringify({ acquisition_uuid: acquisition.uuid, mode: 'observe' }),
+    });
+  }
+  const page = await newPage();
+  // Every GET /agents the page starts before the first one is answered: a second one would be a duplicate read.
+  let answered = false;
+  let asked = 0;
+  page.on('request', (r) => void (r.method() === 'GET' && new URL(r.url()).pathname === '/agents' && !answered && asked++));
+  page.on('response', (r) => void (new URL(r.url()).pathname === '/agents' && (answered = true)));
+  await page.goto(`${url()}/ui/`);
+  const card = page.locator(`[data-acquisition-id="${acquisition.uuid}"]`);
+  const current = card.locator('tr[data-session-id="rig-2"]');
+  await current.waitFor();
+  assert.equal(asked, 1, 'one GET /agents for the page, whatever the number of acquisitions');
+  assert.equal(await current.getAttribute('data-ended'), 'false');
+  assert.match((await current.textContent()) ?? '', /not connected/);
+  const ended = card.locator('tr[data-session-id="rig-1"]');
+  assert.equal(await ended.getAttribute('data-ended'), 'true');
+  assert.equal(await ended.isVisible(), false, 'the ended session is collapsed');
+  const summary = card.locator('[data-testid="ended-sessions"] summary');
+  assert.match((await summary.textContent()) ?? '', /^1 ended agent session\b/);
+  await summary.click();
+  await ended.waitFor({ state: 'visible' });
+  assert.match((await ended.locator('.badge').textContent()) ?? '', /^ended$/);
+  await page.screenshot({ path: join(OUTPUT, 'home-sessions.png'), fullPage: true });
   assert.deepEqual(
     problems.filter((p) => !p.startsWith('slow')),
     [],

@@ -175,7 +175,8 @@ function optionalBodies<T>(document: T): T {
   for (const operations of Object.values(paths)) {
     for (const op of Object.values(operations)) {
       const body = op.requestBody;
-      if (body && Object.values(body.content ?? {}).some((media) => media.schema?.anyOf?.some((s) => s.type === 'null'))) body.required = false;
+      if (body && Object.values(body.content ?? {}).some((media) => media.schema?.anyOf?.some((s) => s.type === 'null')))
+        body.required = false;
     }
   }
   return document;

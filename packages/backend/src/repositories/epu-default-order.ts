@@ -19,6 +19,9 @@ export async function saveEpuDefaultOrder(db: Db, gridUuid: string, curve: EpuDe
 
 /** The grid's curve, null when none was stored. */
 export async function readEpuDefaultOrder(db: Db, gridUuid: string): Promise<EpuDefaultCurve | null> {
-  const rows = await db.select({ curve: gridepudefaultorder.curve }).from(gridepudefaultorder).where(eq(gridepudefaultorder.grid_uuid, gridUuid));
+  const rows = await db
+    .select({ curve: gridepudefaultorder.curve })
+    .from(gridepudefaultorder)
+    .where(eq(gridepudefaultorder.grid_uuid, gridUuid));
   return rows[0]?.curve ?? null;
 }

@@ -109,7 +109,10 @@ export const EpuDefaultOrderSchema = Type.Object(
     points: Type.Array(
       Type.Object(
         {
-          t: Type.Number({ minimum: 0, description: 'ms since the epoch on the acquisition-time axis, not decreasing from point to point' }),
+          t: Type.Number({
+            minimum: 0,
+            description: 'ms since the epoch on the acquisition-time axis, not decreasing from point to point',
+          }),
           beam_time: Type.Number({ minimum: 0, description: "beam time spent by EPU's default order (the simulation's units)" }),
           good: Type.Integer({ minimum: 0, description: 'good micrographs collected by then, not decreasing from point to point' }),
         },

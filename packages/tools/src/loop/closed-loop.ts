@@ -267,7 +267,15 @@ export async function playLoop(o: PlayLoopOptions): Promise<LoopResult> {
   const predictionsStored = (await feed?.stop()) ?? 0;
   if (!play.acquisition || !truth) throw new Error('the simulator played without a truth (no --truth, --budget or --athena)');
   ctfStoredAt.sort((a, b) => a - b);
-  return { play, acquisition: play.acquisition, truth, ctfStoredAt, predictionsStored, holes: [...seen.values()], wallMs: Date.now() - started };
+  return {
+    play,
+    acquisition: play.acquisition,
+    truth,
+    ctfStoredAt,
+    predictionsStored,
+    holes: [...seen.values()],
+    wallMs: Date.now() - started,
+  };
 }
 
 /** What the Decision Service saw: requests, decisions posted, and how long each decision took from its results. */
