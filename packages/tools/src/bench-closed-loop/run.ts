@@ -52,6 +52,8 @@ export interface StartResult {
     decision_wait_ms: number;
     feedback_sent: number;
     predictions_stored: number;
+    /** Points of EPU's default order stored beside SmartEM's session for its atlas page (0: not stored). */
+    epu_default_points: number;
     wall_ms: number;
   };
   athena_requests: number;
@@ -89,6 +91,7 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
       // EPU's default order stored beside SmartEM's session, for its atlas page (while the backend runs).
       const epuFeed = feedEpuDefault({ api: services.backend.url, goodAt: goodMicrographsByBeamTime(epu.holes) });
       let sm: LoopResult;
+      let epuDefaultPoints = 0;
       try {
         sm = await playLoop({
           ...common,
@@ -102,7 +105,10 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
           ...(o.predictions ? { predicted: (i: number) => dataset.holes[i]?.predicted } : {}),
         });
       } finally {
-        await epuFeed.stop().catch((error: unknown) => o.log.warn({ err: error }, "EPU's default order not stored"));
+        epuDefaultPoints = await epuFeed.stop().catch((error: unknown) => {
+          o.log.warn({ err: error }, "EPU's default order not stored");
+          return 0;
+        });
         await services.stop();
       }
       if (interrupt.signal.aborted) break;
@@ -125,6 +131,7 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
           decision_wait_ms: Math.round(a.decisionWaitMs),
           feedback_sent: sm.play.feedback?.sent ?? 0,
           predictions_stored: sm.predictionsStored,
+          epu_default_points: epuDefaultPoints,
           wall_ms: sm.wallMs,
         },
         athena_requests: athena.requests,
