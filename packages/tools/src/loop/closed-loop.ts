@@ -249,11 +249,12 @@ export async function playLoop(o: PlayLoopOptions): Promise<LoopResult> {
       progress.holeId = e.micrograph.holeId;
       progress.holes++;
       progress.good += truth.grid.good[i]!;
-      progress.acquiredMs = e.timeMs;
+      // In whole ms, as the manifest records it (and the backend stores it): the simulator's clock has fractions.
+      progress.acquiredMs = Math.floor(e.timeMs);
       seen.set(e.micrograph.holeId, {
         holeId: e.micrograph.holeId,
         beamTime: progress.beamTime,
-        acquiredMs: e.timeMs,
+        acquiredMs: progress.acquiredMs,
         good: truth.grid.good[i] === 1,
         micrographs: 1,
       });
