@@ -213,6 +213,70 @@ const ROWS: Row[] = [
     status: 422,
     names: 'authority',
   },
+  // EPU's default order for comparison: a cumulative curve, each point complete.
+  {
+    name: "EPU's default order without points",
+    method: 'PUT',
+    url: '/grids/grid/epu_default_order',
+    body: {},
+    status: 422,
+    names: 'points',
+  },
+  {
+    name: "EPU's default order with a negative count",
+    method: 'PUT',
+    url: '/grids/grid/epu_default_order',
+    body: { points: [{ t: 1, beam_time: 0, good: -1 }] },
+    status: 422,
+    names: 'points/0/good',
+  },
+  {
+    name: "EPU's default order point without a time",
+    method: 'PUT',
+    url: '/grids/grid/epu_default_order',
+    body: {
+      points: [
+        { t: 1, beam_time: 0, good: 0 },
+        { beam_time: 1, good: 0 },
+      ],
+    },
+    status: 422,
+    names: 'points/1/t',
+  },
+  {
+    name: "EPU's default order going back in time",
+    method: 'PUT',
+    url: '/grids/grid/epu_default_order',
+    body: {
+      points: [
+        { t: 5, beam_time: 0, good: 0 },
+        { t: 4, beam_time: 1, good: 1 },
+      ],
+    },
+    status: 422,
+    names: 'points/1/t',
+  },
+  {
+    name: "EPU's default order losing good micrographs",
+    method: 'PUT',
+    url: '/grids/grid/epu_default_order',
+    body: {
+      points: [
+        { t: 5, beam_time: 0, good: 2 },
+        { t: 6, beam_time: 1, good: 1 },
+      ],
+    },
+    status: 422,
+    names: 'points/1/good',
+  },
+  {
+    name: "EPU's default order on no grid",
+    method: 'PUT',
+    url: '/grids/no-such-grid/epu_default_order',
+    body: { points: [] },
+    status: 404,
+    names: 'no-such-grid',
+  },
   {
     name: 'an unknown authority in the query',
     method: 'GET',

@@ -184,6 +184,35 @@ for (const kind of testDatabaseKinds()) {
       );
     });
 
+    test("EPU's default order: none until stored, then in the overview (the kept one dropped), replaced whole by the next", async () => {
+      assert.equal((await overview()).epu_default_order, null);
+      const t0 = Date.UTC(2026, 0, 1, 8);
+      const points = [0, 1, 2, 3].map((k) => ({ t: t0 + k * 600_000, beam_time: k * 2.5, good: k * 3 }));
+      const stored = await send('PUT', '/grids/grid-a/epu_default_order', { points });
+      assert.deepEqual(stored.body, { grid_uuid: 'grid-a', points: 4 });
+      const expected = { t: points.map((p) => p.t), beam_time: points.map((p) => p.beam_time), good: points.map((p) => p.good) };
+      await waitFor(async () => ((await overview()).epu_default_order?.t.length === 4 ? true : undefined));
+      assert.deepEqual((await overview()).epu_default_order, expected);
+      await send('PUT', '/grids/grid-a/epu_default_order', { points: points.slice(0, 2) });
+      const replaced = await waitFor(async () => {
+        const o = await overview();
+        return o.epu_default_order?.t.length === 2 ? o : undefined;
+      });
+      assert.deepEqual(replaced.epu_default_order?.good, [0, 3]);
+      // A refused curve leaves the stored one as it was.
+      assert.equal(
+        (
+          await fetch(`${url}/grids/grid-a/epu_default_order`, {
+            method: 'PUT',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ points: [points[1], points[0]] }),
+          })
+        ).status,
+        422,
+      );
+      assert.deepEqual((await overview()).epu_default_order?.good, [0, 3]);
+    });
+
     test('404 naming an unknown grid', async () => {
       const res = await send('GET', '/grids/no-such-grid/overview');
       assert.equal(res.status, 404);

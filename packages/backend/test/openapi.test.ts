@@ -9,6 +9,7 @@ import { formatOpenApi } from '../src/runtime/openapi.ts';
 import { startTestApi, type TestApi } from './support/app.ts';
 
 interface Operation {
+  requestBody?: { required?: boolean };
   summary?: string;
   description?: string;
   tags?: string[];
@@ -32,6 +33,21 @@ describe('OpenAPI document', () => {
   test('docs/openapi.json is the served /docs/json (run `npm run openapi` after changing a route or schema)', () => {
     const checkedIn = readFileSync(new URL('../../../docs/openapi.json', import.meta.url), 'utf8');
     assert.equal(formatOpenApi(served), checkedIn);
+  });
+
+  test('a body is optional in the document exactly where the API takes a request without one (the agent heartbeat)', async () => {
+    const optional = Object.entries(served.paths).flatMap(([path, operations]) =>
+      Object.entries(operations)
+        .filter(([, op]) => op.requestBody && op.requestBody.required !== true)
+        .map(([method]) => `${method.toUpperCase()} ${path}`),
+    );
+    assert.deepEqual(optional, ['POST /agent/{agent_id}/session/{session_id}/heartbeat']);
+    assert.equal((await api.call('POST', '/acquisitions', { uuid: 'acq', name: 'S' })).status, 201);
+    assert.equal((await api.call('PUT', '/agent/ag/session/s', { acquisition_uuid: 'acq', mode: 'auto' })).status, 201);
+    const beat = await api.call('POST', '/agent/ag/session/s/heartbeat');
+    assert.equal(beat.status, 200, JSON.stringify(beat.json));
+    // A required body is still required: the same request without one to another write is refused.
+    assert.equal((await api.call('POST', '/acquisitions')).status, 422);
   });
 
   test('every operation has a summary, a description and one declared tag', () => {

@@ -50,8 +50,11 @@ export type PlayEvent =
   | { type: 'dir'; path: string }
   /** A file is open with `written` of its `size` bytes on disk; more chunks follow. */
   | { type: 'chunk'; path: string; kind: PlanKind; written: number; size: number }
-  /** `rewrite`: the path existed before (EPU rewrote it). */
-  | { type: 'file'; path: string; kind: PlanKind; size: number; rewrite: boolean; micrograph?: PlanFile['micrograph'] };
+  /**
+   * `rewrite`: the path existed before (EPU rewrote it). `timeMs`: the file's time in the simulation (ms since the
+   * epoch; a micrograph manifest's is the acquisition time it records).
+   */
+  | { type: 'file'; path: string; kind: PlanKind; size: number; rewrite: boolean; timeMs: number; micrograph?: PlanFile['micrograph'] };
 
 export interface PlaySummary extends GeneratedVisit {
   aborted: boolean;
@@ -167,6 +170,7 @@ export async function playVisit(opts: PlayOptions): Promise<PlaySummary> {
       kind: file.kind,
       size: data.length,
       rewrite,
+      timeMs: file.timeMs,
       ...(file.micrograph ? { micrograph: file.micrograph } : {}),
     });
     if (files % 500 === 0) opts.onProgress?.({ files, total, simulatedMs: lastTime - t0 });

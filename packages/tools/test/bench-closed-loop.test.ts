@@ -57,6 +57,7 @@ test('bench closed-loop: EPU default and SmartEM on the same grid; decisions pos
           decisions_found: number;
           feedback_sent: number;
           predictions_stored: number;
+          epu_default_points: number;
           skipped_squares: number[];
           deselected_holes: number[];
         };
@@ -67,6 +68,7 @@ test('bench closed-loop: EPU default and SmartEM on the same grid; decisions pos
     assert.ok(result.runs[0]!.epu_default.holes > 0 && result.runs[0]!.smartem.holes > 0);
     assert.ok(result.runs[0]!.smartem.feedback_sent > 0, 'processing results went back to the backend');
     assert.ok(result.runs[0]!.smartem.predictions_stored > 0, 'the predictions reached the backend');
+    assert.ok(result.runs[0]!.smartem.epu_default_points > 0, "EPU's default order reached the backend for the atlas page");
     assert.equal(result.offline.policy, 'online-learner+predictions');
     assert.ok(result.runs[0]!.smartem.decisions_found > 0, 'the simulator read decisions');
     assert.ok(Number.isFinite(result.smartem.decision_latency_ms.p50) && Number.isFinite(result.smartem.decision_latency_ms.p99));

@@ -186,3 +186,80 @@ test('the collection reads count what the API lists', { skip: skip ?? false }, a
   assert.equal(missing.status, 404);
   assert.equal((await fetch(`${url()}/gridsquares/no-such-square/collection`)).status, 404);
 });
+
+test("the good-over-time plot draws EPU's default order once a curve is stored, live, and not before", {
+  skip: skip ?? false,
+}, async () => {
+  const grid = (await api<Row[]>('/grids'))[0];
+  const { over_time } = await api<{ over_time: { t: number[]; good: number[] } }>(`/grids/${grid.uuid}/overview`);
+  assert.ok(over_time.t.length > 1, 'the fixture has CTF results over time');
+  const page = await newPage();
+  await page.goto(`${url()}/ui/grids/${grid.uuid}`);
+  await mapDrawn(page, 'atlas-epu-default');
+  const plot = page.locator('figure[data-chart="good-over-time"]');
+  await plot.locator('.u-legend').waitFor();
+  assert.equal(await plot.getAttribute('data-epu-default-points'), '0');
+  assert.doesNotMatch((await plot.locator('.u-legend').textContent()) ?? '', /EPU default order/);
+
+  // Half of SmartEM's good micrographs at each of its times, and one point after SmartEM's last result (not drawn).
+  const points = over_time.t.map((t, k) => ({ t, beam_time: k, good: Math.floor(over_time.good[k]! / 2) }));
+  points.push({ t: over_time.t.at(-1)! + 3_600_000, beam_time: points.length, good: points.at(-1)!.good + 1 });
+  await fed!.api(`/grids/${grid.uuid}/epu_default_order`, { method: 'PUT', body: JSON.stringify({ points }) });
+  // The page was not reloaded: the live stream brings the new overview.
+  await page.locator(`figure[data-chart="good-over-time"][data-epu-default-points="${over_time.t.length}"]`).waitFor({ timeout: 30_000 });
+  const legend = (await plot.locator('.u-legend').textContent()) ?? '';
+  assert.match(legend, /good: EPU default order/);
+  assert.match(legend, /good: SmartEM/);
+  assert.match((await plot.textContent()) ?? '', /Dashed: EPU's default order/);
+  await plot.screenshot({ path: join(OUTPUT, 'atlas-good-over-time-epu-default.png') });
+  await page.screenshot({ path: join(OUTPUT, 'atlas-epu-default.png'), fullPage: true });
+  assert.deepEqual(
+    problems.filter((p) => !p.startsWith('slow')),
+    [],
+  );
+  await page.close();
+});
+
+test('the home page reads the agent sessions once, lists the current ones and keeps ended ones collapsed', {
+  skip: skip ?? false,
+}, async () => {
+  const grid = (await api<Array<Row & { acquisition_uuid: string }>>('/grids'))[0]!;
+  const acquisition = { uuid: grid.acquisition_uuid };
+  // An agent that restarted: its first session ended when the second began (neither is connected: no agent runs).
+  for (const session of ['rig-1', 'rig-2']) {
+    await fed!.api(`/agent/rig-agent/session/${session}`, {
+      method: 'PUT',
+      body: JSON.stringify({ acquisition_uuid: acquisition.uuid, mode: 'observe' }),
+    });
+  }
+  // Three more acquisitions: a read of the sessions per acquisition would show as several reads.
+  for (const k of [1, 2, 3])
+    await fed!.api('/acquisitions', { method: 'POST', body: JSON.stringify({ uuid: `acq-extra-${k}`, name: `extra ${k}` }) });
+  const acquisitions = (await api<Row[]>('/acquisitions')).length;
+  const page = await newPage();
+  let asked = 0;
+  page.on('request', (r) => void (r.method() === 'GET' && new URL(r.url()).pathname === '/agents' && asked++));
+  await page.goto(`${url()}/ui/`);
+  for (const a of await api<Row[]>('/acquisitions')) await page.locator(`[data-acquisition-id="${a.uuid}"] h2`).waitFor();
+  const card = page.locator(`[data-acquisition-id="${acquisition.uuid}"]`);
+  const current = card.locator('tr[data-session-id="rig-2"]');
+  await current.waitFor();
+  // One read for the page (a second only if the page's 15 s refresh came meanwhile), not one more per acquisition.
+  assert.ok(asked >= 1 && asked < acquisitions, `${asked} GET /agents for a page of ${acquisitions} acquisitions`);
+  assert.equal(await current.getAttribute('data-ended'), 'false');
+  assert.match((await current.textContent()) ?? '', /not connected/);
+  const ended = card.locator('tr[data-session-id="rig-1"]');
+  assert.equal(await ended.getAttribute('data-ended'), 'true');
+  assert.equal(await ended.isVisible(), false, 'the ended session is collapsed');
+  const summary = card.locator('[data-testid="ended-sessions"] summary');
+  assert.match((await summary.textContent()) ?? '', /^1 ended agent session\b/);
+  await summary.click();
+  await ended.waitFor({ state: 'visible' });
+  assert.match((await ended.locator('.badge').textContent()) ?? '', /^ended$/);
+  await page.screenshot({ path: join(OUTPUT, 'home-sessions.png'), fullPage: true });
+  assert.deepEqual(
+    problems.filter((p) => !p.startsWith('slow')),
+    [],
+  );
+  await page.close();
+});

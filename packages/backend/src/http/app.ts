@@ -155,6 +155,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       ...(opts.auth ? { components: { securitySchemes: OPENAPI_SECURITY_SCHEMES } } : {}),
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+    transformObject: (document) => optionalBodies('openapiObject' in document ? document.openapiObject : document.swaggerObject),
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
@@ -162,4 +163,25 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   await app.register(uiRoutes);
   await app.ready();
   return app;
+}
+
+/**
+ * The document says a request body is optional where the route's body schema accepts null: such a route reads an
+ * absent body as null (the agent heartbeat: older agents send none). The swagger plugin marks every declared body
+ * required.
+ */
+function optionalBodies<T>(document: T): T {
+  const paths = (document as { paths?: Record<string, Record<string, OpenApiOperation>> }).paths ?? {};
+  for (const operations of Object.values(paths)) {
+    for (const op of Object.values(operations)) {
+      const body = op.requestBody;
+      if (body && Object.values(body.content ?? {}).some((media) => media.schema?.anyOf?.some((s) => s.type === 'null')))
+        body.required = false;
+    }
+  }
+  return document;
+}
+
+interface OpenApiOperation {
+  requestBody?: { required?: boolean; content?: Record<string, { schema?: { anyOf?: Array<{ type?: unknown }> } }> };
 }

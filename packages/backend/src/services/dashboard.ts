@@ -14,6 +14,7 @@ import {
   squareCollection,
   squareCollectionJson,
 } from '../repositories/dashboard.ts';
+import { readEpuDefaultOrder } from '../repositories/epu-default-order.ts';
 import { qualityConfigFromEnv } from './decisions/suggestions.ts';
 
 /** undefined when the grid does not exist. */
@@ -43,13 +44,17 @@ export async function gridOverviewJson(db: Db, gridUuid: string): Promise<string
   const limit = qualityConfigFromEnv().ctfMaxResolution;
   const squares = await squareCollectionJson(db, gridUuid, limit);
   const bins = Math.ceil(Math.max(limit * 2, 10) / CTF_BIN) + 1;
-  const plots = await ctfPlots(db, gridUuid, { ctfLimit: limit, binWidth: CTF_BIN, bins, slices: TIME_SLICES });
+  const [plots, epuDefault] = await Promise.all([
+    ctfPlots(db, gridUuid, { ctfLimit: limit, binWidth: CTF_BIN, bins, slices: TIME_SLICES }),
+    readEpuDefaultOrder(db, gridUuid),
+  ]);
   const rest: Omit<GridOverview, 'squares'> = {
     grid_uuid: gridUuid,
     name,
     ctf_max_resolution: limit,
     ctf_histogram: { bin_width: CTF_BIN, counts: plots.histogram },
     over_time: plots.overTime,
+    epu_default_order: epuDefault,
   };
   return `${JSON.stringify(rest).slice(0, -1)},"squares":${squares}}`;
 }

@@ -84,5 +84,49 @@ export const GridOverviewSchema = Type.Object({
     },
     { description: 'cumulative counts in up to 400 equal slices of the acquisition time' },
   ),
+  epu_default_order: Type.Union(
+    [
+      Type.Object({
+        t: Type.Array(Type.Number(), { description: 'ms since the epoch on the acquisition-time axis of over_time, ascending' }),
+        beam_time: Type.Array(Type.Number(), { description: 'beam time spent by then' }),
+        good: Type.Array(Type.Integer(), { description: "good micrographs EPU's default order had by that beam time" }),
+      }),
+      Type.Null(),
+    ],
+    { description: "EPU's default order for comparison, as last stored by PUT /grids/{uuid}/epu_default_order; null when none was" },
+  ),
 });
 export type GridOverview = Static<typeof GridOverviewSchema>;
+
+/**
+ * `PUT /grids/{uuid}/epu_default_order`: what EPU's default order (every square and hole in EPU's own order) collects
+ * on this grid, played as a counterfactual by a simulation that knows the grid's hidden quality, for the atlas page
+ * to draw beside what SmartEM collects. Each point is placed on the plot's acquisition-time axis by its sender (at the
+ * time SmartEM's own session had spent the same beam time); `good` counts micrographs good by the grid's CTF limit.
+ */
+export const EpuDefaultOrderSchema = Type.Object(
+  {
+    points: Type.Array(
+      Type.Object(
+        {
+          t: Type.Number({
+            minimum: 0,
+            description: 'ms since the epoch on the acquisition-time axis, not decreasing from point to point',
+          }),
+          beam_time: Type.Number({ minimum: 0, description: "beam time spent by EPU's default order (the simulation's units)" }),
+          good: Type.Integer({ minimum: 0, description: 'good micrographs collected by then, not decreasing from point to point' }),
+        },
+        { additionalProperties: false },
+      ),
+      { maxItems: 20_000, description: 'the whole curve so far, replacing what was stored' },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type EpuDefaultOrder = Static<typeof EpuDefaultOrderSchema>;
+
+export const EpuDefaultOrderResultSchema = Type.Object({
+  grid_uuid: Type.String(),
+  points: Type.Integer({ description: 'points stored' }),
+});
+export type EpuDefaultOrderResult = Static<typeof EpuDefaultOrderResultSchema>;

@@ -13,6 +13,7 @@ import { GOOD_CTF_ANGSTROM, loadCryoRl } from '@smartem/decisions/bench/dataset'
 import { indexDataset, startHole } from '@smartem/decisions/bench/episode';
 import { truthSquareOf } from '@smartem/epu-sim';
 import { playLoop, quantile, readAthenaLog, startLoopServices, type LoopResult } from '../loop/closed-loop.ts';
+import { feedEpuDefault, goodMicrographsByBeamTime } from '../loop/epu-default.ts';
 
 export interface ClosedLoopOptions {
   truth: string;
@@ -51,6 +52,8 @@ export interface StartResult {
     decision_wait_ms: number;
     feedback_sent: number;
     predictions_stored: number;
+    /** Points of EPU's default order stored beside SmartEM's session for its atlas page (0: not stored). */
+    epu_default_points: number;
     wall_ms: number;
   };
   athena_requests: number;
@@ -85,7 +88,10 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
       o.print(`start ${s} (truth square ${first} first): EPU default ${epu.acquisition.goodHoles} good holes`);
       const services = await startLoopServices({ dir: join(base, `smartem-${s}`), athenaLog: o.athenaLog, log: o.log });
       const logFrom = await stat(services.athenaLog).then((st) => st.size);
+      // EPU's default order stored beside SmartEM's session, for its atlas page (while the backend runs).
+      const epuFeed = feedEpuDefault({ api: services.backend.url, goodAt: goodMicrographsByBeamTime(epu.holes) });
       let sm: LoopResult;
+      let epuDefaultPoints = 0;
       try {
         sm = await playLoop({
           ...common,
@@ -95,9 +101,14 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
           feedbackDelayS: o.feedbackDelayS,
           decisionTimeoutS: o.decisionTimeoutS,
           signal: interrupt.signal,
+          onHole: (p) => epuFeed.add(p),
           ...(o.predictions ? { predicted: (i: number) => dataset.holes[i]?.predicted } : {}),
         });
       } finally {
+        epuDefaultPoints = await epuFeed.stop().catch((error: unknown) => {
+          o.log.warn({ err: error }, "EPU's default order not stored");
+          return 0;
+        });
         await services.stop();
       }
       if (interrupt.signal.aborted) break;
@@ -120,6 +131,7 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
           decision_wait_ms: Math.round(a.decisionWaitMs),
           feedback_sent: sm.play.feedback?.sent ?? 0,
           predictions_stored: sm.predictionsStored,
+          epu_default_points: epuDefaultPoints,
           wall_ms: sm.wallMs,
         },
         athena_requests: athena.requests,

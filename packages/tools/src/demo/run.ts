@@ -5,6 +5,7 @@ import { SmartEmClient } from '@smartem/client';
 import { createLogger, type Logger } from '@smartem/common';
 import { statusLine } from '@smartem/agent';
 import { playLoop, readAthenaLog, startLoopServices, type HoleProgress } from '../loop/closed-loop.ts';
+import { feedEpuDefault, goodMicrographsByBeamTime } from '../loop/epu-default.ts';
 
 export interface DemoOptions {
   squares: number;
@@ -78,6 +79,8 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   say(`${elapsed()}  starting the embedded backend (smartem up: PGlite + API + worker), the Athena stand-in and the agent (auto mode)…`);
   const services = await startLoopServices({ dir: base, port: opts.port, log });
   say(`${elapsed()}  backend ${services.backend.url}, Decision Service ${services.athena.url}, agent watching ${services.visitDir}`);
+  // The atlas page's plot of good micrographs over time draws EPU's default order beside SmartEM's, live.
+  const epuFeed = feedEpuDefault({ api: services.backend.url, goodAt: goodMicrographsByBeamTime(epu.holes) });
   say(`${elapsed()}  EPU simulator following SmartEM's decisions at ${opts.speed}× real time, beam time ${budget}:`);
   const tty = Boolean(process.stdout.isTTY);
   let lastLine = 0;
@@ -92,6 +95,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
       speed: opts.speed,
       signal: timeout,
       onHole: (p) => {
+        epuFeed.add(p);
         const line = `${elapsed()}  good so far: SmartEM ${p.good} / EPU default ${epuAt(p.beamTime)}  (beam time ${p.beamTime} of ${budget}, ${p.holes} holes)`;
         if (tty) process.stdout.write(`\r\x1b[K${line}`);
         else if (Date.now() - lastLine > 1000) {
@@ -105,6 +109,10 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     let settleTimer: NodeJS.Timeout | undefined;
     await Promise.race([services.agent.whenSettled(), new Promise((r) => (settleTimer = setTimeout(r, 30_000)))]);
     clearTimeout(settleTimer);
+    const curve = await epuFeed.stop().then(
+      (n) => `${n} points stored for the atlas page's plot`,
+      (error: unknown) => `not stored (${error instanceof Error ? error.message : String(error)})`,
+    );
     const a = smartem.acquisition;
     const athena = await readAthenaLog(services.athenaLog, smartem.ctfStoredAt);
     const grids = await new SmartEmClient({ baseUrl: services.backend.url }).list('grid').catch(() => []);
@@ -119,6 +127,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
       `  feedback       ${smartem.play.feedback?.sent ?? 0} micrographs' processing results sent, ${smartem.play.feedback?.failed ?? 0} failed`,
     );
     say(`  agent          ${statusLine(services.agent.status())}`);
+    say(`  EPU default    its curve beside SmartEM's: ${curve}`);
     const grid = (grids[0] as { uuid?: string } | undefined)?.uuid;
     say(`  dashboard      ${services.backend.url}/ui/${grid ? `grids/${grid}` : ''}`);
     if (smartem.play.aborted) code = 1;
@@ -130,6 +139,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
       });
     }
   } finally {
+    await epuFeed.stop().catch(() => 0);
     await services.stop();
     if (!opts.dir && !opts.keep) await rm(base, { recursive: true, force: true });
   }

@@ -136,6 +136,17 @@ export interface HoleProgress {
   good: number;
   /** Beam time spent so far (the benchmark's units; the first hole is free). */
   beamTime: number;
+  /** Acquisition time of the hole's first micrograph (ms since the epoch, the simulation's clock). */
+  acquiredMs: number;
+}
+
+/** One hole collected: when, at what beam time, whether good, and how many micrographs (all of the play). */
+export interface HoleCollected {
+  holeId: number;
+  beamTime: number;
+  acquiredMs: number;
+  good: boolean;
+  micrographs: number;
 }
 
 export interface PlayLoopOptions {
@@ -173,6 +184,8 @@ export interface LoopResult {
   ctfStoredAt: number[];
   /** Predictions the backend stored (0 without `predicted`). */
   predictionsStored: number;
+  /** Every hole collected, in the order its first micrograph was written. */
+  holes: HoleCollected[];
   wallMs: number;
 }
 
@@ -180,9 +193,9 @@ export interface LoopResult {
 export async function playLoop(o: PlayLoopOptions): Promise<LoopResult> {
   const started = Date.now();
   let truth: HoleTruth | undefined;
-  const seen = new Set<number>();
+  const seen = new Map<number, HoleCollected>();
   let previous: number | undefined;
-  const progress: HoleProgress = { holeId: 0, holes: 0, good: 0, beamTime: 0 };
+  const progress: HoleProgress = { holeId: 0, holes: 0, good: 0, beamTime: 0, acquiredMs: 0 };
   const ctfStoredAt: number[] = [];
   let feed: PredictionFeed | undefined;
   const startFeed = (t: HoleTruth): void => {
@@ -223,15 +236,28 @@ export async function playLoop(o: PlayLoopOptions): Promise<LoopResult> {
         }
       : {}),
     onEvent: (e) => {
-      if (e.type !== 'file' || !e.micrograph || seen.has(e.micrograph.holeId) || !truth) return;
+      if (e.type !== 'file' || !e.micrograph || e.rewrite || !truth) return;
+      const collected = seen.get(e.micrograph.holeId);
+      if (collected) {
+        collected.micrographs++;
+        return;
+      }
       const i = truth.index.get(e.micrograph.holeId);
       if (i === undefined) return;
-      seen.add(e.micrograph.holeId);
       if (previous !== undefined) progress.beamTime += cost(truth.grid, previous, i);
       previous = i;
       progress.holeId = e.micrograph.holeId;
       progress.holes++;
       progress.good += truth.grid.good[i]!;
+      // In whole ms, as the manifest records it (and the backend stores it): the simulator's clock has fractions.
+      progress.acquiredMs = Math.floor(e.timeMs);
+      seen.set(e.micrograph.holeId, {
+        holeId: e.micrograph.holeId,
+        beamTime: progress.beamTime,
+        acquiredMs: progress.acquiredMs,
+        good: truth.grid.good[i] === 1,
+        micrographs: 1,
+      });
       o.onHole?.({ ...progress });
     },
   });
@@ -242,7 +268,15 @@ export async function playLoop(o: PlayLoopOptions): Promise<LoopResult> {
   const predictionsStored = (await feed?.stop()) ?? 0;
   if (!play.acquisition || !truth) throw new Error('the simulator played without a truth (no --truth, --budget or --athena)');
   ctfStoredAt.sort((a, b) => a - b);
-  return { play, acquisition: play.acquisition, truth, ctfStoredAt, predictionsStored, wallMs: Date.now() - started };
+  return {
+    play,
+    acquisition: play.acquisition,
+    truth,
+    ctfStoredAt,
+    predictionsStored,
+    holes: [...seen.values()],
+    wallMs: Date.now() - started,
+  };
 }
 
 /** What the Decision Service saw: requests, decisions posted, and how long each decision took from its results. */

@@ -174,7 +174,7 @@ function Atlas({ overview, suggested: arrived, ranking }: { overview: GridOvervi
           <RecommendationsPanel gridUuid={grid.uuid} />
           <SquareDetails view={shown ?? null} limit={limit} hovered={Boolean(hovered)} />
           <CtfHistogram histogram={overview.ctf_histogram} limit={limit} />
-          <GoodOverTime overTime={overview.over_time} limit={limit} />
+          <GoodOverTime overTime={overview.over_time} epuDefault={overview.epu_default_order} limit={limit} />
           <SquareEstimates suggested={suggested} />
         </aside>
       </div>

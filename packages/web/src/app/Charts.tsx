@@ -15,9 +15,11 @@ interface ChartProps {
   note?: string;
   /** The figure's data-chart attribute (what tests find it by). */
   name?: string;
+  /** More data-* attributes of the figure (what it drew, for tests). */
+  attrs?: Record<`data-${string}`, string>;
 }
 
-function Chart({ title, data, options, height = 180, empty, note, name }: ChartProps) {
+function Chart({ title, data, options, height = 180, empty, note, name, attrs }: ChartProps) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = ref.current;
@@ -31,7 +33,7 @@ function Chart({ title, data, options, height = 180, empty, note, name }: ChartP
     };
   }, [data, options, height, empty]);
   return (
-    <figure className="chart" data-chart={name}>
+    <figure className="chart" data-chart={name} {...attrs}>
       <figcaption>{title}</figcaption>
       {note && <p className="muted small chart-note">{note}</p>}
       {empty ? <p className="muted">{empty}</p> : <div ref={ref} />}
@@ -76,19 +78,67 @@ function histogramOptions(limit: number, hi: number) {
   return options;
 }
 
-/** Cumulative micrographs with a CTF result and good ones, as the API aggregates them over time. */
-export function GoodOverTime({ overTime, limit }: { overTime: GridOverview['over_time']; limit: number }) {
-  const data = useMemo<uPlot.AlignedData>(() => [overTime.t.map((t) => t / 1000), overTime.micrographs, overTime.good], [overTime]);
+/**
+ * Cumulative micrographs with a CTF result and good ones, as the API aggregates them over time; with EPU's default
+ * order for comparison when a simulation stored it. That curve comes already placed on this axis: each of its points
+ * at the acquisition time when SmartEM's session had spent the same beam time, so at any time both lines are the
+ * same beam time into the grid. It is drawn up to SmartEM's last micrograph with a CTF result (SmartEM's results
+ * come after their micrographs; the curve is sent as the micrographs are taken), so neither line runs ahead.
+ */
+export function GoodOverTime({
+  overTime,
+  epuDefault,
+  limit,
+}: {
+  overTime: GridOverview['over_time'];
+  epuDefault: GridOverview['epu_default_order'];
+  limit: number;
+}) {
+  const last = overTime.t.at(-1) ?? -Infinity;
+  const compared = useMemo(() => {
+    if (!epuDefault) return null;
+    const k = epuDefault.t.findIndex((t) => t > last);
+    const n = k < 0 ? epuDefault.t.length : k;
+    return n === 0 ? null : { t: epuDefault.t.slice(0, n), good: epuDefault.good.slice(0, n) };
+  }, [epuDefault, last]);
+  const data = useMemo<uPlot.AlignedData>(() => {
+    if (!compared) return [overTime.t.map((t) => t / 1000), overTime.micrographs, overTime.good];
+    // Both curves on one x axis: the union of their times, each series null where it has no point (gaps spanned).
+    const xs = [...new Set([...overTime.t, ...compared.t])].sort((a, b) => a - b);
+    const column = (ts: number[], vs: number[]) => {
+      const at = new Map(ts.map((t, k) => [t, vs[k]!]));
+      return xs.map((x) => at.get(x) ?? null);
+    };
+    return [xs.map((t) => t / 1000), column(overTime.t, overTime.micrographs), column(overTime.t, overTime.good), column(compared.t, compared.good)];
+  }, [overTime, compared]);
+  const withEpu = compared !== null;
   const options = useMemo<Omit<uPlot.Options, 'width' | 'height'>>(() => ({
     legend: { show: true, live: false },
     axes: [{ label: 'acquisition time (local)' }, { label: 'micrographs' }],
     series: [
       {},
-      { label: 'with CTF result', stroke: '#64748b', width: 1.5 },
-      { label: `good (CTF ≤ ${limit} Å)`, stroke: 'hsl(130 60% 38%)', width: 2 },
+      // Beside EPU's default order, all micrographs would squeeze the two good lines at the bottom: hidden at first
+      // (its legend entry shows it).
+      { label: 'with CTF result', stroke: '#64748b', width: 1.5, spanGaps: true, show: !withEpu },
+      { label: withEpu ? 'good: SmartEM' : `good (CTF ≤ ${limit} Å)`, stroke: 'hsl(130 60% 38%)', width: 2, spanGaps: true },
+      ...(withEpu ? [{ label: 'good: EPU default order', stroke: '#d97706', width: 2, dash: [6, 4], spanGaps: true }] : []),
     ],
-  }), [limit]);
-  return <Chart title="Good micrographs over time" data={data} options={options} empty={overTime.t.length === 0 ? 'No CTF results yet.' : null} />;
+  }), [limit, withEpu]);
+  return (
+    <Chart
+      name="good-over-time"
+      attrs={{ 'data-epu-default-points': String(compared?.t.length ?? 0) }}
+      title="Good micrographs over time"
+      note={
+        withEpu
+          ? `Good: CTF ≤ ${limit} Å. Dashed: EPU's default order (every square and hole in EPU's order) on this grid in a simulation, after the same beam time as SmartEM. Click a legend entry to show or hide its line.`
+          : undefined
+      }
+      data={data}
+      options={options}
+      empty={overTime.t.length === 0 ? 'No CTF results yet.' : null}
+    />
+  );
 }
 
 /** How many of the best and of the worst squares the estimate plot shows when there are more than both. */

@@ -31,6 +31,7 @@ function sum(c: GridOverview | null, f: (s: GridOverview['squares'][number]) => 
 export function Home() {
   const live = useLive();
   const data = useData('home', load, live.version);
+  // One read of the agent sessions for the whole page: each acquisition's table and approval badge filter it.
   const agents = useAgentSessions(live.instructions);
   return (
     <main>
@@ -44,7 +45,7 @@ export function Home() {
           <section key={acquisition.uuid} className="card" data-acquisition-id={acquisition.uuid}>
             <h2>
               {acquisition.name || acquisition.id || acquisition.uuid} <span className={`badge ${acquisition.status ?? ''}`}>{acquisition.status ?? 'unknown'}</span>{' '}
-              <AwaitingApproval acquisitionUuid={acquisition.uuid} instructions={live.instructions} />
+              <AwaitingApproval sessions={agents.status === 'ok' ? agents.data.filter((s) => s.acquisition_uuid === acquisition.uuid) : null} />
             </h2>
             <p className="muted">
               started {acquisition.start_time ? new Date(acquisition.start_time).toLocaleString() : '–'}

@@ -219,10 +219,12 @@ export function AreaActions({ target }: { target: { kind: 'gridsquare' | 'foilho
   );
 }
 
-/** `/ui/`: how many of an acquisition's recommendations wait for an operator (`instructions`: the page's live count). */
-export function AwaitingApproval({ acquisitionUuid, instructions }: { acquisitionUuid: string; instructions: number }) {
-  const loaded = useData('agents', (signal) => get<AgentSession[]>(paths.agents(), signal), instructions);
-  const n = (loaded.status === 'ok' ? loaded.data : []).filter((s) => s.acquisition_uuid === acquisitionUuid).reduce((a, s) => a + s.awaiting_approval, 0);
+/**
+ * `/ui/`: how many of an acquisition's recommendations wait for an operator, from the page's one read of the agent
+ * sessions (null while it loads).
+ */
+export function AwaitingApproval({ sessions }: { sessions: AgentSession[] | null }) {
+  const n = (sessions ?? []).reduce((a, s) => a + s.awaiting_approval, 0);
   if (n === 0) return null;
   return (
     <span className="badge awaiting" data-testid="awaiting-approval">

@@ -84,7 +84,7 @@ const AGENT_CHANNEL = [
   'POST /agent/:agent_id/session/:session_id/heartbeat',
 ];
 
-/** Processing results from the pipelines and the decision settings operators choose. */
+/** Processing results from the pipelines, the decision settings operators choose, and what tools store for comparison. */
 const OPERATOR_WRITES = [
   'POST /micrographs/:micrograph_uuid/motion_correction',
   'POST /micrographs/:micrograph_uuid/ctf',
@@ -92,6 +92,7 @@ const OPERATOR_WRITES = [
   'POST /micrographs/:micrograph_uuid/particle_selection',
   'PUT /grids/:grid_uuid/decision_authority',
   'POST /grids/:grid_uuid/predictions',
+  'PUT /grids/:grid_uuid/epu_default_order',
   'POST /instructions/:instruction_id/approve',
   'POST /instructions/:instruction_id/decline',
   'POST /instructions',

@@ -1,12 +1,23 @@
 import type { App } from '../app.ts';
 import { uuidParam } from './common.ts';
-import { AtlasRankingSchema, GridCollectionSchema, GridOverviewSchema, SquareCollectionSchema, type AtlasRanking } from '@smartem/common';
+import {
+  AtlasRankingSchema,
+  EpuDefaultOrderResultSchema,
+  EpuDefaultOrderSchema,
+  GridCollectionSchema,
+  GridOverviewSchema,
+  SquareCollectionSchema,
+  type AtlasRanking,
+  type EpuDefaultOrder,
+} from '@smartem/common';
 import { gridCollection, gridOverviewJson, gridSquareCollection } from '../../services/dashboard.ts';
 import { atlasRanking, atlasRankingKey } from '../../services/atlas-ranking.ts';
 import { createChangeCache, type ChangeCacheOptions } from '../../services/change-cache.ts';
 import { createNotifyFeed } from '../../services/notify-feed.ts';
 import { qualityConfigFromEnv } from '../../services/decisions/suggestions.ts';
 import { LIVE_CHANNEL } from '../../repositories/live-events.ts';
+import { gridExists } from '../../repositories/live-grid.ts';
+import { saveEpuDefaultOrder, type EpuDefaultCurve } from '../../repositories/epu-default-order.ts';
 import { HttpError } from '../errors.ts';
 import { timeRanking } from '../../metrics.ts';
 
@@ -23,8 +34,9 @@ const REFRESH: ChangeCacheOptions = { refreshWithinMs: 30_000, refreshDelayMs: 2
  * Read-only aggregates for the operator dashboard: `GET /grids/{uuid}/collection` (per grid square: atlas position,
  * holes, micrographs, good ones, mean CTF; plus every CTF result over time) and `GET /gridsquares/{uuid}/collection` (per
  * foil hole: micrographs and mean results), and `GET /grids/{uuid}/overview`, the atlas page's one read, kept until
- * the database next changes, and `GET /grids/{uuid}/overview/ranking`, its ranking in compact form, kept the same way.
- * "Good" here is the session's CTF limit (SMARTEM_CTF_MAX_RESOLUTION).
+ * the database next changes, with EPU's default order for comparison when a simulation stored it (`PUT
+ * /grids/{uuid}/epu_default_order`), and `GET /grids/{uuid}/overview/ranking`, its ranking in compact form, kept the
+ * same way. "Good" here is the session's CTF limit (SMARTEM_CTF_MAX_RESOLUTION).
  */
 export async function dashboardRoutes(app: App): Promise<void> {
   const feed = app.databaseListen ? createNotifyFeed(app.databaseListen, LIVE_CHANNEL) : undefined;
@@ -54,6 +66,27 @@ export async function dashboardRoutes(app: App): Promise<void> {
       if (json === undefined) throw new HttpError(404, `grid ${grid_uuid} not found`);
       // Already JSON (built against GridOverviewSchema): a string with a JSON content type is sent as it is.
       return reply.type('application/json; charset=utf-8').send(json as never);
+    },
+  );
+  app.put(
+    '/grids/:grid_uuid/epu_default_order',
+    {
+      schema: {
+        tags: ['dashboard'],
+        summary: "store EPU's default order on a grid, for comparison",
+        description:
+          "The good micrographs EPU's default order collects on this grid by beam time, as a simulation that knows the grid's hidden quality played it (`smartem demo`, `smartem bench closed-loop`), each point placed on the acquisition-time axis of the overview's plot. Replaces what was stored; the atlas page draws it beside SmartEM's own curve. 422 when times or counts go down from one point to the next; 404 when the grid does not exist.",
+        params: uuidParam('grid_uuid'),
+        body: EpuDefaultOrderSchema,
+        response: { 200: EpuDefaultOrderResultSchema },
+      },
+    },
+    async (req) => {
+      const { grid_uuid } = req.params;
+      const curve = epuDefaultCurve(req.body);
+      if (!(await gridExists(app.store.db, grid_uuid))) throw new HttpError(404, `grid ${grid_uuid} not found`);
+      await saveEpuDefaultOrder(app.store.db, grid_uuid, curve);
+      return { grid_uuid, points: curve.t.length };
     },
   );
   app.get(
@@ -111,4 +144,22 @@ export async function dashboardRoutes(app: App): Promise<void> {
       return found;
     },
   );
+}
+
+/** The points as columns; a 422 naming the first point whose time or count goes down (a cumulative curve cannot). */
+function epuDefaultCurve(body: EpuDefaultOrder): EpuDefaultCurve {
+  const curve: EpuDefaultCurve = { t: [], beam_time: [], good: [] };
+  body.points.forEach((p, k) => {
+    const before = body.points[k - 1];
+    for (const field of ['t', 'beam_time', 'good'] as const) {
+      if (before && p[field] < before[field]) {
+        const message = `must not be less than the previous point's (${before[field]})`;
+        throw new HttpError(422, `points/${k}/${field} ${message}`, [{ field: `points/${k}/${field}`, message }]);
+      }
+    }
+    curve.t.push(p.t);
+    curve.beam_time.push(p.beam_time);
+    curve.good.push(p.good);
+  });
+  return curve;
 }
