@@ -52,6 +52,8 @@ export interface StartResult {
     feedback_sent: number;
     predictions_stored: number;
     wall_ms: number;
+    /** Per square visited, in collection order: its truth square (the dataset's square index), holes collected and good ones. */
+    squares: Array<{ truth_square: number; holes: number; good: number }>;
   };
   athena_requests: number;
   decisions_posted: number;
@@ -60,6 +62,21 @@ export interface StartResult {
   latency_p99_ms: number;
   /** The whole start: EPU default arm, SmartEM's services started, its visit, services stopped. */
   start_wall_ms: number;
+}
+
+/** The visit's collected holes per truth square, in the order the squares were first collected from. */
+function perSquare(r: LoopResult): StartResult['smartem']['squares'] {
+  const out = new Map<number, { truth_square: number; holes: number; good: number }>();
+  for (const id of r.acquisition.holeOrder) {
+    const i = r.truth.index.get(id);
+    if (i === undefined) continue;
+    const s = r.truth.grid.square[i]!;
+    const entry = out.get(s) ?? { truth_square: s, holes: 0, good: 0 };
+    entry.holes++;
+    entry.good += r.truth.grid.good[i]!;
+    out.set(s, entry);
+  }
+  return [...out.values()];
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -121,6 +138,7 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
           feedback_sent: sm.play.feedback?.sent ?? 0,
           predictions_stored: sm.predictionsStored,
           wall_ms: sm.wallMs,
+          squares: perSquare(sm),
         },
         athena_requests: athena.requests,
         decisions_posted: athena.decisionsPosted,

@@ -5,7 +5,7 @@
  * recommendation changed for a session — the same squares or holes in the same order write nothing — so every
  * processing result may call this.
  */
-import { createAuthority, rankHoles, rankSquares, type QualityConfig } from '@smartem/decisions';
+import { createAuthority, rankHoles, rankSquares, type DecisionGrid, type QualityConfig } from '@smartem/decisions';
 import type { InstructionType } from '@smartem/common';
 import type { Db } from '../../db/index.ts';
 import { activeSessionsForGrid, latestOnTopics, type InstructionRow } from '../../repositories/instructions.ts';
@@ -41,8 +41,13 @@ export async function gridRecommendations(db: Db, gridUuid: string, config: Qual
   const authority = (await storedAuthority(db, gridUuid)) ?? resolveAuthority();
   const live = await loadLiveGrid(db, gridUuid, config);
   const grid = live.grid;
-  const p = createAuthority(authority, grid).estimate();
-  const squares = rankSquares(grid, p, live.current).filter((s) => s.remaining > 0);
+  const engine = createAuthority(authority, grid);
+  const p = engine.estimate();
+  // Every square of the atlas, those EPU has not imaged yet too (at what the learner expects of them), so the square
+  // order tells EPU which square to image next from the start.
+  const squares = rankSquares(grid, p, live.current, { unseenPrior: engine.squarePrior?.() ?? uniformPrior(grid, p) }).filter(
+    (s) => s.unseen || s.remaining > 0,
+  );
   const square = (i: number) => ({ gridsquare_uuid: grid.squareIds[i]!, gridsquare_id: live.squareNaturalIds[i]! });
   const out: NewInstruction[] = [];
   const make = (type: InstructionType, topic: string, payload: Record<string, unknown>): void => {
@@ -63,8 +68,15 @@ export async function gridRecommendations(db: Db, gridUuid: string, config: Qual
     gridsquare_order: collect.map((s) => ({ ...square(s.square), quality_score: s.rate })),
   });
 
-  const planned = new Set(collect.slice(0, SQUARES_WITH_HOLE_PLANS).map((s) => s.square));
-  if (live.current >= 0) planned.add(grid.holeSquare[live.current]!);
+  // Hole plans: the first squares of the order whose holes are known, and the first squares EPU has not started
+  // whose holes are known (collect or skip: EPU may be imaging one the order no longer names), and the current one.
+  const withHoles = (list: typeof squares) => list.filter((s) => !s.unseen);
+  const planned = new Set(
+    [
+      ...withHoles(collect).slice(0, SQUARES_WITH_HOLE_PLANS),
+      ...withHoles(squares.filter((s) => !started(grid, s.square))).slice(0, SQUARES_WITH_HOLE_PLANS),
+    ].map((s) => s.square),
+  );
   for (const s of planned) {
     const holes = rankHoles(grid, p, s);
     if (holes.length === 0) continue;
@@ -79,6 +91,17 @@ export async function gridRecommendations(db: Db, gridUuid: string, config: Qual
     });
   }
   return out;
+}
+
+/** Whether any hole of the square is acquired (or being acquired). */
+function started(grid: DecisionGrid, square: number): boolean {
+  return grid.squareHoles[square]!.some((h) => grid.acquired[h] === 1);
+}
+
+/** For authorities without a square prior: every unseen square at the mean P(good) of the known holes (0.5 without any). */
+function uniformPrior(grid: DecisionGrid, p: Float64Array): Float64Array {
+  const mean = p.length > 0 ? p.reduce((a, b) => a + b, 0) / p.length : 0.5;
+  return new Float64Array(grid.squareIds.length).fill(mean);
 }
 
 /**
