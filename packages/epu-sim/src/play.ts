@@ -42,6 +42,8 @@ export interface PlayOptions extends VisitOptions {
   budget?: number;
   /** With `athena`, `truth` or `budget`: image every square and find its holes before acquiring any. */
   prepareSquares?: boolean;
+  /** With `athena`: read a square's hole selection again before each of its holes (see `acquisitionEntries`). */
+  recheckHoles?: boolean;
   /** Send each micrograph's processing results (per the truth) to this backend after a delay; waits for them at the end. */
   feedback?: Omit<FeedbackOptions, 'ctfOf' | 'speed' | 'fast'>;
 }
@@ -117,6 +119,7 @@ export async function playVisit(opts: PlayOptions): Promise<PlaySummary> {
             truth: holeTruth,
             budget: opts.budget,
             prepareSquares: opts.prepareSquares,
+            recheckHoles: opts.recheckHoles,
             ...(opts.athena ? { decisions: new DecisionService(opts.athena) } : {}),
           },
           acquisition,

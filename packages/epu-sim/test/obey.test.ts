@@ -39,7 +39,7 @@ function defaultPlan(seed: number) {
  */
 async function play(
   decide: (ctx: { sessionId: string }, plan: ReturnType<typeof defaultPlan>) => DecisionRecord[],
-  extra: { budget?: number } = {},
+  extra: { budget?: number; recheckHoles?: boolean; client?: (sessionId: string) => AthenaClient } = {},
 ) {
   const seed = 100 + runs++;
   const plan = defaultPlan(seed);
@@ -60,9 +60,10 @@ async function play(
     ...VISIT,
     seed,
     fast: true,
-    athena: { url: mock.url, timeoutSeconds: 0 },
+    athena: { url: mock.url, timeoutSeconds: 0, ...(extra.client ? { client: extra.client(sessionId) } : {}) },
     onEvent: (e) => void events.push(e),
-    ...extra,
+    ...(extra.budget === undefined ? {} : { budget: extra.budget }),
+    ...(extra.recheckHoles ? { recheckHoles: true } : {}),
   });
   // Writes finish out of order (many in flight); the time stamp in each manifest's name gives the acquisition order.
   const holesWritten = events
@@ -134,6 +135,49 @@ test('holes deselected in foilHoleSelection are skipped', async () => {
   assert.equal(acq.holesDeselected, 2);
   assert.ok(dropped.every((h) => !holesWritten.includes(h)));
   assert.equal(holesWritten.length, plan.squares.flatMap((s) => s.holes).length - 2);
+});
+
+test("with recheckHoles, holes deselected after their square started are passed over; without, the square's selection is read once", async () => {
+  // The Decision Service's answer changes once the first square is under way: the first re-read of its selection
+  // finds two of its holes deselected (posted just before the service answers it).
+  const changing = (square: () => { id: number; holes: number[] }) => (sessionId: string) =>
+    new (class extends AthenaClient {
+      posted = false;
+      override async latestDecision(...args: Parameters<AthenaClient['latestDecision']>) {
+        const sq = square();
+        if (!this.posted && args[1].areaId === sq.id) {
+          this.posted = true;
+          await this.postDecisions([
+            foilHoleSelectionDecision(
+              { sessionId },
+              sq.id,
+              [sq.holes[2]!, sq.holes[3]!].map((areaId) => ({ areaId, include: false })),
+            ),
+          ]);
+        }
+        return super.latestDecision(...args);
+      }
+    })({ baseUrl: mock.url, retries: 0 });
+  let first: { id: number; holes: number[] } | undefined;
+  const once = await play((_ctx, p) => ((first = p.squares[0]), []), { client: changing(() => first!) });
+  assert.equal(once.acq.holesDeselected, 0, 'read once: nothing deselected');
+  assert.equal(once.holesWritten.length, once.plan.squares.flatMap((s) => s.holes).length);
+
+  let square: { id: number; holes: number[] } | undefined;
+  const rechecked = await play((_ctx, p) => ((square = p.squares[0]), []), { recheckHoles: true, client: changing(() => square!) });
+  const dropped = [square!.holes[2]!, square!.holes[3]!];
+  assert.equal(rechecked.acq.holesDeselected, 2);
+  assert.equal(rechecked.acq.holesDeselectedLate, 2);
+  assert.ok(
+    dropped.every((h) => !rechecked.holesWritten.includes(h)),
+    'the holes deselected late are not collected',
+  );
+  assert.deepEqual(
+    rechecked.holesWritten.slice(0, 3),
+    square!.holes.filter((h) => !dropped.includes(h)),
+    'the rest of the square is',
+  );
+  assert.equal(rechecked.holesWritten.length, rechecked.plan.squares.flatMap((s) => s.holes).length - 2);
 });
 
 test('the budget stops the session once spent (the crossing hole counts), and good holes are counted by the truth', async () => {

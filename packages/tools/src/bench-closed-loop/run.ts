@@ -25,6 +25,8 @@ export interface ClosedLoopOptions {
   decisionTimeoutS?: number;
   /** Both visits image every square and find its holes before acquiring any. */
   prepareSquares?: boolean;
+  /** SmartEM's visit reads a square's hole selection again before each hole (the simulator's `recheckHoles`). */
+  recheckHoles?: boolean;
   shotsPerHole: number;
   /** The Decision Service records into this file (every start appended). */
   athenaLog?: string;
@@ -42,6 +44,8 @@ export interface StartResult {
     beam_time: number;
     squares_skipped: number;
     holes_deselected: number;
+    /** Of those, deselected after their square started (read again before each hole, `--recheck-holes`). */
+    holes_deselected_late: number;
     /** Ids the simulator passed over: squares on `include` false, holes deselected. */
     skipped_squares: number[];
     deselected_holes: number[];
@@ -111,6 +115,7 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
           speed: o.speed,
           feedbackDelayS: o.feedbackDelayS,
           decisionTimeoutS: o.decisionTimeoutS,
+          recheckHoles: o.recheckHoles,
           signal: interrupt.signal,
           ...(o.predictions ? { predicted: (i: number) => dataset.holes[i]?.predicted } : {}),
         });
@@ -130,6 +135,7 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
           beam_time: a.beamTime,
           squares_skipped: a.squaresSkipped,
           holes_deselected: a.holesDeselected,
+          holes_deselected_late: a.holesDeselectedLate,
           skipped_squares: a.skippedSquares,
           deselected_holes: a.deselectedHoles,
           decisions_found: a.decisionsFound,
@@ -150,7 +156,8 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
       const r = runs.at(-1)!;
       o.print(
         `start ${s}: SmartEM ${a.goodHoles} good holes (${a.holesCollected} holes, ${a.squaresSkipped} squares skipped, ` +
-          `${a.holesDeselected} holes deselected, ${a.decisionsFound}/${a.decisionQueries} queries answered, ` +
+          `${a.holesDeselected} holes deselected (${a.holesDeselectedLate} after their square started), ` +
+          `${a.decisionsFound}/${a.decisionQueries} queries answered, ` +
           `${athena.decisionsPosted} decisions posted); decision latency p50 ${r.latency_p50_ms} ms, p99 ${r.latency_p99_ms} ms; ` +
           `visit ${(sm.wallMs / 1000).toFixed(0)} s, start ${(r.start_wall_ms / 1000).toFixed(0)} s`,
       );
@@ -174,6 +181,7 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
     speed: o.speed,
     decision_timeout_s: o.decisionTimeoutS ?? null,
     prepare_squares: o.prepareSquares ?? false,
+    recheck_holes: o.recheckHoles ?? false,
     epu_default: { good: epuGood },
     smartem: {
       good: smGood,
@@ -196,7 +204,7 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
   o.print('');
   o.print(
     `closed loop on ${dataset.name}, budget ${o.budget}, ${o.starts} start(s), ${o.speed}× real time` +
-      `${o.prepareSquares ? ', squares prepared first' : ''}${o.predictions ? ', with predictions' : ''}:`,
+      `${o.prepareSquares ? ', squares prepared first' : ''}${o.recheckHoles ? ', hole selection read before each hole' : ''}${o.predictions ? ', with predictions' : ''}:`,
   );
   o.print(`  EPU default order        ${epuGood.toFixed(1)} good holes`);
   o.print(`  SmartEM (closed loop)    ${smGood.toFixed(1)} good holes   ${result.ratio.toFixed(2)}× EPU default`);

@@ -44,10 +44,17 @@ export async function gridRecommendations(db: Db, gridUuid: string, config: Qual
   const engine = createAuthority(authority, grid);
   const p = engine.estimate();
   // Every square of the atlas, those EPU has not imaged yet too (at what the learner expects of them), so the square
-  // order tells EPU which square to image next from the start.
-  const squares = rankSquares(grid, p, live.current, { unseenPrior: engine.squarePrior?.() ?? uniformPrior(grid, p) }).filter(
-    (s) => s.unseen || s.remaining > 0,
-  );
+  // order tells EPU which square to image next. Not before EPU has collected anything: nothing then tells the squares
+  // apart, and the operator's first choice stands. Ties in EPU's id order, not the uuids' (stable from run to run).
+  const unseenPrior = live.current >= 0 ? (engine.squarePrior?.() ?? uniformPrior(grid, p)) : undefined;
+  const squares = rankSquares(grid, p, live.current, { unseenPrior })
+    .filter((s) => s.unseen || s.remaining > 0)
+    .sort(
+      (a, b) =>
+        b.rate - a.rate ||
+        b.expectedGood - a.expectedGood ||
+        live.squareNaturalIds[a.square]!.localeCompare(live.squareNaturalIds[b.square]!, undefined, { numeric: true }),
+    );
   const square = (i: number) => ({ gridsquare_uuid: grid.squareIds[i]!, gridsquare_id: live.squareNaturalIds[i]! });
   const out: NewInstruction[] = [];
   const make = (type: InstructionType, topic: string, payload: Record<string, unknown>): void => {
