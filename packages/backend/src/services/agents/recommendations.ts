@@ -84,8 +84,14 @@ export async function gridRecommendations(db: Db, gridUuid: string, config: Qual
       ...withHoles(squares.filter((s) => !started(grid, s.square))).slice(0, SQUARES_WITH_HOLE_PLANS),
     ].map((s) => s.square),
   );
+  if (live.current >= 0) planned.add(grid.holeSquare[live.current]!);
+  // A hole is worth collecting when it promises more good holes per unit time than going elsewhere would: the best
+  // rate among the squares EPU has not started (their trips paid), unseen ones at the prior. With nothing else left,
+  // every hole is.
+  const fresh = squares.filter((s) => !started(grid, s.square));
   for (const s of planned) {
-    const holes = rankHoles(grid, p, s);
+    const elsewhere = fresh.reduce((best, o) => (o.square === s ? best : Math.max(best, o.rate)), 0);
+    const holes = rankHoles(grid, p, s, { minProbability: elsewhere });
     if (holes.length === 0) continue;
     const hole = (h: number) => ({ foilhole_uuid: grid.holeIds[h]!, foilhole_id: live.holeNaturalIds[h]! });
     const take = holes.filter((h) => h.decision === 'collect');
