@@ -34,7 +34,7 @@ export interface PlayOptions extends VisitOptions {
   athena?: DecisionServiceOptions;
   /** A CryoRL truth file laid over the visit (one square per truth square); default: the simulator's own quality. */
   truth?: string;
-  /** With `truth`: the truth square (in name order) the operator picks first, then the next ones, wrapping (default 0). */
+  /** With `truth`: the truth square (in name order) EPU collects first in its own order, then the next ones, wrapping (default 0). */
   truthStart?: number;
   /** The hidden truth the play collects against, once it is laid (with `athena`, `truth`, `budget` or `feedback`). */
   onTruth?: (truth: HoleTruth) => void;
