@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { AthenaClient, acquisitionOrderDecision, foilHoleSelectionDecision, includeDecision, type DecisionRecord } from '@smartem/athena';
 import { startAthenaMock, type AthenaMock } from '@smartem/athena/mock';
 import { loadCryoRl } from '@smartem/decisions/bench/dataset';
-import { buildVisit, playVisit, type PlayEvent, type VisitOptions } from '../src/index.ts';
+import { buildVisit, playVisit, type HoleTruth, type PlayEvent, type VisitOptions } from '../src/index.ts';
 
 const VISIT: VisitOptions = { squares: 3, holesPerSquare: 5, shotsPerHole: 1, seed: 11, atlas: false };
 let dir = '';
@@ -215,6 +215,30 @@ test('a CryoRL truth file is laid over the visit: one square per truth square, h
   // the simulator's ground-truth.csv agrees with the truth on every hole
   const own = await loadCryoRl(summary.groundTruthCsv);
   assert.deepEqual(own.holes.map((h) => h.ctf <= 6).sort(), [false, false, true, true, true]);
+});
+
+test('with truthStart k, the first square EPU collects is the k-th truth square (by name), where an offline episode of it starts', async () => {
+  // Three squares of 1, 2 and 3 holes (patches of their own), named so that name order is s1, s2, s3.
+  const name = (sq: number, en: number) => `21mar02c_grid1c_00001gr_0000${sq}sq_v01_00001hl_v01_0000${en}en-a`;
+  const rows = [1, 2, 2, 3, 3, 3].map((sq, i) => `${name(sq, i + 1)},0,0,5,0.9`);
+  const truthFile = join(dir, 'three-squares.csv');
+  writeFileSync(truthFile, rows.join('\n') + '\n');
+  const names = ['00001gr_00001sq', '00001gr_00002sq', '00001gr_00003sq'];
+  for (const start of [0, 1, 2]) {
+    let truth: HoleTruth | undefined;
+    const summary = await playVisit({
+      out: join(dir, `three-${start}`),
+      shotsPerHole: 1,
+      seed: 5,
+      atlas: false,
+      fast: true,
+      truth: truthFile,
+      truthStart: start,
+      onTruth: (t) => (truth = t),
+    });
+    const first = truth!.index.get(summary.acquisition!.holeOrder[0]!)!;
+    assert.ok(truth!.grid.dataset.holes[first]!.square.endsWith(names[start]!), `start ${start}: first hole in ${names[start]}`);
+  }
 });
 
 test('a truth file whose holes do not fit, and --grids 2 with --athena, are refused with a clear error', async () => {

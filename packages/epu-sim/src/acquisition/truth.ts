@@ -74,9 +74,7 @@ export function layTruth(visit: Visit, dataset: BenchDataset, source: string, fi
     const truthHoles = squares[sq.order];
     const targets = sq.holes.filter((h) => h.selected);
     if (!truthHoles || truthHoles.length !== targets.length) {
-      throw new Error(
-        `${source}: truth square ${sq.order + 1} has ${truthHoles?.length ?? 0} holes, the visit's has ${targets.length}`,
-      );
+      throw new Error(`${source}: truth square ${sq.order + 1} has ${truthHoles?.length ?? 0} holes, the visit's has ${targets.length}`);
     }
     targets.forEach((hole, k) => {
       index.set(hole.id, position.get(truthHoles[k])!);
