@@ -159,12 +159,24 @@ test("with recheckHoles, holes deselected after their square started are passed 
       }
     })({ baseUrl: mock.url, retries: 0 });
   let first: { id: number; holes: number[] } | undefined;
-  const once = await play((_ctx, p) => ((first = p.squares[0]), []), { client: changing(() => first!) });
+  const once = await play(
+    (_ctx, p) => {
+      first = p.squares[0];
+      return [];
+    },
+    { client: changing(() => first!) },
+  );
   assert.equal(once.acq.holesDeselected, 0, 'read once: nothing deselected');
   assert.equal(once.holesWritten.length, once.plan.squares.flatMap((s) => s.holes).length);
 
   let square: { id: number; holes: number[] } | undefined;
-  const rechecked = await play((_ctx, p) => ((square = p.squares[0]), []), { recheckHoles: true, client: changing(() => square!) });
+  const rechecked = await play(
+    (_ctx, p) => {
+      square = p.squares[0];
+      return [];
+    },
+    { recheckHoles: true, client: changing(() => square!) },
+  );
   const dropped = [square!.holes[2]!, square!.holes[3]!];
   assert.equal(rechecked.acq.holesDeselected, 2);
   assert.equal(rechecked.acq.holesDeselectedLate, 2);
