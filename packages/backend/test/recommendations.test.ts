@@ -2,7 +2,7 @@
  * From processing results to instructions: an embedded backend (PGlite, in-process bus and worker) with an agent
  * session for the acquisition; results posted through the API make the worker recompute the grid's recommendations
  * and write the changed ones as instructions — the square order, the hole plans, and a skip for a square whose holes
- * come back bad. Recomputing with nothing new writes nothing.
+ * come back bad; a square whose holes are not found yet is in the order too. Recomputing with nothing new writes nothing.
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +12,8 @@ import { startBackend, type RunningBackend } from '../src/runtime/backend.ts';
 import { recommendForGrid } from '../src/services/agents/recommendations.ts';
 
 const SQUARES = ['sq-a', 'sq-b', 'sq-c'];
+/** A square on the atlas whose holes EPU has not found yet. */
+const UNSEEN = 'sq-unseen';
 const HOLES = 12;
 const LATTICE = [0, 2, 5, 7, 8, 10, 1, 3, 4, 6, 9, 11];
 
@@ -41,7 +43,7 @@ describe('recommendations become instructions', () => {
     await call('POST', '/batch/grids', { items: [{ uuid: 'grid', name: 'G', acquisition_uuid: 'acq' }] });
     assert.equal((await call('PUT', '/agent/krios/session/s1', { acquisition_uuid: 'acq', mode: 'auto' })).status, 201);
     await call('POST', '/batch/gridsquares', {
-      items: SQUARES.map((uuid, i) => ({ uuid, gridsquare_id: String(i + 1), grid_uuid: 'grid' })),
+      items: [...SQUARES, UNSEEN].map((uuid, i) => ({ uuid, gridsquare_id: String(i + 1), grid_uuid: 'grid' })),
     });
     const holes = SQUARES.flatMap((sq) =>
       Array.from({ length: HOLES }, (_, i) => ({
@@ -84,6 +86,8 @@ describe('recommendations become instructions', () => {
     );
     assert.equal(ordered[0], 'sq-a', 'the good square comes first');
     assert.ok(!ordered.includes('sq-b'), 'the bad square is not in the order');
+    assert.ok(ordered.includes(UNSEEN), 'a square without holes yet is in the order (EPU is told which square to image next)');
+    assert.ok(ordered.indexOf(UNSEEN) > 0, 'behind the square whose holes came out good');
     const plans = live.filter((r) => r.instruction_type === 'athena.control.reorder_foilholes');
     assert.ok(plans.some((r) => r.payload.gridsquare_uuid === 'sq-a'));
     for (const plan of plans) {

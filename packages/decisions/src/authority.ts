@@ -18,6 +18,11 @@ export interface DecisionAuthority {
    * probing a group; authorities that do not learn omit it.
    */
   groupUncertainty?(): Float64Array;
+  /**
+   * Optional: per square, P(good) expected of a hole of it before anything of the square is known (what a square
+   * whose holes are not found yet is worth). Authorities without a square-level model omit it.
+   */
+  squarePrior?(): Float64Array;
 }
 
 export type AuthorityName = 'random-mock' | 'model-weighting' | 'online-learner';

@@ -27,3 +27,10 @@ export function costToGroup(grid: DecisionGrid, from: number, group: number, cos
 export function moveCost(grid: DecisionGrid, from: number, to: number, costs: MoveCosts): number {
   return costToGroup(grid, from, grid.holeGroup[to], costs);
 }
+
+/** Cost of moving from hole `from` (−1: nowhere yet) to the first hole of square `square`. */
+export function costToSquare(grid: DecisionGrid, from: number, square: number, costs: MoveCosts): number {
+  if (from < 0) return costs.otherTile;
+  if (grid.holeSquare[from] === square) return costs.sameSquare;
+  return grid.holeTile[from] === grid.squareTile[square] ? costs.sameTile : costs.otherTile;
+}

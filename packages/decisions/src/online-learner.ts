@@ -126,6 +126,8 @@ export class OnlineLearnerAuthority implements DecisionAuthority {
   /** Fixed-effect feature columns (features[j][h]), computed once: they depend only on the grid's static data. */
   private readonly features: Float64Array[] = [];
   private readonly prior: Array<{ mean: number; sd: number }> = [];
+  /** Each feature's value for a hole of a square none of whose holes is known (no scores, hints at their mean). */
+  private readonly unseenValue: Array<(square: number) => number> = [];
   /** Feature index of each model's per-hole slope β_m (its contextual effect κ_m follows it, then β⁻_m). */
   private readonly modelSlope: number[] = [];
   private beta: number[];
@@ -150,7 +152,11 @@ export class OnlineLearnerAuthority implements DecisionAuthority {
     this.grid = grid;
     this.passes = options.passes ?? 2;
     this.useMargins = options.margins ?? false;
-    this.addFeature(() => 1, INTERCEPT_PRIOR);
+    this.addFeature(
+      () => 1,
+      INTERCEPT_PRIOR,
+      () => 1,
+    );
     grid.scores.forEach((scores) => {
       this.modelSlope.push(this.features.length);
       this.addFeature((h) => (Number.isNaN(scores[h]) ? 0 : scores[h]), MODEL_SLOPE_PRIOR);
@@ -158,7 +164,12 @@ export class OnlineLearnerAuthority implements DecisionAuthority {
       this.addFeature((h) => groupMean[grid.holeGroup[h]], MODEL_CONTEXT_PRIOR);
       this.addFeature((h) => (Number.isNaN(scores[h]) ? 0 : Math.min(0, scores[h])), MODEL_BELOW_THRESHOLD_PRIOR);
     });
-    if (grid.squareHint.some((v) => v !== 0)) this.addFeature((h) => grid.squareHint[grid.holeSquare[h]], HINT_SLOPE_PRIOR);
+    if (grid.squareHint.some((v) => v !== 0))
+      this.addFeature(
+        (h) => grid.squareHint[grid.holeSquare[h]],
+        HINT_SLOPE_PRIOR,
+        (s) => grid.squareHint[s],
+      );
     if (grid.epuSelected.some((v) => v === 0)) this.addFeature((h) => (grid.epuSelected[h] === 0 ? 1 : 0), DESELECTED_PRIOR);
     for (const values of grid.hints) {
       const present = Array.from(values).filter(Number.isFinite);
@@ -197,9 +208,10 @@ export class OnlineLearnerAuthority implements DecisionAuthority {
     this.dataPrecision = sizes.map((n) => new Float64Array(n));
   }
 
-  private addFeature(f: (h: number) => number, prior: { mean: number; sd: number }): void {
+  private addFeature(f: (h: number) => number, prior: { mean: number; sd: number }, unseen: (square: number) => number = () => 0): void {
     this.features.push(Float64Array.from(this.grid.holeGroup, (_, h) => f(h)));
     this.prior.push(prior);
+    this.unseenValue.push(unseen);
   }
 
   /** The fitted calibration: slope per model (1 = the model's scores are calibrated log-odds on this grid). */
@@ -226,6 +238,22 @@ export class OnlineLearnerAuthority implements DecisionAuthority {
       out[h] = sigmoid(eta);
     }
     return out;
+  }
+
+  /**
+   * Per square, P(good) of a hole of it that nothing is known about yet — no model score, other hints at the grid's
+   * mean, its own group not seen: the fitted intercept and square hint with the square's tile and square effects.
+   * For a square whose holes are not found yet, this is what the learner expects of them.
+   */
+  squarePrior(): Float64Array {
+    if (this.fittedVersion !== this.grid.version) this.fit();
+    const { grid } = this;
+    return Float64Array.from(grid.squareIds, (_, s) => {
+      let eta = 0;
+      for (let j = 0; j < this.beta.length; j++) eta += this.beta[j] * this.unseenValue[j](s);
+      eta += this.u[0][grid.squareTile[s]] + this.u[1][s];
+      return sigmoid(eta);
+    });
   }
 
   /**

@@ -1,4 +1,4 @@
-import { costToGroup, DEFAULT_COSTS, type MoveCosts } from './costs.ts';
+import { costToGroup, costToSquare, DEFAULT_COSTS, type MoveCosts } from './costs.ts';
 import { planBudget } from './budget-plan.ts';
 import type { DecisionGrid } from './grid-model.ts';
 
@@ -112,6 +112,8 @@ export function nextHole(grid: DecisionGrid, p: Float64Array, from: number, opti
 
 export interface SquareSuggestion {
   square: number;
+  /** No hole of the square is known yet (EPU has not imaged it): its rate is what the prior expects of it. */
+  unseen?: boolean;
   /** Good holes per unit time expected from moving to this square (the best of its groups). */
   rate: number;
   /** Σ P(good) over the square's remaining holes. */
@@ -124,14 +126,29 @@ export interface SquareSuggestion {
  * Squares ranked by the rate they offer from `from`. A square is skipped when even its best group yields fewer
  * good holes per unit time than `minRate` (default: half of the best square's rate, i.e. not worth the trip while
  * better squares remain).
+ *
+ * With `unseenPrior` (per square, the P(good) expected of a hole nothing is known about: the authority's
+ * `squarePrior`), squares whose holes are not known yet are ranked too, as squares of that many holes as the known
+ * squares have (their median; 100 before any is known), each expected at the prior, behind the trip to them: so
+ * EPU can be told which square to image next before it has imaged any. Such a square is never skipped (nothing
+ * speaks against it yet).
  */
 export function rankSquares(
   grid: DecisionGrid,
   p: Float64Array,
   from = -1,
-  options: PlanOptions & { minRate?: number } = {},
+  options: PlanOptions & { minRate?: number; unseenPrior?: Float64Array } = {},
 ): SquareSuggestion[] {
+  const costs = options.costs ?? DEFAULT_COSTS;
+  const known = grid.squareHoles.map((holes) => holes.length).filter((n) => n > 0);
+  const unseenHoles = known.length > 0 ? known.sort((a, b) => a - b)[Math.floor(known.length / 2)]! : 100;
   const out: SquareSuggestion[] = grid.squareIds.map((_, s) => {
+    if (options.unseenPrior && grid.squareHoles[s].length === 0) {
+      const prior = options.unseenPrior[s] ?? 0;
+      const k = unseenHoles;
+      const rate = (k * prior) / (costToSquare(grid, from, s, costs) + (k - 1) * costs.sameGroup);
+      return { square: s, unseen: true, rate, expectedGood: k * prior, remaining: 0, decision: 'collect' };
+    }
     let rate = 0;
     let expectedGood = 0;
     let remaining = 0;
@@ -145,7 +162,7 @@ export function rankSquares(
   });
   out.sort((a, b) => b.rate - a.rate || b.expectedGood - a.expectedGood || a.square - b.square);
   const minRate = options.minRate ?? (out[0]?.rate ?? 0) / 2;
-  for (const s of out) if (s.remaining === 0 || s.rate < minRate) s.decision = 'skip';
+  for (const s of out) if (!s.unseen && (s.remaining === 0 || s.rate < minRate)) s.decision = 'skip';
   return out;
 }
 

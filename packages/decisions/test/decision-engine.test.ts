@@ -299,6 +299,32 @@ describe('planner', () => {
     assert.equal(after.find((s) => grid.squareIds[s.square] === 'A')?.decision, 'skip');
   });
 
+  test("squares whose holes are not found yet are ranked by the learner's prior: their tile's results count, none is skipped", () => {
+    const base = input();
+    // D on tile 1 (where A's holes come out good), E on tile 2 (where C's come out bad): no holes known for either.
+    const grid = new DecisionGrid({ ...base, squares: [...base.squares, { id: 'D', tile: 't1' }, { id: 'E', tile: 't2' }] });
+    const a = new OnlineLearnerAuthority(grid);
+    for (let i = 0; i < 8; i++) {
+      grid.observe(hole(grid, `a1-${i}`), 1);
+      grid.observe(hole(grid, `c1-${i}`), 0);
+    }
+    const prior = a.squarePrior();
+    const d = grid.squareIndex.get('D')!;
+    const e = grid.squareIndex.get('E')!;
+    assert.ok(prior[d] > prior[e], `tile 1's prior ${prior[d]} above tile 2's ${prior[e]}`);
+    const without = rankSquares(grid, a.estimate(), hole(grid, 'a1-7'));
+    assert.ok(
+      without.every((s) => !s.unseen),
+      'without a prior, squares without holes are not ranked as unseen',
+    );
+    const ranked = rankSquares(grid, a.estimate(), hole(grid, 'a1-7'), { unseenPrior: prior });
+    const at = (id: string) => ranked.findIndex((s) => grid.squareIds[s.square] === id);
+    assert.ok(ranked[at('D')]!.unseen && ranked[at('E')]!.unseen);
+    assert.ok(at('D') < at('E'), 'the unseen square on the good tile comes first');
+    assert.ok(at('D') < at('C'), 'and before the square whose holes came out bad');
+    assert.equal(ranked[at('E')]!.decision, 'collect', 'an unseen square is not skipped');
+  });
+
   test('suggested holes: every remaining hole of the square once, best first, acquired ones left out', () => {
     const grid = new DecisionGrid(input((_s, g, i) => ({ m: g === 'b1' ? i - 5 : 0 })));
     grid.markAcquired(hole(grid, 'b1-9'));

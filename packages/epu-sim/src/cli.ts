@@ -75,6 +75,7 @@ interface PlayFlags {
   truth?: string;
   budget?: number;
   prepareSquares?: boolean;
+  recheckHoles?: boolean;
   api?: string;
   feedbackDelay: number;
 }
@@ -135,6 +136,10 @@ export function registerEpuSimCommands(tools: Command): void {
       positiveNumber,
     )
     .option('--prepare-squares', 'with --athena, --truth or --budget: image every square and find its holes before acquiring any')
+    .option(
+      '--recheck-holes',
+      "with --athena: read a square's hole selection again before each of its holes (no wait), passing over holes deselected since",
+    )
     .option('--api <url>', 'send processing results (motion, CTF, particles) of each micrograph to this backend')
     .option('--feedback-delay <seconds>', 'simulated seconds from a micrograph to its processing results', nonNegativeNumber, 300)
     .action(
@@ -158,6 +163,7 @@ export function registerEpuSimCommands(tools: Command): void {
           ...(flags.truth === undefined ? {} : { truth: flags.truth }),
           ...(flags.budget === undefined ? {} : { budget: flags.budget }),
           ...(flags.prepareSquares ? { prepareSquares: true } : {}),
+          ...(flags.recheckHoles ? { recheckHoles: true } : {}),
           ...(flags.api === undefined ? {} : { feedback: { api: flags.api, delayMs: flags.feedbackDelay * 1000 } }),
         });
         process.off('SIGINT', stop);

@@ -95,11 +95,14 @@ export function buildSquares(options: Visit['options'], rng: Rng, ids: IdSource,
   });
   // EPU's operator picks squares of medium-to-good atlas appearance, not perfectly: a noisy ranking.
   const ranked = [...squares].sort((a, b) => b.quality + rng.gauss() * 0.25 - (a.quality + rng.gauss() * 0.25));
+  // EPU collects the selected squares in atlas order (model.ts numbers them so); `holesBySquare` is in that order.
+  const picked = new Set(ranked.slice(0, options.squares));
+  const collectionIndex = new Map(squares.filter((sq) => picked.has(sq)).map((sq, k) => [sq, k]));
   for (const [rank, sq] of ranked.slice(0, options.squares).entries()) {
     sq.collected = true;
     sq.selectionRank = rank;
     sq.collectionId = ids.next();
-    sq.holes = buildHoles(options.holesBySquare?.[rank] ?? options.holesPerSquare, rng, ids, field, sq, ex, ey);
+    sq.holes = buildHoles(options.holesBySquare?.[collectionIndex.get(sq)!] ?? options.holesPerSquare, rng, ids, field, sq, ex, ey);
   }
   return squares;
 }

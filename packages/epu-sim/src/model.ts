@@ -22,8 +22,8 @@ export interface VisitOptions {
   /** Grids (EPU sessions, one `EpuSession.dm` each) sharing one atlas screening session. Default 1. */
   grids?: number;
   /**
-   * Foil holes collected in each selected square, in the operator's selection order (`selectionRank`); sets the
-   * number of squares and overrides `holesPerSquare`. Lays a truth file's squares over the visit.
+   * Foil holes collected in each selected square, in the order EPU collects them (atlas order); sets the number of
+   * squares and overrides `holesPerSquare`. Lays a truth file's squares over the visit.
    */
   holesBySquare?: readonly number[];
 }

@@ -111,6 +111,24 @@ export function squareTargetsEntry(visit: Visit, grid: Grid, sq: Square): PlanFi
   };
 }
 
+/** One hole's files (manifests, then its exposures), in time order: for a square collected hole by hole. */
+export function holeFileEntries(grid: Grid, sq: Square, hole: Hole): PlanEntry[] {
+  const out: PlanEntry[] = [];
+  holeEntries(sq, hole, squareDir(grid, sq), out);
+  return byTime(out);
+}
+
+/** The square's metadata rewritten once its holes are collected (which were collected, which deselected), at `timeMs`. */
+export function squareCollectedEntry(visit: Visit, grid: Grid, sq: Square, timeMs: number): PlanFile {
+  return {
+    type: 'file',
+    timeMs,
+    path: squareMetadataPath(grid, sq),
+    kind: 'gridsquare-metadata',
+    content: () => gridSquareTargetsXml(sq, storageFolder(visit), grid),
+  };
+}
+
 function squareMetadataPath(grid: Grid, sq: Square): string {
   return `${grid.dirName}/Metadata/GridSquare_${sq.id}.dm`;
 }

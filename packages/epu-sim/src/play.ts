@@ -34,7 +34,7 @@ export interface PlayOptions extends VisitOptions {
   athena?: DecisionServiceOptions;
   /** A CryoRL truth file laid over the visit (one square per truth square); default: the simulator's own quality. */
   truth?: string;
-  /** With `truth`: the truth square (in name order) the operator picks first, then the next ones, wrapping (default 0). */
+  /** With `truth`: the truth square (in name order) EPU collects first in its own order, then the next ones, wrapping (default 0). */
   truthStart?: number;
   /** The hidden truth the play collects against, once it is laid (with `athena`, `truth`, `budget` or `feedback`). */
   onTruth?: (truth: HoleTruth) => void;
@@ -42,6 +42,8 @@ export interface PlayOptions extends VisitOptions {
   budget?: number;
   /** With `athena`, `truth` or `budget`: image every square and find its holes before acquiring any. */
   prepareSquares?: boolean;
+  /** With `athena`: read a square's hole selection again before each of its holes (see `acquisitionEntries`). */
+  recheckHoles?: boolean;
   /** Send each micrograph's processing results (per the truth) to this backend after a delay; waits for them at the end. */
   feedback?: Omit<FeedbackOptions, 'ctfOf' | 'speed' | 'fast'>;
 }
@@ -120,6 +122,7 @@ export async function playVisit(opts: PlayOptions): Promise<PlaySummary> {
             truth: holeTruth,
             budget: opts.budget,
             prepareSquares: opts.prepareSquares,
+            recheckHoles: opts.recheckHoles,
             ...(opts.athena ? { decisions: new DecisionService(opts.athena) } : {}),
           },
           acquisition,

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { AthenaClient, acquisitionOrderDecision, foilHoleSelectionDecision, includeDecision, type DecisionRecord } from '@smartem/athena';
 import { startAthenaMock, type AthenaMock } from '@smartem/athena/mock';
 import { loadCryoRl } from '@smartem/decisions/bench/dataset';
-import { buildVisit, playVisit, type PlayEvent, type VisitOptions } from '../src/index.ts';
+import { buildVisit, playVisit, type HoleTruth, type PlayEvent, type VisitOptions } from '../src/index.ts';
 
 const VISIT: VisitOptions = { squares: 3, holesPerSquare: 5, shotsPerHole: 1, seed: 11, atlas: false };
 let dir = '';
@@ -39,7 +39,7 @@ function defaultPlan(seed: number) {
  */
 async function play(
   decide: (ctx: { sessionId: string }, plan: ReturnType<typeof defaultPlan>) => DecisionRecord[],
-  extra: { budget?: number } = {},
+  extra: { budget?: number; recheckHoles?: boolean; client?: (sessionId: string) => AthenaClient } = {},
 ) {
   const seed = 100 + runs++;
   const plan = defaultPlan(seed);
@@ -60,9 +60,10 @@ async function play(
     ...VISIT,
     seed,
     fast: true,
-    athena: { url: mock.url, timeoutSeconds: 0 },
+    athena: { url: mock.url, timeoutSeconds: 0, ...(extra.client ? { client: extra.client(sessionId) } : {}) },
     onEvent: (e) => void events.push(e),
-    ...extra,
+    ...(extra.budget === undefined ? {} : { budget: extra.budget }),
+    ...(extra.recheckHoles ? { recheckHoles: true } : {}),
   });
   // Writes finish out of order (many in flight); the time stamp in each manifest's name gives the acquisition order.
   const holesWritten = events
@@ -136,6 +137,61 @@ test('holes deselected in foilHoleSelection are skipped', async () => {
   assert.equal(holesWritten.length, plan.squares.flatMap((s) => s.holes).length - 2);
 });
 
+test("with recheckHoles, holes deselected after their square started are passed over; without, the square's selection is read once", async () => {
+  // The Decision Service's answer changes once the first square is under way: the first re-read of its selection
+  // finds two of its holes deselected (posted just before the service answers it).
+  const changing = (square: () => { id: number; holes: number[] }) => (sessionId: string) =>
+    new (class extends AthenaClient {
+      posted = false;
+      override async latestDecision(...args: Parameters<AthenaClient['latestDecision']>) {
+        const sq = square();
+        if (!this.posted && args[1].areaId === sq.id) {
+          this.posted = true;
+          await this.postDecisions([
+            foilHoleSelectionDecision(
+              { sessionId },
+              sq.id,
+              [sq.holes[2]!, sq.holes[3]!].map((areaId) => ({ areaId, include: false })),
+            ),
+          ]);
+        }
+        return super.latestDecision(...args);
+      }
+    })({ baseUrl: mock.url, retries: 0 });
+  let first: { id: number; holes: number[] } | undefined;
+  const once = await play(
+    (_ctx, p) => {
+      first = p.squares[0];
+      return [];
+    },
+    { client: changing(() => first!) },
+  );
+  assert.equal(once.acq.holesDeselected, 0, 'read once: nothing deselected');
+  assert.equal(once.holesWritten.length, once.plan.squares.flatMap((s) => s.holes).length);
+
+  let square: { id: number; holes: number[] } | undefined;
+  const rechecked = await play(
+    (_ctx, p) => {
+      square = p.squares[0];
+      return [];
+    },
+    { recheckHoles: true, client: changing(() => square!) },
+  );
+  const dropped = [square!.holes[2]!, square!.holes[3]!];
+  assert.equal(rechecked.acq.holesDeselected, 2);
+  assert.equal(rechecked.acq.holesDeselectedLate, 2);
+  assert.ok(
+    dropped.every((h) => !rechecked.holesWritten.includes(h)),
+    'the holes deselected late are not collected',
+  );
+  assert.deepEqual(
+    rechecked.holesWritten.slice(0, 3),
+    square!.holes.filter((h) => !dropped.includes(h)),
+    'the rest of the square is',
+  );
+  assert.equal(rechecked.holesWritten.length, rechecked.plan.squares.flatMap((s) => s.holes).length - 2);
+});
+
 test('the budget stops the session once spent (the crossing hole counts), and good holes are counted by the truth', async () => {
   const { acq, summary } = await play(() => [], { budget: 9 });
   assert.ok(acq.budgetSpent);
@@ -171,6 +227,30 @@ test('a CryoRL truth file is laid over the visit: one square per truth square, h
   // the simulator's ground-truth.csv agrees with the truth on every hole
   const own = await loadCryoRl(summary.groundTruthCsv);
   assert.deepEqual(own.holes.map((h) => h.ctf <= 6).sort(), [false, false, true, true, true]);
+});
+
+test('with truthStart k, the first square EPU collects is the k-th truth square (by name), where an offline episode of it starts', async () => {
+  // Three squares of 1, 2 and 3 holes (patches of their own), named so that name order is s1, s2, s3.
+  const name = (sq: number, en: number) => `21mar02c_grid1c_00001gr_0000${sq}sq_v01_00001hl_v01_0000${en}en-a`;
+  const rows = [1, 2, 2, 3, 3, 3].map((sq, i) => `${name(sq, i + 1)},0,0,5,0.9`);
+  const truthFile = join(dir, 'three-squares.csv');
+  writeFileSync(truthFile, rows.join('\n') + '\n');
+  const names = ['00001gr_00001sq', '00001gr_00002sq', '00001gr_00003sq'];
+  for (const start of [0, 1, 2]) {
+    let truth: HoleTruth | undefined;
+    const summary = await playVisit({
+      out: join(dir, `three-${start}`),
+      shotsPerHole: 1,
+      seed: 5,
+      atlas: false,
+      fast: true,
+      truth: truthFile,
+      truthStart: start,
+      onTruth: (t) => (truth = t),
+    });
+    const first = truth!.index.get(summary.acquisition!.holeOrder[0]!)!;
+    assert.ok(truth!.grid.dataset.holes[first]!.square.endsWith(names[start]!), `start ${start}: first hole in ${names[start]}`);
+  }
 });
 
 test('a truth file whose holes do not fit, and --grids 2 with --athena, are refused with a clear error', async () => {

@@ -29,7 +29,8 @@ test('bench closed-loop: EPU default and SmartEM on the same grid; decisions pos
       '--truth',
       truth,
       '--budget',
-      '150',
+      // Past the first square (start 0 is a 194-hole square): the atlas is asked again once the order is posted.
+      '260',
       '--starts',
       '1',
       '--speed',

@@ -138,7 +138,8 @@ export function planDecisions(
     for (const id of [...order, ...skipped]) areas.push({ id, areaType: 'foilhole', parentId: square });
     const verdicts = [...order.map((id) => ({ areaId: id, include: true })), ...skipped.map((id) => ({ areaId: id, include: false }))];
     if (verdicts.length > 0) built.push(foilHoleSelectionDecision(ctx, square, verdicts));
-    if (order.length > 0) built.push(acquisitionOrderDecision(ctx, square, order));
+    // An order even when every hole is deselected (empty): EPU asks for one, and an answer spares it the wait.
+    if (verdicts.length > 0) built.push(acquisitionOrderDecision(ctx, square, order));
   }
 
   const decisions = built.map(({ sessionId: _session, ...d }, i) => ({

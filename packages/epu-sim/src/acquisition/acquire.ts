@@ -4,7 +4,15 @@
 import { cost } from '@smartem/decisions/bench/episode';
 import { Rng } from '../rng.ts';
 import { scheduleHoles, scheduleSquareImage, squareGap, type Hole, type Square, type Visit } from '../model.ts';
-import { buildPlan, squareHoleEntries, squareImageEntries, squareTargetsEntry, type PlanEntry } from '../plan.ts';
+import {
+  buildPlan,
+  holeFileEntries,
+  squareCollectedEntry,
+  squareHoleEntries,
+  squareImageEntries,
+  squareTargetsEntry,
+  type PlanEntry,
+} from '../plan.ts';
 import { applyDecisions, type DecisionService } from './decision-service.ts';
 import { isGood, type HoleTruth } from './truth.ts';
 
@@ -19,6 +27,12 @@ export interface AcquisitionOptions {
    * its holes found when it is chosen.
    */
   prepareSquares?: boolean;
+  /**
+   * With `decisions`: before each hole after a square's first, read the square's latest `foilHoleSelection` again
+   * (`LatestDecision`, no wait) and pass over holes deselected since the square started; a square whose remaining
+   * holes are all deselected is left. Otherwise the hole selection is read once, when the square starts.
+   */
+  recheckHoles?: boolean;
 }
 
 export interface AcquisitionSummary {
@@ -41,6 +55,8 @@ export interface AcquisitionSummary {
    */
   skippedSquares: number[];
   deselectedHoles: number[];
+  /** Holes passed over because a re-read selection (`recheckHoles`) deselected them after their square started. */
+  holesDeselectedLate: number;
   /** Decision Service queries asked and answered with a decision (0 without `--athena`). */
   decisionQueries: number;
   decisionsFound: number;
@@ -57,7 +73,7 @@ export async function* acquisitionEntries(visit: Visit, opts: AcquisitionOptions
   if (visit.grids.length !== 1) throw new Error(`--athena, --truth and --budget play one grid; got --grids ${visit.grids.length}`);
   const grid = visit.grids[0];
   const rng = new Rng(visit.options.seed + 7919);
-  const { truth, decisions, budget, prepareSquares = false } = opts;
+  const { truth, decisions, budget, prepareSquares = false, recheckHoles = false } = opts;
   yield* buildPlan(visit, { squares: false });
   await decisions?.openGrid(grid);
 
@@ -117,14 +133,28 @@ export async function* acquisitionEntries(visit: Visit, opts: AcquisitionOptions
     }
     const holeStep = decisions ? await waited(() => decisions.holeStep(chosen, targets)) : { excluded: new Set<number>() };
     const ordered = applyDecisions(targets, holeStep);
+    // Hole by hole when the selection is read again before each: a hole's files are written before the next is decided.
+    const recheck = decisions !== undefined && recheckHoles;
+    const dropped = new Set(holeStep.excluded);
+    if (recheck) for (const hole of chosen.holes) hole.collected = false;
     const collect: Hole[] = [];
     for (const hole of ordered) {
+      if (recheck && collect.length > 0 && (await waited(() => decisions.deselectedNow(chosen))).has(hole.id)) {
+        dropped.add(hole.id);
+        summary.holesDeselectedLate++;
+        continue;
+      }
       const i = truth.index.get(hole.id);
       if (i !== undefined && previous !== undefined) summary.beamTime += cost(truth.grid, previous, i);
       if (i !== undefined) previous = i;
       collect.push(hole);
       summary.holeOrder.push(hole.id);
       if (isGood(truth, hole.id)) summary.goodHoles++;
+      if (recheck) {
+        hole.collected = true;
+        t = scheduleHoles([hole], grid.areas, grid.defocusList, order, t, rng);
+        yield* holeFileEntries(grid, chosen, hole);
+      }
       if (budget !== undefined && summary.beamTime > budget) {
         summary.budgetSpent = true;
         break;
@@ -133,15 +163,18 @@ export async function* acquisitionEntries(visit: Visit, opts: AcquisitionOptions
     const collecting = new Set(collect);
     for (const hole of chosen.holes) {
       hole.collected = collecting.has(hole);
-      if (holeStep.excluded.has(hole.id)) {
+      if (dropped.has(hole.id)) {
         hole.selected = false;
         summary.holesDeselected++;
         summary.deselectedHoles.push(hole.id);
       }
     }
     summary.holesCollected += collect.length;
-    t = scheduleHoles(collect, grid.areas, grid.defocusList, order, t, rng);
-    yield* squareHoleEntries(visit, grid, chosen);
+    if (recheck) yield squareCollectedEntry(visit, grid, chosen, t);
+    else {
+      t = scheduleHoles(collect, grid.areas, grid.defocusList, order, t, rng);
+      yield* squareHoleEntries(visit, grid, chosen);
+    }
     t += squareGap(rng);
   }
   summary.decisionQueries = decisions?.asked ?? 0;
@@ -164,6 +197,7 @@ export function emptySummary(truth: HoleTruth, budget: number | undefined): Acqu
     holeOrder: [],
     skippedSquares: [],
     deselectedHoles: [],
+    holesDeselectedLate: 0,
     decisionQueries: 0,
     decisionsFound: 0,
     decisionServiceUnavailable: 0,

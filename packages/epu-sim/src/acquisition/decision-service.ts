@@ -39,6 +39,8 @@ export class DecisionService {
   asked = 0;
   answered = 0;
   unavailable = 0;
+  /** Selections read again while collecting a square (`deselectedNow`). */
+  rechecks = 0;
 
   constructor(opts: DecisionServiceOptions) {
     this.client = opts.client ?? new AthenaClient({ baseUrl: opts.url, retries: 2, backoff: { baseMs: 200, maxMs: 1000 } });
@@ -92,6 +94,18 @@ export class DecisionService {
       ...(order === undefined ? {} : { order: decodeAcquisitionOrder(order) }),
       excluded: excludedBy(selection, 'foilHoleSelection'),
     };
+  }
+
+  /**
+   * While collecting a square's holes: the holes its latest `foilHoleSelection` deselects now (`LatestDecision`, no
+   * wait). Counted apart from the queries above (`rechecks`), which each stand for a step of EPU's.
+   */
+  async deselectedNow(sq: Square): Promise<Set<number>> {
+    this.rechecks++;
+    if (!this.sessionId) return new Set();
+    const sessionId = this.sessionId;
+    const record = await this.tolerant(() => this.client.latestDecision(sessionId, { areaId: sq.id, decisionType: 'foilHoleSelection' }));
+    return excludedBy(record?.decisionValue ?? undefined, 'foilHoleSelection');
   }
 
   private async ask(areaId: number, decisionType: DecisionType): Promise<string | undefined> {

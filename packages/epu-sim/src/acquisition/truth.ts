@@ -59,8 +59,9 @@ function qualityFromCtf(ctf: number): number {
 }
 
 /**
- * Lays a CryoRL dataset over a one-grid visit built with its `holesBySquare`: the square picked k-th by the operator
- * gets the k-th truth square (counted from `first`), its targeted holes in EPU's raster order get that square's holes in turn. Each
+ * Lays a CryoRL dataset over a one-grid visit built with its `holesBySquare`: the square EPU collects k-th in its own
+ * order gets the k-th truth square (counted from `first`: EPU starts where an offline episode of that square starts),
+ * its targeted holes in EPU's raster order get that square's holes in turn. Each
  * hole's simulated quality is replaced by the truth's (previews and `ground-truth.csv` then agree with it).
  */
 export function layTruth(visit: Visit, dataset: BenchDataset, source: string, first = 0, threshold = GOOD_CTF_ANGSTROM): HoleTruth {
@@ -70,12 +71,10 @@ export function layTruth(visit: Visit, dataset: BenchDataset, source: string, fi
   const index = new Map<number, number>();
   for (const sq of visit.grids[0].squares) {
     if (sq.selectionRank < 0) continue;
-    const truthHoles = squares[sq.selectionRank];
+    const truthHoles = squares[sq.order];
     const targets = sq.holes.filter((h) => h.selected);
     if (!truthHoles || truthHoles.length !== targets.length) {
-      throw new Error(
-        `${source}: truth square ${sq.selectionRank + 1} has ${truthHoles?.length ?? 0} holes, the visit's has ${targets.length}`,
-      );
+      throw new Error(`${source}: truth square ${sq.order + 1} has ${truthHoles?.length ?? 0} holes, the visit's has ${targets.length}`);
     }
     targets.forEach((hole, k) => {
       index.set(hole.id, position.get(truthHoles[k])!);

@@ -27,6 +27,7 @@ export function registerBenchClosedLoopCommand(bench: Command): void {
       5,
     )
     .option('--prepare-squares', 'both visits image every square and find its holes before acquiring any')
+    .option('--recheck-holes', "SmartEM's visit reads a square's hole selection again before each of its holes (no wait)")
     .option('--shots-per-hole <n>', 'micrographs per foil hole', positiveInteger, 4)
     .option('--athena-log <file>', 'the Decision Service records every request into this file (JSON lines with times)')
     .option('--json', 'print the result as one JSON object on the last line')
@@ -41,6 +42,7 @@ export function registerBenchClosedLoopCommand(bench: Command): void {
         feedbackDelay: number;
         decisionTimeout: number;
         prepareSquares?: boolean;
+        recheckHoles?: boolean;
         shotsPerHole: number;
         athenaLog?: string;
         json?: boolean;
@@ -71,6 +73,7 @@ export function registerBenchClosedLoopCommand(bench: Command): void {
             feedbackDelayS: o.feedbackDelay,
             decisionTimeoutS: o.decisionTimeout,
             prepareSquares: o.prepareSquares ?? false,
+            recheckHoles: o.recheckHoles ?? false,
             shotsPerHole: o.shotsPerHole,
             athenaLog: o.athenaLog,
             log: createLogger({ level: o.verbose >= 2 ? 'debug' : o.verbose === 1 ? 'info' : 'error', name: 'closed-loop' }),

@@ -26,6 +26,8 @@ export interface ClosedLoopOptions {
   decisionTimeoutS?: number;
   /** Both visits image every square and find its holes before acquiring any. */
   prepareSquares?: boolean;
+  /** SmartEM's visit reads a square's hole selection again before each hole (the simulator's `recheckHoles`). */
+  recheckHoles?: boolean;
   shotsPerHole: number;
   /** The Decision Service records into this file (every start appended). */
   athenaLog?: string;
@@ -43,6 +45,8 @@ export interface StartResult {
     beam_time: number;
     squares_skipped: number;
     holes_deselected: number;
+    /** Of those, deselected after their square started (read again before each hole, `--recheck-holes`). */
+    holes_deselected_late: number;
     /** Ids the simulator passed over: squares on `include` false, holes deselected. */
     skipped_squares: number[];
     deselected_holes: number[];
@@ -55,6 +59,8 @@ export interface StartResult {
     /** Points of EPU's default order stored beside SmartEM's session for its atlas page (0: not stored). */
     epu_default_points: number;
     wall_ms: number;
+    /** Per square visited, in collection order: its truth square (the dataset's square index), holes collected and good ones. */
+    squares: Array<{ truth_square: number; holes: number; good: number }>;
   };
   athena_requests: number;
   decisions_posted: number;
@@ -63,6 +69,21 @@ export interface StartResult {
   latency_p99_ms: number;
   /** The whole start: EPU default arm, SmartEM's services started, its visit, services stopped. */
   start_wall_ms: number;
+}
+
+/** The visit's collected holes per truth square, in the order the squares were first collected from. */
+function perSquare(r: LoopResult): StartResult['smartem']['squares'] {
+  const out = new Map<number, { truth_square: number; holes: number; good: number }>();
+  for (const id of r.acquisition.holeOrder) {
+    const i = r.truth.index.get(id);
+    if (i === undefined) continue;
+    const s = r.truth.grid.square[i]!;
+    const entry = out.get(s) ?? { truth_square: s, holes: 0, good: 0 };
+    entry.holes++;
+    entry.good += r.truth.grid.good[i]!;
+    out.set(s, entry);
+  }
+  return [...out.values()];
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -100,6 +121,7 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
           speed: o.speed,
           feedbackDelayS: o.feedbackDelayS,
           decisionTimeoutS: o.decisionTimeoutS,
+          recheckHoles: o.recheckHoles,
           signal: interrupt.signal,
           onHole: (p) => epuFeed.add(p),
           ...(o.predictions ? { predicted: (i: number) => dataset.holes[i]?.predicted } : {}),
@@ -124,6 +146,7 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
           beam_time: a.beamTime,
           squares_skipped: a.squaresSkipped,
           holes_deselected: a.holesDeselected,
+          holes_deselected_late: a.holesDeselectedLate,
           skipped_squares: a.skippedSquares,
           deselected_holes: a.deselectedHoles,
           decisions_found: a.decisionsFound,
@@ -133,6 +156,7 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
           predictions_stored: sm.predictionsStored,
           epu_default_points: epuDefaultPoints,
           wall_ms: sm.wallMs,
+          squares: perSquare(sm),
         },
         athena_requests: athena.requests,
         decisions_posted: athena.decisionsPosted,
@@ -144,7 +168,8 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
       const r = runs.at(-1)!;
       o.print(
         `start ${s}: SmartEM ${a.goodHoles} good holes (${a.holesCollected} holes, ${a.squaresSkipped} squares skipped, ` +
-          `${a.holesDeselected} holes deselected, ${a.decisionsFound}/${a.decisionQueries} queries answered, ` +
+          `${a.holesDeselected} holes deselected (${a.holesDeselectedLate} after their square started), ` +
+          `${a.decisionsFound}/${a.decisionQueries} queries answered, ` +
           `${athena.decisionsPosted} decisions posted); decision latency p50 ${r.latency_p50_ms} ms, p99 ${r.latency_p99_ms} ms; ` +
           `visit ${(sm.wallMs / 1000).toFixed(0)} s, start ${(r.start_wall_ms / 1000).toFixed(0)} s`,
       );
@@ -168,6 +193,7 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
     speed: o.speed,
     decision_timeout_s: o.decisionTimeoutS ?? null,
     prepare_squares: o.prepareSquares ?? false,
+    recheck_holes: o.recheckHoles ?? false,
     epu_default: { good: epuGood },
     smartem: {
       good: smGood,
@@ -190,7 +216,7 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
   o.print('');
   o.print(
     `closed loop on ${dataset.name}, budget ${o.budget}, ${o.starts} start(s), ${o.speed}× real time` +
-      `${o.prepareSquares ? ', squares prepared first' : ''}${o.predictions ? ', with predictions' : ''}:`,
+      `${o.prepareSquares ? ', squares prepared first' : ''}${o.recheckHoles ? ', hole selection read before each hole' : ''}${o.predictions ? ', with predictions' : ''}:`,
   );
   o.print(`  EPU default order        ${epuGood.toFixed(1)} good holes`);
   o.print(`  SmartEM (closed loop)    ${smGood.toFixed(1)} good holes   ${result.ratio.toFixed(2)}× EPU default`);

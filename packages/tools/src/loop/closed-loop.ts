@@ -160,6 +160,8 @@ export interface PlayLoopOptions {
   budget?: number;
   /** Image every square and find its holes before acquiring any (see the simulator's `prepareSquares`). */
   prepareSquares?: boolean;
+  /** With `services`: EPU reads a square's hole selection again before each hole (see the simulator's `recheckHoles`). */
+  recheckHoles?: boolean;
   /** Simulated seconds per real second; `fast`: no pauses (no feedback delay either). */
   speed: number;
   fast?: boolean;
@@ -219,6 +221,7 @@ export async function playLoop(o: PlayLoopOptions): Promise<LoopResult> {
     truthStart: o.truthStart,
     budget: o.budget,
     prepareSquares: o.prepareSquares,
+    recheckHoles: o.services ? o.recheckHoles : undefined,
     onTruth: (t) => {
       truth = t;
       startFeed(t);

@@ -5,7 +5,7 @@
  * recommendation changed for a session — the same squares or holes in the same order write nothing — so every
  * processing result may call this.
  */
-import { createAuthority, rankHoles, rankSquares, type QualityConfig } from '@smartem/decisions';
+import { createAuthority, rankHoles, rankSquares, type DecisionGrid, type QualityConfig } from '@smartem/decisions';
 import type { InstructionType } from '@smartem/common';
 import type { Db } from '../../db/index.ts';
 import { activeSessionsForGrid, latestOnTopics, type InstructionRow } from '../../repositories/instructions.ts';
@@ -41,8 +41,20 @@ export async function gridRecommendations(db: Db, gridUuid: string, config: Qual
   const authority = (await storedAuthority(db, gridUuid)) ?? resolveAuthority();
   const live = await loadLiveGrid(db, gridUuid, config);
   const grid = live.grid;
-  const p = createAuthority(authority, grid).estimate();
-  const squares = rankSquares(grid, p, live.current).filter((s) => s.remaining > 0);
+  const engine = createAuthority(authority, grid);
+  const p = engine.estimate();
+  // Every square of the atlas, those EPU has not imaged yet too (at what the learner expects of them), so the square
+  // order tells EPU which square to image next. Not before EPU has collected anything: nothing then tells the squares
+  // apart, and the operator's first choice stands. Ties in EPU's id order, not the uuids' (stable from run to run).
+  const unseenPrior = live.current >= 0 ? (engine.squarePrior?.() ?? uniformPrior(grid, p)) : undefined;
+  const squares = rankSquares(grid, p, live.current, { unseenPrior })
+    .filter((s) => s.unseen || s.remaining > 0)
+    .sort(
+      (a, b) =>
+        b.rate - a.rate ||
+        b.expectedGood - a.expectedGood ||
+        live.squareNaturalIds[a.square]!.localeCompare(live.squareNaturalIds[b.square]!, undefined, { numeric: true }),
+    );
   const square = (i: number) => ({ gridsquare_uuid: grid.squareIds[i]!, gridsquare_id: live.squareNaturalIds[i]! });
   const out: NewInstruction[] = [];
   const make = (type: InstructionType, topic: string, payload: Record<string, unknown>): void => {
@@ -63,10 +75,23 @@ export async function gridRecommendations(db: Db, gridUuid: string, config: Qual
     gridsquare_order: collect.map((s) => ({ ...square(s.square), quality_score: s.rate })),
   });
 
-  const planned = new Set(collect.slice(0, SQUARES_WITH_HOLE_PLANS).map((s) => s.square));
+  // Hole plans: the first squares of the order whose holes are known, and the first squares EPU has not started
+  // whose holes are known (collect or skip: EPU may be imaging one the order no longer names), and the current one.
+  const withHoles = (list: typeof squares) => list.filter((s) => !s.unseen);
+  const planned = new Set(
+    [
+      ...withHoles(collect).slice(0, SQUARES_WITH_HOLE_PLANS),
+      ...withHoles(squares.filter((s) => !started(grid, s.square))).slice(0, SQUARES_WITH_HOLE_PLANS),
+    ].map((s) => s.square),
+  );
   if (live.current >= 0) planned.add(grid.holeSquare[live.current]!);
+  // A hole is worth collecting when it promises more good holes per unit time than going elsewhere would: the best
+  // rate among the squares EPU has not started (their trips paid), unseen ones at the prior. With nothing else left,
+  // every hole is.
+  const fresh = squares.filter((s) => !started(grid, s.square));
   for (const s of planned) {
-    const holes = rankHoles(grid, p, s);
+    const elsewhere = fresh.reduce((best, o) => (o.square === s ? best : Math.max(best, o.rate)), 0);
+    const holes = rankHoles(grid, p, s, { minProbability: elsewhere });
     if (holes.length === 0) continue;
     const hole = (h: number) => ({ foilhole_uuid: grid.holeIds[h]!, foilhole_id: live.holeNaturalIds[h]! });
     const take = holes.filter((h) => h.decision === 'collect');
@@ -79,6 +104,17 @@ export async function gridRecommendations(db: Db, gridUuid: string, config: Qual
     });
   }
   return out;
+}
+
+/** Whether any hole of the square is acquired (or being acquired). */
+function started(grid: DecisionGrid, square: number): boolean {
+  return grid.squareHoles[square]!.some((h) => grid.acquired[h] === 1);
+}
+
+/** For authorities without a square prior: every unseen square at the mean P(good) of the known holes (0.5 without any). */
+function uniformPrior(grid: DecisionGrid, p: Float64Array): Float64Array {
+  const mean = p.length > 0 ? p.reduce((a, b) => a + b, 0) / p.length : 0.5;
+  return new Float64Array(grid.squareIds.length).fill(mean);
 }
 
 /**
