@@ -12,7 +12,7 @@ import { enginePolicy, runPolicies } from '@smartem/decisions';
 import { GOOD_CTF_ANGSTROM, loadCryoRl } from '@smartem/decisions/bench/dataset';
 import { indexDataset, startHole } from '@smartem/decisions/bench/episode';
 import { truthSquareOf } from '@smartem/epu-sim';
-import { playLoop, quantile, readAthenaLog, startLoopServices, type LoopResult } from '../loop/closed-loop.ts';
+import { migrateDataDir, playLoop, quantile, readAthenaLog, startLoopServices, type LoopResult, type LoopServices } from '../loop/closed-loop.ts';
 
 export interface ClosedLoopOptions {
   truth: string;
@@ -52,6 +52,8 @@ export interface StartResult {
     feedback_sent: number;
     predictions_stored: number;
     wall_ms: number;
+    /** Simulated time the visit covered (its wall time would be this over the speed, plus the decision waits). */
+    simulated_s: number;
   };
   athena_requests: number;
   decisions_posted: number;
@@ -60,6 +62,11 @@ export interface StartResult {
   latency_p99_ms: number;
   /** The whole start: EPU default arm, SmartEM's services started, its visit, services stopped. */
   start_wall_ms: number;
+  /**
+   * Where the start's wall time went: the EPU default arm (run while the services start), the services started
+   * (after the arm), the SmartEM visit, the services stopped.
+   */
+  phases_ms: { epu_default: number; services_after_epu: number; visit: number; services_stop: number };
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -70,6 +77,13 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
   const grid = indexDataset(dataset, GOOD_CTF_ANGSTROM);
   const visit = { squares: 1, holesPerSquare: 1, shotsPerHole: o.shotsPerHole, grids: 1, seed: 1 };
   const base = await mkdtemp(join(tmpdir(), 'smartem-closed-loop-'));
+  // One migrated database, copied for every start's backend.
+  const templateDir = join(base, 'template');
+  const template = migrateDataDir(templateDir);
+  template.catch(() => {});
+  // The offline harness, while the template is made in its own process.
+  const policy = enginePolicy('online-learner', o.predictions !== undefined);
+  const offline = runPolicies(grid, [policy], o.budget, o.starts)[policy.name]!;
   const runs: StartResult[] = [];
   // SIGINT/SIGTERM: stop the visit, the agent and the backend, and remove the working directory before exiting.
   const interrupt = new AbortController();
@@ -81,11 +95,25 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
       const startedAt = Date.now();
       const first = truthSquareOf(dataset, startHole(grid.good.length, s));
       const common = { visit, truth: o.truth, truthStart: first, budget: o.budget, prepareSquares: o.prepareSquares };
-      const epu = await playLoop({ ...common, out: join(base, `epu-${s}`), speed: o.speed, fast: true });
+      // The backend starts in its own process while this one plays the EPU default arm (nothing of it is timed).
+      const starting = template.then(() =>
+        startLoopServices({ dir: join(base, `smartem-${s}`), template: templateDir, athenaLog: o.athenaLog, log: o.log }),
+      );
+      starting.catch(() => {});
+      let epu: LoopResult;
+      try {
+        epu = await playLoop({ ...common, out: join(base, `epu-${s}`), speed: o.speed, fast: true });
+      } catch (error) {
+        await starting.then((sv) => sv.stop()).catch(() => {});
+        throw error;
+      }
+      const epuDone = Date.now();
       o.print(`start ${s} (truth square ${first} first): EPU default ${epu.acquisition.goodHoles} good holes`);
-      const services = await startLoopServices({ dir: join(base, `smartem-${s}`), athenaLog: o.athenaLog, log: o.log });
+      const services: LoopServices = await starting;
+      const visitFrom = Date.now();
       const logFrom = await stat(services.athenaLog).then((st) => st.size);
       let sm: LoopResult;
+      let stopFrom = 0;
       try {
         sm = await playLoop({
           ...common,
@@ -98,8 +126,15 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
           ...(o.predictions ? { predicted: (i: number) => dataset.holes[i]?.predicted } : {}),
         });
       } finally {
+        stopFrom = Date.now();
         await services.stop();
       }
+      const phases = {
+        epu_default: epuDone - startedAt,
+        services_after_epu: visitFrom - epuDone,
+        visit: stopFrom - visitFrom,
+        services_stop: Date.now() - stopFrom,
+      };
       if (interrupt.signal.aborted) break;
       const athena = await readAthenaLog(services.athenaLog, sm.ctfStoredAt, logFrom);
       const a = sm.acquisition;
@@ -121,6 +156,7 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
           feedback_sent: sm.play.feedback?.sent ?? 0,
           predictions_stored: sm.predictionsStored,
           wall_ms: sm.wallMs,
+          simulated_s: Math.round(sm.play.simulatedMs / 1000),
         },
         athena_requests: athena.requests,
         decisions_posted: athena.decisionsPosted,
@@ -128,13 +164,16 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
         latency_p50_ms: quantile(athena.latencyMs, 0.5),
         latency_p99_ms: quantile(athena.latencyMs, 0.99),
         start_wall_ms: Date.now() - startedAt,
+        phases_ms: phases,
       });
       const r = runs.at(-1)!;
       o.print(
         `start ${s}: SmartEM ${a.goodHoles} good holes (${a.holesCollected} holes, ${a.squaresSkipped} squares skipped, ` +
           `${a.holesDeselected} holes deselected, ${a.decisionsFound}/${a.decisionQueries} queries answered, ` +
           `${athena.decisionsPosted} decisions posted); decision latency p50 ${r.latency_p50_ms} ms, p99 ${r.latency_p99_ms} ms; ` +
-          `visit ${(sm.wallMs / 1000).toFixed(0)} s, start ${(r.start_wall_ms / 1000).toFixed(0)} s`,
+          `visit ${(sm.wallMs / 1000).toFixed(0)} s (${(a.decisionWaitMs / 1000).toFixed(0)} s of it waiting for decisions), ` +
+          `start ${(r.start_wall_ms / 1000).toFixed(0)} s (EPU arm ${(phases.epu_default / 1000).toFixed(1)} s, ` +
+          `services ready ${(phases.services_after_epu / 1000).toFixed(1)} s after it, stop ${(phases.services_stop / 1000).toFixed(1)} s)`,
       );
     }
   } finally {
@@ -144,8 +183,6 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
   }
   if (interrupt.signal.aborted) throw new Error('interrupted');
 
-  const policy = enginePolicy('online-learner', o.predictions !== undefined);
-  const offline = runPolicies(grid, [policy], o.budget, o.starts)[policy.name]!;
   const latencies = runs.flatMap((r) => r.latency_ms);
   const epuGood = mean(runs.map((r) => r.epu_default.good));
   const smGood = mean(runs.map((r) => r.smartem.good));
