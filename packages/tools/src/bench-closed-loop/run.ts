@@ -12,7 +12,15 @@ import { enginePolicy, runPolicies } from '@smartem/decisions';
 import { GOOD_CTF_ANGSTROM, loadCryoRl } from '@smartem/decisions/bench/dataset';
 import { indexDataset, startHole } from '@smartem/decisions/bench/episode';
 import { truthSquareOf } from '@smartem/epu-sim';
-import { migrateDataDir, playLoop, quantile, readAthenaLog, startLoopServices, type LoopResult, type LoopServices } from '../loop/closed-loop.ts';
+import {
+  migrateDataDir,
+  playLoop,
+  quantile,
+  readAthenaLog,
+  startLoopServices,
+  type LoopResult,
+  type LoopServices,
+} from '../loop/closed-loop.ts';
 
 export interface ClosedLoopOptions {
   truth: string;
@@ -77,13 +85,13 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
   const grid = indexDataset(dataset, GOOD_CTF_ANGSTROM);
   const visit = { squares: 1, holesPerSquare: 1, shotsPerHole: o.shotsPerHole, grids: 1, seed: 1 };
   const base = await mkdtemp(join(tmpdir(), 'smartem-closed-loop-'));
-  // One migrated database, copied for every start's backend.
+  // One migrated database, made in its own process while start 0's backend creates and migrates its own, then
+  // copied for the later starts' backends.
   const templateDir = join(base, 'template');
-  const template = migrateDataDir(templateDir);
+  const template = o.starts > 1 ? migrateDataDir(templateDir) : Promise.resolve();
   template.catch(() => {});
-  // The offline harness, while the template is made in its own process.
   const policy = enginePolicy('online-learner', o.predictions !== undefined);
-  const offline = runPolicies(grid, [policy], o.budget, o.starts)[policy.name]!;
+  let offline: ReturnType<typeof runPolicies>[string] | undefined;
   const runs: StartResult[] = [];
   // SIGINT/SIGTERM: stop the visit, the agent and the backend, and remove the working directory before exiting.
   const interrupt = new AbortController();
@@ -96,9 +104,11 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
       const first = truthSquareOf(dataset, startHole(grid.good.length, s));
       const common = { visit, truth: o.truth, truthStart: first, budget: o.budget, prepareSquares: o.prepareSquares };
       // The backend starts in its own process while this one plays the EPU default arm (nothing of it is timed).
-      const starting = template.then(() =>
-        startLoopServices({ dir: join(base, `smartem-${s}`), template: templateDir, athenaLog: o.athenaLog, log: o.log }),
-      );
+      const dir = join(base, `smartem-${s}`);
+      const starting =
+        s === 0
+          ? startLoopServices({ dir, athenaLog: o.athenaLog, log: o.log })
+          : template.then(() => startLoopServices({ dir, template: templateDir, athenaLog: o.athenaLog, log: o.log }));
       starting.catch(() => {});
       let epu: LoopResult;
       try {
@@ -109,6 +119,8 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
       }
       const epuDone = Date.now();
       o.print(`start ${s} (truth square ${first} first): EPU default ${epu.acquisition.goodHoles} good holes`);
+      // The offline harness while this process would only wait for the backend.
+      offline ??= runPolicies(grid, [policy], o.budget, o.starts)[policy.name]!;
       const services: LoopServices = await starting;
       const visitFrom = Date.now();
       const logFrom = await stat(services.athenaLog).then((st) => st.size);
@@ -182,6 +194,7 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
     await rm(base, { recursive: true, force: true });
   }
   if (interrupt.signal.aborted) throw new Error('interrupted');
+  offline ??= runPolicies(grid, [policy], o.budget, o.starts)[policy.name]!;
 
   const latencies = runs.flatMap((r) => r.latency_ms);
   const epuGood = mean(runs.map((r) => r.epu_default.good));
