@@ -74,7 +74,14 @@ export interface StartResult {
    * Where the start's wall time went: the EPU default arm (run while the services start), the services started
    * (after the arm), the SmartEM visit, the services stopped.
    */
-  phases_ms: { epu_default: number; services_after_epu: number; visit: number; services_stop: number };
+  phases_ms: {
+    epu_default: number;
+    services_after_epu: number;
+    visit: number;
+    services_stop: number;
+    /** The agent, the Decision Service and the backend stopped, one after another. */
+    stop_parts?: { agent: number; athena: number; backend: number };
+  };
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -146,6 +153,7 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
         services_after_epu: visitFrom - epuDone,
         visit: stopFrom - visitFrom,
         services_stop: Date.now() - stopFrom,
+        ...(services.stopMs ? { stop_parts: services.stopMs } : {}),
       };
       if (interrupt.signal.aborted) break;
       const athena = await readAthenaLog(services.athenaLog, sm.ctfStoredAt, logFrom);
@@ -185,7 +193,8 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
           `${athena.decisionsPosted} decisions posted); decision latency p50 ${r.latency_p50_ms} ms, p99 ${r.latency_p99_ms} ms; ` +
           `visit ${(sm.wallMs / 1000).toFixed(0)} s (${(a.decisionWaitMs / 1000).toFixed(0)} s of it waiting for decisions), ` +
           `start ${(r.start_wall_ms / 1000).toFixed(0)} s (EPU arm ${(phases.epu_default / 1000).toFixed(1)} s, ` +
-          `services ready ${(phases.services_after_epu / 1000).toFixed(1)} s after it, stop ${(phases.services_stop / 1000).toFixed(1)} s)`,
+          `services ready ${(phases.services_after_epu / 1000).toFixed(1)} s after it, stop ${(phases.services_stop / 1000).toFixed(1)} s` +
+          `${phases.stop_parts ? `: agent ${(phases.stop_parts.agent / 1000).toFixed(1)} s, backend ${(phases.stop_parts.backend / 1000).toFixed(1)} s` : ''})`,
       );
     }
   } finally {

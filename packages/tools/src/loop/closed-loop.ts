@@ -25,6 +25,8 @@ export interface LoopServices {
   /** Where the Decision Service records every request (one JSON line each, with its time). */
   athenaLog: string;
   stop(): Promise<void>;
+  /** After `stop`: how long each part took to stop, ms. */
+  stopMs?: { agent: number; athena: number; backend: number };
 }
 
 export interface ServicesOptions {
@@ -80,18 +82,23 @@ export async function startLoopServices(o: ServicesOptions): Promise<LoopService
       log: o.log.child({ component: 'agent' }),
     });
     const mock = athena;
-    return {
+    const services: LoopServices = {
       backend,
       athena: mock,
       agent,
       visitDir,
       athenaLog,
       async stop() {
+        const t0 = Date.now();
         await agent.stop();
+        const t1 = Date.now();
         await mock.close();
+        const t2 = Date.now();
         await backend.stop();
+        services.stopMs = { agent: t1 - t0, athena: t2 - t1, backend: Date.now() - t2 };
       },
     };
+    return services;
   } catch (error) {
     await athena?.close();
     await backend.stop();
