@@ -90,6 +90,55 @@ function chunkSizes(size: number, salt: number): number[] {
   return sizes;
 }
 
+/** Longest the play may run behind its clock without `maxDelayMs`; beyond it the clock slips. */
+const MAX_LAG_MS = 1000;
+
+/**
+ * The play's clock: when each entry is due in real time. Entries are due at fixed times from the start (`speed`
+ * simulated seconds per real second), so time spent writing, or the process being busy (the agent shares it in the
+ * closed loop), is absorbed by the next wait instead of adding to every one. A gap between two entries counts at most
+ * `maxDelayMs` of real time; a play running further behind than `maxDelayMs` (1 s without it) slips, writing the
+ * entries late rather than all at once. A decision wait stops the clock: the acquisition charges it to the simulated
+ * time unscaled, so the clock moves on by its real time, not by that divided by the speed.
+ */
+class PlayClock {
+  /** Real time (performance.now) at which simulated time `first` was due. */
+  private origin: number | undefined;
+  private readonly first: number;
+  private last: number;
+  private waited = 0;
+  private readonly maxGap: number;
+  private readonly maxLag: number;
+
+  constructor(
+    private readonly speed: number,
+    t0: number,
+    maxDelayMs: number | undefined,
+  ) {
+    this.first = t0;
+    this.last = t0;
+    this.maxGap = maxDelayMs ?? Infinity;
+    this.maxLag = maxDelayMs ?? MAX_LAG_MS;
+  }
+
+  /** Real ms until simulated time `t` is due; `decisionWaitMs`: the acquisition's decision waits so far. */
+  until(t: number, decisionWaitMs: number): number {
+    const now = performance.now();
+    this.origin ??= now;
+    const waited = decisionWaitMs - this.waited;
+    if (waited > 0) {
+      this.origin += waited - waited / this.speed;
+      this.waited = decisionWaitMs;
+    }
+    const gap = (t - this.last) / this.speed;
+    if (gap > this.maxGap) this.origin -= gap - this.maxGap;
+    this.last = Math.max(this.last, t);
+    const due = this.origin + (this.last - this.first) / this.speed;
+    if (now - due > this.maxLag) this.origin += now - due - this.maxLag;
+    return due - now;
+  }
+}
+
 export async function playVisit(opts: PlayOptions): Promise<PlaySummary> {
   const started = performance.now();
   const root = resolve(opts.out);
@@ -141,6 +190,7 @@ export async function playVisit(opts: PlayOptions): Promise<PlaySummary> {
   const t0 = plan.length > 0 ? plan[0].timeMs : 0;
   let lastTime = t0;
   const chunkGap = fast ? 0 : CHUNK_GAP_MS / speed;
+  const clock = new PlayClock(speed, t0, opts.maxDelayMs);
 
   const writeChunked = async (file: PlanFile, index: number): Promise<void> => {
     const content = file.content();
@@ -185,8 +235,8 @@ export async function playVisit(opts: PlayOptions): Promise<PlaySummary> {
       aborted = true;
       break;
     }
-    if (!fast && entry.timeMs > lastTime) {
-      const wait = Math.min((entry.timeMs - lastTime) / speed, opts.maxDelayMs ?? Infinity);
+    if (!fast) {
+      const wait = clock.until(Math.max(lastTime, entry.timeMs), acquisition?.decisionWaitMs ?? 0);
       if (wait >= 1) await sleep(wait, undefined, { signal: opts.signal }).catch(() => undefined);
       if (opts.signal?.aborted) {
         aborted = true;

@@ -48,6 +48,8 @@ export class ProcessingFeedback {
   private readonly opts: FeedbackOptions;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly stopped = new AbortController();
+  /** The lookup of the micrograph before, settled or not (see `resolveInTurn`). */
+  private previousResolve: Promise<unknown> = Promise.resolve();
   readonly summary: FeedbackSummary = { sent: 0, failed: 0, pending: 0 };
 
   constructor(opts: FeedbackOptions) {
@@ -88,7 +90,7 @@ export class ProcessingFeedback {
     try {
       const delay = this.opts.fast ? 0 : (this.opts.delayMs ?? DEFAULT_FEEDBACK_DELAY_MS) / (this.opts.speed ?? 1);
       await sleep(delay, undefined, { signal });
-      const uuid = await this.resolve(uniqueId, signal);
+      const uuid = await this.resolveInTurn(uniqueId, signal);
       const r = processingResults(ctf);
       const post = (route: string, body: Record<string, unknown>): Promise<unknown> =>
         this.client.http.request('POST', `micrographs/${encodeURIComponent(uuid)}/${route}`, { body, signal });
@@ -103,6 +105,20 @@ export class ProcessingFeedback {
       this.summary.failed++;
       this.opts.onResult?.({ uniqueId, ok: false, error: error instanceof Error ? error.message : String(error) });
     }
+  }
+
+  /**
+   * The agent registers micrographs in about the order they are written, so while the one before is not found yet,
+   * asking for this one is most likely a request wasted (and one the backend serves beside the agent's): wait for it
+   * first, but no longer than the longest poll interval, so a micrograph never registered holds up no other.
+   */
+  private resolveInTurn(uniqueId: string, signal: AbortSignal): Promise<string> {
+    const before = this.previousResolve;
+    const turn = Promise.race([before, sleep(RESOLVE_POLL_MAX_MS, undefined, { signal, ref: false })])
+      .catch(() => undefined)
+      .then(() => this.resolve(uniqueId, signal));
+    this.previousResolve = turn.catch(() => undefined);
+    return turn;
   }
 
   /**

@@ -18,7 +18,7 @@ export function registerBenchClosedLoopCommand(bench: Command): void {
     )
     .option('--budget <n>', 'beam-time budget per visit (the decision benchmark units)', positiveNumber, 480)
     .option('--starts <n>', 'starting points (seeds 0 … n−1, as bench decisions); means reported', positiveInteger, 3)
-    .option('--speed <x>', 'simulated seconds per real second for the SmartEM visit', positiveNumber, 150)
+    .option('--speed <x>', 'simulated seconds per real second for the SmartEM visit', positiveNumber, 200)
     .option('--feedback-delay <s>', 'simulated seconds from a micrograph to its processing results', positiveNumber, 300)
     .option(
       '--decision-timeout <s>',

@@ -12,8 +12,16 @@ import { enginePolicy, runPolicies } from '@smartem/decisions';
 import { GOOD_CTF_ANGSTROM, loadCryoRl } from '@smartem/decisions/bench/dataset';
 import { indexDataset, startHole } from '@smartem/decisions/bench/episode';
 import { truthSquareOf } from '@smartem/epu-sim';
-import { playLoop, quantile, readAthenaLog, startLoopServices, type LoopResult } from '../loop/closed-loop.ts';
 import { feedEpuDefault, goodMicrographsByBeamTime } from '../loop/epu-default.ts';
+import {
+  migrateDataDir,
+  playLoop,
+  quantile,
+  readAthenaLog,
+  startLoopServices,
+  type LoopResult,
+  type LoopServices,
+} from '../loop/closed-loop.ts';
 
 export interface ClosedLoopOptions {
   truth: string;
@@ -61,6 +69,8 @@ export interface StartResult {
     wall_ms: number;
     /** Per square visited, in collection order: its truth square (the dataset's square index), holes collected and good ones. */
     squares: Array<{ truth_square: number; holes: number; good: number }>;
+    /** Simulated time the visit covered (its wall time would be this over the speed, plus the decision waits). */
+    simulated_s: number;
   };
   athena_requests: number;
   decisions_posted: number;
@@ -69,6 +79,18 @@ export interface StartResult {
   latency_p99_ms: number;
   /** The whole start: EPU default arm, SmartEM's services started, its visit, services stopped. */
   start_wall_ms: number;
+  /**
+   * Where the start's wall time went: the EPU default arm (run while the services start), the services started
+   * (after the arm), the SmartEM visit, the services stopped.
+   */
+  phases_ms: {
+    epu_default: number;
+    services_after_epu: number;
+    visit: number;
+    services_stop: number;
+    /** The agent, the Decision Service and the backend stopped, one after another. */
+    stop_parts?: { agent: number; athena: number; backend: number };
+  };
 }
 
 /** The visit's collected holes per truth square, in the order the squares were first collected from. */
@@ -94,6 +116,13 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
   const grid = indexDataset(dataset, GOOD_CTF_ANGSTROM);
   const visit = { squares: 1, holesPerSquare: 1, shotsPerHole: o.shotsPerHole, grids: 1, seed: 1 };
   const base = await mkdtemp(join(tmpdir(), 'smartem-closed-loop-'));
+  // One migrated database, made in its own process while start 0's backend creates and migrates its own, then
+  // copied for the later starts' backends.
+  const templateDir = join(base, 'template');
+  const template = o.starts > 1 ? migrateDataDir(templateDir) : Promise.resolve();
+  template.catch(() => {});
+  const policy = enginePolicy('online-learner', o.predictions !== undefined);
+  let offline: ReturnType<typeof runPolicies>[string] | undefined;
   const runs: StartResult[] = [];
   // SIGINT/SIGTERM: stop the visit, the agent and the backend, and remove the working directory before exiting.
   const interrupt = new AbortController();
@@ -105,14 +134,32 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
       const startedAt = Date.now();
       const first = truthSquareOf(dataset, startHole(grid.good.length, s));
       const common = { visit, truth: o.truth, truthStart: first, budget: o.budget, prepareSquares: o.prepareSquares };
-      const epu = await playLoop({ ...common, out: join(base, `epu-${s}`), speed: o.speed, fast: true });
+      // The backend starts in its own process while this one plays the EPU default arm (nothing of it is timed).
+      const dir = join(base, `smartem-${s}`);
+      const starting =
+        s === 0
+          ? startLoopServices({ dir, athenaLog: o.athenaLog, log: o.log })
+          : template.then(() => startLoopServices({ dir, template: templateDir, athenaLog: o.athenaLog, log: o.log }));
+      starting.catch(() => {});
+      let epu: LoopResult;
+      try {
+        epu = await playLoop({ ...common, out: join(base, `epu-${s}`), speed: o.speed, fast: true });
+      } catch (error) {
+        await starting.then((sv) => sv.stop()).catch(() => {});
+        throw error;
+      }
+      const epuDone = Date.now();
       o.print(`start ${s} (truth square ${first} first): EPU default ${epu.acquisition.goodHoles} good holes`);
-      const services = await startLoopServices({ dir: join(base, `smartem-${s}`), athenaLog: o.athenaLog, log: o.log });
+      // The offline harness while this process would only wait for the backend.
+      offline ??= runPolicies(grid, [policy], o.budget, o.starts)[policy.name]!;
+      const services: LoopServices = await starting;
+      const visitFrom = Date.now();
       const logFrom = await stat(services.athenaLog).then((st) => st.size);
       // EPU's default order stored beside SmartEM's session, for its atlas page (while the backend runs).
       const epuFeed = feedEpuDefault({ api: services.backend.url, goodAt: goodMicrographsByBeamTime(epu.holes) });
       let sm: LoopResult;
       let epuDefaultPoints = 0;
+      let stopFrom = 0;
       try {
         sm = await playLoop({
           ...common,
@@ -131,8 +178,16 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
           o.log.warn({ err: error }, "EPU's default order not stored");
           return 0;
         });
+        stopFrom = Date.now();
         await services.stop();
       }
+      const phases = {
+        epu_default: epuDone - startedAt,
+        services_after_epu: visitFrom - epuDone,
+        visit: stopFrom - visitFrom,
+        services_stop: Date.now() - stopFrom,
+        ...(services.stopMs ? { stop_parts: services.stopMs } : {}),
+      };
       if (interrupt.signal.aborted) break;
       const athena = await readAthenaLog(services.athenaLog, sm.ctfStoredAt, logFrom);
       const a = sm.acquisition;
@@ -157,6 +212,7 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
           epu_default_points: epuDefaultPoints,
           wall_ms: sm.wallMs,
           squares: perSquare(sm),
+          simulated_s: Math.round(sm.play.simulatedMs / 1000),
         },
         athena_requests: athena.requests,
         decisions_posted: athena.decisionsPosted,
@@ -164,6 +220,7 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
         latency_p50_ms: quantile(athena.latencyMs, 0.5),
         latency_p99_ms: quantile(athena.latencyMs, 0.99),
         start_wall_ms: Date.now() - startedAt,
+        phases_ms: phases,
       });
       const r = runs.at(-1)!;
       o.print(
@@ -171,7 +228,10 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
           `${a.holesDeselected} holes deselected (${a.holesDeselectedLate} after their square started), ` +
           `${a.decisionsFound}/${a.decisionQueries} queries answered, ` +
           `${athena.decisionsPosted} decisions posted); decision latency p50 ${r.latency_p50_ms} ms, p99 ${r.latency_p99_ms} ms; ` +
-          `visit ${(sm.wallMs / 1000).toFixed(0)} s, start ${(r.start_wall_ms / 1000).toFixed(0)} s`,
+          `visit ${(sm.wallMs / 1000).toFixed(0)} s (${(a.decisionWaitMs / 1000).toFixed(0)} s of it waiting for decisions), ` +
+          `start ${(r.start_wall_ms / 1000).toFixed(0)} s (EPU arm ${(phases.epu_default / 1000).toFixed(1)} s, ` +
+          `services ready ${(phases.services_after_epu / 1000).toFixed(1)} s after it, stop ${(phases.services_stop / 1000).toFixed(1)} s` +
+          `${phases.stop_parts ? `: agent ${(phases.stop_parts.agent / 1000).toFixed(1)} s, backend ${(phases.stop_parts.backend / 1000).toFixed(1)} s` : ''})`,
       );
     }
   } finally {
@@ -180,9 +240,8 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
     await rm(base, { recursive: true, force: true });
   }
   if (interrupt.signal.aborted) throw new Error('interrupted');
+  offline ??= runPolicies(grid, [policy], o.budget, o.starts)[policy.name]!;
 
-  const policy = enginePolicy('online-learner', o.predictions !== undefined);
-  const offline = runPolicies(grid, [policy], o.budget, o.starts)[policy.name]!;
   const latencies = runs.flatMap((r) => r.latency_ms);
   const epuGood = mean(runs.map((r) => r.epu_default.good));
   const smGood = mean(runs.map((r) => r.smartem.good));

@@ -5,8 +5,8 @@
  * alone in EPU's default order. `smartem bench closed-loop` and `smartem demo` both run visits through here.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { cp, mkdir, readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '@smartem/common';
 import { startWatch, type WatchHandle } from '@smartem/agent';
@@ -25,6 +25,8 @@ export interface LoopServices {
   /** Where the Decision Service records every request (one JSON line each, with its time). */
   athenaLog: string;
   stop(): Promise<void>;
+  /** After `stop`: how long each part took to stop, ms. */
+  stopMs?: { agent: number; athena: number; backend: number };
 }
 
 export interface ServicesOptions {
@@ -34,14 +36,39 @@ export interface ServicesOptions {
   athenaLog?: string;
   /** Backend port (0: any free port). */
   port?: number;
+  /**
+   * A PGlite data directory already migrated (`migrateDataDir`), copied as the backend's `db/`: its start then skips
+   * creating the database cluster and applying the migrations.
+   */
+  template?: string;
   log: Logger;
+}
+
+/**
+ * A fresh PGlite data directory with every migration applied (`smartem backend migrate --data`, its own process), for
+ * `template`: creating a cluster and migrating it costs seconds of CPU that copying it does not.
+ */
+export async function migrateDataDir(dir: string): Promise<void> {
+  const child = spawn(process.execPath, [SMARTEM_BIN, 'backend', 'migrate', '--data', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (c: Buffer) => {
+    err += c.toString();
+  });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', resolve);
+  });
+  if (code !== 0) throw new Error(`smartem backend migrate --data ${dir} exited with ${code}: ${err.trim()}`);
 }
 
 export async function startLoopServices(o: ServicesOptions): Promise<LoopServices> {
   const visitDir = join(o.dir, 'visit');
   await mkdir(visitDir, { recursive: true });
   const athenaLog = o.athenaLog ?? join(o.dir, 'athena.jsonl');
-  const backend = await startBackendProcess(join(o.dir, 'db'), o.port ?? 0, o.log);
+  const dataDir = join(o.dir, 'db');
+  // The template's lock file is left behind (a stale lock would be taken over, but only after a check).
+  if (o.template) await cp(o.template, dataDir, { recursive: true, filter: (src) => basename(src) !== 'smartem.lock' });
+  const backend = await startBackendProcess(dataDir, o.port ?? 0, o.log);
   let athena: AthenaMock | undefined;
   try {
     athena = await startAthenaMock({ recordFile: athenaLog, log: (line) => o.log.warn(line) });
@@ -55,18 +82,23 @@ export async function startLoopServices(o: ServicesOptions): Promise<LoopService
       log: o.log.child({ component: 'agent' }),
     });
     const mock = athena;
-    return {
+    const services: LoopServices = {
       backend,
       athena: mock,
       agent,
       visitDir,
       athenaLog,
       async stop() {
+        const t0 = Date.now();
         await agent.stop();
+        const t1 = Date.now();
         await mock.close();
+        const t2 = Date.now();
         await backend.stop();
+        services.stopMs = { agent: t1 - t0, athena: t2 - t1, backend: Date.now() - t2 };
       },
     };
+    return services;
   } catch (error) {
     await athena?.close();
     await backend.stop();
