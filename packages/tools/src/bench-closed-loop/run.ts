@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Logger } from '@smartem/common';
 import { enginePolicy, runPolicies } from '@smartem/decisions';
 import { GOOD_CTF_ANGSTROM, loadCryoRl } from '@smartem/decisions/bench/dataset';
-import { indexDataset, startHole } from '@smartem/decisions/bench/episode';
+import { cost, indexDataset, startHole, type BenchGrid } from '@smartem/decisions/bench/episode';
 import { truthSquareOf } from '@smartem/epu-sim';
 import { feedEpuDefault, goodMicrographsByBeamTime } from '../loop/epu-default.ts';
 import {
@@ -46,8 +46,12 @@ export interface ClosedLoopOptions {
 export interface StartResult {
   start: number;
   first_square: number;
-  epu_default: { good: number; holes: number; beam_time: number };
+  epu_default: { good: number; holes: number; beam_time: number; moves: MoveBreakdown };
+  /** The offline harness's episode of the same start: where its beam time went. */
+  offline_moves: MoveBreakdown;
   smartem: {
+    /** Where the visit's beam time went. */
+    moves: MoveBreakdown;
     good: number;
     holes: number;
     beam_time: number;
@@ -92,6 +96,68 @@ export interface StartResult {
     stop_parts?: { agent: number; athena: number; backend: number };
   };
 }
+
+/**
+ * Where beam time went, by kind of move (the benchmark's costs: same patch 1, other patch of the square 2, other
+ * square of the tile 6, other tile 8): moves made and time spent per kind, and how many moves entered a truth square
+ * or patch already left before (a return).
+ */
+export interface MoveBreakdown {
+  moves: Record<'same_patch' | 'other_patch' | 'other_square' | 'other_tile', { n: number; time: number }>;
+  returns_to_square: number;
+  returns_to_patch: number;
+}
+
+const MOVE_KIND = { 1: 'same_patch', 2: 'other_patch', 6: 'other_square', 8: 'other_tile' } as const;
+
+function emptyBreakdown(): MoveBreakdown {
+  const z = () => ({ n: 0, time: 0 });
+  return { moves: { same_patch: z(), other_patch: z(), other_square: z(), other_tile: z() }, returns_to_square: 0, returns_to_patch: 0 };
+}
+
+/** The breakdown of a visit that collected the truth holes `order` (indices into `g`) in that order. */
+export function moveBreakdown(g: BenchGrid, order: readonly number[]): MoveBreakdown {
+  const out = emptyBreakdown();
+  const leftSquares = new Set<number>();
+  const leftPatches = new Set<number>();
+  for (let k = 1; k < order.length; k++) {
+    const a = order[k - 1]!;
+    const b = order[k]!;
+    const c = cost(g, a, b) as keyof typeof MOVE_KIND;
+    const m = out.moves[MOVE_KIND[c]];
+    m.n++;
+    m.time += c;
+    if (g.group[a] !== g.group[b]) {
+      leftPatches.add(g.group[a]!);
+      if (leftPatches.has(g.group[b]!)) out.returns_to_patch++;
+    }
+    if (g.square[a] !== g.square[b]) {
+      leftSquares.add(g.square[a]!);
+      if (leftSquares.has(g.square[b]!)) out.returns_to_square++;
+    }
+  }
+  return out;
+}
+
+/** From an offline episode's trace: time per kind of move (its order is not kept, so no returns). */
+function traceBreakdown(timeByMove: Record<number, number>): MoveBreakdown {
+  const out = emptyBreakdown();
+  for (const [c, kind] of Object.entries(MOVE_KIND)) {
+    const time = timeByMove[Number(c)] ?? 0;
+    out.moves[kind] = { n: time / Number(c), time };
+  }
+  return out;
+}
+
+/** Moves × cost per kind and the time they make up, e.g. `same patch 120×1 … = 480`. */
+function formatBreakdown(b: MoveBreakdown): string {
+  const kinds = Object.entries(MOVE_KIND).map(([c, k]) => `${k.replace('_', ' ')} ${b.moves[k].n}×${c}`);
+  const total = Object.values(b.moves).reduce((a, m) => a + m.time, 0);
+  return `${kinds.join(', ')} = ${total}; returns: ${b.returns_to_square} to a square, ${b.returns_to_patch} to a patch`;
+}
+
+const truthOrder = (r: LoopResult): number[] =>
+  r.acquisition.holeOrder.map((id) => r.truth.index.get(id)).filter((i): i is number => i !== undefined);
 
 /** The visit's collected holes per truth square, in the order the squares were first collected from. */
 function perSquare(r: LoopResult): StartResult['smartem']['squares'] {
@@ -194,8 +260,15 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
       runs.push({
         start: s,
         first_square: first,
-        epu_default: { good: epu.acquisition.goodHoles, holes: epu.acquisition.holesCollected, beam_time: epu.acquisition.beamTime },
+        epu_default: {
+          good: epu.acquisition.goodHoles,
+          holes: epu.acquisition.holesCollected,
+          beam_time: epu.acquisition.beamTime,
+          moves: moveBreakdown(epu.truth.grid, truthOrder(epu)),
+        },
+        offline_moves: traceBreakdown(offline.traces[s]?.timeByMove ?? {}),
         smartem: {
+          moves: moveBreakdown(sm.truth.grid, truthOrder(sm)),
           good: a.goodHoles,
           holes: a.holesCollected,
           beam_time: a.beamTime,
@@ -223,6 +296,13 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
         phases_ms: phases,
       });
       const r = runs.at(-1)!;
+      for (const [name, b] of [
+        ['EPU default', r.epu_default.moves],
+        ['SmartEM', r.smartem.moves],
+        ['offline', r.offline_moves],
+      ] as const) {
+        o.print(`start ${s}: ${name.padEnd(11)} ${formatBreakdown(b)}`);
+      }
       o.print(
         `start ${s}: SmartEM ${a.goodHoles} good holes (${a.holesCollected} holes, ${a.squaresSkipped} squares skipped, ` +
           `${a.holesDeselected} holes deselected (${a.holesDeselectedLate} after their square started), ` +
