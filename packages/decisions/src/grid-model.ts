@@ -227,7 +227,11 @@ export class DecisionGrid {
     this.groupHoles[group].push(hole);
   }
 
-  /** Holes without a group: split each square into position cells of about `size` holes (x-major strips). */
+  /**
+   * Holes without a group: cut each square's holes, in raster order (rows top to bottom, each left to right), into
+   * runs of about `size` holes. The microscope acquires a square along this raster, so a run is what it meets in
+   * turn: holes of one run are a beam shift apart, and collecting a run whole pays one stage move.
+   */
   private groupUngrouped(holes: number[], size: number): void {
     const bySquare = new Map<number, number[]>();
     for (const h of holes) {
@@ -236,19 +240,30 @@ export class DecisionGrid {
       bySquare.set(this.holeSquare[h], list);
     }
     for (const [s, list] of bySquare) {
-      const cells = Math.max(1, Math.round(list.length / size));
-      const side = Math.max(1, Math.round(Math.sqrt(cells)));
-      const byX = [...list].sort((a, b) => this.x[a] - this.x[b]);
-      const perStrip = Math.ceil(byX.length / side);
-      for (let strip = 0; strip * perStrip < byX.length; strip++) {
-        const stripHoles = byX.slice(strip * perStrip, (strip + 1) * perStrip).sort((a, b) => this.y[a] - this.y[b]);
-        const perCell = Math.max(1, Math.ceil(stripHoles.length / Math.max(1, Math.round(stripHoles.length / size))));
-        for (let c = 0; c * perCell < stripHoles.length; c++) {
-          const g = this.addGroup(`${this.squareIds[s]}\u0000auto-${strip}-${c}`, s);
-          for (const h of stripHoles.slice(c * perCell, (c + 1) * perCell)) this.assign(h, g);
-        }
+      const raster = this.rasterOrder(list);
+      const cells = Math.max(1, Math.round(raster.length / size));
+      const perCell = Math.ceil(raster.length / cells);
+      for (let c = 0; c * perCell < raster.length; c++) {
+        const g = this.addGroup(`${this.squareIds[s]}\u0000auto-${c}`, s);
+        for (const h of raster.slice(c * perCell, (c + 1) * perCell)) this.assign(h, g);
       }
     }
+  }
+
+  /**
+   * `holes` row by row (by y; a new row where y jumps by more than half the largest jump, so positions measured
+   * with some noise stay in their row), each row by x.
+   */
+  private rasterOrder(holes: number[]): number[] {
+    const byY = [...holes].sort((a, b) => this.y[a] - this.y[b] || a - b);
+    let largest = 0;
+    for (let k = 1; k < byY.length; k++) largest = Math.max(largest, this.y[byY[k]] - this.y[byY[k - 1]]);
+    const rows: number[][] = [];
+    for (let k = 0; k < byY.length; k++) {
+      if (k === 0 || this.y[byY[k]] - this.y[byY[k - 1]] > largest / 2) rows.push([]);
+      rows.at(-1)!.push(byY[k]);
+    }
+    return rows.flatMap((row) => row.sort((a, b) => this.x[a] - this.x[b] || a - b));
   }
 
   /**

@@ -174,7 +174,10 @@ export interface HoleSuggestion {
 
 /**
  * The square's remaining holes in the order the planner would collect them after arriving (no further feedback
- * assumed). A hole is skipped when its P(good) is below `minProbability` (default 0.5).
+ * assumed). A hole is skipped when its P(good) is below `minProbability` (default 0.5). The holes to collect come
+ * group by group, in the order the planner first enters each group, each group's in its own order (for position
+ * cells, the raster): a plan fixed before any result would otherwise leave a group and come back to it (another
+ * stage move each time) only to take its holes best first, which no result in between can change.
  */
 export function rankHoles(
   grid: DecisionGrid,
@@ -205,5 +208,23 @@ export function rankHoles(
     const probability = p[current];
     out.push({ hole: current, probability, decision: probability >= (options.minProbability ?? 0.5) ? 'collect' : 'skip' });
   }
-  return out;
+  return groupsTogether(grid, out);
+}
+
+/** The `collect` suggestions group by group (first entered first), each group's in `groupHoles` order; skips after. */
+function groupsTogether(grid: DecisionGrid, ranked: HoleSuggestion[]): HoleSuggestion[] {
+  const byGroup = new Map<number, HoleSuggestion[]>();
+  for (const s of ranked) {
+    if (s.decision !== 'collect') continue;
+    const g = grid.holeGroup[s.hole];
+    const list = byGroup.get(g) ?? [];
+    list.push(s);
+    byGroup.set(g, list);
+  }
+  const out: HoleSuggestion[] = [];
+  for (const [g, list] of byGroup) {
+    const position = new Map(grid.groupHoles[g].map((h, k) => [h, k]));
+    out.push(...list.sort((a, b) => position.get(a.hole)! - position.get(b.hole)!));
+  }
+  return [...out, ...ranked.filter((s) => s.decision !== 'collect')];
 }

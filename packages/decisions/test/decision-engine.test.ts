@@ -325,13 +325,25 @@ describe('planner', () => {
     assert.equal(ranked[at('E')]!.decision, 'collect', 'an unseen square is not skipped');
   });
 
-  test('suggested holes: every remaining hole of the square once, best first, acquired ones left out', () => {
+  test('suggested holes: every remaining hole of the square once, the group in its order, skipped ones last', () => {
     const grid = new DecisionGrid(input((_s, g, i) => ({ m: g === 'b1' ? i - 5 : 0 })));
     grid.markAcquired(hole(grid, 'b1-9'));
     const holes = rankHoles(grid, createAuthority('model-weighting', grid).estimate(), grid.squareIndex.get('B')!);
     assert.equal(holes.length, 9);
-    assert.equal(grid.holeIds[holes[0].hole], 'b1-8');
+    const collect = holes.filter((h) => h.decision === 'collect').map((h) => grid.holeIds[h.hole]);
+    assert.ok(collect.includes('b1-8') && !collect.includes('b1-0'), collect.join());
+    assert.deepEqual(collect, [...collect].sort(), "in the group's own order, not best first");
     assert.deepEqual(holes.map((h) => h.decision).slice(-2), ['skip', 'skip']);
+  });
+
+  test("suggested holes: each group's holes to collect together, none left and come back to", () => {
+    // Square A's groups alternate in P(good) hole by hole, so best first would hop between them.
+    const grid = new DecisionGrid(input((_s, g, i) => ({ m: g === 'a1' ? 2 - 0.2 * i : 1.9 - 0.2 * i })));
+    const holes = rankHoles(grid, createAuthority('model-weighting', grid).estimate(), grid.squareIndex.get('A')!);
+    const groups = holes.filter((h) => h.decision === 'collect').map((h) => grid.holeGroup[h.hole]);
+    assert.ok(new Set(groups).size === 2, 'both groups have holes to collect');
+    const changes = groups.filter((g, k) => k > 0 && g !== groups[k - 1]).length;
+    assert.equal(changes, 1, `one move between the groups: ${groups.join(' ')}`);
   });
 
   test("the last move's cost does not count: with less time left than any move, the most probable hole anywhere", () => {
@@ -342,6 +354,22 @@ describe('planner', () => {
     // With time for a few moves the planner stays near; with less than one unit the far, better tile is free.
     assert.equal(grid.holeGroup[nextHole(grid, p, from, { budgetLeft: 3 })], grid.holeGroup[from]);
     assert.equal(grid.groupIds[grid.holeGroup[nextHole(grid, p, from, { budgetLeft: 0.5 })]], 'C\u0000c1');
+  });
+
+  test('holes without a group are cut into runs of the raster: rows top to bottom, each left to right', () => {
+    // 6 rows of 10, positions measured with a little noise (as a hole finder's), listed out of order.
+    const noise = (i: number) => ((i * 37) % 11) / 100 - 0.05;
+    const holes = Array.from({ length: 60 }, (_, i) => ({
+      id: `h${i}`,
+      square: 'S',
+      x: (i % 10) + noise(i),
+      y: Math.floor(i / 10) + noise(i + 3),
+    }));
+    const grid = new DecisionGrid({ squares: [{ id: 'S' }], holes: [...holes].reverse() });
+    assert.deepEqual(
+      grid.groupHoles.map((g) => g.map((h) => grid.holeIds[h])),
+      [0, 1, 2].map((c) => Array.from({ length: 20 }, (_, k) => `h${c * 20 + k}`)),
+    );
   });
 
   test('holes without a group are grouped by position within their square', () => {
