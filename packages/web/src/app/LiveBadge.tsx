@@ -1,4 +1,4 @@
-/** Whether the page follows the backend live: a dot and a word in the page's top bar. */
+/** Whether the page follows the backend live: a dot and a word in the middle of the page's top bar (kept in view). */
 import type { LiveStatus } from './useLive.ts';
 
 const TEXT: Record<LiveStatus, { label: string; help: string }> = {
