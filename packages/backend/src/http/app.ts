@@ -118,6 +118,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   app.decorate('authOptions', opts.auth);
   app.decorate('images', opts.imageDir ? new ImageStore(opts.imageDir) : undefined);
   app.setErrorHandler(errorHandler);
+  closeConnectionsWhenClosing(app);
   // JSON as fastify parses it (refusing __proto__ and constructor keys), but an empty body is no body (as the original
   // took a DELETE sent with `Content-Type: application/json`); a route that needs a body then says so (422).
   const parseJson = app.getDefaultJsonParser('error', 'error');
@@ -184,4 +185,21 @@ function optionalBodies<T>(document: T): T {
 
 interface OpenApiOperation {
   requestBody?: { required?: boolean; content?: Record<string, { schema?: { anyOf?: Array<{ type?: unknown }> } }> };
+}
+
+/**
+ * While the server closes, every response says `Connection: close`, so its socket ends once the response is sent.
+ * Closing reaps only the keep-alive sockets idle at that moment (fastify adds the header itself to requests that arrive
+ * later): a request already in flight would otherwise leave its socket open after its response, and the process
+ * waiting for it until the keep-alive timeout (72 s) or the client went away.
+ */
+function closeConnectionsWhenClosing(app: App): void {
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing && !reply.raw.headersSent) void reply.header('connection', 'close');
+    return payload;
+  });
 }
