@@ -71,7 +71,12 @@ test('smartem up on SIGTERM: ends the live streams, closes the connection of a r
     const { hostname, port } = new URL(first.url);
     const socket = connect(Number(port), hostname);
     let response = '';
-    socket.on('data', (c: Buffer) => (response += c.toString()));
+    const answered = new Promise<void>((resolve) =>
+      socket.on('data', (c: Buffer) => {
+        response += c.toString();
+        if (response.includes('acq-in-flight')) resolve();
+      }),
+    );
     const socketClosed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
     const body = JSON.stringify({ uuid: 'acq-in-flight', name: 'posted while stopping' });
     socket.write(
@@ -84,14 +89,15 @@ test('smartem up on SIGTERM: ends the live streams, closes the connection of a r
     // The stream ends once the server is closing: the rest of the body then arrives during the shutdown.
     await streamEnded;
     socket.write(body.slice(10));
-    // The server ends the connection after the response (the process does not wait for the client to go away) …
-    await socketClosed;
+    await answered;
     const [status, ...headers] = response.split('\r\n\r\n')[0]!.split('\r\n');
     assert.match(status!, /^HTTP\/1\.1 201/);
     assert.ok(
       headers.some((h) => /^connection:\s*close$/i.test(h)),
       `the response to a request in flight at shutdown says Connection: close; headers: ${headers.join(' | ')}`,
     );
+    // The server ends the connection after the response (the process does not wait for the client to go away) …
+    await socketClosed;
     // … and the backend stops cleanly, with what that request committed.
     assert.equal(await first.exit, 0, first.stderr());
 
