@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +44,73 @@ test('smartem up: serve, refuse a second owner, stop on SIGTERM, keep the data',
     second.child.kill('SIGTERM');
     assert.equal(await second.exit, 0);
   } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('smartem up on SIGTERM: ends the live streams, closes the connection of a request still in flight, keeps its data', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'smartem-up-stop-'));
+  const first = await startUp(dataDir);
+  try {
+    // A dashboard's live stream, open until the backend ends it.
+    const live = await fetch(`${first.url}/events/stream`);
+    assert.equal(live.status, 200);
+    const reader = live.body!.getReader();
+    const decoder = new TextDecoder();
+    let received = '';
+    while (!received.includes('event: connection')) {
+      const { value, done } = await reader.read();
+      assert.equal(done, false, 'the stream ended before its connection event');
+      received += decoder.decode(value);
+    }
+    const streamEnded = (async () => {
+      for (;;) if ((await reader.read()).done) return;
+    })();
+
+    // A keep-alive request whose body is still arriving when the signal comes: in flight through the shutdown.
+    const { hostname, port } = new URL(first.url);
+    const socket = connect(Number(port), hostname);
+    let response = '';
+    const answered = new Promise<void>((resolve) =>
+      socket.on('data', (c: Buffer) => {
+        response += c.toString();
+        if (response.includes('acq-in-flight')) resolve();
+      }),
+    );
+    const socketClosed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    const body = JSON.stringify({ uuid: 'acq-in-flight', name: 'posted while stopping' });
+    socket.write(
+      `POST /acquisitions HTTP/1.1\r\nHost: ${first.url.slice(7)}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: keep-alive\r\n\r\n${body.slice(0, 10)}`,
+    );
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+
+    first.child.kill('SIGTERM');
+    // The stream ends once the server is closing: the rest of the body then arrives during the shutdown.
+    await streamEnded;
+    socket.write(body.slice(10));
+    await answered;
+    const [status, ...headers] = response.split('\r\n\r\n')[0]!.split('\r\n');
+    assert.match(status!, /^HTTP\/1\.1 201/);
+    assert.ok(
+      headers.some((h) => /^connection:\s*close$/i.test(h)),
+      `the response to a request in flight at shutdown says Connection: close; headers: ${headers.join(' | ')}`,
+    );
+    // The server ends the connection after the response (the process does not wait for the client to go away) …
+    await socketClosed;
+    // … and the backend stops cleanly, with what that request committed.
+    assert.equal(await first.exit, 0, first.stderr());
+
+    const second = await startUp(dataDir);
+    try {
+      const acquisition = (await (await fetch(`${second.url}/acquisitions/acq-in-flight`)).json()) as { name: string };
+      assert.equal(acquisition.name, 'posted while stopping');
+    } finally {
+      second.child.kill('SIGTERM');
+      assert.equal(await second.exit, 0);
+    }
+  } finally {
+    if (first.child.exitCode === null) first.child.kill('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
   }
 });

@@ -22,10 +22,12 @@ export class Shutdown {
   async run(): Promise<void> {
     for (let step = this.steps.pop(); step; step = this.steps.pop()) {
       const [what, stop] = step;
+      const from = performance.now();
       try {
         await stop();
+        this.log.info({ ms: Math.round(performance.now() - from) }, `shutdown: ${what}: done`);
       } catch (err) {
-        this.log.error({ err }, `shutdown: ${what} failed`);
+        this.log.error({ err, ms: Math.round(performance.now() - from) }, `shutdown: ${what} failed`);
       }
     }
   }
