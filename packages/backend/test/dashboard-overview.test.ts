@@ -153,31 +153,13 @@ for (const kind of testDatabaseKinds()) {
           else assert.ok(x !== null && Math.abs(x - ys[k]!) <= 5e-5, `${field}[${k}]: ${x} for ${ys[k]}`);
         });
       };
-      near(
-        c.expected_good_holes,
-        full.squares.map((s) => s.expected_good_holes),
-        'expected_good_holes',
-      );
-      near(
-        c.p_good_mean,
-        full.squares.map((s) => s.p_good_mean),
-        'p_good_mean',
-      );
-      near(
-        c.p_good_low,
-        full.squares.map((s) => s.p_good_low),
-        'p_good_low',
-      );
-      near(
-        c.p_good_high,
-        full.squares.map((s) => s.p_good_high),
-        'p_good_high',
-      );
-      near(
-        c.observed_good_share,
-        full.squares.map((s) => s.observed_good_share),
-        'observed_good_share',
-      );
+      for (const field of ['expected_good_holes', 'p_good_mean', 'p_good_low', 'p_good_high', 'observed_good_share'] as const) {
+        near(
+          c[field],
+          full.squares.map((s) => s[field]),
+          field,
+        );
+      }
       assert.ok(
         c.p_good_mean.some((v) => v !== null),
         'estimates to compare',
