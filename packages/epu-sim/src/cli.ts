@@ -135,10 +135,13 @@ export function registerEpuSimCommands(tools: Command): void {
       'stop once this much beam time is spent (bench units: 1 same patch, 2 same square, 6 same tile, 8 other)',
       positiveNumber,
     )
-    .option('--prepare-squares', 'with --athena, --truth or --budget: image every square and find its holes before acquiring any')
     .option(
-      '--recheck-holes',
-      "with --athena: read a square's hole selection again before each of its holes (no wait), passing over holes deselected since",
+      '--no-prepare-squares',
+      'with --athena, --truth or --budget: image each square and find its holes only when it is chosen (default: all first)',
+    )
+    .option(
+      '--no-recheck-holes',
+      "with --athena: read a square's hole selection once, when it starts (default: again before each hole, no wait)",
     )
     .option('--api <url>', 'send processing results (motion, CTF, particles) of each micrograph to this backend')
     .option('--feedback-delay <seconds>', 'simulated seconds from a micrograph to its processing results', nonNegativeNumber, 300)
@@ -162,8 +165,8 @@ export function registerEpuSimCommands(tools: Command): void {
           ...(flags.athena === undefined ? {} : { athena: { url: flags.athena, timeoutSeconds: flags.decisionTimeout } }),
           ...(flags.truth === undefined ? {} : { truth: flags.truth }),
           ...(flags.budget === undefined ? {} : { budget: flags.budget }),
-          ...(flags.prepareSquares ? { prepareSquares: true } : {}),
-          ...(flags.recheckHoles ? { recheckHoles: true } : {}),
+          prepareSquares: flags.prepareSquares,
+          recheckHoles: flags.recheckHoles,
           ...(flags.api === undefined ? {} : { feedback: { api: flags.api, delayMs: flags.feedbackDelay * 1000 } }),
         });
         process.off('SIGINT', stop);

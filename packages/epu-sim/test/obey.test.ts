@@ -63,7 +63,9 @@ async function play(
     athena: { url: mock.url, timeoutSeconds: 0, ...(extra.client ? { client: extra.client(sessionId) } : {}) },
     onEvent: (e) => void events.push(e),
     ...(extra.budget === undefined ? {} : { budget: extra.budget }),
-    ...(extra.recheckHoles ? { recheckHoles: true } : {}),
+    // Squares found one by one, each square's selection read once (the tests below are about each query).
+    prepareSquares: false,
+    recheckHoles: extra.recheckHoles ?? false,
   });
   // Writes finish out of order (many in flight); the time stamp in each manifest's name gives the acquisition order.
   const holesWritten = events
@@ -312,14 +314,14 @@ async function playNotingTargets(seed: number, extra: { prepareSquares?: boolean
   return { squares, seen };
 }
 
-test("a square's hole targets are on disk before the simulator asks about its holes; --prepare-squares writes every square's first", async () => {
-  const each = await playNotingTargets(150);
+test("a square's hole targets are on disk before the simulator asks about its holes; by default every square's are written first", async () => {
+  const each = await playNotingTargets(150, { prepareSquares: false });
   assert.equal(each.seen.length, each.squares.length);
   for (const [i, q] of each.seen.entries()) {
     assert.ok(q.ready.includes(q.square), `square ${q.square}'s targets written before its holes were asked about`);
     assert.ok(!each.squares.slice(i + 1).some((s) => q.ready.includes(s.id)), 'later squares not prepared yet');
   }
-  const prepared = await playNotingTargets(151, { prepareSquares: true });
+  const prepared = await playNotingTargets(151);
   assert.equal(prepared.seen.length, prepared.squares.length);
   // (An earlier square's targets may be in the middle of their rewrite; those not collected yet are all there.)
   for (const [i, q] of prepared.seen.entries())

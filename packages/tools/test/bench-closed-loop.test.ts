@@ -39,7 +39,6 @@ test('bench closed-loop: EPU default and SmartEM on the same grid; decisions pos
       '1',
       '--decision-timeout',
       '2',
-      '--prepare-squares',
       '--predictions',
       predictions,
       '--athena-log',
@@ -84,6 +83,10 @@ test('bench closed-loop: EPU default and SmartEM on the same grid; decisions pos
     // The simulator asked for them; it skipped nothing that was not excluded (it reads them on its own schedule).
     const asked = lines.filter((l) => l.path.endsWith('/TimedDecision') && l.status === 200);
     assert.ok(asked.length > 0, 'TimedDecision answered with a decision');
+    assert.ok(
+      lines.some((l) => l.path.endsWith('/LatestDecision') && l.query.decisionType === 'foilHoleSelection'),
+      "by default the simulator reads a square's hole selection again before its holes",
+    );
     // Whatever the simulator passed over, a decision excluded it.
     const excluded = new Set<number>();
     for (const p of posted) {

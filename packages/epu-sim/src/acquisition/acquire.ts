@@ -23,14 +23,16 @@ export interface AcquisitionOptions {
   budget?: number;
   /**
    * Image every selected square and find its holes first (in EPU's default order), then acquire: the Decision
-   * Service's side knows every square's holes before the first is collected. Otherwise each square is imaged and
-   * its holes found when it is chosen.
+   * Service's side knows every square's holes before the first is collected. Default true: real EPU sessions image
+   * their squares long before collecting them (one on disk imaged a second square 18 minutes after the first and
+   * collected its holes 15 hours later). `false`: each square is imaged and its holes found when it is chosen.
    */
   prepareSquares?: boolean;
   /**
    * With `decisions`: before each hole after a square's first, read the square's latest `foilHoleSelection` again
    * (`LatestDecision`, no wait) and pass over holes deselected since the square started; a square whose remaining
-   * holes are all deselected is left. Otherwise the hole selection is read once, when the square starts.
+   * holes are all deselected is left. Default true: EPU asks for the latest decision before it acts on an area, and
+   * a foil hole is an area. `false`: the hole selection is read once, when the square starts.
    */
   recheckHoles?: boolean;
 }
@@ -73,7 +75,7 @@ export async function* acquisitionEntries(visit: Visit, opts: AcquisitionOptions
   if (visit.grids.length !== 1) throw new Error(`--athena, --truth and --budget play one grid; got --grids ${visit.grids.length}`);
   const grid = visit.grids[0];
   const rng = new Rng(visit.options.seed + 7919);
-  const { truth, decisions, budget, prepareSquares = false, recheckHoles = false } = opts;
+  const { truth, decisions, budget, prepareSquares = true, recheckHoles = true } = opts;
   yield* buildPlan(visit, { squares: false });
   await decisions?.openGrid(grid);
 

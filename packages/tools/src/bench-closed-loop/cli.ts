@@ -26,8 +26,8 @@ export function registerBenchClosedLoopCommand(bench: Command): void {
       nonNegativeInteger,
       5,
     )
-    .option('--prepare-squares', 'both visits image every square and find its holes before acquiring any')
-    .option('--recheck-holes', "SmartEM's visit reads a square's hole selection again before each of its holes (no wait)")
+    .option('--no-prepare-squares', 'both visits image each square and find its holes only when they come to it (default: all first)')
+    .option('--no-recheck-holes', "SmartEM's visit reads a square's hole selection once, when it starts (default: before each hole)")
     .option('--shots-per-hole <n>', 'micrographs per foil hole', positiveInteger, 4)
     .option('--athena-log <file>', 'the Decision Service records every request into this file (JSON lines with times)')
     .option('--json', 'print the result as one JSON object on the last line')
@@ -72,8 +72,8 @@ export function registerBenchClosedLoopCommand(bench: Command): void {
             speed: o.speed,
             feedbackDelayS: o.feedbackDelay,
             decisionTimeoutS: o.decisionTimeout,
-            prepareSquares: o.prepareSquares ?? false,
-            recheckHoles: o.recheckHoles ?? false,
+            prepareSquares: o.prepareSquares ?? true,
+            recheckHoles: o.recheckHoles ?? true,
             shotsPerHole: o.shotsPerHole,
             athenaLog: o.athenaLog,
             log: createLogger({ level: o.verbose >= 2 ? 'debug' : o.verbose === 1 ? 'info' : 'error', name: 'closed-loop' }),

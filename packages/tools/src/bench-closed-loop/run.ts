@@ -32,9 +32,9 @@ export interface ClosedLoopOptions {
   speed: number;
   feedbackDelayS?: number;
   decisionTimeoutS?: number;
-  /** Both visits image every square and find its holes before acquiring any. */
+  /** Both visits image every square and find its holes before acquiring any (default true, as the simulator). */
   prepareSquares?: boolean;
-  /** SmartEM's visit reads a square's hole selection again before each hole (the simulator's `recheckHoles`). */
+  /** SmartEM's visit reads a square's hole selection again before each hole (the simulator's `recheckHoles`, default true). */
   recheckHoles?: boolean;
   shotsPerHole: number;
   /** The Decision Service records into this file (every start appended). */
@@ -331,8 +331,8 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
     starts: o.starts,
     speed: o.speed,
     decision_timeout_s: o.decisionTimeoutS ?? null,
-    prepare_squares: o.prepareSquares ?? false,
-    recheck_holes: o.recheckHoles ?? false,
+    prepare_squares: o.prepareSquares ?? true,
+    recheck_holes: o.recheckHoles ?? true,
     epu_default: { good: epuGood },
     smartem: {
       good: smGood,
@@ -355,7 +355,8 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
   o.print('');
   o.print(
     `closed loop on ${dataset.name}, budget ${o.budget}, ${o.starts} start(s), ${o.speed}× real time` +
-      `${o.prepareSquares ? ', squares prepared first' : ''}${o.recheckHoles ? ', hole selection read before each hole' : ''}${o.predictions ? ', with predictions' : ''}:`,
+      `${o.prepareSquares === false ? ', squares found one by one' : ', squares prepared first'}` +
+      `${o.recheckHoles === false ? ', hole selection read once per square' : ', hole selection read before each hole'}${o.predictions ? ', with predictions' : ''}:`,
   );
   o.print(`  EPU default order        ${epuGood.toFixed(1)} good holes`);
   o.print(`  SmartEM (closed loop)    ${smGood.toFixed(1)} good holes   ${result.ratio.toFixed(2)}× EPU default`);
