@@ -1,7 +1,9 @@
 /**
  * The dashboard in a real browser against a real embedded backend, fed by the agent watching a simulated EPU visit
  * and by processing results posted through the API: the home page lists the grid, the atlas draws and lists every
- * grid square the API has, a square opens with every foil hole the API has, a hole shows its micrographs.
+ * grid square the API has, a square opens with every foil hole the API has, a hole shows its micrographs. Reads
+ * counted: one GET /agents for the home page and for a grid page; an open square re-reads on a burst of changes far
+ * fewer times than there are changes (on the page's own clock, moved by the test), yet at once after a quiet spell.
  * Screenshots of each page go to packages/web/test-output/.
  */
 import { test, before, after } from 'node:test';
@@ -257,6 +259,96 @@ test('the home page reads the agent sessions once, lists the current ones and ke
   await ended.waitFor({ state: 'visible' });
   assert.match((await ended.locator('.badge').textContent()) ?? '', /^ended$/);
   await page.screenshot({ path: join(OUTPUT, 'home-sessions.png'), fullPage: true });
+  assert.deepEqual(
+    problems.filter((p) => !p.startsWith('slow')),
+    [],
+  );
+  await page.close();
+});
+
+test('a grid page load reads the agent sessions once', { skip: skip ?? false }, async () => {
+  const grid = (await api<Row[]>('/grids'))[0]!;
+  const page = await newPage();
+  let asked = 0;
+  page.on('request', (r) => void (r.method() === 'GET' && new URL(r.url()).pathname === '/agents' && asked++));
+  await page.goto(`${url()}/ui/grids/${grid.uuid}`);
+  await mapDrawn(page, 'atlas-agents');
+  await page.locator('[data-testid="awaiting-count"]').filter({ hasText: /^\d+$/ }).waitFor();
+  // The panel has its sessions, so the page's read is done.
+  assert.equal(asked, 1, `${asked} GET /agents for one grid page load`);
+  await page.close();
+});
+
+test('a burst of changes to an open square re-reads it far fewer times than there are changes and ends showing them all; a change after a quiet spell shows at once', {
+  skip: skip ?? false,
+}, async () => {
+  const grid = (await api<Row[]>('/grids'))[0]!;
+  // A square with its image (the page asks for it; one without would answer 404).
+  const squares = await api<Array<Row & { gridsquare_id: string }>>(`/grids/${grid.uuid}/gridsquares`);
+  const pictured = await Promise.all(squares.map(async (s) => (await fetch(`${url()}/images/gridsquare/${s.uuid}`)).ok));
+  const square = squares.find((_, k) => pictured[k])!;
+  const holes = (await api<Row[]>(`/gridsquares/${square.uuid}/foilholes`)).length;
+  const addHole = (k: number) =>
+    fed!.api('/batch/foilholes', {
+      method: 'POST',
+      body: JSON.stringify({
+        items: [
+          {
+            uuid: `burst-fh-${k}`,
+            foilhole_id: String(800_000 + k),
+            gridsquare_uuid: square.uuid,
+            gridsquare_id: square.gridsquare_id,
+            x_location: 10 + k,
+            y_location: 10,
+          },
+        ],
+      }),
+    });
+  const page = await newPage();
+  let reads = 0;
+  page.on(
+    'request',
+    (r) => void (r.method() === 'GET' && new URL(r.url()).pathname === `/gridsquares/${square.uuid}/foilholes` && reads++),
+  );
+  // The page's clock is the test's: its timers (the live stream's coalescing, the rest between re-reads) run only as
+  // far as the test moves it, so what is counted does not depend on how fast this machine is.
+  await page.clock.install();
+  await page.goto(`${url()}/ui/grids/${grid.uuid}/squares/${square.uuid}`);
+  await mapDrawn(page, 'square-burst');
+  await page.locator('[data-live="live"]').waitFor({ timeout: 30_000 });
+  assert.equal(await page.locator('[data-foilhole-id]').count(), holes);
+  const pageNow = async () => Number(await page.evaluate('Date.now()'));
+  // A quiet spell after the first read.
+  await page.clock.pauseAt((await pageNow()) + 1000);
+  reads = 0;
+
+  // N changes, each given time (real) to reach the page and be re-read, then STEP_MS of the page's time: without a
+  // rest the page re-reads on nearly every one; with it, at most once per rest of the N × STEP_MS the page lived through.
+  const N = 60;
+  const STEP_MS = 20;
+  for (let k = 0; k < N; k++) {
+    await addHole(k);
+    await new Promise((r) => setTimeout(r, 50));
+    await page.clock.runFor(STEP_MS);
+  }
+  await page.clock.runFor(1000);
+  // The final state: every new hole listed.
+  await page.waitForFunction(`document.querySelectorAll('[data-foilhole-id]').length === ${holes + N}`, undefined, { timeout: 30_000 });
+  process.stdout.write(`${N} changes to an open square in ${N * STEP_MS} ms of the page's time: ${reads} re-reads of its foil holes\n`);
+  assert.ok(reads >= 1 && reads <= N / 4, `${reads} re-reads of the square for ${N} changes`);
+
+  // After a quiet spell, one change is read at once: shown before the page's clock has moved 200 ms, less than the
+  // rest between re-reads (`REREAD_REST_MS`); the clock moves 1 ms per 100 ms here, for the change to reach the page.
+  await page.clock.runFor(1000);
+  const quietSince = await pageNow();
+  await addHole(N);
+  const added = page.locator(`[data-foilhole-id="${800_000 + N}"]`);
+  while ((await added.count()) === 0) {
+    assert.ok((await pageNow()) - quietSince < 200, 'a change after a quiet spell waits for no rest');
+    await new Promise((r) => setTimeout(r, 100));
+    await page.clock.runFor(1);
+  }
+  await page.clock.resume();
   assert.deepEqual(
     problems.filter((p) => !p.startsWith('slow')),
     [],

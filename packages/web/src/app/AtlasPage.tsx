@@ -13,7 +13,7 @@ import { ScaleLegend } from './Legend.tsx';
 import { RecommendationsPanel } from './Recommendations.tsx';
 import { LiveBadge } from './LiveBadge.tsx';
 import { useAtlasTiles } from './previews.ts';
-import { useData } from './useData.ts';
+import { REREAD_REST_MS, useData } from './useData.ts';
 import { InstructionsVersion, useLive } from './useLive.ts';
 import { LiveCounts } from './liveCounts.ts';
 
@@ -25,12 +25,6 @@ const MODES: Array<{ mode: Mode; label: string }> = [
 ];
 /** How many of SmartEM's next squares are numbered and joined by the path. */
 const ORDER_SHOWN = 20;
-/**
- * While changes keep coming, the grid and the ranking are re-read at most once per this long after the last re-read
- * (counts are applied from the changes meanwhile): a busy visit would otherwise keep the backend re-reading them.
- */
-const REREAD_REST_MS = 250;
-
 
 function fillOf(v: SquareView, mode: Mode): string {
   if (mode === 'state') return STATE_COLOUR[v.state];
@@ -42,7 +36,8 @@ export function AtlasPage({ gridUuid }: { gridUuid: string }) {
   const counts = useMemo(() => new LiveCounts(), [gridUuid]);
   const [, counted] = useReducer((n: number) => n + 1, 0);
   const live = useLive(gridUuid, undefined, (change) => counts.apply(change) && counted());
-  // What the atlas is drawn from, in one read; SmartEM's ranking is loaded beside it and re-colours the atlas when it arrives.
+  // What the atlas is drawn from, in one read; SmartEM's ranking is loaded beside it and re-colours the atlas when it
+  // arrives. While changes keep coming, both are re-read with a rest between (counts are applied from the changes meanwhile).
   const data = useData(
     `grid:${gridUuid}`,
     (signal) => {

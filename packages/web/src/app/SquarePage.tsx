@@ -11,7 +11,7 @@ import { useSquareImage } from './previews.ts';
 import { compareIds, fmt, higherIsBetterColour, lowerIsBetterColour, pct, shareColour } from './model.ts';
 import { href, Link } from './router.tsx';
 import { LiveBadge } from './LiveBadge.tsx';
-import { useData } from './useData.ts';
+import { REREAD_REST_MS, useData } from './useData.ts';
 import { InstructionsVersion, useLive } from './useLive.ts';
 
 /** The square's live version, so the micrographs of the selected hole reload with the rest. */
@@ -32,8 +32,14 @@ async function load(squareUuid: string, signal: AbortSignal) {
 
 export function SquarePage({ gridUuid, squareUuid }: { gridUuid: string; squareUuid: string }) {
   const live = useLive(gridUuid, (c) => c.gridsquare_uuid === null || c.gridsquare_uuid === squareUuid);
-  const data = useData(`square:${squareUuid}`, (signal) => load(squareUuid, signal), live.version);
-  const ranking = useData(`ranking:${squareUuid}`, (signal) => getOptional<SuggestedHoles>(paths.suggestedHoles(squareUuid), signal), live.version);
+  // Re-read on the square's changes, with a rest between re-reads while they keep coming.
+  const data = useData(`square:${squareUuid}`, (signal) => load(squareUuid, signal), live.version, REREAD_REST_MS);
+  const ranking = useData(
+    `ranking:${squareUuid}`,
+    (signal) => getOptional<SuggestedHoles>(paths.suggestedHoles(squareUuid), signal),
+    live.version,
+    REREAD_REST_MS,
+  );
   return (
     <LiveVersion.Provider value={live.version}>
       <InstructionsVersion.Provider value={live.instructions}>
@@ -261,7 +267,12 @@ function HoleDetails({ view, limit }: { view: HoleView | null; limit: number }) 
 }
 
 function Micrographs({ holeUuid, limit }: { holeUuid: string; limit: number }) {
-  const data = useData(`micrographs:${holeUuid}`, (signal) => get<Micrograph[]>(paths.micrographs(holeUuid), signal), useContext(LiveVersion));
+  const data = useData(
+    `micrographs:${holeUuid}`,
+    (signal) => get<Micrograph[]>(paths.micrographs(holeUuid), signal),
+    useContext(LiveVersion),
+    REREAD_REST_MS,
+  );
   return (
     <div className="card">
       <h3>Micrographs of the selected hole</h3>

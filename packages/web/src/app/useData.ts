@@ -1,5 +1,12 @@
 import { useEffect, useRef, useState } from 'react';
 
+/**
+ * The rest a live page gives `useData` (its `restMs`): while changes keep coming, its data is re-read at most once per
+ * this long after the last re-read ended — a busy visit would otherwise keep the backend re-reading it on every change.
+ * The first change after a quiet spell is still read at once.
+ */
+export const REREAD_REST_MS = 250;
+
 export type Loaded<T> = { status: 'loading' } | { status: 'error'; error: string } | { status: 'ok'; data: T };
 
 interface Run {
