@@ -3,6 +3,7 @@
  * requests and generate the OpenAPI document (`/docs/json`, `/openapi.json`, Swagger UI at `/docs`).
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ENTITY_WIRES, ID_MAX_LENGTH, POSITION_WIRE, BatchResponseSchema, ProblemDetailsSchema, type Logger } from '@smartem/common';
@@ -188,25 +189,41 @@ interface OpenApiOperation {
 }
 
 /**
- * Closing the server (`server.close()`, which fastify calls after its `preClose` hooks) closes the keep-alive sockets
- * Node.js counts as idle at that moment, once; a socket whose response finishes later would stay open until the client
- * goes away or the keep-alive timeout (72 s), and the process would wait for it (seen in `smartem bench closed-loop`).
- * So while closing: every response not yet started says `Connection: close` (Node.js ends its socket once it is sent:
- * a request already in flight; fastify answers requests arriving while closing with 503 and the same header itself),
- * and every 100 ms `server.closeIdleConnections()` closes the sockets that have since become idle (a response started
- * before, a stream ended). Node.js counts a socket idle only with no request being received and no response unfinished,
- * so a request in progress is never cut: its handler finishes and its response is sent.
+ * Closing the server reaps the keep-alive sockets Node.js counts as idle at that moment; others stay open until the
+ * client goes away or the keep-alive timeout (72 s), and the process waits for them. So while closing: every response
+ * says `Connection: close` (its socket ends once it is sent: a request already in flight), and every 100 ms the sockets
+ * with no request in progress are closed (seen in `smartem bench closed-loop`: sockets with no request, not reaped).
+ * A request in progress is never cut: its handler finishes and its response is sent.
  */
 function closeConnectionsWhenClosing(app: App): void {
   let closing = false;
-  let reap: NodeJS.Timeout | undefined;
+  let sweep: NodeJS.Timeout | undefined;
+  const sockets = new Set<Socket>();
+  const busy = new Map<Socket, number>();
+  app.server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  app.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const socket = req.socket;
+    busy.set(socket, (busy.get(socket) ?? 0) + 1);
+    res.once('close', () => {
+      const left = (busy.get(socket) ?? 1) - 1;
+      if (left > 0) busy.set(socket, left);
+      else busy.delete(socket);
+      if (closing && left <= 0) socket.destroySoon();
+    });
+  });
+  const closeUnused = () => {
+    for (const socket of sockets) if (!busy.has(socket)) socket.destroy();
+  };
   app.addHook('preClose', async () => {
     closing = true;
-    reap = setInterval(() => app.server.closeIdleConnections(), 100);
-    reap.unref();
+    sweep = setInterval(closeUnused, 100);
+    sweep.unref();
   });
   app.addHook('onClose', async () => {
-    clearInterval(reap);
+    clearInterval(sweep);
   });
   app.addHook('onSend', async (_request, reply, payload) => {
     if (closing && !reply.raw.headersSent) void reply.header('connection', 'close');
