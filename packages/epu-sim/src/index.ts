@@ -8,4 +8,4 @@ export { GROUND_TRUTH_FILE, GROUND_TRUTH_HEADER } from './ground-truth.ts';
 export * from './fsrecorder/index.ts';
 export { isGood, truthSquareOf, type HoleTruth } from './acquisition/truth.ts';
 export type { AcquisitionSummary } from './acquisition/acquire.ts';
-export type { FeedbackSummary } from './acquisition/feedback.ts';
+export { DEFAULT_FEEDBACK_DELAY_MS, type FeedbackSummary } from './acquisition/feedback.ts';

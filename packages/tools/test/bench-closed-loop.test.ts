@@ -51,6 +51,7 @@ test('bench closed-loop: EPU default and SmartEM on the same grid; decisions pos
       smartem: { good: number; decision_latency_ms: { p50: number; p99: number } };
       athena_requests: number;
       offline: { good: number; policy: string };
+      offline_epu_constraints: { good: number; policy: string; feedback_delay_holes: number };
       runs: Array<{
         smartem: {
           holes: number;
@@ -70,6 +71,8 @@ test('bench closed-loop: EPU default and SmartEM on the same grid; decisions pos
     assert.ok(result.runs[0]!.smartem.predictions_stored > 0, 'the predictions reached the backend');
     assert.ok(result.runs[0]!.smartem.epu_default_points > 0, "EPU's default order reached the backend for the atlas page");
     assert.equal(result.offline.policy, 'online-learner+predictions');
+    assert.equal(result.offline_epu_constraints.policy, 'online-learner+predictions+epu-constraints');
+    assert.ok(result.offline_epu_constraints.good > 0 && result.offline_epu_constraints.feedback_delay_holes >= 0);
     assert.ok(result.runs[0]!.smartem.decisions_found > 0, 'the simulator read decisions');
     assert.ok(Number.isFinite(result.smartem.decision_latency_ms.p50) && Number.isFinite(result.smartem.decision_latency_ms.p99));
 

@@ -34,26 +34,57 @@ export function gridInput(g: BenchGrid, withPredictions: boolean): GridInput {
 }
 
 /**
+ * How EPU collects, for an episode that is to be compared with the closed loop: a square it has left is never come
+ * back to (its holes leave the plan), and each result is known only `feedbackDelayHoles` holes after its hole (the
+ * hole leaves the plan at once).
+ */
+export interface EpuConstraints {
+  feedbackDelayHoles: number;
+}
+
+/**
  * Drives the backend's decision code: a fresh DecisionGrid per episode, the named authority, the shared planner.
  * Holes keep their dataset order, so hole index = benchmark index. The benchmark knows the time left, so it passes
- * it as the planner's budget (live, the session's remaining time or the default horizon is used).
+ * it as the planner's budget (live, the session's remaining time or the default horizon is used). With `epu`, the
+ * episode keeps EPU's constraints and may end early, once no square it may still collect has holes left.
  */
-export function enginePolicy(authority: AuthorityName, withPredictions: boolean, margins = false, withinGroup?: WithinGroup): PolicySpec {
+export function enginePolicy(
+  authority: AuthorityName,
+  withPredictions: boolean,
+  margins = false,
+  withinGroup?: WithinGroup,
+  epu?: EpuConstraints,
+): PolicySpec {
   return {
-    name: `${authority}${withPredictions ? '+predictions' : ''}${margins ? '+margins' : ''}`,
+    name: `${authority}${withPredictions ? '+predictions' : ''}${margins ? '+margins' : ''}${epu ? '+epu-constraints' : ''}`,
     needsPredictions: withPredictions,
+    mayEndEarly: epu !== undefined,
     create(g: BenchGrid): EpisodePolicy {
       const grid = new DecisionGrid(gridInput(g, withPredictions));
       const engine = createAuthority(authority, grid, { margins, withinGroup });
+      const pending: Array<{ hole: number; good: boolean; ctf: number }> = [];
+      const observe = (r: { hole: number; good: boolean; ctf: number }): void => {
+        // The protocol reveals the hole's true CTF: its margin (threshold − CTF, bounded as live) goes in with it.
+        grid.observe(r.hole, r.good ? 1 : 0, ctfMargin([r.ctf], g.threshold));
+      };
       return {
         start: () => {},
         next: (current, _visited, budgetLeft) => {
           const p = engine.estimate();
-          return nextHole(grid, p, current, { budgetLeft, uncertainty: engine.groupUncertainty?.() });
+          const next = nextHole(grid, p, current, { budgetLeft, uncertainty: engine.groupUncertainty?.() });
+          const square = grid.holeSquare[current]!;
+          if (epu && next >= 0 && grid.holeSquare[next] !== square) {
+            for (const h of grid.squareHoles[square]!) grid.markAcquired(h);
+            // Leaving may have been chosen on holes now out of reach: choose again among those still reachable.
+            return nextHole(grid, engine.estimate(), current, { budgetLeft, uncertainty: engine.groupUncertainty?.() });
+          }
+          return next;
         },
-        // The protocol reveals the hole's true CTF: its margin (threshold − CTF, bounded as live) goes in with it.
         reveal: (hole, good, ctf) => {
-          grid.observe(hole, good ? 1 : 0, ctfMargin([ctf], g.threshold));
+          if (!epu) return observe({ hole, good, ctf });
+          grid.markAcquired(hole);
+          pending.push({ hole, good, ctf });
+          while (pending.length > epu.feedbackDelayHoles) observe(pending.shift()!);
         },
       };
     },

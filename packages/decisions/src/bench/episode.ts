@@ -56,6 +56,8 @@ export interface EpisodePolicy {
 export interface PolicySpec {
   name: string;
   needsPredictions: boolean;
+  /** `next` may answer −1 before every hole is visited: the episode then ends. */
+  mayEndEarly?: boolean;
   create(g: BenchGrid): EpisodePolicy;
 }
 
@@ -88,6 +90,8 @@ export function runEpisode(g: BenchGrid, spec: PolicySpec, seed: number, budget:
   let steps = 1;
   while (elapsed <= budget && steps < n) {
     const next = policy.next(current, visited, budget - elapsed);
+    // A policy under EPU's constraints may have nothing left it can reach.
+    if (next < 0 && spec.mayEndEarly) break;
     if (next < 0 || visited[next]) throw new Error(`${spec.name} chose ${next}, which is not an unvisited hole`);
     const step = cost(g, current, next);
     elapsed += step;
