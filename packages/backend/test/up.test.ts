@@ -75,7 +75,8 @@ async function within<T>(what: string, promise: Promise<T>, timeoutMs = 30_000):
 function rawConnection(url: string) {
   const { hostname, port } = new URL(url);
   const socket = connect(Number(port), hostname);
-  const state = { socket, received: '', closed: false };
+  const state = { socket, received: '', connected: false, closed: false };
+  socket.once('connect', () => (state.connected = true));
   socket.on('data', (c: Buffer) => (state.received += c.toString()));
   socket.on('error', () => {}); // a reset is seen as the close that follows it
   socket.once('close', () => (state.closed = true));
@@ -223,6 +224,52 @@ test('smartem up on SIGTERM: ends the live streams, answers a request in flight 
     for (const c of connections) c.socket.destroy();
     for (const { child } of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await within("the test's processes to end", Promise.all(started.map((s) => s.exit)), STOP_MS).catch(() => {});
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+// A client can open a connection and send nothing on it: in `smartem bench closed-loop`, when the agent stops, fetch's
+// pool reconnects for the requests the agent has just aborted, then has nothing to send, and keeps the connection
+// until its own idle timeout (70 s once the server has said `Keep-Alive: timeout=72`), just as the backend is told to
+// stop. Node.js counts such a connection as waiting for a request's headers, not as idle: closing the server (and
+// `server.closeIdleConnections()`) leaves it open, and the process waits for the client to give up on it.
+test('smartem up on SIGTERM: closes a connection on which the client has not sent anything yet, exits', {
+  timeout: 300_000,
+}, async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'smartem-up-silent-'));
+  const up = spawnSmartem(upArgs(dataDir), {});
+  const exited: { code?: number | null } = {};
+  void up.exit.then((code) => (exited.code = code));
+  const connections: Array<ReturnType<typeof rawConnection>> = [];
+  try {
+    const url = await within('smartem up to listen', up.listening, STARTUP_MS);
+    const silent = rawConnection(url);
+    connections.push(silent);
+    await waitFor('the connection that sends nothing to be established', () => silent.connected || silent.closed);
+    assert.equal(silent.closed, false, 'the server closed a connection at once, before any shutdown');
+
+    // The server takes connections in the order they were established: once a later one is answered, it has taken
+    // the silent one too (else the silent one would be refused with the listening socket, not held).
+    const later = rawConnection(url);
+    connections.push(later);
+    later.socket.write(`GET /health HTTP/1.1\r\nHost: ${url.slice(7)}\r\nConnection: close\r\n\r\n`);
+    await waitFor('an answer on a connection made after the silent one', () => responsesIn(later.received).length > 0 || later.closed);
+    assert.equal(responsesIn(later.received)[0]?.status, 200, `GET /health: ${later.received}`);
+    assert.equal(silent.closed, false, 'before shutdown the server keeps a connection that has not sent a request yet');
+
+    up.child.kill('SIGTERM');
+    const signalled = Date.now();
+    await waitFor('the server to close the connection on which nothing was sent', () => silent.closed, STOP_MS);
+    await waitFor(
+      `smartem up to exit within ${STOP_MS / 1000} s of SIGTERM with a silent connection open`,
+      () => exited.code !== undefined,
+      Math.max(0, STOP_MS - (Date.now() - signalled)),
+    );
+    assert.equal(exited.code, 0, up.stderr());
+  } finally {
+    for (const c of connections) c.socket.destroy();
+    if (up.child.exitCode === null && up.child.signalCode === null) up.child.kill('SIGKILL');
+    await within('smartem up to end', up.exit, STOP_MS).catch(() => {});
     rmSync(dataDir, { recursive: true, force: true });
   }
 });

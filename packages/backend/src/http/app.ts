@@ -193,6 +193,8 @@ interface OpenApiOperation {
  * client goes away or the keep-alive timeout (72 s), and the process waits for them. So while closing: every response
  * says `Connection: close` (its socket ends once it is sent: a request already in flight), and every 100 ms the sockets
  * with no request in progress are closed (seen in `smartem bench closed-loop`: sockets with no request, not reaped).
+ * Among them a connection on which the client has not sent anything yet: Node.js counts it as waiting for a request's
+ * headers, not idle, so `server.closeIdleConnections()` would leave it open (the stop took 70 s again with it).
  * A request in progress is never cut: its handler finishes and its response is sent.
  */
 function closeConnectionsWhenClosing(app: App): void {
