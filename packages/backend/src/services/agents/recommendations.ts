@@ -88,10 +88,13 @@ export async function gridRecommendations(db: Db, gridUuid: string, config: Qual
   // A hole is worth collecting when it promises more good holes per unit time than going elsewhere would: the best
   // rate among the squares EPU has not started (their trips paid), unseen ones at the prior. With nothing else left,
   // every hole is.
+  // The square being collected is left only for a clearly better one (as a square is skipped, at less than half the
+  // best rate elsewhere): leaving cannot be undone, and its first few results say little yet.
   const fresh = squares.filter((s) => !started(grid, s.square));
+  const here = live.current >= 0 ? grid.holeSquare[live.current] : -1;
   for (const s of planned) {
     const elsewhere = fresh.reduce((best, o) => (o.square === s ? best : Math.max(best, o.rate)), 0);
-    const holes = rankHoles(grid, p, s, { minProbability: elsewhere });
+    const holes = rankHoles(grid, p, s, { minProbability: s === here ? elsewhere / 2 : elsewhere });
     if (holes.length === 0) continue;
     const hole = (h: number) => ({ foilhole_uuid: grid.holeIds[h]!, foilhole_id: live.holeNaturalIds[h]! });
     const take = holes.filter((h) => h.decision === 'collect');
