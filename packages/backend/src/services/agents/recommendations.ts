@@ -5,7 +5,15 @@
  * recommendation changed for a session — the same squares or holes in the same order write nothing — so every
  * processing result may call this.
  */
-import { createAuthority, rankHoles, rankSquares, type DecisionGrid, type QualityConfig } from '@smartem/decisions';
+import {
+  createAuthority,
+  rankHoles,
+  rankSquares,
+  type DecisionGrid,
+  type HoleSuggestion,
+  type QualityConfig,
+  type SquareSuggestion,
+} from '@smartem/decisions';
 import type { InstructionType } from '@smartem/common';
 import type { Db } from '../../db/index.ts';
 import { activeSessionsForGrid, latestOnTopics, type InstructionRow } from '../../repositories/instructions.ts';
@@ -85,17 +93,7 @@ export async function gridRecommendations(db: Db, gridUuid: string, config: Qual
     ].map((s) => s.square),
   );
   if (live.current >= 0) planned.add(grid.holeSquare[live.current]!);
-  // A hole is worth collecting when it promises more good holes per unit time than going elsewhere would: the best
-  // rate among the squares EPU has not started (their trips paid), unseen ones at the prior. With nothing else left,
-  // every hole is.
-  // The square being collected is left only for a clearly better one (as a square is skipped, at less than half the
-  // best rate elsewhere): leaving cannot be undone, and its first few results say little yet.
-  const fresh = squares.filter((s) => !started(grid, s.square));
-  const here = live.current >= 0 ? grid.holeSquare[live.current] : -1;
-  for (const s of planned) {
-    const elsewhere = fresh.reduce((best, o) => (o.square === s ? best : Math.max(best, o.rate)), 0);
-    const holes = rankHoles(grid, p, s, { minProbability: s === here ? elsewhere / 2 : elsewhere });
-    if (holes.length === 0) continue;
+  for (const { square: s, holes } of holeSelections(grid, p, live.current, squares, planned)) {
     const hole = (h: number) => ({ foilhole_uuid: grid.holeIds[h]!, foilhole_id: live.holeNaturalIds[h]! });
     const take = holes.filter((h) => h.decision === 'collect');
     const drop = holes.filter((h) => h.decision === 'skip');
@@ -105,6 +103,31 @@ export async function gridRecommendations(db: Db, gridUuid: string, config: Qual
       foilhole_order: take.map((h) => ({ ...hole(h.hole), priority_score: h.probability })),
       foilholes_to_skip: drop.map((h) => hole(h.hole)),
     });
+  }
+  return out;
+}
+
+/**
+ * The holes of each planned square in the order to collect them, each to collect or to pass over. A hole is worth
+ * collecting when it promises more good holes per unit time than going elsewhere would: the best rate among the
+ * squares EPU has not started (their trips paid), unseen ones at the prior; with nothing else left, every hole is.
+ * The square being collected (that of hole `current`) is left only for a clearly better one, at less than half that
+ * rate (as a square is skipped): leaving cannot be undone, and its first few results say little yet.
+ */
+export function holeSelections(
+  grid: DecisionGrid,
+  p: Float64Array,
+  current: number,
+  squares: readonly SquareSuggestion[],
+  planned: Iterable<number>,
+): Array<{ square: number; holes: HoleSuggestion[] }> {
+  const fresh = squares.filter((s) => !started(grid, s.square));
+  const here = current >= 0 ? grid.holeSquare[current] : -1;
+  const out: Array<{ square: number; holes: HoleSuggestion[] }> = [];
+  for (const s of planned) {
+    const elsewhere = fresh.reduce((best, o) => (o.square === s ? best : Math.max(best, o.rate)), 0);
+    const holes = rankHoles(grid, p, s, { minProbability: s === here ? elsewhere / 2 : elsewhere });
+    if (holes.length > 0) out.push({ square: s, holes });
   }
   return out;
 }
