@@ -97,6 +97,10 @@ test('the atlas shows every grid square of the grid; a square shows every foil h
 
   await page.waitForURL(`**/ui/grids/${grid.uuid}`);
   await mapDrawn(page, 'atlas');
+  // The square list renders after the atlas is drawn (deferred): wait for it, bounded.
+  await page
+    .waitForFunction(`document.querySelectorAll('[data-square-id]').length === ${squares.length}`, undefined, { timeout: 30_000 })
+    .catch(() => {});
   assert.equal(await page.locator('[data-square-id]').count(), squares.length);
   const ids = await page.locator('[data-square-id]').evaluateAll((els) => els.map((e) => e.getAttribute('data-square-id')));
   assert.deepEqual([...ids].sort(), squares.map((s) => s.gridsquare_id).sort());
