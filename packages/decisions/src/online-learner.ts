@@ -27,8 +27,14 @@ import { normal, type Rng } from '@smartem/common/rng';
  * Newton passes (milliseconds per result); the Laplace posterior variances give the Thompson draws for exploration.
  */
 
-/** Prior of each fixed effect: mean and standard deviation. Scores are log-odds-like, so a calibrated model has β = 1. */
-const INTERCEPT_PRIOR = { mean: 0, sd: 2 };
+/**
+ * Prior of each fixed effect: mean and standard deviation. Scores are log-odds-like, so a calibrated model has β = 1.
+ * The intercept (the grid's mean log-odds) is held closer than the squares' spread (`TAU_PRIOR_VAR`): a grid's share
+ * of good holes lies between 0.12 and 0.88 at 95 %, while squares of one grid differ more (on the CryoRL grid, their
+ * log-odds of a good hole spread with a variance of about 3). With the intercept as loose as the squares, the first
+ * square's bad results lowered the grid as much as the square, and every square not visited looked just as bad.
+ */
+const INTERCEPT_PRIOR = { mean: 0, sd: 1 };
 const MODEL_SLOPE_PRIOR = { mean: 1, sd: 1 };
 /** Contextual effect of a model's group-mean score: neutral (0), as uncertain as the slope itself. */
 const MODEL_CONTEXT_PRIOR = { mean: 0, sd: 1 };
@@ -41,9 +47,15 @@ const HINT_SLOPE_PRIOR = { mean: 1, sd: 1 };
 const DESELECTED_PRIOR = { mean: -1, sd: 1 };
 /** Hints of unknown direction (standardised): no prior lean, learned from the grid. */
 const HINT_PRIOR = { mean: 0, sd: 1 };
-/** Inverse-gamma-like prior on each level's τ²: worth TAU_PRIOR_NODES nodes of variance TAU_PRIOR_VAR. */
-const TAU_PRIOR_VAR = 1;
+/**
+ * Inverse-gamma-like prior on each level's τ²: worth TAU_PRIOR_NODES nodes of variance TAU_PRIOR_VAR[level] (tile,
+ * square, group; the within-group gradients 1). Tile and square together spread as much as the CryoRL grid's squares.
+ */
+const TAU_PRIOR_VAR = [1, 2, 1];
 const TAU_PRIOR_NODES = 2;
+function tauPrior(level: number): number {
+  return TAU_PRIOR_VAR[level] ?? 1;
+}
 /** Levels shared by every hole of a group (tile, square, group). */
 const SHARED_LEVELS = 3;
 /** Largest change of one coefficient per Newton pass (log-odds). */
@@ -202,9 +214,9 @@ export class OnlineLearnerAuthority implements DecisionAuthority {
       }
     }
     this.levels = this.nodeOf.length;
-    this.tau2 = sizes.map(() => TAU_PRIOR_VAR);
+    this.tau2 = sizes.map((_, l) => tauPrior(l));
     this.u = sizes.map((n) => new Float64Array(n));
-    this.uVar = sizes.map((n) => new Float64Array(n).fill(TAU_PRIOR_VAR));
+    this.uVar = sizes.map((n, l) => new Float64Array(n).fill(tauPrior(l)));
     this.dataPrecision = sizes.map((n) => new Float64Array(n));
   }
 
@@ -480,7 +492,7 @@ export class OnlineLearnerAuthority implements DecisionAuthority {
 
   /** EM update of each level's variance from the nodes that have data, with a weak prior. */
   private updateTau(obs: number[]): void {
-    const ss = this.tau2.map(() => TAU_PRIOR_NODES * TAU_PRIOR_VAR);
+    const ss = this.tau2.map((_, l) => TAU_PRIOR_NODES * tauPrior(l));
     const count = this.tau2.map(() => TAU_PRIOR_NODES);
     for (let l = 0; l < this.levels; l++) {
       const seen = new Set<number>();
