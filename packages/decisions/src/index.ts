@@ -11,6 +11,15 @@ export type { GridInput, HoleInput, SquareInput } from './grid-model.ts';
 export { DEFAULT_COSTS } from './costs.ts';
 export type { MoveCosts } from './costs.ts';
 export { nextHole, rankHoles, rankSquares, type HoleSuggestion, type SquareSuggestion } from './planner.ts';
+export {
+  holeSelections,
+  plannedSquares,
+  recommend,
+  squareOrder,
+  started,
+  SQUARES_WITH_HOLE_PLANS,
+  type Recommendations,
+} from './recommendations.ts';
 export { OnlineLearnerAuthority, type OnlineLearnerOptions, type WithinGroup } from './online-learner.ts';
 export { ModelWeightingAuthority } from './model-weighting.ts';
 export {
@@ -42,3 +51,4 @@ export function createAuthority(name: AuthorityName, grid: DecisionGrid, learner
 }
 export { enginePolicy, PREDICTION_MODEL, predictionScore } from './bench/engine-policy.ts';
 export { runPolicies } from './bench/policies.ts';
+export { epuPolicy, type EpuFollowing } from './bench/epu-policy.ts';

@@ -5,23 +5,12 @@
  * recommendation changed for a session — the same squares or holes in the same order write nothing — so every
  * processing result may call this.
  */
-import {
-  createAuthority,
-  rankHoles,
-  rankSquares,
-  type DecisionGrid,
-  type HoleSuggestion,
-  type QualityConfig,
-  type SquareSuggestion,
-} from '@smartem/decisions';
+import { createAuthority, recommend, type QualityConfig } from '@smartem/decisions';
 import type { InstructionType } from '@smartem/common';
 import type { Db } from '../../db/index.ts';
 import { activeSessionsForGrid, latestOnTopics, type InstructionRow } from '../../repositories/instructions.ts';
 import { loadLiveGrid, resolveAuthority, storedAuthority } from '../decisions/suggestions.ts';
 import { issueInstructions, type NewInstruction } from './instructions.ts';
-
-/** Squares ahead in the recommended order whose holes are planned too. */
-export const SQUARES_WITH_HOLE_PLANS = 3;
 
 /** Priorities of instruction types; an operator's own choice comes first. */
 export const PRIORITY: Record<InstructionType, number> = {
@@ -51,18 +40,7 @@ export async function gridRecommendations(db: Db, gridUuid: string, config: Qual
   const grid = live.grid;
   const engine = createAuthority(authority, grid);
   const p = engine.estimate();
-  // Every square of the atlas, those EPU has not imaged yet too (at what the learner expects of them), so the square
-  // order tells EPU which square to image next. Not before EPU has collected anything: nothing then tells the squares
-  // apart, and the operator's first choice stands. Ties in EPU's id order, not the uuids' (stable from run to run).
-  const unseenPrior = live.current >= 0 ? (engine.squarePrior?.() ?? uniformPrior(grid, p)) : undefined;
-  const squares = rankSquares(grid, p, live.current, { unseenPrior })
-    .filter((s) => s.unseen || s.remaining > 0)
-    .sort(
-      (a, b) =>
-        b.rate - a.rate ||
-        b.expectedGood - a.expectedGood ||
-        live.squareNaturalIds[a.square]!.localeCompare(live.squareNaturalIds[b.square]!, undefined, { numeric: true }),
-    );
+  const { squares, holes } = recommend(grid, engine, p, live.current, epuRank(live.squareNaturalIds));
   const square = (i: number) => ({ gridsquare_uuid: grid.squareIds[i]!, gridsquare_id: live.squareNaturalIds[i]! });
   const out: NewInstruction[] = [];
   const make = (type: InstructionType, topic: string, payload: Record<string, unknown>): void => {
@@ -82,21 +60,10 @@ export async function gridRecommendations(db: Db, gridUuid: string, config: Qual
     grid_uuid: gridUuid,
     gridsquare_order: collect.map((s) => ({ ...square(s.square), quality_score: s.rate })),
   });
-
-  // Hole plans: the first squares of the order whose holes are known, and the first squares EPU has not started
-  // whose holes are known (collect or skip: EPU may be imaging one the order no longer names), and the current one.
-  const withHoles = (list: typeof squares) => list.filter((s) => !s.unseen);
-  const planned = new Set(
-    [
-      ...withHoles(collect).slice(0, SQUARES_WITH_HOLE_PLANS),
-      ...withHoles(squares.filter((s) => !started(grid, s.square))).slice(0, SQUARES_WITH_HOLE_PLANS),
-    ].map((s) => s.square),
-  );
-  if (live.current >= 0) planned.add(grid.holeSquare[live.current]!);
-  for (const { square: s, holes } of holeSelections(grid, p, live.current, squares, planned)) {
+  for (const { square: s, holes: list } of holes) {
     const hole = (h: number) => ({ foilhole_uuid: grid.holeIds[h]!, foilhole_id: live.holeNaturalIds[h]! });
-    const take = holes.filter((h) => h.decision === 'collect');
-    const drop = holes.filter((h) => h.decision === 'skip');
+    const take = list.filter((h) => h.decision === 'collect');
+    const drop = list.filter((h) => h.decision === 'skip');
     make('athena.control.reorder_foilholes', `holes:${grid.squareIds[s]}`, {
       grid_uuid: gridUuid,
       ...square(s),
@@ -107,40 +74,13 @@ export async function gridRecommendations(db: Db, gridUuid: string, config: Qual
   return out;
 }
 
-/**
- * The holes of each planned square in the order to collect them, each to collect or to pass over. A hole is worth
- * collecting when it promises more good holes per unit time than going elsewhere would: the best rate among the
- * squares EPU has not started (their trips paid), unseen ones at the prior; with nothing else left, every hole is.
- * The square being collected (that of hole `current`) is left only for a clearly better one, at less than half that
- * rate (as a square is skipped): leaving cannot be undone, and its first few results say little yet.
- */
-export function holeSelections(
-  grid: DecisionGrid,
-  p: Float64Array,
-  current: number,
-  squares: readonly SquareSuggestion[],
-  planned: Iterable<number>,
-): Array<{ square: number; holes: HoleSuggestion[] }> {
-  const fresh = squares.filter((s) => !started(grid, s.square));
-  const here = current >= 0 ? grid.holeSquare[current] : -1;
-  const out: Array<{ square: number; holes: HoleSuggestion[] }> = [];
-  for (const s of planned) {
-    const elsewhere = fresh.reduce((best, o) => (o.square === s ? best : Math.max(best, o.rate)), 0);
-    const holes = rankHoles(grid, p, s, { minProbability: s === here ? elsewhere / 2 : elsewhere });
-    if (holes.length > 0) out.push({ square: s, holes });
-  }
-  return out;
-}
-
-/** Whether any hole of the square is acquired (or being acquired). */
-function started(grid: DecisionGrid, square: number): boolean {
-  return grid.squareHoles[square]!.some((h) => grid.acquired[h] === 1);
-}
-
-/** For authorities without a square prior: every unseen square at the mean P(good) of the known holes (0.5 without any). */
-function uniformPrior(grid: DecisionGrid, p: Float64Array): Float64Array {
-  const mean = p.length > 0 ? p.reduce((a, b) => a + b, 0) / p.length : 0.5;
-  return new Float64Array(grid.squareIds.length).fill(mean);
+/** Each square's place in EPU's own order: EPU numbers its squares in the order it takes them (ids in numeric order). */
+function epuRank(naturalIds: readonly string[]): Int32Array {
+  const rank = new Int32Array(naturalIds.length);
+  [...naturalIds.keys()]
+    .sort((a, b) => naturalIds[a]!.localeCompare(naturalIds[b]!, undefined, { numeric: true }))
+    .forEach((square, k) => (rank[square] = k));
+  return rank;
 }
 
 /**

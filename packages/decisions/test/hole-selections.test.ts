@@ -4,8 +4,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DecisionGrid, type SquareSuggestion } from '@smartem/decisions';
-import { holeSelections } from '../src/services/agents/recommendations.ts';
+import { DecisionGrid, type SquareSuggestion } from '../src/index.ts';
+import { holeSelections } from '../src/recommendations.ts';
 
 /** Squares A (being collected), B (not started, the best elsewhere) and C (not started), 10 holes each. */
 function grid(): DecisionGrid {
