@@ -8,7 +8,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '@smartem/common';
-import { enginePolicy, runPolicies } from '@smartem/decisions';
+import { enginePolicy, epuPolicy, runPolicies } from '@smartem/decisions';
 import { GOOD_CTF_ANGSTROM, loadCryoRl } from '@smartem/decisions/bench/dataset';
 import { cost, indexDataset, startHole, type BenchGrid } from '@smartem/decisions/bench/episode';
 import { DEFAULT_FEEDBACK_DELAY_MS, truthSquareOf } from '@smartem/epu-sim';
@@ -336,6 +336,10 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
   const feedbackDelayHoles = Math.round((o.feedbackDelayS ?? DEFAULT_FEEDBACK_DELAY_MS / 1000) / secondsPerHole);
   const constrained = enginePolicy('online-learner', o.predictions !== undefined, false, undefined, { feedbackDelayHoles });
   const offlineEpu = runPolicies(grid, [constrained], o.budget, o.starts)[constrained.name]!;
+  // EPU played offline by the simulator's rules, alone and following the backend's own recommendation code with the
+  // same delay: the closed loop's rule without processes, so what the loop loses beyond it is plumbing and timing.
+  const following = epuPolicy({ authority: 'online-learner', withPredictions: o.predictions !== undefined, feedbackDelayHoles });
+  const offlineRule = runPolicies(grid, [epuPolicy(), following], o.budget, o.starts);
   const result = {
     truth: o.truth,
     budget: o.budget,
@@ -355,6 +359,9 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
     ratio_to_offline: smGood / offline.mean,
     offline_epu_constraints: { policy: constrained.name, good: offlineEpu.mean, feedback_delay_holes: feedbackDelayHoles },
     ratio_to_offline_epu_constraints: smGood / offlineEpu.mean,
+    offline_epu_default: { good: offlineRule['epu-default']!.mean },
+    offline_epu_following: { policy: following.name, good: offlineRule[following.name]!.mean },
+    ratio_to_offline_epu_following: smGood / offlineRule[following.name]!.mean,
     athena_requests: runs.reduce((n, r) => n + r.athena_requests, 0),
     decisions_posted: runs.reduce((n, r) => n + r.decisions_posted, 0),
     queries: {
@@ -379,6 +386,10 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<Record<string
   o.print(
     `  offline, EPU's way       ${offlineEpu.mean.toFixed(1)} good holes   (no return to a square left, results ${feedbackDelayHoles} holes late); ` +
       `closed loop = ${result.ratio_to_offline_epu_constraints.toFixed(2)} of it`,
+  );
+  o.print(
+    `  offline, EPU following   ${offlineRule[following.name]!.mean.toFixed(1)} good holes   (the backend's recommendation rule, results ${feedbackDelayHoles} holes late; ` +
+      `EPU alone ${offlineRule['epu-default']!.mean.toFixed(1)}); closed loop = ${result.ratio_to_offline_epu_following.toFixed(2)} of it`,
   );
   o.print(
     `  decision latency         p50 ${result.smartem.decision_latency_ms.p50} ms, p99 ${result.smartem.decision_latency_ms.p99} ms ` +
