@@ -12,7 +12,9 @@ export { DEFAULT_COSTS } from './costs.ts';
 export type { MoveCosts } from './costs.ts';
 export { nextHole, rankHoles, rankSquares, type HoleSuggestion, type SquareSuggestion } from './planner.ts';
 export {
+  epuRankOf,
   holeSelections,
+  inRecommendedOrder,
   plannedSquares,
   recommend,
   squareOrder,

@@ -52,11 +52,32 @@ export function squareOrder(
   epuRank: ArrayLike<number>,
 ): SquareSuggestion[] {
   const unseenPrior = current >= 0 ? (engine.squarePrior?.() ?? uniformPrior(grid, p)) : undefined;
-  const quality = (s: SquareSuggestion) => (s.unseen ? unseenPrior![s.square]! : s.expectedGood / s.remaining);
   const squares = rankSquares(grid, p, current, { unseenPrior }).filter((s) => s.unseen || s.remaining > 0);
+  return inRecommendedOrder(squares, epuRank, unseenPrior);
+}
+
+/**
+ * Squares (from `rankSquares`) in the recommended order: by the mean P(good) of their remaining holes (unseen ones at
+ * `unseenPrior`; none left: 0), then their expected good holes, then EPU's order, values within 5 % equal.
+ */
+export function inRecommendedOrder(
+  squares: readonly SquareSuggestion[],
+  epuRank: ArrayLike<number>,
+  unseenPrior?: Float64Array,
+): SquareSuggestion[] {
+  const quality = (s: SquareSuggestion) => (s.unseen ? (unseenPrior?.[s.square] ?? 0) : s.remaining > 0 ? s.expectedGood / s.remaining : 0);
   return tiers(squares, quality).flatMap((tier) =>
     tiers(tier, (s) => s.expectedGood).flatMap((same) => same.sort((a, b) => epuRank[a.square]! - epuRank[b.square]!)),
   );
+}
+
+/** Each square's place in EPU's own order: EPU numbers its squares in the order it takes them (ids in numeric order). */
+export function epuRankOf(naturalIds: readonly string[]): Int32Array {
+  const rank = new Int32Array(naturalIds.length);
+  [...naturalIds.keys()]
+    .sort((a, b) => naturalIds[a]!.localeCompare(naturalIds[b]!, undefined, { numeric: true }))
+    .forEach((square, k) => (rank[square] = k));
+  return rank;
 }
 
 /** Items from the largest value down, cut into tiers: a tier takes every item within 5 % of its first. */

@@ -5,7 +5,7 @@
  * recommendation changed for a session — the same squares or holes in the same order write nothing — so every
  * processing result may call this.
  */
-import { createAuthority, recommend, type QualityConfig } from '@smartem/decisions';
+import { createAuthority, epuRankOf, recommend, type QualityConfig } from '@smartem/decisions';
 import type { InstructionType } from '@smartem/common';
 import type { Db } from '../../db/index.ts';
 import { activeSessionsForGrid, latestOnTopics, type InstructionRow } from '../../repositories/instructions.ts';
@@ -40,7 +40,7 @@ export async function gridRecommendations(db: Db, gridUuid: string, config: Qual
   const grid = live.grid;
   const engine = createAuthority(authority, grid);
   const p = engine.estimate();
-  const { squares, holes } = recommend(grid, engine, p, live.current, epuRank(live.squareNaturalIds));
+  const { squares, holes } = recommend(grid, engine, p, live.current, epuRankOf(live.squareNaturalIds));
   const square = (i: number) => ({ gridsquare_uuid: grid.squareIds[i]!, gridsquare_id: live.squareNaturalIds[i]! });
   const out: NewInstruction[] = [];
   const make = (type: InstructionType, topic: string, payload: Record<string, unknown>): void => {
@@ -72,15 +72,6 @@ export async function gridRecommendations(db: Db, gridUuid: string, config: Qual
     });
   }
   return out;
-}
-
-/** Each square's place in EPU's own order: EPU numbers its squares in the order it takes them (ids in numeric order). */
-function epuRank(naturalIds: readonly string[]): Int32Array {
-  const rank = new Int32Array(naturalIds.length);
-  [...naturalIds.keys()]
-    .sort((a, b) => naturalIds[a]!.localeCompare(naturalIds[b]!, undefined, { numeric: true }))
-    .forEach((square, k) => (rank[square] = k));
-  return rank;
 }
 
 /**

@@ -2,6 +2,8 @@ import {
   isAuthorityName,
   type AuthorityName,
   createAuthority,
+  epuRankOf,
+  inRecommendedOrder,
   rankHoles,
   rankSquares,
   squareEstimates,
@@ -86,7 +88,9 @@ export async function suggestedSquares(
   const live = await loadLiveGrid(db, gridUuid, config);
   const engine = createAuthority(authority, live.grid);
   const p = engine.estimate();
-  const ranked = rankSquares(live.grid, p, live.current);
+  // The order the backend recommends to EPU, then the squares it skips (those with nothing left among them).
+  const ordered = inRecommendedOrder(rankSquares(live.grid, p, live.current), epuRankOf(live.squareNaturalIds));
+  const ranked = [...ordered.filter((s) => s.decision === 'collect'), ...ordered.filter((s) => s.decision === 'skip')];
   const estimates = squareEstimates(live.grid, p, engine.groupUncertainty?.());
   return {
     grid_uuid: gridUuid,
