@@ -34,7 +34,7 @@ export function epuPolicy(follow?: EpuFollowing): PolicySpec {
     create(g: BenchGrid): EpisodePolicy {
       const grid = new DecisionGrid(gridInput(g, follow?.withPredictions ?? false));
       const engine = follow ? createAuthority(follow.authority, grid) : undefined;
-      const names = grid.squareIds.map((id, s) => ({ id, s })).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      const names = grid.squareIds.map((id, s) => ({ id, s })).sort((a, b) => cmp(a.id, b.id));
       const raster = grid.squareHoles.map((holes) =>
         [...holes].sort((a, b) => cmp(g.dataset.holes[a]!.group, g.dataset.holes[b]!.group) || cmp(grid.holeIds[a]!, grid.holeIds[b]!)),
       );
