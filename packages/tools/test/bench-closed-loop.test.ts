@@ -52,6 +52,8 @@ test('bench closed-loop: EPU default and SmartEM on the same grid; decisions pos
       athena_requests: number;
       offline: { good: number; policy: string };
       offline_epu_constraints: { good: number; policy: string; feedback_delay_holes: number };
+      offline_epu_default: { good: number };
+      offline_epu_following: { good: number; policy: string };
       runs: Array<{
         smartem: {
           holes: number;
@@ -73,6 +75,9 @@ test('bench closed-loop: EPU default and SmartEM on the same grid; decisions pos
     assert.equal(result.offline.policy, 'online-learner+predictions');
     assert.equal(result.offline_epu_constraints.policy, 'online-learner+predictions+epu-constraints');
     assert.ok(result.offline_epu_constraints.good > 0 && result.offline_epu_constraints.feedback_delay_holes >= 0);
+    // EPU played offline by the simulator's rules, alone (as the live EPU arm) and following the backend's rule.
+    assert.equal(result.offline_epu_following.policy, 'epu-following-online-learner+predictions');
+    assert.ok(result.offline_epu_default.good >= 0 && result.offline_epu_following.good >= 0);
     assert.ok(result.runs[0]!.smartem.decisions_found > 0, 'the simulator read decisions');
     assert.ok(Number.isFinite(result.smartem.decision_latency_ms.p50) && Number.isFinite(result.smartem.decision_latency_ms.p99));
 
