@@ -15,11 +15,8 @@ export {
   epuRankOf,
   holeSelections,
   inRecommendedOrder,
-  plannedSquares,
   recommend,
   squareOrder,
-  started,
-  SQUARES_WITH_HOLE_PLANS,
   type Recommendations,
 } from './recommendations.ts';
 export { OnlineLearnerAuthority, type OnlineLearnerOptions, type WithinGroup } from './online-learner.ts';
