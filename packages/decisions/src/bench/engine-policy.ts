@@ -62,11 +62,7 @@ export function enginePolicy(
     create(g: BenchGrid): EpisodePolicy {
       const grid = new DecisionGrid(gridInput(g, withPredictions));
       const engine = createAuthority(authority, grid, { margins, withinGroup });
-      const pending: Array<{ hole: number; good: boolean; ctf: number }> = [];
-      const observe = (r: { hole: number; good: boolean; ctf: number }): void => {
-        // The protocol reveals the hole's true CTF: its margin (threshold − CTF, bounded as live) goes in with it.
-        grid.observe(r.hole, r.good ? 1 : 0, ctfMargin([r.ctf], g.threshold));
-      };
+      const results = delayedResults(grid, g.threshold, epu?.feedbackDelayHoles ?? 0);
       return {
         start: () => {},
         next: (current, _visited, budgetLeft) => {
@@ -81,12 +77,30 @@ export function enginePolicy(
           return next;
         },
         reveal: (hole, good, ctf) => {
-          if (!epu) return observe({ hole, good, ctf });
-          grid.markAcquired(hole);
-          pending.push({ hole, good, ctf });
-          while (pending.length > epu.feedbackDelayHoles) observe(pending.shift()!);
+          if (epu) grid.markAcquired(hole);
+          results(hole, good, ctf);
         },
       };
     },
+  };
+}
+
+/**
+ * Reveals each result to the grid `delayHoles` results after it arrives (0: at once), as processing results reach the
+ * live backend minutes after their micrograph. The protocol reveals the hole's true CTF: its margin (threshold − CTF,
+ * bounded as live) goes in with it.
+ */
+export function delayedResults(
+  grid: DecisionGrid,
+  threshold: number,
+  delayHoles: number,
+): (hole: number, good: boolean, ctf: number) => void {
+  const pending: Array<{ hole: number; good: boolean; ctf: number }> = [];
+  return (hole, good, ctf) => {
+    pending.push({ hole, good, ctf });
+    while (pending.length > delayHoles) {
+      const r = pending.shift()!;
+      grid.observe(r.hole, r.good ? 1 : 0, ctfMargin([r.ctf], threshold));
+    }
   };
 }

@@ -2,7 +2,7 @@ import type { AuthorityName } from '../authority.ts';
 import { DecisionGrid } from '../grid-model.ts';
 import { createAuthority } from '../index.ts';
 import { recommend } from '../recommendations.ts';
-import { gridInput } from './engine-policy.ts';
+import { delayedResults, gridInput } from './engine-policy.ts';
 import type { BenchGrid, EpisodePolicy, PolicySpec } from './episode.ts';
 
 /**
@@ -41,7 +41,8 @@ export function epuPolicy(follow?: EpuFollowing): PolicySpec {
       const epuRank = new Int32Array(grid.squareIds.length);
       const left = new Set<number>();
       const plans = new Map<number, Plan>();
-      const pending: Array<{ hole: number; good: boolean }> = [];
+      const results = follow ? delayedResults(grid, g.threshold, follow.feedbackDelayHoles) : undefined;
+      let epuOrder: number[] = [];
       let queue: number[] = [];
       let taken = 0;
       const enter = (square: number): void => {
@@ -56,11 +57,12 @@ export function epuPolicy(follow?: EpuFollowing): PolicySpec {
           const first = grid.holeSquare[hole]!;
           const k = names.findIndex((n) => n.s === first);
           names.forEach((n, i) => (epuRank[n.s] = (i - k + names.length) % names.length));
+          epuOrder = [...names.slice(k), ...names.slice(0, k)].map((n) => n.s);
           enter(first);
           queue = [hole, ...queue.filter((h) => h !== hole)];
         },
         next(current, visited) {
-          let squares: number[] = [...names].sort((a, b) => epuRank[a.s]! - epuRank[b.s]!).map((n) => n.s);
+          let squares = epuOrder;
           let skipped = new Set<number>();
           if (engine) {
             const recs = recommend(grid, engine, engine.estimate(), current, epuRank);
@@ -90,14 +92,9 @@ export function epuPolicy(follow?: EpuFollowing): PolicySpec {
             enter(next);
           }
         },
-        reveal(hole, good) {
+        reveal(hole, good, ctf) {
           grid.markAcquired(hole);
-          if (!engine) return;
-          pending.push({ hole, good });
-          while (pending.length > follow!.feedbackDelayHoles) {
-            const r = pending.shift()!;
-            grid.observe(r.hole, r.good ? 1 : 0);
-          }
+          results?.(hole, good, ctf);
         },
       };
     },
